@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Column types as rowferry understands them. The agent maps each source engine's types onto these;
+ * the worker maps these onto PostgreSQL types. One vocabulary keeps both sides honest.
+ */
+export const COLUMN_TYPES = [
+  'bigint',
+  'double',
+  'numeric',
+  'text',
+  'bytea',
+  'boolean',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'json',
+  'uuid',
+] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+/** Types whose text form is canonical, so a key made of them compares equal on both sides. */
+export const KEY_COLUMN_TYPES: readonly ColumnType[] = ['bigint', 'text', 'uuid', 'bytea', 'boolean', 'date'];
+
+/** Names starting with this prefix are rowferry's own columns in the remote tables. */
+export const RESERVED_COLUMN_PREFIX = '_rf_';
+
+const identifier = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters (a PostgreSQL identifier)')
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or underscore and hold only letters, digits and underscores');
+
+export const tableNameSchema = identifier;
+
+export const columnNameSchema = identifier.refine((n) => !n.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX), {
+  message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
+});
+
+export const columnDefSchema = z.object({
+  name: columnNameSchema,
+  type: z.enum(COLUMN_TYPES),
+});
+export type ColumnDef = z.infer<typeof columnDefSchema>;
+
+export const tableDefinitionSchema = z
+  .object({
+    columns: z.array(columnDefSchema).min(1, 'a table needs at least one column').max(1600),
+    key: z.array(columnNameSchema).min(1, 'a table needs a key: a primary key or a configured key'),
+  })
+  .superRefine((def, ctx) => {
+    const byName = new Map<string, ColumnDef>();
+    for (const c of def.columns) {
+      if (byName.has(c.name)) ctx.addIssue({ code: 'custom', message: `column "${c.name}" is listed twice`, path: ['columns'] });
+      byName.set(c.name, c);
+    }
+    for (const k of def.key) {
+      const col = byName.get(k);
+      if (!col) ctx.addIssue({ code: 'custom', message: `key column "${k}" is not among the columns`, path: ['key'] });
+      else if (!KEY_COLUMN_TYPES.includes(col.type))
+        ctx.addIssue({
+          code: 'custom',
+          message: `key column "${k}" has type ${col.type}; key columns must be one of ${KEY_COLUMN_TYPES.join(', ')}`,
+          path: ['key'],
+        });
+    }
+    if (new Set(def.key).size !== def.key.length) ctx.addIssue({ code: 'custom', message: 'a key column is listed twice', path: ['key'] });
+  });
+export type TableDefinition = z.infer<typeof tableDefinitionSchema>;

@@ -1,0 +1,6 @@
+export * from './columns.js';
+export * from './wire.js';
+export * from './requests.js';
+export * from './jobs.js';
+export * from './queues.js';
+export * from './keys.js';

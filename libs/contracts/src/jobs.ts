@@ -1,0 +1,60 @@
+import type { ColumnDef } from './columns.js';
+import type { DeleteRequest, ManifestCheckRequest } from './requests.js';
+import type { ColumnarRows, VersionRange } from './wire.js';
+
+/** A tenant is the pair (customer, database). Job data never carries a secret. */
+export interface TenantRef {
+  customerId: string;
+  databaseId: string;
+}
+
+interface TableJob {
+  tenant: TenantRef;
+  table: string;
+  /** The table's key columns with their types, in key order. */
+  key: ColumnDef[];
+}
+
+export interface UploadJob extends TableJob {
+  /** Types of the columns in `rows.columns`, in the same order. */
+  columns: ColumnDef[];
+  rows: ColumnarRows;
+  range?: VersionRange;
+}
+
+export interface UploadResult {
+  /** Rows written (new or replacing an equal or older version). */
+  applied: number;
+  inserted: number;
+  /** Rows not written because the remote row already had a newer version. */
+  skippedOlder: number;
+}
+
+export interface DeleteJob extends TableJob {
+  request: DeleteRequest;
+}
+
+export interface DeleteResult {
+  deleted: number;
+}
+
+export type ManifestCheckJob = TableJob & ManifestCheckRequest;
+
+export interface ManifestCheckResult {
+  /** Remote rows in the slice whose key the agent did not list. */
+  remoteOnly: { key: string; version: string }[];
+  /** Keys the agent listed that are missing remotely or older there. */
+  missingOrOlder: string[];
+}
+
+/** The one map of job names to payloads and results, used by the API (producer) and the workers (consumers). */
+export interface JobMap {
+  upload: { data: UploadJob; result: UploadResult };
+  delete: { data: DeleteJob; result: DeleteResult };
+  'manifest-check': { data: ManifestCheckJob; result: ManifestCheckResult };
+}
+export type JobName = keyof JobMap;
+export const JOB_NAMES = ['upload', 'delete', 'manifest-check'] as const satisfies readonly JobName[];
+
+/** One queue per job type, named after it, so a job id can say which queue it lives in. */
+export type QueueName = JobName;

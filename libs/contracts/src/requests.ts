@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { columnarRowsSchema, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
+
+/** POST …/tables/{table}: rows to upsert. `range` is set on the "local ahead" path only. */
+export const uploadRequestSchema = z.object({
+  rows: columnarRowsSchema,
+  range: versionRangeSchema.optional(),
+});
+export type UploadRequest = z.infer<typeof uploadRequestSchema>;
+
+/**
+ * DELETE …/tables/{table}. By keys (one array per key column, in key order, with the version the agent saw:
+ * a row with a newer version remotely is kept), everything above a version, or all of the tenant's rows.
+ */
+export const deleteRequestSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      mode: z.literal('keys'),
+      keys: z.array(z.array(wireValueSchema)).min(1),
+      versions: z.array(versionSchema).min(1),
+    })
+    .refine((d) => d.keys.every((k) => k.length === d.versions.length), 'every key array must have one value per version'),
+  z.object({ mode: z.literal('above'), version: versionSchema }),
+  z.object({ mode: z.literal('all') }),
+]);
+export type DeleteRequest = z.infer<typeof deleteRequestSchema>;
+
+/** POST …/tables/{table}/manifest-check: the local (key, version) pairs of one version slice. */
+export const manifestCheckRequestSchema = z
+  .object({
+    after: versionSchema,
+    upTo: versionSchema,
+    keys: z.array(z.string()),
+    versions: z.array(versionSchema),
+  })
+  .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length')
+  .refine((m) => !isInt(m.after) || !isInt(m.upTo) || BigInt(m.after) <= BigInt(m.upTo), 'after must not be above upTo');
+
+function isInt(s: string): boolean {
+  return /^\d+$/.test(s);
+}
+export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
+
+export const registerDatabaseRequestSchema = z.object({ name: z.string().min(1).max(200) });
+export const createCustomerRequestSchema = z.object({ name: z.string().min(1).max(200) });
+
+/** GET …/tables/{table}: what the agent needs to choose its next step, read from kept stats. */
+export interface VersionInfo {
+  table: string;
+  /** Highest version among the tenant's remote rows of this table. */
+  maxVersion: string;
+  /** Every upload of the "ahead" path up to this version has been applied (no gaps). */
+  appliedThrough: string;
+  rowCount: string;
+  lastModifiedAt: string | null;
+  /** Jobs for this table that are waiting or running. */
+  pendingJobs: number;
+}
+
+export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'unknown';
+
+export interface JobStatus {
+  jobId: string;
+  state: JobState;
+  attemptsMade: number;
+  result?: unknown;
+  error?: string;
+}
+
+export interface EnqueuedJob {
+  jobId: string;
+}

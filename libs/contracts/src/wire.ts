@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * One value on the wire (design §7): 64-bit integers, numerics, dates and timestamps travel as strings,
+ * binary as base64, doubles as JSON numbers (NaN and ±Infinity as the strings PostgreSQL reads), NULL as null.
+ */
+export type WireValue = string | number | boolean | null;
+export const wireValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const INT_PATTERN = /^-?\d{1,19}$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A version or other signed 64-bit integer, as a decimal string. */
+export const int64StringSchema = z
+  .string()
+  .regex(INT_PATTERN, 'must be a decimal integer string')
+  .refine((s) => !INT_PATTERN.test(s) || (BigInt(s) >= INT64_MIN && BigInt(s) <= INT64_MAX), 'does not fit a signed 64-bit integer');
+
+/** A version as the agent reads it: never negative. */
+export const versionSchema = int64StringSchema.refine((s) => !s.startsWith('-'), 'a version is never negative');
+
+/**
+ * A batch of rows, column-wise: the names once, then one array per column. It is smaller than an array of
+ * objects and it is exactly the shape `INSERT … SELECT FROM unnest($1::text[], …)` takes.
+ */
+export const columnarRowsSchema = z
+  .object({
+    columns: z.array(z.string()).min(1),
+    values: z.array(z.array(wireValueSchema)),
+    versions: z.array(versionSchema),
+  })
+  .superRefine((b, ctx) => {
+    if (b.values.length !== b.columns.length)
+      ctx.addIssue({ code: 'custom', message: `values has ${b.values.length} arrays for ${b.columns.length} columns` });
+    b.values.forEach((col, i) => {
+      if (col.length !== b.versions.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `column "${b.columns[i]}" has ${col.length} values but the batch has ${b.versions.length} versions`,
+        });
+    });
+  });
+export type ColumnarRows = z.infer<typeof columnarRowsSchema>;
+
+/** (after, upTo]: the contiguous version range one upload of the "local ahead" path covers. */
+export const versionRangeSchema = z
+  .object({ after: versionSchema, upTo: versionSchema })
+  .refine((r) => !INT_PATTERN.test(r.after) || !INT_PATTERN.test(r.upTo) || BigInt(r.after) < BigInt(r.upTo), 'range.after must be below range.upTo');
+export type VersionRange = z.infer<typeof versionRangeSchema>;

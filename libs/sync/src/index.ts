@@ -1,0 +1,5 @@
+export * from './pass.js';
+export * from './slices.js';
+export * from './manifest-diff.js';
+export * from './applied-through.js';
+export * from './restore.js';

@@ -1,0 +1,41 @@
+import type { ColumnType } from '#contracts';
+
+/** How each rowferry column type is stored remotely. */
+export const PG_TYPES: Record<ColumnType, string> = {
+  bigint: 'bigint',
+  double: 'double precision',
+  numeric: 'numeric',
+  text: 'text',
+  bytea: 'bytea',
+  boolean: 'boolean',
+  date: 'date',
+  timestamp: 'timestamp without time zone',
+  timestamptz: 'timestamp with time zone',
+  json: 'jsonb',
+  uuid: 'uuid',
+};
+
+/** SQL that turns a wire value (passed as text) into the column's type. Values travel as text so nothing is rounded. */
+export function fromWireSql(type: ColumnType, expr: string): string {
+  if (type === 'bytea') return `decode(${expr}, 'base64')`;
+  if (type === 'text') return expr;
+  return `${expr}::${PG_TYPES[type]}`;
+}
+
+/** SQL for the canonical text of a key column, byte for byte what canonicalKeyPart gives for the same value. */
+export function canonicalKeySql(type: ColumnType, expr: string): string {
+  switch (type) {
+    case 'text':
+      return expr;
+    case 'bytea':
+      return `translate(encode(${expr}, 'base64'), E'\\n', '')`;
+    case 'date':
+      return `to_char(${expr}, 'YYYY-MM-DD')`;
+    case 'bigint':
+    case 'uuid':
+    case 'boolean':
+      return `${expr}::text`;
+    default:
+      throw new Error(`type ${type} cannot be part of a key`);
+  }
+}

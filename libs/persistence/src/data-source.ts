@@ -1,0 +1,49 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { databaseUrl } from './config.js';
+import { CONTROL_ENTITIES } from './entities/index.js';
+import { quoteIdent } from './sql-identifiers.js';
+import { ControlSchema1764130000000 } from './migrations/1764130000000-control-schema.js';
+
+export const CONTROL_MIGRATIONS = [ControlSchema1764130000000];
+
+/** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */
+export function controlDataSourceOptions(url = databaseUrl()): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: CONTROL_ENTITIES,
+    migrations: CONTROL_MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'all',
+  };
+}
+
+/** Runs pending migrations; creates the database first if it does not exist yet. */
+export async function migrate(url = databaseUrl()): Promise<string[]> {
+  await createDatabaseIfMissing(url);
+  const ds = new DataSource(controlDataSourceOptions(url));
+  await ds.initialize();
+  try {
+    const ran = await ds.runMigrations();
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  } finally {
+    await client.end();
+  }
+}

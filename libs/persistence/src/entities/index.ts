@@ -1,0 +1,7 @@
+import { Customer } from './customer.entity.js';
+import { RegisteredDatabase } from './registered-database.entity.js';
+import { RegisteredTable } from './registered-table.entity.js';
+import { TableStats } from './table-stats.entity.js';
+
+export { Customer, RegisteredDatabase, RegisteredTable, TableStats };
+export const CONTROL_ENTITIES = [Customer, RegisteredDatabase, RegisteredTable, TableStats];

@@ -1,0 +1,97 @@
+import pg from 'pg';
+import type { ColumnDef, TableDefinition, TenantRef, UploadJob } from '#contracts';
+import { freshRemoteDatabase } from '../../../test/support/databases.js';
+import { ensureDataTable, IncompatibleTableError } from './data-tables.js';
+import { deleteRows, readManifest, upsertRows } from './rows.js';
+import { withTenant } from './tenant-transaction.js';
+
+const A: TenantRef = { customerId: '00000000-0000-4000-8000-00000000000a', databaseId: '10000000-0000-4000-8000-00000000000a' };
+const B: TenantRef = { customerId: '00000000-0000-4000-8000-00000000000b', databaseId: '10000000-0000-4000-8000-00000000000b' };
+
+const def: TableDefinition = {
+  columns: [
+    { name: 'region', type: 'text' },
+    { name: 'id', type: 'bigint' },
+    { name: 'payload', type: 'bytea' },
+    { name: 'price', type: 'numeric' },
+    { name: 'at', type: 'timestamptz' },
+  ],
+  key: ['region', 'id'],
+};
+const key: ColumnDef[] = [def.columns[0], def.columns[1]];
+
+function upload(tenant: TenantRef, rows: [string, string, string | null, string, string][], versions: string[]): UploadJob {
+  return {
+    tenant,
+    table: 'orders',
+    key,
+    columns: def.columns,
+    rows: {
+      columns: def.columns.map((c) => c.name),
+      values: def.columns.map((_, i) => rows.map((r) => r[i])),
+      versions,
+    },
+  };
+}
+
+describe('data tables and bulk SQL (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    db = await freshRemoteDatabase('rows');
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    await ensureDataTable(pool, 'orders', def);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  const all = async (tenant: TenantRef) =>
+    withTenant(pool, tenant, async (c) => (await c.query(`SELECT region, id::text, encode(payload,'base64') AS payload, price::text, _rf_version::text AS v FROM rowferry_data.orders ORDER BY region, id`)).rows);
+
+  it('upserts with a version guard: an older version never replaces a newer one', async () => {
+    const r1 = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z'], ['eu', '11', null, '2', '2024-01-01T00:00:00Z']], ['5', '6'])));
+    expect(r1).toMatchObject({ applied: 2, inserted: 2, skippedOlder: 0, maxVersion: 6n });
+    const older = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', null, '0', '2024-01-01T00:00:00Z']], ['4'])));
+    expect(older).toMatchObject({ applied: 0, skippedOlder: 1 });
+    const again = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z']], ['5'])));
+    expect(again).toMatchObject({ applied: 1, inserted: 0 });
+    expect(await all(A)).toEqual([
+      { region: 'eu', id: '1', payload: 'AAE=', price: '1.50', v: '5' },
+      { region: 'eu', id: '11', payload: null, price: '2', v: '6' },
+    ]);
+  });
+
+  it('keeps tenants apart in the database: a tenant-scoped session sees and changes only its rows', async () => {
+    await withTenant(pool, B, (c) => upsertRows(c, upload(B, [['eu', '1', null, '9', '2024-01-01T00:00:00Z']], ['1'])));
+    expect((await all(B)).map((r) => r.price)).toEqual(['9']);
+    // B tries to write and delete A's rows: RLS refuses the write and hides the rows from the delete.
+    await expect(withTenant(pool, B, (c) => upsertRows(c, upload(A, [['eu', '7', null, '1', '2024-01-01T00:00:00Z']], ['1'])))).rejects.toThrow(/row-level security/);
+    expect(await withTenant(pool, B, (c) => deleteRows(c, A, 'orders', key, { mode: 'all' }))).toBe(0);
+    expect(await all(A)).toHaveLength(2);
+  });
+
+  it('deletes by key only rows whose version is not newer than the one seen', async () => {
+    const keys = [['eu', 'eu'], ['1', '11']];
+    expect(await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'keys', keys, versions: ['4', '6'] }))).toBe(1);
+    expect((await all(A)).map((r) => r.id)).toEqual(['1']);
+  });
+
+  it('reads the manifest of a version slice with canonical keys, and deletes above a version', async () => {
+    await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['us', '2', null, '1', '2024-01-01T00:00:00Z'], ['us', '3', null, '1', '2024-01-01T00:00:00Z']], ['7', '8'])));
+    const m = await withTenant(pool, A, (c) => readManifest(c, { tenant: A, table: 'orders', key, after: '5', upTo: '8' }));
+    expect([...m.entries()].sort()).toEqual([['["us","2"]', 7n], ['["us","3"]', 8n]]);
+    expect(await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'above', version: '7' }))).toBe(1);
+    expect((await all(A)).map((r) => r.v)).toEqual(['5', '7']);
+  });
+
+  it('adds new columns and refuses incompatible definitions with a clear error', async () => {
+    await ensureDataTable(pool, 'orders', { ...def, columns: [...def.columns, { name: 'note', type: 'text' }] });
+    await expect(ensureDataTable(pool, 'orders', { ...def, columns: [{ ...def.columns[0] }, { name: 'id', type: 'text' }], key: ['region', 'id'] })).rejects.toThrow(
+      /column "id" of table "orders" is bigint remotely; this database declares text/,
+    );
+    await expect(ensureDataTable(pool, 'orders', { ...def, key: ['id'] })).rejects.toThrow(IncompatibleTableError);
+  });
+});

@@ -1,0 +1,99 @@
+import type { ColumnDef, DeleteRequest, ManifestCheckJob, TenantRef, UploadJob, UploadResult } from '#contracts';
+import { canonicalKeySql, fromWireSql } from './column-types.js';
+import type { Queryable } from './queryable.js';
+import { dataTable, quoteIdent } from './sql-identifiers.js';
+
+/**
+ * The bulk SQL on the shared data tables. Every statement names the tenant explicitly (partition pruning) on top
+ * of row-level security, and every write is version-guarded, so jobs are idempotent and safe in any order.
+ */
+
+export interface AppliedUpload extends UploadResult {
+  /** Highest version among the rows written, if any. */
+  maxVersion: bigint | undefined;
+}
+
+/** One `INSERT … SELECT FROM unnest(…)` per batch; each column array is one text[] parameter. */
+export async function upsertRows(db: Queryable, job: UploadJob): Promise<AppliedUpload> {
+  const { table, columns, rows, key, tenant } = job;
+  const keyNames = new Set(key.map((k) => k.name));
+  const cols = columns.map((c) => quoteIdent(c.name));
+  const params: unknown[] = [tenant.customerId, tenant.databaseId, ...rows.values, rows.versions];
+  const unnestArgs = params.slice(2).map((_, i) => `$${i + 3}::text[]`);
+  const alias = [...cols, '_rf_version'];
+  const selectList = columns.map((c, i) => fromWireSql(c.type, `u.${cols[i]}`));
+  const updates = columns.filter((c) => !keyNames.has(c.name)).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const keyCols = key.map((k) => quoteIdent(k.name));
+  // xmax cannot be read from a partitioned table, so new rows are counted as input rows minus rows that existed
+  // in this statement's snapshot (rows skipped by the version guard always existed).
+  const sql = `
+    WITH input AS (
+      SELECT ${selectList.map((e, i) => `${e} AS ${cols[i]}`).join(', ')}, u._rf_version::bigint AS _rf_version
+        FROM unnest(${unnestArgs.join(', ')}) AS u(${alias.join(', ')})
+    ), prior AS (
+      SELECT count(*)::int AS n FROM ${dataTable(table)} t JOIN input i USING (${keyCols.join(', ')}) WHERE t._rf_database = $2::uuid
+    ), up AS (
+      INSERT INTO ${dataTable(table)} AS t (_rf_customer, _rf_database, ${cols.join(', ')}, _rf_version)
+      SELECT $1::uuid, $2::uuid, ${cols.join(', ')}, _rf_version FROM input
+      ON CONFLICT (_rf_database, ${keyCols.join(', ')}) DO UPDATE
+        SET ${[...updates, '_rf_version = EXCLUDED._rf_version', '_rf_modified_at = now()'].join(', ')}
+        WHERE t._rf_version <= EXCLUDED._rf_version
+      RETURNING _rf_version
+    )
+    SELECT (SELECT count(*)::int FROM up) AS applied, (SELECT count(*)::int FROM input) - (SELECT n FROM prior) AS inserted,
+           (SELECT max(_rf_version)::text FROM up) AS max_version`;
+  const { rows: [r] } = await db.query<{ applied: number; inserted: number; max_version: string | null }>(sql, params);
+  return {
+    applied: r.applied,
+    inserted: r.inserted,
+    skippedOlder: rows.versions.length - r.applied,
+    maxVersion: r.max_version === null ? undefined : BigInt(r.max_version),
+  };
+}
+
+export async function deleteRows(db: Queryable, tenant: TenantRef, table: string, key: ColumnDef[], request: DeleteRequest): Promise<number> {
+  const t = dataTable(table);
+  let sql: string;
+  let params: unknown[];
+  switch (request.mode) {
+    case 'all':
+      sql = `DELETE FROM ${t} WHERE _rf_database = $1::uuid`;
+      params = [tenant.databaseId];
+      break;
+    case 'above':
+      sql = `DELETE FROM ${t} WHERE _rf_database = $1::uuid AND _rf_version > $2::bigint`;
+      params = [tenant.databaseId, request.version];
+      break;
+    case 'keys': {
+      const cols = key.map((k) => quoteIdent(k.name));
+      const match = key.map((k, i) => `t.${cols[i]} = ${fromWireSql(k.type, `u.${cols[i]}`)}`);
+      sql = `DELETE FROM ${t} AS t
+               USING unnest(${[...cols, '_rf_version'].map((_, i) => `$${i + 2}::text[]`).join(', ')}) AS u(${[...cols, '_rf_version'].join(', ')})
+              WHERE t._rf_database = $1::uuid AND ${match.join(' AND ')} AND t._rf_version <= u._rf_version::bigint`;
+      params = [tenant.databaseId, ...request.keys, request.versions];
+      break;
+    }
+  }
+  const { rows } = await db.query<{ deleted: number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*)::int AS deleted FROM d`, params);
+  return rows[0].deleted;
+}
+
+/** The remote (canonical key, version) pairs of one version slice (after, upTo]. */
+export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'after' | 'upTo'>): Promise<Map<string, bigint>> {
+  const parts = job.key.map((k) => canonicalKeySql(k.type, quoteIdent(k.name)));
+  const { rows } = await db.query<{ k: string[]; v: string }>(
+    `SELECT ARRAY[${parts.join(', ')}] AS k, _rf_version::text AS v
+       FROM ${dataTable(job.table)}
+      WHERE _rf_database = $1::uuid AND _rf_version > $2::bigint AND _rf_version <= $3::bigint`,
+    [job.tenant.databaseId, job.after, job.upTo],
+  );
+  return new Map(rows.map((r) => [JSON.stringify(r.k), BigInt(r.v)]));
+}
+
+/** Highest remote version of the tenant's rows, by the (tenant, version) index. */
+export async function readMaxVersion(db: Queryable, tenant: TenantRef, table: string): Promise<bigint> {
+  const { rows } = await db.query<{ v: string | null }>(`SELECT max(_rf_version)::text AS v FROM ${dataTable(table)} WHERE _rf_database = $1::uuid`, [
+    tenant.databaseId,
+  ]);
+  return rows[0].v === null ? 0n : BigInt(rows[0].v);
+}

@@ -1,0 +1,77 @@
+import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
+import type { DeleteRequest, TenantRef, VersionRange } from '#contracts';
+import type { Queryable } from './queryable.js';
+import { dataTable } from './sql-identifiers.js';
+
+/**
+ * Per-table stats, kept current in the same transaction as each job's data change, so the version GET that
+ * thousands of agents make every minute reads one row instead of counting.
+ */
+interface StatsRow {
+  applied_through: string;
+  pending_ranges: { after: string; upTo: string }[];
+}
+
+async function lockStats(db: Queryable, tenant: TenantRef, table: string): Promise<AppliedThrough> {
+  const { rows } = await db.query<StatsRow>(
+    `SELECT applied_through::text, pending_ranges FROM table_stats WHERE database_id = $1 AND table_name = $2 FOR UPDATE`,
+    [tenant.databaseId, table],
+  );
+  if (rows.length === 0) throw new Error(`table "${table}" is not registered for database ${tenant.databaseId}`);
+  return {
+    through: BigInt(rows[0].applied_through),
+    pending: rows[0].pending_ranges.map((r) => ({ after: BigInt(r.after), upTo: BigInt(r.upTo) })),
+  };
+}
+
+async function writeStats(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  change: { rowDelta: number; maxVersion: bigint | 'recompute'; applied: AppliedThrough; modified: boolean; resetCount?: boolean },
+): Promise<void> {
+  await db.query(
+    `UPDATE table_stats
+        SET row_count = ${change.resetCount ? '0' : 'row_count + $3'},
+            max_version = CASE WHEN $6::bigint IS NULL
+                          THEN (SELECT coalesce(max(_rf_version), 0) FROM ${dataTable(table)} WHERE _rf_database = $1)
+                          ELSE GREATEST(max_version, $6::bigint) END,
+            applied_through = $4::bigint,
+            pending_ranges = $5::jsonb,
+            last_modified_at = CASE WHEN $7 THEN now() ELSE last_modified_at END
+      WHERE database_id = $1 AND table_name = $2`,
+    [
+      tenant.databaseId,
+      table,
+      change.rowDelta,
+      change.applied.through.toString(),
+      JSON.stringify(change.applied.pending.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }))),
+      change.maxVersion === 'recompute' ? null : change.maxVersion.toString(),
+      change.modified,
+    ],
+  );
+}
+
+export async function recordUpload(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  u: { inserted: number; applied: number; maxVersion: bigint | undefined; range?: VersionRange },
+): Promise<void> {
+  let applied = await lockStats(db, tenant, table);
+  if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });
+  await writeStats(db, tenant, table, { rowDelta: u.inserted, maxVersion: u.maxVersion ?? 0n, applied, modified: u.applied > 0 });
+}
+
+export async function recordDelete(db: Queryable, tenant: TenantRef, table: string, request: DeleteRequest, deleted: number): Promise<void> {
+  let applied = await lockStats(db, tenant, table);
+  if (request.mode === 'above') applied = rewindAppliedThrough(applied, BigInt(request.version));
+  if (request.mode === 'all') applied = { through: 0n, pending: [] };
+  await writeStats(db, tenant, table, {
+    rowDelta: -deleted,
+    maxVersion: 'recompute',
+    applied,
+    modified: deleted > 0,
+    resetCount: request.mode === 'all',
+  });
+}

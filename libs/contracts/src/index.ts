@@ -4,3 +4,4 @@ export * from './requests.js';
 export * from './jobs.js';
 export * from './queues.js';
 export * from './keys.js';
+export * from './row-check.js';

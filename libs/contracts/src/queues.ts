@@ -40,7 +40,7 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
 /** The hash tag keeps every key of a queue in one Redis Cluster slot (without it BullMQ fails with CROSSSLOT). */
 export const QUEUE_PREFIX = '{rowferry}';
 
-/** A job id as the API hands it out: the queue's name, a dot, BullMQ's id. */
+/** A job id as the API hands it out: the queue's name, a dot, a UUID (the BullMQ job id). */
 export function publicJobId(queue: QueueName, id: string): string {
   return `${queue}.${id}`;
 }
@@ -50,6 +50,6 @@ export function parsePublicJobId(jobId: string): { queue: QueueName; id: string 
   if (dot < 0) return undefined;
   const queue = jobId.slice(0, dot);
   const id = jobId.slice(dot + 1);
-  if (!(queue in QUEUE_SETTINGS) || !/^\d+$/.test(id)) return undefined;
+  if (!(queue in QUEUE_SETTINGS) || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
   return { queue: queue as QueueName, id };
 }

@@ -2,3 +2,16 @@
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rowferry';
 }
+
+/** Where Redis (the job queues) is, as ioredis connection options. */
+export function redisConnection(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; password?: string; db?: number; maxRetriesPerRequest: null } {
+  const url = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
+    // BullMQ workers block on Redis; a per-request retry limit would make them give up.
+    maxRetriesPerRequest: null,
+  };
+}

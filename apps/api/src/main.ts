@@ -1,0 +1,8 @@
+import { startApi } from './bootstrap.js';
+
+try {
+  await startApi();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}

@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  deleteRequestSchema,
+  manifestCheckRequestSchema,
+  tableDefinitionSchema,
+  tableNameSchema,
+  uploadRequestSchema,
+  type DeleteRequest,
+  type EnqueuedJob,
+  type ManifestCheckRequest,
+  type TableDefinition,
+  type TenantRef,
+  type UploadRequest,
+} from '#contracts';
+import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { JobQueueService } from '../jobs/job-queue.service.js';
+import { TablesService } from './tables.service.js';
+
+class TableName extends ZodPipe<string> {
+  constructor() {
+    super(tableNameSchema, 'table name');
+  }
+}
+
+/** The agent's endpoints. Every route is tenant-scoped by DatabaseGuard. */
+@Controller('v1/customers/:customerId/databases/:databaseId')
+@UseGuards(DatabaseGuard)
+export class TablesController {
+  constructor(
+    private readonly tables: TablesService,
+    private readonly jobs: JobQueueService,
+  ) {}
+
+  @Get('tables')
+  all(@Tenant() tenant: TenantRef) {
+    return this.tables.allVersionInfo(tenant);
+  }
+
+  @Put('tables/:table')
+  register(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition) {
+    return this.tables.register(tenant, table, def);
+  }
+
+  @Get('tables/:table')
+  versionInfo(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string) {
+    return this.tables.versionInfo(tenant, table);
+  }
+
+  @Post('tables/:table')
+  @HttpCode(202)
+  async upload(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(uploadRequestSchema)) body: UploadRequest): Promise<EnqueuedJob> {
+    return { jobId: await this.tables.upload(tenant, table, body) };
+  }
+
+  @Delete('tables/:table')
+  @HttpCode(202)
+  async delete(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest): Promise<EnqueuedJob> {
+    return { jobId: await this.tables.delete(tenant, table, body) };
+  }
+
+  @Post('tables/:table/manifest-check')
+  @HttpCode(202)
+  async manifestCheck(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableName) table: string,
+    @Body(new ZodPipe(manifestCheckRequestSchema)) body: ManifestCheckRequest,
+  ): Promise<EnqueuedJob> {
+    return { jobId: await this.tables.manifestCheck(tenant, table, body) };
+  }
+
+  @Get('jobs/:jobId')
+  async job(@Tenant() tenant: TenantRef, @Param('jobId') jobId: string) {
+    const status = await this.jobs.status(tenant, jobId);
+    if (!status) throw new NotFoundException(`job ${jobId} does not exist for this database`);
+    return status;
+  }
+}

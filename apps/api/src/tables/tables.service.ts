@@ -1,0 +1,131 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import type { Repository } from 'typeorm';
+import {
+  checkRows,
+  type ColumnDef,
+  type DeleteRequest,
+  type ManifestCheckRequest,
+  type TableDefinition,
+  type TenantRef,
+  type UploadRequest,
+  type VersionInfo,
+} from '#contracts';
+import { ensureDataTable, IncompatibleTableError, RegisteredTable, TableStats } from '#persistence';
+import { JobQueueService } from '../jobs/job-queue.service.js';
+
+export const PG_POOL = Symbol('PG_POOL');
+
+@Injectable()
+export class TablesService {
+  constructor(
+    @InjectRepository(RegisteredTable) private readonly tables: Repository<RegisteredTable>,
+    @InjectRepository(TableStats) private readonly stats: Repository<TableStats>,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly jobs: JobQueueService,
+  ) {}
+
+  /**
+   * Registers (or extends) a table for this database. Columns only ever accumulate: a column missing from a later
+   * definition stays. A changed key or column type is refused for this tenant, with what differs.
+   */
+  async register(tenant: TenantRef, table: string, def: TableDefinition) {
+    const existing = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
+    const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
+    if (existing && existing.keyColumns.join() !== def.key.join())
+      throw new ConflictException(`table "${table}" is registered with key (${existing.keyColumns.join(', ')}); changing it to (${def.key.join(', ')}) is refused`);
+    for (const c of def.columns) {
+      const had = columns.get(c.name);
+      if (had && had.type !== c.type) throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${had.type}; changing it to ${c.type} is refused`);
+      columns.set(c.name, c);
+    }
+    const merged: TableDefinition = { columns: [...columns.values()], key: def.key };
+    const client = await this.pool.connect();
+    try {
+      await ensureDataTable(client, table, merged);
+    } catch (err) {
+      if (err instanceof IncompatibleTableError) throw new ConflictException(err.message);
+      throw err;
+    } finally {
+      client.release();
+    }
+    await this.tables.save({ databaseId: tenant.databaseId, tableName: table, columns: merged.columns, keyColumns: merged.key });
+    await this.stats
+      .createQueryBuilder()
+      .insert()
+      .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [] })
+      .orIgnore()
+      .execute();
+    return { table, ...merged };
+  }
+
+  async versionInfo(tenant: TenantRef, table: string): Promise<VersionInfo> {
+    const s = await this.stats.findOneBy({ databaseId: tenant.databaseId, tableName: table });
+    if (!s) throw notRegistered(table);
+    return this.toVersionInfo(tenant, s);
+  }
+
+  /** Version info for every table of the database in one call: a pass over an unchanged database costs one request. */
+  async allVersionInfo(tenant: TenantRef): Promise<VersionInfo[]> {
+    const all = await this.stats.find({ where: { databaseId: tenant.databaseId }, order: { tableName: 'ASC' } });
+    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s)));
+  }
+
+  async upload(tenant: TenantRef, table: string, req: UploadRequest): Promise<string> {
+    const reg = await this.registration(tenant, table);
+    const problem = checkRows(reg.columns, reg.keyColumns, req.rows);
+    if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+    const byName = new Map(reg.columns.map((c) => [c.name, c]));
+    return this.jobs.enqueue('upload', {
+      tenant,
+      table,
+      key: keyDefs(reg),
+      columns: req.rows.columns.map((n) => byName.get(n)!),
+      rows: req.rows,
+      range: req.range,
+    });
+  }
+
+  async delete(tenant: TenantRef, table: string, request: DeleteRequest): Promise<string> {
+    const reg = await this.registration(tenant, table);
+    const key = keyDefs(reg);
+    if (request.mode === 'keys') {
+      if (request.keys.length !== key.length)
+        throw new BadRequestException(`table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`);
+      const problem = checkRows(key, reg.keyColumns, { columns: reg.keyColumns, values: request.keys, versions: request.versions });
+      if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+    }
+    return this.jobs.enqueue('delete', { tenant, table, key, request });
+  }
+
+  async manifestCheck(tenant: TenantRef, table: string, req: ManifestCheckRequest): Promise<string> {
+    const reg = await this.registration(tenant, table);
+    return this.jobs.enqueue('manifest-check', { tenant, table, key: keyDefs(reg), ...req });
+  }
+
+  private async registration(tenant: TenantRef, table: string): Promise<RegisteredTable> {
+    const reg = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
+    if (!reg) throw notRegistered(table);
+    return reg;
+  }
+
+  private async toVersionInfo(tenant: TenantRef, s: TableStats): Promise<VersionInfo> {
+    return {
+      table: s.tableName,
+      maxVersion: s.maxVersion,
+      appliedThrough: s.appliedThrough,
+      rowCount: s.rowCount,
+      lastModifiedAt: s.lastModifiedAt?.toISOString() ?? null,
+      pendingJobs: await this.jobs.pendingJobs(tenant, s.tableName),
+    };
+  }
+}
+
+function keyDefs(reg: RegisteredTable): ColumnDef[] {
+  return reg.keyColumns.map((k) => reg.columns.find((c) => c.name === k)!);
+}
+
+function notRegistered(table: string): NotFoundException {
+  return new NotFoundException(`table "${table}" is not registered for this database; register it first with PUT …/tables/${table}`);
+}

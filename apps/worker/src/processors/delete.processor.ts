@@ -1,0 +1,15 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { QUEUE_SETTINGS, type DeleteResult } from '#contracts';
+import { ApplyService } from '../apply.service.js';
+import type { TypedJob } from './typed-job.js';
+
+@Processor('delete', { concurrency: QUEUE_SETTINGS.delete.concurrency })
+export class DeleteProcessor extends WorkerHost {
+  constructor(private readonly apply: ApplyService) {
+    super();
+  }
+
+  process(job: TypedJob<'delete'>): Promise<DeleteResult> {
+    return this.apply.delete(job.data);
+  }
+}

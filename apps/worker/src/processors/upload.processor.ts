@@ -1,0 +1,15 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { QUEUE_SETTINGS, type UploadResult } from '#contracts';
+import { ApplyService } from '../apply.service.js';
+import type { TypedJob } from './typed-job.js';
+
+@Processor('upload', { concurrency: QUEUE_SETTINGS.upload.concurrency })
+export class UploadProcessor extends WorkerHost {
+  constructor(private readonly apply: ApplyService) {
+    super();
+  }
+
+  process(job: TypedJob<'upload'>): Promise<UploadResult> {
+    return this.apply.upload(job.data);
+  }
+}

@@ -1,0 +1,24 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import pg from 'pg';
+import { JOB_NAMES, QUEUE_PREFIX } from '#contracts';
+import { databaseUrl, redisConnection } from '#persistence';
+import { ApplyService, PG_POOL } from './apply.service.js';
+import { DeleteProcessor } from './processors/delete.processor.js';
+import { ManifestCheckProcessor } from './processors/manifest-check.processor.js';
+import { UploadProcessor } from './processors/upload.processor.js';
+
+@Module({
+  imports: [
+    BullModule.forRoot({ connection: redisConnection(), prefix: QUEUE_PREFIX }),
+    BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
+  ],
+  providers: [
+    { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: Number(process.env.PG_POOL_SIZE ?? 8) }) },
+    ApplyService,
+    UploadProcessor,
+    DeleteProcessor,
+    ManifestCheckProcessor,
+  ],
+})
+export class WorkerModule {}

@@ -4,8 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { JOB_NAMES, QUEUE_PREFIX } from '#contracts';
-import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, redisConnection } from '#persistence';
+import { JOB_NAMES } from '#contracts';
+import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, redisConnection, queuePrefix } from '#persistence';
 import { AdminGuard } from './auth/admin.guard.js';
 import { DatabaseGuard } from './auth/database.guard.js';
 import { API_CONFIG, loadApiConfig } from './config.js';
@@ -20,7 +20,7 @@ import { TenancyService } from './tenancy/tenancy.service.js';
   imports: [
     TypeOrmModule.forRoot(controlDataSourceOptions()),
     TypeOrmModule.forFeature(CONTROL_ENTITIES),
-    BullModule.forRoot({ connection: redisConnection(), prefix: QUEUE_PREFIX }),
+    BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],

@@ -1,8 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import pg from 'pg';
-import { JOB_NAMES, QUEUE_PREFIX } from '#contracts';
-import { databaseUrl, redisConnection } from '#persistence';
+import { JOB_NAMES } from '#contracts';
+import { databaseUrl, redisConnection, queuePrefix } from '#persistence';
 import { ApplyService, PG_POOL } from './apply.service.js';
 import { DeleteProcessor } from './processors/delete.processor.js';
 import { ManifestCheckProcessor } from './processors/manifest-check.processor.js';
@@ -10,7 +10,7 @@ import { UploadProcessor } from './processors/upload.processor.js';
 
 @Module({
   imports: [
-    BullModule.forRoot({ connection: redisConnection(), prefix: QUEUE_PREFIX }),
+    BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
   ],
   providers: [

@@ -1,3 +1,5 @@
+import { QUEUE_PREFIX } from '#contracts';
+
 /** Where the remote PostgreSQL is. One variable, the usual URL form. */
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rowferry';
@@ -14,4 +16,11 @@ export function redisConnection(env: NodeJS.ProcessEnv = process.env): { host: s
     // BullMQ workers block on Redis; a per-request retry limit would make them give up.
     maxRetriesPerRequest: null,
   };
+}
+
+/** BullMQ key prefix. It must keep a {hash tag} for Redis Cluster; tests give each run its own. */
+export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = env.QUEUE_PREFIX ?? QUEUE_PREFIX;
+  if (!/^\{[^}]+\}/.test(prefix)) throw new Error(`QUEUE_PREFIX "${prefix}" must start with a Redis hash tag such as {rowferry}`);
+  return prefix;
 }

@@ -2,8 +2,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { queuePrefix } from '#persistence';
 import { randomUUID } from 'node:crypto';
-import { parsePublicJobId, publicJobId, QUEUE_PREFIX, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
 
 /**
  * The producer side of the job map. Besides enqueuing, it keeps per table the set of its jobs not yet finished,
@@ -58,9 +59,11 @@ export class JobQueueService implements OnApplicationShutdown {
   async status(tenant: TenantRef, publicId: string): Promise<JobStatus | undefined> {
     const ref = parsePublicJobId(publicId);
     if (!ref) return undefined;
-    const job = await this.queues[ref.queue].getJob(ref.id);
+    // State first: a job read before its state could be seen completed without its result.
+    const queue = this.queues[ref.queue];
+    const state = await queue.getJobState(ref.id);
+    const job = await queue.getJob(ref.id);
     if (!job || job.data.tenant.databaseId !== tenant.databaseId) return undefined;
-    const state = await job.getState();
     return {
       jobId: publicId,
       state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : (state as JobStatus['state']),
@@ -82,5 +85,5 @@ export class JobQueueService implements OnApplicationShutdown {
 }
 
 function pendingKey(tenant: TenantRef, table: string): string {
-  return `${QUEUE_PREFIX}:pending:${tenant.databaseId}:${table}`;
+  return `${queuePrefix()}:pending:${tenant.databaseId}:${table}`;
 }

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { detectRestore, keepMarkersThrough } from '#sync';
+import { ApiClient } from './api-client.js';
+import { loadCredentials, type AgentConfig } from './config.js';
+import { SqliteSource } from './sources/sqlite.source.js';
+import type { Source, SourceTable } from './sources/source.js';
+import { loadState, saveState, type AgentState } from './state.js';
+import { TablePass, type PassReport } from './table-pass.js';
+
+export interface CycleReport {
+  tables: (PassReport | { table: string; error: string })[];
+  restoredTo?: bigint;
+}
+
+/** The agent: one cycle = one pass per table, plus the restore markers (design §3.3). */
+export class SyncAgent {
+  readonly source: Source;
+  readonly api: ApiClient;
+  private readonly state: AgentState;
+  private readonly pass: TablePass;
+  private tables: SourceTable[] = [];
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly log: (line: string) => void = (l) => console.log(`${new Date().toISOString()} ${l}`),
+  ) {
+    this.source = new SqliteSource(config.source.path);
+    this.api = new ApiClient(config.api.url, loadCredentials(config));
+    this.state = loadState(config.stateFile);
+    this.pass = new TablePass(this.source, this.api, config);
+  }
+
+  /** Describes every configured table and registers it with the API (idempotent; new columns are added remotely). */
+  async registerTables(): Promise<void> {
+    this.tables = this.config.tables.map((t) => this.source.describe(t.name, t.key));
+    for (const t of this.tables) await this.api.registerTable(t.name, { columns: t.columns, key: t.key });
+  }
+
+  async cycle(): Promise<CycleReport> {
+    if (this.tables.length === 0) await this.registerTables();
+    const infos = new Map((await this.api.allVersionInfo()).map((i) => [i.table, i]));
+    const newest = this.source.newestMarker();
+    const restoredTo = detectRestore(this.state.markers, newest);
+    if (restoredTo !== undefined) this.log(`restore detected: versions above ${restoredTo} are re-synced`);
+    const report: CycleReport = { tables: [], restoredTo };
+    let allRestored = true;
+    for (const table of this.tables) {
+      try {
+        const info = infos.get(table.name) ?? (await this.api.versionInfo(table.name));
+        const r = await this.pass.run(table, info, this.state.positions[table.name] ?? 0n, restoredTo);
+        this.state.positions[table.name] = r.position;
+        if (restoredTo !== undefined && !r.steps.includes('restore')) allRestored = false;
+        report.tables.push(r);
+        this.log(`${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`);
+      } catch (err) {
+        allRestored = false;
+        const error = err instanceof Error ? err.message : String(err);
+        report.tables.push({ table: table.name, error });
+        this.log(`${table.name}: pass failed: ${error}`);
+      }
+    }
+    if (restoredTo !== undefined && allRestored) this.state.markers = keepMarkersThrough(this.state.markers, newest?.id);
+    if (restoredTo === undefined || allRestored) this.writeMarker();
+    saveState(this.config.stateFile, this.state);
+    return report;
+  }
+
+  /** A new marker when the counter moved. State first: a marker in the database that the state lacks would look like a foreign one. */
+  private writeMarker(): void {
+    const counter = this.source.safeWatermark();
+    const last = this.state.markers[this.state.markers.length - 1];
+    if (last && last.counter === counter) return;
+    const marker = { id: randomUUID(), counter };
+    this.state.markers.push(marker);
+    saveState(this.config.stateFile, this.state);
+    this.source.writeMarker(marker);
+  }
+
+  close(): void {
+    this.source.close();
+  }
+}

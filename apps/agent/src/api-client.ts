@@ -1,0 +1,128 @@
+import axios, { type AxiosInstance } from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { Credentials } from './config.js';
+
+/** The API refused the request (4xx): retrying the same request cannot help. */
+export class ApiRefusedError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The API could not be reached or kept failing (network, 5xx, 429) through every retry. */
+export class ApiUnavailableError extends Error {}
+
+export interface RetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 250, maxDelayMs: 30_000 };
+
+/** The agent's side of the API. Network errors, 5xx and 429 are retried with backoff (429 honours Retry-After). */
+export class ApiClient {
+  private readonly http: AxiosInstance;
+
+  constructor(
+    baseUrl: string,
+    private readonly creds?: Credentials,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.http = axios.create({
+      baseURL: baseUrl.replace(/\/$/, ''),
+      httpAgent: new HttpAgent({ keepAlive: true }),
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      validateStatus: () => true,
+      timeout: 120_000,
+    });
+  }
+
+  registerDatabase(customerId: string, enrollmentKey: string, name: string) {
+    return this.send<Credentials>('post', `/v1/customers/${customerId}/databases`, { name }, enrollmentKey);
+  }
+
+  registerTable(table: string, def: TableDefinition) {
+    return this.send<TableDefinition>('put', this.tablePath(table), def);
+  }
+
+  allVersionInfo() {
+    return this.send<VersionInfo[]>('get', `${this.dbPath()}/tables`);
+  }
+
+  versionInfo(table: string) {
+    return this.send<VersionInfo>('get', this.tablePath(table));
+  }
+
+  async upload(table: string, req: UploadRequest): Promise<string> {
+    return (await this.send<EnqueuedJob>('post', this.tablePath(table), req)).jobId;
+  }
+
+  async delete(table: string, req: DeleteRequest): Promise<string> {
+    return (await this.send<EnqueuedJob>('delete', this.tablePath(table), req)).jobId;
+  }
+
+  async manifestCheck(table: string, req: ManifestCheckRequest): Promise<string> {
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId;
+  }
+
+  job(jobId: string) {
+    return this.send<JobStatus>('get', `${this.dbPath()}/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Polls a job until it completed or failed for good; a failure throws with the worker's reason. */
+  async waitForJob(jobId: string, timeoutMs = 10 * 60_000): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 20;
+    for (;;) {
+      const s = await this.job(jobId);
+      if (s.state === 'completed') return s.result;
+      if (s.state === 'failed') throw new Error(`job ${jobId} failed after ${s.attemptsMade} attempt(s): ${s.error}`);
+      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${s.state} after ${timeoutMs} ms`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  private dbPath(): string {
+    if (!this.creds) throw new Error('no credentials: run "rowferry-agent register" first');
+    return `/v1/customers/${this.creds.customerId}/databases/${this.creds.databaseId}`;
+  }
+
+  private tablePath(table: string): string {
+    return `${this.dbPath()}/tables/${encodeURIComponent(table)}`;
+  }
+
+  private async send<T>(method: 'get' | 'post' | 'put' | 'delete', path: string, body?: unknown, bearer = this.creds?.secret): Promise<T> {
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      let waitMs = Math.min(this.retry.maxDelayMs, this.retry.firstDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      try {
+        const res = await this.http.request({ method, url: path, data: body, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+        if (res.status < 300) return res.data as T;
+        const message = typeof res.data?.message === 'string' ? res.data.message : JSON.stringify(res.data);
+        if (res.status === 429) {
+          const retryAfter = Number(res.headers['retry-after']);
+          if (Number.isFinite(retryAfter)) waitMs = retryAfter * 1000;
+        } else if (res.status < 500) {
+          throw new ApiRefusedError(res.status, `${method.toUpperCase()} ${path} → ${res.status}: ${message}`);
+        }
+        lastProblem = `${res.status}: ${message}`;
+      } catch (err) {
+        if (err instanceof ApiRefusedError) throw err;
+        lastProblem = err instanceof Error ? err.message : String(err);
+      }
+      if (attempt < this.retry.attempts) await sleep(waitMs);
+    }
+    throw new ApiUnavailableError(`${method.toUpperCase()} ${path} failed ${this.retry.attempts} times; last: ${lastProblem}`);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

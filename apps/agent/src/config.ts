@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { columnNameSchema, tableNameSchema } from '#contracts';
+
+const schema = z.object({
+  api: z.object({
+    url: z.url(),
+    /** JSON file with customerId, databaseId and secret, written by `rowferry-agent register`. */
+    credentialsFile: z.string().min(1),
+  }),
+  source: z.object({
+    type: z.literal('sqlite', { error: 'only "sqlite" sources are supported so far' }),
+    path: z.string().min(1),
+  }),
+  tables: z
+    .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
+    .min(1, 'list at least one table to sync'),
+  intervalSeconds: z.number().positive().default(30),
+  batchRows: z.number().int().min(1).max(100_000).default(5000),
+  maxInFlight: z.number().int().min(1).max(64).default(4),
+  sliceRows: z.number().int().min(1).max(1_000_000).default(10_000),
+  stateFile: z.string().min(1).optional(),
+});
+
+export type AgentConfig = z.infer<typeof schema> & { stateFile: string };
+
+/** Reads a YAML or JSON config; a bad one fails with one message naming each bad field. Paths are relative to the file. */
+export function loadAgentConfig(path: string): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read config ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new Error(`bad config ${path}: ${fields.join('; ')}`);
+  }
+  const dir = dirname(resolve(path));
+  const c = parsed.data;
+  return {
+    ...c,
+    api: { ...c.api, credentialsFile: resolve(dir, c.api.credentialsFile) },
+    source: { ...c.source, path: resolve(dir, c.source.path) },
+    stateFile: resolve(dir, c.stateFile ?? 'rowferry-state.json'),
+  };
+}
+
+export interface Credentials {
+  customerId: string;
+  databaseId: string;
+  secret: string;
+}
+
+/** The database's credentials; ROWFERRY_SECRET, when set, overrides the secret in the file. */
+export function loadCredentials(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): Credentials {
+  let creds: Partial<Credentials>;
+  try {
+    creds = JSON.parse(readFileSync(config.api.credentialsFile, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read credentials ${config.api.credentialsFile} (run "rowferry-agent register" first): ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const secret = env.ROWFERRY_SECRET ?? creds.secret;
+  if (!creds.customerId || !creds.databaseId || !secret) throw new Error(`credentials ${config.api.credentialsFile} must hold customerId, databaseId and secret`);
+  return { customerId: creds.customerId, databaseId: creds.databaseId, secret };
+}

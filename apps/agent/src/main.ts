@@ -1,0 +1,99 @@
+import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { SyncAgent } from './agent.js';
+import { ApiClient, sleep } from './api-client.js';
+import { loadAgentConfig, loadCredentials } from './config.js';
+import { SqliteSource } from './sources/sqlite.source.js';
+
+const program = new Command('rowferry-agent').description('Keeps a copy of local tables in the rowferry cloud PostgreSQL.');
+const configOption = ['-c, --config <file>', 'agent config (YAML or JSON)', 'rowferry-agent.yaml'] as const;
+
+program
+  .command('register')
+  .description('register this database with the API; writes the credentials file (the secret is shown only this once)')
+  .option(...configOption)
+  .requiredOption('--customer <id>', 'customer id')
+  .option('--enrollment-key <key>', 'the customer enrollment key (or ROWFERRY_ENROLLMENT_KEY)')
+  .option('--name <name>', 'a name for this database', hostname())
+  .action(async (o) => {
+    const config = loadAgentConfig(o.config);
+    const key = o.enrollmentKey ?? process.env.ROWFERRY_ENROLLMENT_KEY;
+    if (!key) throw new Error('give --enrollment-key or set ROWFERRY_ENROLLMENT_KEY');
+    const creds = await new ApiClient(config.api.url).registerDatabase(o.customer, key, o.name);
+    writeFileSync(config.api.credentialsFile, JSON.stringify(creds, null, 2), { mode: 0o600 });
+    console.log(`registered database ${creds.databaseId}; credentials written to ${config.api.credentialsFile}`);
+  });
+
+program
+  .command('track')
+  .description('install version tracking in the local database (a version column kept by triggers from one counter)')
+  .option(...configOption)
+  .action((o) => {
+    const config = loadAgentConfig(o.config);
+    const source = new SqliteSource(config.source.path);
+    try {
+      for (const line of source.installTracking(config.tables.map((t) => t.name))) console.log(line);
+    } finally {
+      source.close();
+    }
+  });
+
+program
+  .command('run')
+  .description('sync every interval until stopped (SIGINT/SIGTERM finish the current pass first)')
+  .option(...configOption)
+  .option('--once', 'run one pass per table and exit (non-zero if a table failed)')
+  .action(async (o) => {
+    const config = loadAgentConfig(o.config);
+    const agent = new SyncAgent(config);
+    let stopping = false;
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (stopping = true));
+    try {
+      do {
+        try {
+          const report = await agent.cycle();
+          if (o.once && report.tables.some((t) => 'error' in t)) process.exitCode = 1;
+        } catch (err) {
+          // The API may be down for a while: log and try again next interval, never crash.
+          console.error(`${new Date().toISOString()} cycle failed: ${err instanceof Error ? err.message : String(err)}`);
+          if (o.once) process.exitCode = 1;
+        }
+        for (let waited = 0; !o.once && !stopping && waited < config.intervalSeconds * 1000; waited += 200) await sleep(200);
+      } while (!o.once && !stopping);
+    } finally {
+      agent.close();
+    }
+  });
+
+program
+  .command('status')
+  .description('per table: local and remote version and row count, pending jobs')
+  .option(...configOption)
+  .action(async (o) => {
+    const config = loadAgentConfig(o.config);
+    const source = new SqliteSource(config.source.path);
+    const api = new ApiClient(config.api.url, loadCredentials(config));
+    const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
+    const rows = config.tables.map((t) => {
+      const table = source.describe(t.name, t.key);
+      const r = remote.get(t.name);
+      const localMax = source.localMax(table).toString();
+      return {
+        table: t.name,
+        localVersion: localMax,
+        remoteVersion: r?.maxVersion ?? '(not registered)',
+        localRows: source.count(table),
+        remoteRows: r?.rowCount ?? '-',
+        pendingJobs: r?.pendingJobs ?? '-',
+        state: !r ? 'not registered' : r.pendingJobs > 0 ? 'syncing' : localMax === r.appliedThrough && localMax === r.maxVersion ? 'versions equal' : 'differs',
+      };
+    });
+    source.close();
+    console.table(rows);
+  });
+
+program.parseAsync().catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

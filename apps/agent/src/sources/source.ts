@@ -1,0 +1,35 @@
+import type { ColumnarRows, ColumnDef } from '#contracts';
+import type { Marker } from '#sync';
+
+/** A local table as the agent syncs it: its columns in rowferry's types and its key. */
+export interface SourceTable {
+  name: string;
+  columns: ColumnDef[];
+  key: string[];
+}
+
+/**
+ * What the agent needs from a local database engine. Versions come from the tracking that `track` installs;
+ * reads stay below the safe watermark (design §2) so no row still being committed is skipped.
+ */
+export interface Source {
+  describe(table: string, keyOverride?: string[]): SourceTable;
+  /** Installs version tracking (column, triggers, counter, markers) for the tables; says what it did. */
+  installTracking(tables: string[]): string[];
+  /** Every version at or below this is committed and visible. */
+  safeWatermark(): bigint;
+  localMax(table: SourceTable): bigint;
+  count(table: SourceTable): number;
+  /** Rows with version in (after, upTo], in version order, at most `limit`. */
+  rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): ColumnarRows;
+  /** Versions of the first `limit` rows above `after`, ascending. */
+  versionsAfter(table: SourceTable, after: bigint, limit: number): bigint[];
+  /** Canonical key → version of the rows with version in (after, upTo]. */
+  manifest(table: SourceTable, after: bigint, upTo: bigint): Map<string, bigint>;
+  rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows;
+  /** The local version of the row with this canonical key, if the row exists. */
+  versionOfKey(table: SourceTable, key: string): bigint | undefined;
+  newestMarker(): Marker | undefined;
+  writeMarker(marker: Marker): void;
+  close(): void;
+}

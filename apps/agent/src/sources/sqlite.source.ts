@@ -1,0 +1,198 @@
+import Database from 'better-sqlite3';
+import { decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import type { Marker } from '#sync';
+import type { Source, SourceTable } from './source.js';
+
+export const VERSION_COLUMN = '_rowferry_version';
+const COUNTER_TABLE = '_rowferry_counter';
+const MARKER_TABLE = '_rowferry_markers';
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** SQLite declared types onto rowferry types, by SQLite's own affinity rules (https://sqlite.org/datatype3.html §3.1). */
+export function sqliteColumnType(declared: string): ColumnType {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'bigint';
+  if (t.includes('BOOL')) return 'boolean';
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
+  if (t.includes('BLOB')) return 'bytea';
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'double';
+  if (t.includes('NUMERIC') || t.includes('DECIMAL')) return 'numeric';
+  // DATE, DATETIME and untyped columns hold whatever text the application wrote: keep it as text, unchanged.
+  return 'text';
+}
+
+type SqliteValue = bigint | number | string | Buffer | null;
+
+/** One SQLite value as it travels (design §7). */
+function toWire(type: ColumnType, v: SqliteValue): WireValue {
+  if (v === null) return null;
+  switch (type) {
+    case 'bigint':
+    case 'numeric':
+      return typeof v === 'string' ? v : v.toString();
+    case 'double': {
+      const n = typeof v === 'bigint' ? Number(v) : v;
+      return typeof n === 'number' && !Number.isFinite(n) ? String(n) : (n as number | string);
+    }
+    case 'boolean':
+      return typeof v === 'bigint' || typeof v === 'number' ? Number(v) !== 0 : (v as string);
+    case 'bytea':
+      return Buffer.isBuffer(v) ? v.toString('base64') : Buffer.from(String(v)).toString('base64');
+    default:
+      return Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : (v as string | number).toString();
+  }
+}
+
+function toSqlite(type: ColumnType, v: WireValue): SqliteValue {
+  if (v === null) return null;
+  if (type === 'bigint') return BigInt(v as string);
+  if (type === 'bytea') return Buffer.from(String(v), 'base64');
+  if (type === 'boolean') return v ? 1 : 0;
+  return v as string;
+}
+
+export class SqliteSource implements Source {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path, { fileMustExist: true });
+    this.db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  describe(table: string, keyOverride?: string[]): SourceTable {
+    const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
+    if (info.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
+    const columns: ColumnDef[] = info.filter((c) => c.name !== VERSION_COLUMN).map((c) => ({ name: c.name, type: sqliteColumnType(c.type) }));
+    const pk = info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name);
+    const key = keyOverride ?? pk;
+    if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
+    for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${table}"`);
+    return { name: table, columns, key };
+  }
+
+  installTracking(tables: string[]): string[] {
+    const done: string[] = [];
+    this.db.transaction(() => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);
+        CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, counter INTEGER NOT NULL, written_at TEXT NOT NULL);`);
+      for (const table of tables) {
+        const t = q(table);
+        const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
+        if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
+        const withoutRowid = (this.db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string).match(/WITHOUT\s+ROWID/i);
+        if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
+        if (!cols.some((c) => c.name === VERSION_COLUMN)) {
+          this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${VERSION_COLUMN} INTEGER`);
+          done.push(`${table}: added column ${VERSION_COLUMN}`);
+        }
+        // Existing rows get distinct versions above the counter, in rowid order.
+        const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
+        const n = this.db.prepare(`UPDATE ${t} SET ${VERSION_COLUMN} = ? + rowid WHERE ${VERSION_COLUMN} IS NULL`).run(base).changes;
+        const top = this.db.prepare(`SELECT coalesce(max(${VERSION_COLUMN}), 0) FROM ${t}`).pluck().get() as bigint;
+        this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = max(value, ?) WHERE id = 1`).run(top);
+        if (n) done.push(`${table}: versioned ${n} existing rows`);
+        const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
+          UPDATE ${t} SET ${VERSION_COLUMN} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN});
+          CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
+          CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
+            WHEN NEW.${VERSION_COLUMN} IS OLD.${VERSION_COLUMN} BEGIN ${bump} END;`);
+        done.push(`${table}: triggers and index in place`);
+      }
+    })();
+    return done;
+  }
+
+  /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
+  safeWatermark(): bigint {
+    return this.requireTracking(() => this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint);
+  }
+
+  localMax(table: SourceTable): bigint {
+    return this.requireTracking(() => (this.db.prepare(`SELECT coalesce(max(${VERSION_COLUMN}), 0) FROM ${q(table.name)}`).pluck().get() as bigint) ?? 0n);
+  }
+
+  count(table: SourceTable): number {
+    return Number(this.db.prepare(`SELECT count(*) FROM ${q(table.name)}`).pluck().get());
+  }
+
+  rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): ColumnarRows {
+    const rows = this.select(table, `WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
+    return this.columnar(table, rows);
+  }
+
+  versionsAfter(table: SourceTable, after: bigint, limit: number): bigint[] {
+    return this.db
+      .prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? ORDER BY ${VERSION_COLUMN} LIMIT ?`)
+      .pluck()
+      .all(after, limit) as bigint[];
+  }
+
+  manifest(table: SourceTable, after: bigint, upTo: bigint): Map<string, bigint> {
+    const types = this.keyTypes(table);
+    const rows = this.db
+      .prepare(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ?`)
+      .raw()
+      .all(after, upTo) as SqliteValue[][];
+    return new Map(rows.map((r) => [encodeKey(types, r.slice(0, -1).map((v, i) => toWire(types[i], v))), r[r.length - 1] as bigint]));
+  }
+
+  rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows {
+    const stmt = this.select(table, `WHERE ${VERSION_COLUMN} = ?`);
+    const rows = versions.map((v) => stmt.get(v) as SqliteValue[] | undefined).filter((r): r is SqliteValue[] => r !== undefined);
+    return this.columnar(table, rows);
+  }
+
+  versionOfKey(table: SourceTable, key: string): bigint | undefined {
+    const types = this.keyTypes(table);
+    const values = decodeKey(types, key).map((v, i) => toSqlite(types[i], v));
+    const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    return this.db.prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
+  }
+
+  newestMarker(): Marker | undefined {
+    const m = this.requireTracking(() => this.db.prepare(`SELECT id, counter FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1`).get() as { id: string; counter: bigint } | undefined);
+    return m && { id: m.id, counter: m.counter };
+  }
+
+  writeMarker(marker: Marker): void {
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, counter, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.counter, new Date().toISOString());
+      // The table stays small: the agent only ever needs recent markers.
+      this.db.prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - 1000`).run();
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private select(table: SourceTable, tail: string) {
+    return this.db.prepare(`SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} ${tail}`).raw();
+  }
+
+  private columnar(table: SourceTable, rows: SqliteValue[][]): ColumnarRows {
+    const n = table.columns.length;
+    return {
+      columns: table.columns.map((c) => c.name),
+      values: table.columns.map((c, i) => rows.map((r) => toWire(c.type, r[i]))),
+      versions: rows.map((r) => (r[n] as bigint).toString()),
+    };
+  }
+
+  private keyTypes(table: SourceTable): ColumnType[] {
+    return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
+  }
+
+  private requireTracking<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      if (/no such (table|column)/.test(String(err))) throw new Error(`version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`);
+      throw err;
+    }
+  }
+}

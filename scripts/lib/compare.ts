@@ -1,0 +1,33 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { quoteIdent } from '#persistence';
+
+/**
+ * Every row of a local SQLite table against the tenant's remote rows, column by column, as JSON text of the
+ * normalised values. Returns a list of differences (empty when equal).
+ */
+export async function compareTable(sqlitePath: string, databaseUrl: string, databaseId: string, table: string, key: string[]): Promise<string[]> {
+  const local = new Database(sqlitePath, { readonly: true });
+  local.defaultSafeIntegers(true);
+  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n !== '_rowferry_version');
+  const localRows = local.prepare(`SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(table)}`).raw().all() as unknown[][];
+  local.close();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows: remoteRows } = await client.query({
+    text: `SELECT ${cols.map(quoteIdent).join(', ')} FROM rowferry_data.${quoteIdent(table)} WHERE _rf_database = $1`,
+    values: [databaseId],
+    rowMode: 'array',
+  });
+  await client.end();
+  // Both sides as text: pg gives int8 and numeric as strings, SQLite (safe integers) gives BigInt.
+  const norm = (v: unknown) => (v === null ? 'null' : Buffer.isBuffer(v) ? `b:${v.toString('base64')}` : String(v));
+  const keyIdx = key.map((k) => cols.indexOf(k));
+  const index = (rows: unknown[][]) => new Map(rows.map((r) => [JSON.stringify(keyIdx.map((i) => norm(r[i]))), JSON.stringify(r.map(norm))]));
+  const l = index(localRows);
+  const r = index(remoteRows as unknown[][]);
+  const diffs: string[] = [];
+  for (const [k, v] of l) if (r.get(k) !== v) diffs.push(`${table} ${k}: local ${v} remote ${r.get(k) ?? '(missing)'}`);
+  for (const k of r.keys()) if (!l.has(k)) diffs.push(`${table} ${k}: remote only`);
+  return diffs;
+}

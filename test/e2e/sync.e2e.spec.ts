@@ -1,0 +1,138 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { compareTable } from '../../scripts/lib/compare.js';
+import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { enrollDatabase, startStack, type Stack } from '../support/stack.js';
+
+const TABLES = [
+  { name: 'items', key: ['id'] },
+  { name: 'order_lines', key: ['order_id', 'line'] },
+  { name: 'tags', key: ['code'] },
+];
+
+describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQL', () => {
+  let stack: Stack;
+  let dir: string;
+  let dbPath: string;
+  let creds: { customerId: string; databaseId: string; secret: string };
+  let other: { customerId: string; databaseId: string; secret: string };
+  let agent: SyncAgent;
+
+  const newAgent = () => {
+    const configPath = join(dir, 'agent.yaml');
+    writeFileSync(
+      configPath,
+      JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'shop.db' }, tables: TABLES, batchRows: 5000, sliceRows: 25000, maxInFlight: 4 }),
+    );
+    return new SyncAgent(loadAgentConfig(configPath), () => undefined);
+  };
+
+  const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat();
+
+  /** Runs passes until remote equals local exactly (and a whole difference-check round has run), or gives up. */
+  async function syncUntilEqual(maxCycles = 12): Promise<number> {
+    let roundDone = false;
+    for (let cycle = 1; cycle <= maxCycles; cycle++) {
+      const report = await agent.cycle();
+      const failed = report.tables.filter((t) => 'error' in t);
+      if (failed.length) throw new Error(`pass failed: ${JSON.stringify(failed)}`);
+      roundDone ||= report.tables.every((t) => 'position' in t && t.position === 0n && t.steps.at(-1) === 'equal');
+      if (roundDone && (await differences()).length === 0) return cycle;
+    }
+    throw new Error(`not equal after ${maxCycles} passes: ${(await differences()).slice(0, 5).join('\n')}`);
+  }
+
+  const local = () => new Database(dbPath);
+
+  beforeAll(async () => {
+    stack = await startStack('e2e');
+    dir = mkdtempSync(join(tmpdir(), 'rowferry-e2e-'));
+    dbPath = join(dir, 'shop.db');
+    createSampleDatabase(dbPath, 100_000);
+    creds = await enrollDatabase(stack, 'acme');
+    other = await enrollDatabase(stack, 'globex');
+    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
+    agent = newAgent();
+    agent.source.installTracking(TABLES.map((t) => t.name));
+  });
+
+  afterAll(async () => {
+    agent?.close();
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads 100k rows initially, every column of every row equal', async () => {
+    await syncUntilEqual();
+    expect(await differences()).toEqual([]);
+  });
+
+  it('syncs updates, inserts, deletes in the middle and deletion of the newest rows', async () => {
+    const db = local();
+    db.exec(`UPDATE items SET name = name || ' (new)', price = price + 1 WHERE id % 97 = 0;
+             UPDATE tags SET label = 'relabelled' WHERE code IN ('Zürich', 'emoji 😀');
+             INSERT INTO items (id, name, price, qty, ratio, photo) SELECT 200000 + value, 'fresh', 1.25, value, 0.5, x'00ff' FROM generate_series(1, 500);`.replace(
+      /FROM generate_series\(1, 500\)/,
+      'FROM (WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < 500) SELECT value FROM s)',
+    ));
+    db.exec(`DELETE FROM items WHERE id BETWEEN 40000 AND 40299;
+             DELETE FROM order_lines WHERE order_id = 5000 AND line = 2;
+             DELETE FROM tags WHERE code = 'alpha';`);
+    // The newest rows: the highest versions of items go, so the local version drops below the remote one.
+    db.exec(`DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 50)`);
+    db.close();
+    await syncUntilEqual();
+  });
+
+  it('recognises a restore of an older copy, even after new writes passed the old remote version', async () => {
+    const backup = join(dir, 'backup.db');
+    local().exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    copyFileSync(dbPath, backup);
+    // Life goes on after the backup, and syncs.
+    let db = local();
+    db.exec(`UPDATE items SET note = 'after backup' WHERE id <= 2000; DELETE FROM items WHERE id BETWEEN 3000 AND 3010;`);
+    db.close();
+    await syncUntilEqual();
+    // The database is restored from the backup; new writes reuse versions the remote holds for other content.
+    agent.close();
+    for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+    copyFileSync(backup, dbPath);
+    db = local();
+    db.exec(`UPDATE items SET note = 'written after the restore' WHERE id BETWEEN 10000 AND 13000;`);
+    db.close();
+    agent = newAgent();
+    const first = await agent.cycle();
+    expect(first.restoredTo).toBeDefined();
+    expect(first.tables.every((t) => 'steps' in t && t.steps[0] === 'restore')).toBe(true);
+    await syncUntilEqual();
+  });
+
+  it("keeps tenants apart: another tenant's secret on these paths reads and changes nothing", async () => {
+    const base = `${stack.apiUrl}/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
+    const otherAuth = { authorization: `Bearer ${other.secret}`, 'content-type': 'application/json' };
+    const before = await differences();
+    const attempts: [string, string, unknown?][] = [
+      ['GET', '/tables'],
+      ['GET', '/tables/items'],
+      ['PUT', '/tables/items', { columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }],
+      ['POST', '/tables/items', { rows: { columns: ['id', 'name'], values: [['1'], ['hacked']], versions: ['999999999'] } }],
+      ['DELETE', '/tables/items', { mode: 'all' }],
+      ['POST', '/tables/items/manifest-check', { after: '0', upTo: '10', keys: [], versions: [] }],
+      ['GET', '/jobs/upload.00000000-0000-4000-8000-000000000000'],
+    ];
+    for (const [method, path, body] of attempts) {
+      const res = await fetch(base + path, { method, headers: otherAuth, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect([method, path, res.status]).toEqual([method, path, 403]);
+    }
+    // Its own customer id with our database id: the database is not its customer's.
+    const crossed = await fetch(`${stack.apiUrl}/v1/customers/${other.customerId}/databases/${creds.databaseId}/tables`, { headers: otherAuth });
+    expect(crossed.status).toBe(404);
+    await new Promise((r) => setTimeout(r, 500)); // anything wrongly enqueued would have been applied by now
+    expect(await differences()).toEqual(before);
+    expect(before).toEqual([]);
+  });
+});

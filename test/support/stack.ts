@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { freshRemoteDatabase } from './databases.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Stack {
+  apiUrl: string;
+  adminToken: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The real thing from the compiled output: a migrated database, the API and N worker processes, on a private queue prefix. */
+export async function startStack(label: string, workers = 2): Promise<Stack> {
+  const db = await freshRemoteDatabase(label);
+  const port = await freePort();
+  const adminToken = randomBytes(24).toString('hex');
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
+    ADMIN_TOKEN: adminToken,
+    PORT: String(port),
+  };
+  const procs: ChildProcess[] = [];
+  const start = (entry: string) => {
+    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    procs.push(p);
+  };
+  start('api');
+  for (let i = 0; i < workers; i++) start('worker');
+  const apiUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(apiUrl);
+  return {
+    apiUrl,
+    adminToken,
+    databaseUrl: db.url,
+    stop: async () => {
+      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+      await db.drop();
+    },
+  };
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`API at ${url} did not become healthy in 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Creates a customer and registers one database for it, as an admin and then an agent would. */
+export async function enrollDatabase(stack: Stack, name: string): Promise<{ customerId: string; databaseId: string; secret: string }> {
+  const post = async (path: string, token: string, body: unknown) => {
+    const res = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const customer = await post('/v1/admin/customers', stack.adminToken, { name });
+  return post(`/v1/customers/${customer.customerId}/databases`, customer.enrollmentKey, { name: `${name}-db` });
+}

@@ -1,0 +1,104 @@
+import { UnrecoverableError } from 'bullmq';
+import pg from 'pg';
+import type { ColumnDef, TenantRef, UploadJob } from '#contracts';
+import { ensureDataTable } from '#persistence';
+import { freshRemoteDatabase } from '../../../test/support/databases.js';
+import { ApplyService } from './apply.service.js';
+
+const tenant: TenantRef = { customerId: '00000000-0000-4000-8000-000000000001', databaseId: '10000000-0000-4000-8000-000000000001' };
+const columns: ColumnDef[] = [
+  { name: 'id', type: 'bigint' },
+  { name: 'name', type: 'text' },
+  { name: 'price', type: 'numeric' },
+];
+const key = [columns[0]];
+
+const upload = (rows: [number, string, string][], versions: number[], range?: [number, number]): UploadJob => ({
+  tenant,
+  table: 'items',
+  key,
+  columns,
+  rows: { columns: ['id', 'name', 'price'], values: [rows.map((r) => String(r[0])), rows.map((r) => r[1]), rows.map((r) => r[2])], versions: versions.map(String) },
+  range: range && { after: String(range[0]), upTo: String(range[1]) },
+});
+
+describe('worker processors against real PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
+  let pool: pg.Pool;
+  let apply: ApplyService;
+
+  const stats = async () =>
+    (await pool.query(`SELECT row_count::int, max_version::int, applied_through::int, pending_ranges FROM table_stats WHERE database_id = $1`, [tenant.databaseId])).rows[0];
+  const rows = async () => (await pool.query(`SELECT id::int, name, _rf_version::int AS v FROM rowferry_data.items ORDER BY id`)).rows;
+
+  beforeAll(async () => {
+    db = await freshRemoteDatabase('worker');
+    pool = new pg.Pool({ connectionString: db.url });
+    await ensureDataTable(pool, 'items', { columns, key: ['id'] });
+    await pool.query(`INSERT INTO customers (id, name, enrollment_key_hash) VALUES ($1, 'c', 'x')`, [tenant.customerId]);
+    await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
+    await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
+    await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
+    apply = new ApplyService(pool);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('upload: the same job run twice leaves the same rows and counts', async () => {
+    const job = upload([[1, 'a', '1.5'], [2, 'b', '2']], [1, 2], [0, 2]);
+    expect(await apply.upload(job)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0 });
+    expect(await apply.upload(job)).toEqual({ applied: 2, inserted: 0, skippedOlder: 0 });
+    expect(await stats()).toMatchObject({ row_count: 2, max_version: 2, applied_through: 2 });
+  });
+
+  it('upload: two jobs for one row in the opposite order end with the newer version', async () => {
+    const older = upload([[3, 'old', '1']], [3], [2, 3]);
+    const newer = upload([[3, 'new', '1']], [5], [4, 5]);
+    await apply.upload(newer);
+    expect((await stats()).applied_through).toBe(2); // (4, 5] waits for (2, 4]
+    expect(await apply.upload(older)).toMatchObject({ applied: 0, skippedOlder: 1 });
+    expect((await rows()).find((r) => r.id === 3)).toEqual({ id: 3, name: 'new', v: 5 });
+    await apply.upload(upload([[4, 'd', '1']], [4], [3, 4]));
+    expect(await stats()).toMatchObject({ row_count: 4, max_version: 5, applied_through: 5, pending_ranges: [] });
+  });
+
+  it('upload: two jobs running at the same time both apply', async () => {
+    await Promise.all([apply.upload(upload([[10, 'x', '1']], [10], [5, 10])), apply.upload(upload([[11, 'y', '1']], [11], [10, 11]))]);
+    expect(await stats()).toMatchObject({ row_count: 6, applied_through: 11, max_version: 11 });
+  });
+
+  it('delete by keys: version-guarded, idempotent', async () => {
+    const job = { tenant, table: 'items', key, request: { mode: 'keys' as const, keys: [['1', '3']], versions: ['1', '4'] } };
+    expect(await apply.delete(job)).toEqual({ deleted: 1 }); // id 3 is at version 5, newer than 4: kept
+    expect(await apply.delete(job)).toEqual({ deleted: 0 });
+    expect((await rows()).map((r) => r.id)).toEqual([2, 3, 4, 10, 11]);
+    expect((await stats()).row_count).toBe(5);
+  });
+
+  it('delete above a version: rewinds the watermark and the max version', async () => {
+    expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '5' } })).toEqual({ deleted: 2 });
+    expect(await stats()).toMatchObject({ row_count: 3, max_version: 5, applied_through: 5 });
+  });
+
+  it('manifest check: reports remote-only keys and keys missing or older remotely', async () => {
+    const result = await apply.manifestCheck({ tenant, table: 'items', key, after: '0', upTo: '5', keys: ['["2"]', '["3"]', '["9"]'], versions: ['2', '6', '4'] });
+    expect(result).toEqual({ remoteOnly: [{ key: '["4"]', version: '4' }], missingOrOlder: ['["3"]', '["9"]'] });
+  });
+
+  it('bad data fails at once with an UnrecoverableError naming the problem, and changes nothing', async () => {
+    const before = await rows();
+    const bad = upload([[20, 'ok', '1'], [21, 'bad', 'not a number']], [20, 21], [11, 21]);
+    await expect(apply.upload(bad)).rejects.toThrow(UnrecoverableError);
+    await expect(apply.upload(bad)).rejects.toThrow(/upload of 2 rows to "items" was refused by PostgreSQL: invalid input syntax for type numeric: "not a number"/);
+    expect(await rows()).toEqual(before);
+  });
+
+  it('a database outage is not a data error: it is retried (a plain Error)', async () => {
+    const down = new ApplyService(new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }));
+    const err = await down.upload(upload([[1, 'a', '1']], [1])).catch((e) => e);
+    expect(String(err?.message ?? err.errors)).toMatch(/ECONNREFUSED|connect/);
+    expect(err).not.toBeInstanceOf(UnrecoverableError);
+  });
+});

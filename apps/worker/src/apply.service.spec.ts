@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import pg from 'pg';
 import type { ColumnDef, TenantRef, UploadJob } from '#contracts';
 import { ensureDataTable } from '#persistence';
-import { freshRemoteDatabase } from '../../../test/support/databases.js';
+import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
 import { ApplyService } from './apply.service.js';
 
 const tenant: TenantRef = { customerId: '00000000-0000-4000-8000-000000000001', databaseId: '10000000-0000-4000-8000-000000000001' };

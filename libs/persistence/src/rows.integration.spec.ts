@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ColumnDef, TableDefinition, TenantRef, UploadJob } from '#contracts';
-import { freshRemoteDatabase } from '../../../test/support/databases.js';
+import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
 import { ensureDataTable, IncompatibleTableError } from './data-tables.js';
 import { deleteRows, readManifest, upsertRows } from './rows.js';
 import { withTenant } from './tenant-transaction.js';

@@ -4,17 +4,20 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freshRemoteDatabase } from './databases.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+// From dist/scripts/lib (compiled) or scripts/lib (tests): the repository root holds dist/.
+const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../..' : '../..', import.meta.url));
 
 export interface Stack {
   apiUrl: string;
+  /** Process ids of the API (first) and the workers. */
+  pids: number[];
   adminToken: string;
   databaseUrl: string;
   stop(): Promise<void>;
 }
 
 /** The real thing from the compiled output: a migrated database, the API and N worker processes, on a private queue prefix. */
-export async function startStack(label: string, workers = 2): Promise<Stack> {
+export async function startStack(label: string, workers = 2, output: 'ignore' | 'inherit' = 'ignore'): Promise<Stack> {
   const db = await freshRemoteDatabase(label);
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
@@ -27,7 +30,7 @@ export async function startStack(label: string, workers = 2): Promise<Stack> {
   };
   const procs: ChildProcess[] = [];
   const start = (entry: string) => {
-    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', output, 'inherit'] });
     procs.push(p);
   };
   start('api');
@@ -36,6 +39,7 @@ export async function startStack(label: string, workers = 2): Promise<Stack> {
   await waitForHealth(apiUrl);
   return {
     apiUrl,
+    pids: procs.map((p) => p.pid!),
     adminToken,
     databaseUrl: db.url,
     stop: async () => {
@@ -72,11 +76,11 @@ function freePort(): Promise<number> {
 
 /** Creates a customer and registers one database for it, as an admin and then an agent would. */
 export async function enrollDatabase(stack: Stack, name: string): Promise<{ customerId: string; databaseId: string; secret: string }> {
-  const post = async (path: string, token: string, body: unknown) => {
+  const post = async <T>(path: string, token: string, body: unknown): Promise<T> => {
     const res = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
+    return (await res.json()) as T;
   };
-  const customer = await post('/v1/admin/customers', stack.adminToken, { name });
+  const customer = await post<{ customerId: string; enrollmentKey: string }>('/v1/admin/customers', stack.adminToken, { name });
   return post(`/v1/customers/${customer.customerId}/databases`, customer.enrollmentKey, { name: `${name}-db` });
 }

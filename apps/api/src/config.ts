@@ -5,6 +5,8 @@ const schema = z.object({
     .string({ error: 'ADMIN_TOKEN is not set: the admin API cannot be protected without it' })
     .min(16, 'ADMIN_TOKEN must be at least 16 characters'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address to listen on; loopback unless told otherwise (0.0.0.0 in a container). */
+  HOST: z.string().default('127.0.0.1'),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
 });

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { redisConnection } from '#persistence';
 import { freshRemoteDatabase } from './databases.js';
 
 // From dist/scripts/lib (compiled) or scripts/lib (tests): the repository root holds dist/.
@@ -45,8 +47,24 @@ export async function startStack(label: string, workers = 2, output: 'ignore' | 
     stop: async () => {
       await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
       await db.drop();
+      await dropQueueKeys(env.QUEUE_PREFIX);
     },
   };
+}
+
+/** Removes this run's queues and pending sets from Redis, so repeated runs leave nothing behind. */
+async function dropQueueKeys(prefix: string): Promise<void> {
+  const redis = new Redis(redisConnection());
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function waitForHealth(url: string): Promise<void> {

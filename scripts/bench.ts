@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -21,8 +21,8 @@ program
   .command('initial-load')
   .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
   .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
-  .option('--batch-rows <n>', 'rows per upload batch', (v) => Number(v), 10_000)
-  .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 4)
+  .option('--batch-rows <n>', 'rows per upload batch', (v) => Number(v), 20_000)
+  .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
   .action(async (o) => {
     await requireServices();
     const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-'));
@@ -41,9 +41,11 @@ program
       agent.source.installTracking(['bench_rows']);
       await agent.registerTables();
 
+      const cpuBefore = cpuByPart(stack.pids);
       const t0 = performance.now();
       const report = await agent.cycle(); // ahead: every row uploaded and applied before it returns
       const pipelineSeconds = (performance.now() - t0) / 1000;
+      const cpuAfter = cpuByPart(stack.pids);
       agent.close();
       const failed = report.tables.find((t) => 'error' in t);
       if (failed) throw new Error(`pipeline failed: ${JSON.stringify(failed)}`);
@@ -61,6 +63,7 @@ program
         pipeline_rows_per_s: Math.round(o.rows / pipelineSeconds),
         copy_rows_per_s: Math.round(o.rows / copySeconds),
         ratio: round(copySeconds / pipelineSeconds),
+        cpu_seconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k])])),
         peak_rss_mb: { agent: Math.round(process.resourceUsage().maxRSS / 1024), api: rss[0], workers: rss.slice(1) },
       };
       console.log(`RESULT ${JSON.stringify(result)}`);
@@ -117,6 +120,37 @@ async function count(url: string, databaseId: string): Promise<number> {
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** CPU seconds so far of each part of the pipeline, to see where the time goes on a shared machine. */
+function cpuByPart(pids: number[]): Record<string, number> {
+  const ticks = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    } catch {
+      return 0; // the process ended between listing and reading
+    }
+  };
+  const byName = (name: string) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .reduce((sum, d) => sum + ticks(Number(d)), 0);
+  const self = process.cpuUsage();
+  return {
+    agent: (self.user + self.system) / 1e6,
+    api: ticks(pids[0]),
+    workers: pids.slice(1).reduce((sum, p) => sum + ticks(p), 0),
+    postgres: byName('postgres'),
+    redis: byName('redis-server'),
+  };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -40,16 +40,23 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
 /** The hash tag keeps every key of a queue in one Redis Cluster slot (without it BullMQ fails with CROSSSLOT). */
 export const QUEUE_PREFIX = '{rowferry}';
 
-/** A job id as the API hands it out: the queue's name, a dot, a UUID (the BullMQ job id). */
-export function publicJobId(queue: QueueName, id: string): string {
-  return `${queue}.${id}`;
+/**
+ * A job id as the API hands it out: `<queue>.<database id>.<uuid>`; the BullMQ job id is `<database id>.<uuid>`,
+ * so whose job it is can be checked without loading the job (whose data can be megabytes).
+ */
+export function publicJobId(queue: QueueName, bullId: string): string {
+  return `${queue}.${bullId}`;
 }
 
-export function parsePublicJobId(jobId: string): { queue: QueueName; id: string } | undefined {
-  const dot = jobId.indexOf('.');
-  if (dot < 0) return undefined;
-  const queue = jobId.slice(0, dot);
-  const id = jobId.slice(dot + 1);
-  if (!(queue in QUEUE_SETTINGS) || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
-  return { queue: queue as QueueName, id };
+export function newBullJobId(databaseId: string, uuid: string): string {
+  return `${databaseId}.${uuid}`;
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PUBLIC_JOB_ID = new RegExp(`^([a-z-]+)\\.((${UUID})\\.${UUID})$`);
+
+export function parsePublicJobId(jobId: string): { queue: QueueName; bullId: string; databaseId: string } | undefined {
+  const m = PUBLIC_JOB_ID.exec(jobId);
+  if (!m || !(m[1] in QUEUE_SETTINGS)) return undefined;
+  return { queue: m[1] as QueueName, bullId: m[2], databaseId: m[3] };
 }

@@ -37,3 +37,17 @@ describe('checkRows', () => {
     expect(checkRows(cols, ['id'], batch(columns as string[], values as unknown[][]))).toMatch(message);
   });
 });
+
+describe('checkRows versions', () => {
+  it.each([['-1'], ['1.5'], ['9223372036854775808'], ['abc'], [7]])('refuses version %j', (v) => {
+    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: [v as string] })).toMatch(/version in row 0 .* non-negative 64-bit integer/);
+  });
+
+  it('accepts the largest version', () => {
+    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: ['9223372036854775807'] })).toBeUndefined();
+  });
+
+  it('refuses values that are not scalars', () => {
+    expect(checkRows(cols, ['id'], batch(['id', 'name'], [['1'], [{ a: 1 }]]))).toMatch(/column "name" \(text\) in row 0: expected a string/);
+  });
+});

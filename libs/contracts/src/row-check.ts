@@ -1,5 +1,5 @@
 import type { ColumnDef, ColumnType } from './columns.js';
-import type { ColumnarRows, WireValue } from './wire.js';
+import { isVersion, type ColumnarRows, type WireValue } from './wire.js';
 
 const INT = /^-?\d{1,19}$/;
 const DECIMAL = /^(-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|NaN|-?Infinity)$/;
@@ -24,6 +24,8 @@ const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string
 };
 
 function fitsInt64(s: string): boolean {
+  const digits = s.startsWith('-') ? s.slice(1) : s;
+  if (digits.length < 19) return true;
   const n = BigInt(s);
   return n >= -(2n ** 63n) && n < 2n ** 63n;
 }
@@ -50,6 +52,8 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
     seen.add(name);
   }
   for (const k of key) if (!seen.has(k)) return `key column "${k}" is missing from the batch`;
+  for (let r = 0; r < rows.versions.length; r++)
+    if (!isVersion(rows.versions[r])) return `version in row ${r} is ${JSON.stringify(rows.versions[r]).slice(0, 40)}; a version is a non-negative 64-bit integer as a decimal string`;
   const keySet = new Set(key);
   for (let c = 0; c < rows.columns.length; c++) {
     const def = byName.get(rows.columns[c])!;

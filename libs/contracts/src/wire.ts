@@ -20,6 +20,14 @@ export const int64StringSchema = z
 /** A version as the agent reads it: never negative. */
 export const versionSchema = int64StringSchema.refine((s) => !s.startsWith('-'), 'a version is never negative');
 
+const INT64_MAX_TEXT = '9223372036854775807';
+
+/** Whether a string is a version (a non-negative signed 64-bit integer); cheap enough for every row of a batch. */
+export function isVersion(s: unknown): s is string {
+  if (typeof s !== 'string' || !/^\d{1,19}$/.test(s)) return false;
+  return s.length < 19 || s <= INT64_MAX_TEXT;
+}
+
 /**
  * A batch of rows, column-wise: the names once, then one array per column. It is smaller than an array of
  * objects and it is exactly the shape `INSERT … SELECT FROM unnest($1::text[], …)` takes.
@@ -27,8 +35,10 @@ export const versionSchema = int64StringSchema.refine((s) => !s.startsWith('-'),
 export const columnarRowsSchema = z
   .object({
     columns: z.array(z.string()).min(1),
-    values: z.array(z.array(wireValueSchema)),
-    versions: z.array(versionSchema),
+    // Each value and version is checked against its column's type by checkRows, in one pass over the batch:
+    // a schema per value costs more than the rest of the request's handling together.
+    values: z.custom<WireValue[][]>((v) => Array.isArray(v) && v.every(Array.isArray), 'must be an array of one array per column'),
+    versions: z.custom<string[]>((v) => Array.isArray(v), 'must be an array of versions'),
   })
   .superRefine((b, ctx) => {
     if (b.values.length !== b.columns.length)

@@ -41,6 +41,7 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
        ${columns.join(',\n       ')},
        _rf_version bigint NOT NULL,
        _rf_modified_at timestamptz NOT NULL DEFAULT now(),
+       _rf_created_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (_rf_database, ${def.key.map(quoteIdent).join(', ')})
      ) PARTITION BY HASH (_rf_database)`,
   );

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from '#persistence';
 import { randomUUID } from 'node:crypto';
-import { parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { newBullJobId, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
 
 /**
  * The producer side of the job map. Besides enqueuing, it keeps per table the set of its jobs not yet finished,
@@ -27,7 +27,7 @@ export class JobQueueService implements OnApplicationShutdown {
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
     const s = QUEUE_SETTINGS[name];
-    const id = randomUUID();
+    const id = newBullJobId(data.tenant.databaseId, randomUUID());
     const publicId = publicJobId(name, id);
     const queue = this.queues[name];
     // Pending before it exists, so no GET can see the table idle while the job is on its way.
@@ -43,30 +43,34 @@ export class JobQueueService implements OnApplicationShutdown {
   }
 
   async pendingJobs(tenant: TenantRef, table: string): Promise<number> {
-    const redis = this.redis;
     const key = pendingKey(tenant, table);
-    const members = await redis.smembers(key);
+    const members = await this.redis.smembers(key);
     let pending = 0;
     for (const publicId of members) {
       const state = await this.state(publicId);
-      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') pending++;
-      else await redis.srem(key, publicId);
+      if (state === 'completed' || state === 'failed' || state === 'unknown') await this.redis.srem(key, publicId);
+      else pending++;
     }
     return pending;
   }
 
-  /** A job's status, only if it belongs to this tenant; otherwise undefined, as if it did not exist. */
+  /**
+   * A job's status, only if it belongs to this tenant; otherwise undefined, as if it did not exist. Agents poll this,
+   * so the job itself (with its rows) is loaded only once it has finished, for its result or error.
+   */
   async status(tenant: TenantRef, publicId: string): Promise<JobStatus | undefined> {
     const ref = parsePublicJobId(publicId);
-    if (!ref) return undefined;
-    // State first: a job read before its state could be seen completed without its result.
+    if (!ref || ref.databaseId !== tenant.databaseId) return undefined;
     const queue = this.queues[ref.queue];
-    const state = await queue.getJobState(ref.id);
-    const job = await queue.getJob(ref.id);
-    if (!job || job.data.tenant.databaseId !== tenant.databaseId) return undefined;
+    const state = await queue.getJobState(ref.bullId);
+    if (state === 'unknown') return undefined;
+    if (state !== 'completed' && state !== 'failed')
+      return { jobId: publicId, state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state, attemptsMade: 0 };
+    const job = await queue.getJob(ref.bullId);
+    if (!job) return undefined;
     return {
       jobId: publicId,
-      state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : (state as JobStatus['state']),
+      state,
       attemptsMade: job.attemptsMade,
       ...(state === 'completed' ? { result: job.returnvalue } : {}),
       ...(job.failedReason ? { error: job.failedReason } : {}),
@@ -79,8 +83,7 @@ export class JobQueueService implements OnApplicationShutdown {
 
   private async state(publicId: string): Promise<string> {
     const ref = parsePublicJobId(publicId);
-    const job = ref && (await this.queues[ref.queue].getJob(ref.id));
-    return job ? job.getState() : 'unknown';
+    return ref ? this.queues[ref.queue].getJobState(ref.bullId) : 'unknown';
   }
 }
 

@@ -45,7 +45,7 @@ export async function startStack(label: string, workers = 2, output: 'ignore' | 
     adminToken,
     databaseUrl: db.url,
     stop: async () => {
-      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
       await db.drop();
       await dropQueueKeys(env.QUEUE_PREFIX);
     },

@@ -25,7 +25,7 @@ export function sqliteColumnType(declared: string): ColumnType {
 type SqliteValue = bigint | number | string | Buffer | null;
 
 /** One SQLite value as it travels (design §7). */
-function toWire(type: ColumnType, v: SqliteValue): WireValue {
+export function toWire(type: ColumnType, v: SqliteValue): WireValue {
   if (v === null) return null;
   switch (type) {
     case 'bigint':

@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import { ApiClient, ApiRefusedError, ApiUnavailableError } from './api-client.js';
+
+const creds = { customerId: 'c', databaseId: 'd', secret: 's' };
+const fast = { attempts: 4, firstDelayMs: 5, maxDelayMs: 20 };
+
+/** A real HTTP server that answers from a script of (status, body, headers). */
+async function scriptedServer(script: [number, unknown, Record<string, string>?][]) {
+  const seen: string[] = [];
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    const [status, body, headers] = script[Math.min(seen.length - 1, script.length - 1)];
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { url, seen, close: () => new Promise((r) => server.close(r)) };
+}
+
+describe('ApiClient retries', () => {
+  it('retries 5xx and 429 (honouring Retry-After), then succeeds', async () => {
+    const s = await scriptedServer([
+      [503, { message: 'down' }],
+      [429, { message: 'slow down' }, { 'retry-after': '0' }],
+      [200, [{ table: 't' }]],
+    ]);
+    const api = new ApiClient(s.url, creds, fast);
+    expect(await api.allVersionInfo()).toEqual([{ table: 't' }]);
+    expect(s.seen).toEqual(Array(3).fill('GET /v1/customers/c/databases/d/tables Bearer s'));
+    await s.close();
+  });
+
+  it('does not retry a refusal (4xx) and says what the API said', async () => {
+    const s = await scriptedServer([[400, { message: 'table "t": column "x" is not registered' }]]);
+    const api = new ApiClient(s.url, creds, fast);
+    const err = await api.upload('t', { rows: { columns: ['x'], values: [[1]], versions: ['1'] } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiRefusedError);
+    expect(err.message).toMatch(/→ 400: table "t": column "x" is not registered/);
+    expect(s.seen).toHaveLength(1);
+    await s.close();
+  });
+
+  it('gives up with ApiUnavailableError when nothing answers, without crashing', async () => {
+    const s = await scriptedServer([[200, {}]]);
+    await s.close(); // the port is now closed
+    const api = new ApiClient(s.url, creds, fast);
+    const err = await api.versionInfo('t').catch((e) => e);
+    expect(err).toBeInstanceOf(ApiUnavailableError);
+    expect(err.message).toMatch(/failed 4 times; last: .*ECONNREFUSED/);
+  });
+
+  it('reports a failed job with the worker reason', async () => {
+    const s = await scriptedServer([
+      [200, { jobId: 'j', state: 'active', attemptsMade: 0 }],
+      [200, { jobId: 'j', state: 'failed', attemptsMade: 8, error: 'upload was refused by PostgreSQL: boom' }],
+    ]);
+    const api = new ApiClient(s.url, creds, fast);
+    await expect(api.waitForJob('j')).rejects.toThrow('job j failed after 8 attempt(s): upload was refused by PostgreSQL: boom');
+    await s.close();
+  });
+});

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAgentConfig } from './config.js';
+
+describe('agent config', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'rowferry-config-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('reads YAML, fills defaults and resolves paths against the file', () => {
+    const c = loadAgentConfig(write('ok.yaml', 'api: { url: "http://127.0.0.1:3000", credentialsFile: creds.json }\nsource: { type: sqlite, path: shop.db }\ntables: [{ name: items }]\n'));
+    expect(c).toMatchObject({ intervalSeconds: 30, batchRows: 5000, maxInFlight: 4, sliceRows: 10000 });
+    expect(c.source.path).toBe(join(dir, 'shop.db'));
+    expect(c.api.credentialsFile).toBe(join(dir, 'creds.json'));
+    expect(c.stateFile).toBe(join(dir, 'rowferry-state.json'));
+  });
+
+  it.each([
+    ['api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]', /api\.url: /],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source\.type: only "sqlite" sources are supported so far/],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []', /tables: list at least one table to sync/],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: "bad name" }]', /tables\.0\.name: must start with a letter/],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0', /batchRows: /],
+    ['{ not yaml', /cannot read config/],
+  ])('names the bad field: %#', (text, message) => {
+    expect(() => loadAgentConfig(write('bad.yaml', text))).toThrow(message);
+  });
+
+  it('says when the file is missing', () => {
+    expect(() => loadAgentConfig(join(dir, 'nope.yaml'))).toThrow(/cannot read config .*nope\.yaml/);
+  });
+});

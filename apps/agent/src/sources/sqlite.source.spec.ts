@@ -1,0 +1,121 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeKey } from '#contracts';
+import { SqliteSource, sqliteColumnType, toWire } from './sqlite.source.js';
+
+describe('SQLite types and values on the wire', () => {
+  it.each([
+    ['INTEGER', 'bigint'],
+    ['int', 'bigint'],
+    ['BIGINT', 'bigint'],
+    ['VARCHAR(20)', 'text'],
+    ['TEXT', 'text'],
+    ['CLOB', 'text'],
+    ['BLOB', 'bytea'],
+    ['REAL', 'double'],
+    ['DOUBLE PRECISION', 'double'],
+    ['FLOAT', 'double'],
+    ['NUMERIC', 'numeric'],
+    ['DECIMAL(10,2)', 'numeric'],
+    ['BOOLEAN', 'boolean'],
+    ['DATETIME', 'text'],
+    ['', 'text'],
+  ])('declared %j maps to %s', (declared, type) => {
+    expect(sqliteColumnType(declared)).toBe(type);
+  });
+
+  it('keeps 64-bit integers exact as strings', () => {
+    expect(toWire('bigint', 9223372036854775807n)).toBe('9223372036854775807');
+    expect(toWire('bigint', -9223372036854775808n)).toBe('-9223372036854775808');
+    expect(toWire('numeric', 12345678901234567890n)).toBe('12345678901234567890');
+  });
+
+  it('sends doubles as numbers and non-finite ones as strings PostgreSQL reads', () => {
+    expect(toWire('double', 0.1)).toBe(0.1);
+    expect(toWire('double', 5n)).toBe(5);
+    expect(toWire('double', Infinity)).toBe('Infinity');
+    expect(toWire('double', -Infinity)).toBe('-Infinity');
+  });
+
+  it('sends binary as base64 with every byte value', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    expect(Buffer.from(toWire('bytea', all) as string, 'base64')).toEqual(all);
+  });
+
+  it('keeps NULL distinct from the empty string, and booleans as booleans', () => {
+    expect(toWire('text', null)).toBeNull();
+    expect(toWire('text', '')).toBe('');
+    expect(toWire('boolean', 1n)).toBe(true);
+    expect(toWire('boolean', 0n)).toBe(false);
+  });
+
+  it('keeps text exactly, emoji and combining characters included', () => {
+    for (const t of ['😀', 'e\u0301', 'Zürich', 'a\tb\nc']) expect(toWire('text', t)).toBe(t);
+  });
+});
+
+describe('SqliteSource', () => {
+  let dir: string;
+  let path: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rowferry-sqlite-'));
+    path = join(dir, 'db.sqlite');
+    const db = new Database(path);
+    db.exec(`CREATE TABLE keyed (a INTEGER, b TEXT, v REAL, PRIMARY KEY (b, a));
+             CREATE TABLE nokey (x INTEGER, y TEXT);
+             CREATE TABLE wr (k TEXT PRIMARY KEY) WITHOUT ROWID;
+             INSERT INTO keyed VALUES (1, 'x', 0.5), (2, 'y', NULL);`);
+    db.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes the primary key in key order, or the configured key', () => {
+    const s = new SqliteSource(path);
+    expect(s.describe('keyed').key).toEqual(['b', 'a']);
+    expect(s.describe('nokey', ['x']).key).toEqual(['x']);
+    s.close();
+  });
+
+  it('refuses a table without a primary key and without a configured key, and unknown tables or columns', () => {
+    const s = new SqliteSource(path);
+    expect(() => s.describe('nokey')).toThrow('table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)');
+    expect(() => s.describe('missing')).toThrow('table "missing" does not exist');
+    expect(() => s.describe('nokey', ['zz'])).toThrow('configured key column "zz" does not exist in table "nokey"');
+    s.close();
+  });
+
+  it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', () => {
+    const s = new SqliteSource(path);
+    expect(() => s.localMax(s.describe('keyed'))).toThrow(/run "rowferry-agent track"/);
+    expect(() => s.installTracking(['wr'])).toThrow(/WITHOUT ROWID/);
+    s.close();
+  });
+
+  it('versions existing rows, then every insert and update takes the next counter value', () => {
+    const s = new SqliteSource(path);
+    s.installTracking(['keyed']);
+    const t = s.describe('keyed');
+    expect(t.columns.map((c) => c.name)).toEqual(['a', 'b', 'v']); // the version column is not synced as data
+    expect(s.localMax(t)).toBe(2n);
+    const db = new Database(path);
+    db.exec(`INSERT INTO keyed (a, b, v) VALUES (3, 'z', 1.5); UPDATE keyed SET v = 9 WHERE a = 1;`);
+    db.close();
+    expect(s.safeWatermark()).toBe(4n);
+    expect(s.rowsAfter(t, 2n, 10n, 10)).toEqual({ columns: ['a', 'b', 'v'], values: [['3', '1'], ['z', 'x'], [1.5, 9]], versions: ['3', '4'] });
+    expect(s.manifest(t, 0n, 4n)).toEqual(
+      new Map([
+        [encodeKey(['text', 'bigint'], ['y', '2']), 2n],
+        [encodeKey(['text', 'bigint'], ['z', '3']), 3n],
+        [encodeKey(['text', 'bigint'], ['x', '1']), 4n],
+      ]),
+    );
+    expect(s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '1']))).toBe(4n);
+    expect(s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '2']))).toBeUndefined();
+    // Installing again changes nothing.
+    s.installTracking(['keyed']);
+    expect(s.localMax(t)).toBe(4n);
+    s.close();
+  });
+});

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SyncAgent } from '../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../apps/agent/src/config.js';
-import { requireServices } from './lib/services.js';
+import { ensureServices } from './lib/services.js';
 import { enrollDatabase, startStack } from './lib/stack.js';
 
 /**
@@ -24,7 +24,8 @@ program
   .option('--batch-rows <n>', 'rows per upload batch', (v) => Number(v), 20_000)
   .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
   .action(async (o) => {
-    await requireServices();
+    const services = await ensureServices();
+    Object.assign(process.env, services.env);
     const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-'));
     const dbPath = join(dir, 'bench.db');
     makeTable(dbPath, o.rows);
@@ -69,6 +70,7 @@ program
       console.log(`RESULT ${JSON.stringify(result)}`);
     } finally {
       await stack.stop();
+      await services.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

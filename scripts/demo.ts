@@ -9,7 +9,7 @@ import { SyncAgent } from '../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../apps/agent/src/config.js';
 import { compareTable } from './lib/compare.js';
 import { createSampleDatabase } from './lib/sample-sqlite.js';
-import { requireServices } from './lib/services.js';
+import { ensureServices } from './lib/services.js';
 import { startStack, type Stack } from './lib/stack.js';
 
 /**
@@ -26,7 +26,16 @@ const agentCli = fileURLToPath(new URL('../apps/agent/src/main.js', import.meta.
 const say = (line: string) => console.log(`demo: ${line}`);
 
 async function main(): Promise<number> {
-  await requireServices();
+  const services = await ensureServices();
+  Object.assign(process.env, services.env); // the API and workers started below inherit them
+  try {
+    return await demo();
+  } finally {
+    await services.stop();
+  }
+}
+
+async function demo(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-demo-'));
   const dbPath = join(dir, 'shop.db');
   const configPath = join(dir, 'rowferry-agent.yaml');

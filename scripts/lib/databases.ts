@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate, quoteIdent } from '#persistence';
+import { databaseUrl, migrate, quoteIdent } from '#persistence';
 
-const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/rowferry';
 
 /** A fresh, migrated remote database for one test file, dropped by the returned function. */
 export async function freshRemoteDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = databaseUrl();
   const name = `rowferry_test_${label}_${randomBytes(4).toString('hex')}`;
   const url = new URL(base);
   url.pathname = `/${name}`;

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { redisConnection } from '#persistence';
 import { freshRemoteDatabase } from './databases.js';
+import { freePort } from './services.js';
 
 // From dist/scripts/lib (compiled) or scripts/lib (tests): the repository root holds dist/.
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../..' : '../..', import.meta.url));
@@ -79,17 +79,6 @@ async function waitForHealth(url: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`API at ${url} did not become healthy in 30 s`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /** Creates a customer and registers one database for it, as an admin and then an agent would. */

@@ -14,8 +14,12 @@ describe('graceful worker shutdown', () => {
   it('lets the active job finish before the worker exits', async () => {
     const creds = await enrollDatabase(stack, 'slow');
     const base = `${stack.apiUrl}/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return res.json();
     };
     await call('PUT', '/tables/slow', { columns: [{ name: 'id', type: 'bigint' }], key: ['id'] });

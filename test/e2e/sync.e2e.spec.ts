@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +117,12 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     expect(first.restoredTo).toBeDefined();
     expect(first.tables.every((t) => 'steps' in t && t.steps[0] === 'restore')).toBe(true);
     await syncUntilEqual();
+  });
+
+  it('rowferry-agent status shows every table with equal versions', () => {
+    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const out = execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.yaml')], { encoding: 'utf8' });
+    for (const t of TABLES) expect(out).toMatch(new RegExp(`'${t.name}'.*'versions equal'`));
   });
 
   it("keeps tenants apart: another tenant's secret on these paths reads and changes nothing", async () => {

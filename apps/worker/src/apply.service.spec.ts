@@ -20,7 +20,9 @@ const upload = (rows: [number, string, string][], versions: number[], range?: [n
   columns,
   rows: { columns: ['id', 'name', 'price'], values: [rows.map((r) => String(r[0])), rows.map((r) => r[1]), rows.map((r) => r[2])], versions: versions.map(String) },
   range: range && { after: String(range[0]), upTo: String(range[1]) },
+  bytes: 100,
 });
+const meta = { jobId: 'test-job', attempt: 1 };
 
 describe('worker processors against real PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
@@ -48,37 +50,37 @@ describe('worker processors against real PostgreSQL', () => {
 
   it('upload: the same job run twice leaves the same rows and counts', async () => {
     const job = upload([[1, 'a', '1.5'], [2, 'b', '2']], [1, 2], [0, 2]);
-    expect(await apply.upload(job)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0 });
-    expect(await apply.upload(job)).toEqual({ applied: 2, inserted: 0, skippedOlder: 0 });
+    expect(await apply.upload(job, meta)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0, quarantined: 0 });
+    expect(await apply.upload(job, meta)).toEqual({ applied: 2, inserted: 0, skippedOlder: 0, quarantined: 0 });
     expect(await stats()).toMatchObject({ row_count: 2, max_version: 2, applied_through: 2 });
   });
 
   it('upload: two jobs for one row in the opposite order end with the newer version', async () => {
     const older = upload([[3, 'old', '1']], [3], [2, 3]);
     const newer = upload([[3, 'new', '1']], [5], [4, 5]);
-    await apply.upload(newer);
+    await apply.upload(newer, meta);
     expect((await stats()).applied_through).toBe(2); // (4, 5] waits for (2, 4]
-    expect(await apply.upload(older)).toMatchObject({ applied: 0, skippedOlder: 1 });
+    expect(await apply.upload(older, meta)).toMatchObject({ applied: 0, skippedOlder: 1 });
     expect((await rows()).find((r) => r.id === 3)).toEqual({ id: 3, name: 'new', v: 5 });
-    await apply.upload(upload([[4, 'd', '1']], [4], [3, 4]));
+    await apply.upload(upload([[4, 'd', '1']], [4], [3, 4]), meta);
     expect(await stats()).toMatchObject({ row_count: 4, max_version: 5, applied_through: 5, pending_ranges: [] });
   });
 
   it('upload: two jobs running at the same time both apply', async () => {
-    await Promise.all([apply.upload(upload([[10, 'x', '1']], [10], [5, 10])), apply.upload(upload([[11, 'y', '1']], [11], [10, 11]))]);
+    await Promise.all([apply.upload(upload([[10, 'x', '1']], [10], [5, 10]), meta), apply.upload(upload([[11, 'y', '1']], [11], [10, 11]), meta)]);
     expect(await stats()).toMatchObject({ row_count: 6, applied_through: 11, max_version: 11 });
   });
 
   it('delete by keys: version-guarded, idempotent', async () => {
     const job = { tenant, table: 'items', key, request: { mode: 'keys' as const, keys: [['1', '3']], versions: ['1', '4'] } };
-    expect(await apply.delete(job)).toEqual({ deleted: 1 }); // id 3 is at version 5, newer than 4: kept
-    expect(await apply.delete(job)).toEqual({ deleted: 0 });
+    expect(await apply.delete(job, meta)).toEqual({ deleted: 1 }); // id 3 is at version 5, newer than 4: kept
+    expect(await apply.delete(job, meta)).toEqual({ deleted: 0 });
     expect((await rows()).map((r) => r.id)).toEqual([2, 3, 4, 10, 11]);
     expect((await stats()).row_count).toBe(5);
   });
 
   it('delete above a version: rewinds the watermark and the max version', async () => {
-    expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '5' } })).toEqual({ deleted: 2 });
+    expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '5' } }, meta)).toEqual({ deleted: 2 });
     expect(await stats()).toMatchObject({ row_count: 3, max_version: 5, applied_through: 5 });
   });
 
@@ -87,17 +89,51 @@ describe('worker processors against real PostgreSQL', () => {
     expect(result).toEqual({ remoteOnly: [{ key: '["4"]', version: '4' }], missingOrOlder: ['["3"]', '["9"]'] });
   });
 
-  it('bad data fails at once with an UnrecoverableError naming the problem, and changes nothing', async () => {
-    const before = await rows();
-    const bad = upload([[20, 'ok', '1'], [21, 'bad', 'not a number']], [20, 21], [11, 21]);
-    await expect(apply.upload(bad)).rejects.toThrow(UnrecoverableError);
-    await expect(apply.upload(bad)).rejects.toThrow(/upload of 2 rows to "items" was refused by PostgreSQL: invalid input syntax for type numeric: "not a number"/);
-    expect(await rows()).toEqual(before);
+  it('a refused row is quarantined with the database message; the rest of the batch applies', async () => {
+    const bad = upload([[20, 'ok', '1'], [21, 'bad', 'not a number'], [22, 'ok too', '2']], [20, 21, 22], [5, 22]);
+    expect(await apply.upload(bad, meta)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0, quarantined: 1 });
+    expect((await rows()).filter((r) => r.id >= 20).map((r) => r.id)).toEqual([20, 22]);
+    const q = async () => (await pool.query(`SELECT row_key, version::int, row, error, attempts FROM quarantine ORDER BY id`)).rows;
+    expect(await q()).toEqual([
+      { row_key: '["21"]', version: 21, row: { id: '21', name: 'bad', price: 'not a number' }, error: expect.stringMatching(/invalid input syntax for type numeric: "not a number"; SQLSTATE 22P02/), attempts: 1 },
+    ]);
+    expect(await stats()).toMatchObject({ applied_through: 22 }); // the table moves on past the bad row
+    // Sent again at the same version: one more attempt, no second entry.
+    expect(await apply.upload(bad, meta)).toMatchObject({ quarantined: 1 });
+    expect((await q()).map((e) => e.attempts)).toEqual([2]);
+    // The difference check does not ask for it again at that version.
+    expect(await apply.manifestCheck({ tenant, table: 'items', key, after: '19', upTo: '22', keys: ['["20"]', '["21"]', '["22"]'], versions: ['20', '21', '22'] })).toEqual({ remoteOnly: [], missingOrOlder: [] });
+    // Fixed locally, it arrives with a newer version and leaves the quarantine.
+    expect(await apply.upload(upload([[21, 'fixed', '3']], [23]), meta)).toMatchObject({ applied: 1, quarantined: 0 });
+    expect(await q()).toEqual([]);
+    const history = (await pool.query(`SELECT outcome, quarantined, rows FROM batch_history WHERE job_type = 'upload' ORDER BY id DESC LIMIT 3`)).rows;
+    expect(history).toEqual([{ outcome: 'applied', quarantined: 0, rows: 1 }, { outcome: 'partial', quarantined: 1, rows: 3 }, { outcome: 'partial', quarantined: 1, rows: 3 }]);
+  });
+
+  it('isolates several bad rows of several kinds in a large batch', async () => {
+    const n = 1000;
+    const data: [number, string, string][] = Array.from({ length: n }, (_, i) => [1000 + i, i === 10 ? `nul${String.fromCharCode(0)}inside` : `row ${i}`, i === 500 ? '1e999999' : i === 999 ? 'x' : String(i)]);
+    const r = await apply.upload(upload(data, data.map((d) => d[0])), meta);
+    expect(r).toMatchObject({ applied: n - 3, quarantined: 3 });
+    const errors = (await pool.query(`SELECT row_key, error FROM quarantine ORDER BY version`)).rows;
+    expect(errors.map((e) => e.row_key)).toEqual(['["1010"]', '["1500"]', '["1999"]']);
+    expect(errors[0].error).toMatch(/0x00/);
+    expect(errors[1].error).toMatch(/out of range|overflow/);
+  });
+
+  it('a statement the schema cannot run fails at once with an UnrecoverableError naming the problem', async () => {
+    const job = { ...upload([[30, 'a', '1']], [30]), columns: [...columns, { name: 'colour', type: 'text' as const }] };
+    job.rows = { ...job.rows, columns: [...job.rows.columns, 'colour'], values: [...job.rows.values, ['red']] };
+    const err = await apply.upload(job, meta).catch((e) => e);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect(err.message).toMatch(/upload of 1 rows to "items" was refused by PostgreSQL: column "colour" of relation "items" does not exist/);
+    const last = (await pool.query(`SELECT outcome, error_class FROM batch_history ORDER BY id DESC LIMIT 1`)).rows[0];
+    expect(last).toEqual({ outcome: 'failed', error_class: 'schema' });
   });
 
   it('a database outage is not a data error: it is retried (a plain Error)', async () => {
     const down = new ApplyService(new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }));
-    const err = await down.upload(upload([[1, 'a', '1']], [1])).catch((e) => e);
+    const err = await down.upload(upload([[1, 'a', '1']], [1]), meta).catch((e) => e);
     expect(String(err?.message ?? err.errors)).toMatch(/ECONNREFUSED|connect/);
     expect(err).not.toBeInstanceOf(UnrecoverableError);
   });

@@ -1,52 +1,188 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import type { DeleteJob, DeleteResult, ManifestCheckJob, ManifestCheckResult, TenantRef, UploadJob, UploadResult } from '#contracts';
-import { deleteRows, describePgError, isDataError, readManifest, recordDelete, recordUpload, upsertRows, withTenant } from '#persistence';
+import {
+  encodeKey,
+  type ColumnarRows,
+  type DeleteJob,
+  type DeleteResult,
+  type JobName,
+  type ManifestCheckJob,
+  type ManifestCheckResult,
+  type TenantRef,
+  type UploadJob,
+  type UploadResult,
+  type WireValue,
+} from '#contracts';
+import {
+  classifyPgError,
+  deleteRows,
+  describePgError,
+  hasQuarantine,
+  quarantinedInSlice,
+  quarantineRows,
+  readManifest,
+  recordBatch,
+  recordDelete,
+  recordUpload,
+  resolveQuarantine,
+  upsertRows,
+  withTenant,
+  type AppliedUpload,
+  type PoisonRow,
+} from '#persistence';
 import { diffManifest } from '#sync';
 
 export const PG_POOL = Symbol('PG_POOL');
+
+/** Which attempt of which job this is, for the batch history. */
+export interface JobMeta {
+  jobId: string;
+  attempt: number;
+}
 
 /** Applies jobs to the tenant-partitioned tables; each job is one tenant-scoped transaction. */
 @Injectable()
 export class ApplyService implements OnApplicationShutdown {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  upload(job: UploadJob): Promise<UploadResult> {
-    return this.inTenant(job.tenant, `upload of ${job.rows.versions.length} rows to "${job.table}"`, async (c) => {
-      const applied = await upsertRows(c, job);
-      await recordUpload(c, job.tenant, job.table, { ...applied, range: job.range });
-      return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder };
-    });
+  /**
+   * Upserts a batch. When PostgreSQL refuses a row's content, the batch is split and the halves retried (inside
+   * savepoints, in the same transaction) down to single rows; those go to the quarantine and the rest applies, so
+   * the table moves on (skip ahead) and nothing is lost (design §4).
+   */
+  upload(job: UploadJob, meta: JobMeta): Promise<UploadResult> {
+    return this.recorded('upload', job, meta, job.rows.versions.length, job.bytes, (r) => r.quarantined, async () =>
+      this.inTenant(job.tenant, `upload of ${job.rows.versions.length} rows to "${job.table}"`, async (c) => {
+        const poison: PoisonRow[] = [];
+        const applied = await this.upsertIsolating(c, job, job.rows, poison);
+        await quarantineRows(c, job.tenant, job.table, poison);
+        if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, this.appliedKeys(job, poison));
+        await recordUpload(c, job.tenant, job.table, { ...applied, range: job.range });
+        return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
+      }),
+    );
   }
 
-  delete(job: DeleteJob): Promise<DeleteResult> {
-    return this.inTenant(job.tenant, `delete (${job.request.mode}) from "${job.table}"`, async (c) => {
-      const deleted = await deleteRows(c, job.tenant, job.table, job.key, job.request);
-      await recordDelete(c, job.tenant, job.table, job.request, deleted);
-      return { deleted };
-    });
+  delete(job: DeleteJob, meta: JobMeta): Promise<DeleteResult> {
+    const rows = job.request.mode === 'keys' ? job.request.versions.length : 0;
+    return this.recorded('delete', job, meta, rows, 0, () => 0, () =>
+      this.inTenant(job.tenant, `delete (${job.request.mode}) from "${job.table}"`, async (c) => {
+        const deleted = await deleteRows(c, job.tenant, job.table, job.key, job.request);
+        await recordDelete(c, job.tenant, job.table, job.request, deleted);
+        return { deleted };
+      }),
+    );
   }
 
+  /** Quarantined rows count as present at their version, so the check does not resend them on every pass. */
   manifestCheck(job: ManifestCheckJob): Promise<ManifestCheckResult> {
     return this.inTenant(job.tenant, `manifest check of "${job.table}"`, async (c) => {
       const remote = await readManifest(c, job);
+      for (const [key, version] of await quarantinedInSlice(c, job.tenant, job.table, job.after, job.upTo)) {
+        if (!remote.has(key)) remote.set(key, version);
+      }
       const local = new Map(job.keys.map((k, i) => [k, BigInt(job.versions[i])]));
       return diffManifest(local, remote);
     });
   }
 
-  /** Data errors fail the job at once with PostgreSQL's own words; anything else is retried with backoff. */
+  private async upsertIsolating(c: PoolClient, job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): Promise<AppliedUpload> {
+    await c.query('SAVEPOINT batch');
+    try {
+      const applied = await upsertRows(c, { ...job, rows });
+      await c.query('RELEASE SAVEPOINT batch');
+      return applied;
+    } catch (err) {
+      await c.query('ROLLBACK TO SAVEPOINT batch');
+      if (classifyPgError(err) !== 'row-data') throw err;
+      const n = rows.versions.length;
+      if (n === 1) {
+        poison.push(this.poisonRow(job, rows, describePgError(err)));
+        return { applied: 0, inserted: 0, skippedOlder: 0, maxVersion: undefined };
+      }
+      const half = Math.ceil(n / 2);
+      const a = await this.upsertIsolating(c, job, sliceRows(rows, 0, half), poison);
+      const b = await this.upsertIsolating(c, job, sliceRows(rows, half, n), poison);
+      return {
+        applied: a.applied + b.applied,
+        inserted: a.inserted + b.inserted,
+        skippedOlder: a.skippedOlder + b.skippedOlder,
+        maxVersion: a.maxVersion === undefined ? b.maxVersion : b.maxVersion === undefined || a.maxVersion > b.maxVersion ? a.maxVersion : b.maxVersion,
+      };
+    }
+  }
+
+  private poisonRow(job: UploadJob, rows: ColumnarRows, error: string): PoisonRow {
+    const row = Object.fromEntries(rows.columns.map((name, i) => [name, rows.values[i][0]]));
+    return { key: quarantineKey(job, row), version: rows.versions[0], row, error };
+  }
+
+  private appliedKeys(job: UploadJob, poison: PoisonRow[]): { key: string; version: string }[] {
+    const bad = new Set(poison.map((p) => `${p.key}@${p.version}`));
+    const out: { key: string; version: string }[] = [];
+    for (let r = 0; r < job.rows.versions.length; r++) {
+      const row = Object.fromEntries(job.rows.columns.map((name, i) => [name, job.rows.values[i][r]]));
+      const key = quarantineKey(job, row);
+      if (!bad.has(`${key}@${job.rows.versions[r]}`)) out.push({ key, version: job.rows.versions[r] });
+    }
+    return out;
+  }
+
+  /** Records every attempt in the batch history, failures included, then passes the outcome on. */
+  private async recorded<T>(
+    jobType: JobName,
+    job: { tenant: TenantRef; table: string },
+    meta: JobMeta,
+    rows: number,
+    bytes: number,
+    quarantined: (result: T) => number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    const base = { tenant: job.tenant, table: job.table, jobType, jobId: meta.jobId, attempt: meta.attempt, rows, bytes };
+    try {
+      const result = await work();
+      const q = quarantined(result);
+      await recordBatch(this.pool, { ...base, durationMs: performance.now() - started, outcome: q ? 'partial' : 'applied', quarantined: q });
+      return result;
+    } catch (err) {
+      const errorClass = err instanceof UnrecoverableError ? 'schema' : 'transient';
+      await recordBatch(this.pool, { ...base, durationMs: performance.now() - started, outcome: 'failed', quarantined: 0, errorClass, error: err instanceof Error ? err.message : String(err) }).catch(
+        () => undefined, // the database may be what failed; the job's own failure is what matters
+      );
+      throw err;
+    }
+  }
+
+  /** Statement-level refusals fail at once with PostgreSQL's own words; anything else is retried with backoff. */
   private async inTenant<T>(tenant: TenantRef, what: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
     try {
       return await withTenant(this.pool, tenant, work);
     } catch (err) {
-      if (isDataError(err)) throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
+      if (classifyPgError(err) !== 'transient') throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
       throw err;
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
+  return { columns: rows.columns, values: rows.values.map((v) => v.slice(from, to)), versions: rows.versions.slice(from, to) };
+}
+
+/** The canonical key when the key values are well formed; otherwise their raw JSON, so the row is still findable. */
+function quarantineKey(job: UploadJob, row: Record<string, WireValue>): string {
+  const values = job.key.map((k) => row[k.name]);
+  try {
+    return encodeKey(
+      job.key.map((k) => k.type),
+      values,
+    );
+  } catch {
+    return JSON.stringify(values);
   }
 }

@@ -37,10 +37,14 @@ export const columnNameSchema = identifier.refine((n) => !n.toLowerCase().starts
   message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
 });
 
-export const columnDefSchema = z.object({
-  name: columnNameSchema,
-  type: z.enum(COLUMN_TYPES),
-});
+export const columnDefSchema = z
+  .object({
+    name: columnNameSchema,
+    type: z.enum(COLUMN_TYPES),
+    /** For text: the declared maximum length (varchar(n)), enforced remotely. */
+    length: z.number().int().min(1).max(10_485_760).optional(),
+  })
+  .refine((c) => c.length === undefined || c.type === 'text', { message: 'only text columns can have a length', path: ['length'] });
 export type ColumnDef = z.infer<typeof columnDefSchema>;
 
 export const tableDefinitionSchema = z
@@ -67,3 +71,8 @@ export const tableDefinitionSchema = z
     if (new Set(def.key).size !== def.key.length) ctx.addIssue({ code: 'custom', message: 'a key column is listed twice', path: ['key'] });
   });
 export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
+
+/** A column's type in words, for messages and comparisons: `text`, `text(20)`, `bigint`. */
+export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length'>): string {
+  return c.length === undefined ? c.type : `${c.type}(${c.length})`;
+}

@@ -20,6 +20,8 @@ export interface UploadJob extends TableJob {
   columns: ColumnDef[];
   rows: ColumnarRows;
   range?: VersionRange;
+  /** Size of the request that carried the rows, for the batch history. */
+  bytes: number;
 }
 
 export interface UploadResult {
@@ -28,6 +30,8 @@ export interface UploadResult {
   inserted: number;
   /** Rows not written because the remote row already had a newer version. */
   skippedOlder: number;
+  /** Rows the target refused, set aside in the quarantine; the rest of the batch applied. */
+  quarantined: number;
 }
 
 export interface DeleteJob extends TableJob {

@@ -25,16 +25,19 @@ describe('checkRows', () => {
     [['name'], [['x']], /key column "id" is missing/],
     [['id', 'id'], [['1'], ['1']], /sent twice/],
     [['id'], [[null]], /key column "id" is NULL in row 0/],
-    [['id'], [['1', '9223372036854775808']], /column "id" \(bigint\) in row 1: expected a 64-bit integer/],
-    [['id'], [[1.5]], /expected a 64-bit integer/],
-    [['id', 'price'], [['1'], [12]], /column "price" \(numeric\) in row 0: expected a decimal number as a string, got 12/],
-    [['id', 'blob'], [['1'], ['not base64!']], /expected base64/],
     [['id', 'ok'], [['1'], ['yes']], /expected true or false/],
-    [['id', 'at'], [['1'], ['yesterday']], /expected an ISO timestamp/],
-    [['id', 'u'], [['1'], ['123']], /expected a UUID/],
+    [['id', 'price'], [['1'], [true]], /column "price" \(numeric\) in row 0: expected a decimal number as a string, got true/],
+    [['id', 'blob'], [['1'], [7]], /column "blob" \(bytea\) in row 0: expected base64 text, got 7/],
+    [['id', 'u'], [['1'], [{ a: 1 }]], /expected a UUID string/],
     [['id', 'name'], [['1'], [5]], /column "name" \(text\) in row 0: expected a string, got 5/],
   ])('refuses %j %j', (columns, values, message) => {
     expect(checkRows(cols, ['id'], batch(columns as string[], values as unknown[][]))).toMatch(message);
+  });
+});
+
+describe('checkRows leaves content to PostgreSQL', () => {
+  it('passes well-typed values PostgreSQL may still refuse: they are quarantined there with its reason', () => {
+    expect(checkRows(cols, ['id'], batch(['id', 'at', 'u', 'blob'], [['99999999999999999999'], ['2024-02-30'], ['not-a-uuid'], ['!!']]))).toBeUndefined();
   });
 });
 

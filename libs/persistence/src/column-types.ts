@@ -1,4 +1,4 @@
-import type { ColumnType } from '#contracts';
+import type { ColumnDef, ColumnType } from '#contracts';
 
 /** How each rowferry column type is stored remotely. */
 export const PG_TYPES: Record<ColumnType, string> = {
@@ -14,6 +14,11 @@ export const PG_TYPES: Record<ColumnType, string> = {
   json: 'jsonb',
   uuid: 'uuid',
 };
+
+/** The PostgreSQL type of a column, as format_type() prints it. */
+export function pgType(c: ColumnDef): string {
+  return c.type === 'text' && c.length !== undefined ? `character varying(${c.length})` : PG_TYPES[c.type];
+}
 
 /** SQL that turns a wire value (passed as text) into the column's type. Values travel as text so nothing is rounded. */
 export function fromWireSql(type: ColumnType, expr: string): string {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableDefinition } from '#contracts';
-import { PG_TYPES } from './column-types.js';
+import { pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, TENANT_ROLE, dataTable, quoteIdent } from './sql-identifiers.js';
 
@@ -33,7 +33,7 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
 async function createDataTable(db: Queryable, table: string, def: TableDefinition): Promise<void> {
   const t = dataTable(table);
   const keySet = new Set(def.key);
-  const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPES[c.type]}${keySet.has(c.name) ? ' NOT NULL' : ''}`);
+  const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${pgType(c)}${keySet.has(c.name) ? ' NOT NULL' : ''}`);
   await db.query(
     `CREATE TABLE ${t} (
        _rf_customer uuid NOT NULL,
@@ -69,9 +69,9 @@ async function extendDataTable(db: Queryable, table: string, def: TableDefinitio
   for (const c of def.columns) {
     const have = existing.get(c.name);
     if (have === undefined) {
-      await db.query(`ALTER TABLE ${dataTable(table)} ADD COLUMN ${quoteIdent(c.name)} ${PG_TYPES[c.type]}`);
-    } else if (have !== PG_TYPES[c.type]) {
-      throw new IncompatibleTableError(`column "${c.name}" of table "${table}" is ${have} remotely; this database declares ${c.type}`);
+      await db.query(`ALTER TABLE ${dataTable(table)} ADD COLUMN ${quoteIdent(c.name)} ${pgType(c)}`);
+    } else if (have !== pgType(c)) {
+      throw new IncompatibleTableError(`column "${c.name}" of table "${table}" is ${have} remotely; this database declares ${pgType(c)}`);
     }
   }
 }

@@ -6,6 +6,8 @@ export * from './tenant-transaction.js';
 export * from './data-tables.js';
 export * from './rows.js';
 export * from './table-stats.js';
+export * from './quarantine.js';
+export * from './batch-history.js';
 export * from './config.js';
 export * from './data-source.js';
 export * from './entities/index.js';

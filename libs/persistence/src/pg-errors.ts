@@ -1,10 +1,19 @@
 /**
- * Whether a PostgreSQL error is about the data (retrying cannot help) or about the moment (it may).
- * SQLSTATE classes: 21 cardinality, 22 data exception, 23 integrity, 42 syntax or undefined object.
+ * How a PostgreSQL error should be handled:
+ * - `row-data`: some row's content was refused (SQLSTATE classes 21 cardinality, 22 data exception,
+ *   23 integrity): isolate the rows and quarantine the bad ones;
+ * - `schema`: the statement itself cannot run (class 42: missing column or table, no privilege): fail the job,
+ *   to be retried once the schema is fixed;
+ * - `transient`: anything else (connection lost, deadlock, timeout): retry with backoff.
  */
-export function isDataError(err: unknown): boolean {
+export type PgErrorClass = 'row-data' | 'schema' | 'transient';
+
+export function classifyPgError(err: unknown): PgErrorClass {
   const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^(21|22|23|42)/.test(code);
+  if (typeof code !== 'string') return 'transient';
+  if (/^(21|22|23)/.test(code)) return 'row-data';
+  if (code.startsWith('42')) return 'schema';
+  return 'transient';
 }
 
 /** One line that says what PostgreSQL refused and where, for job failures and quarantine. */

@@ -31,6 +31,7 @@ function upload(tenant: TenantRef, rows: [string, string, string | null, string,
       values: def.columns.map((_, i) => rows.map((r) => r[i])),
       versions,
     },
+    bytes: 0,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnDef, DeleteRequest, ManifestCheckJob, TenantRef, UploadJob, UploadResult } from '#contracts';
+import type { ColumnDef, DeleteRequest, ManifestCheckJob, TenantRef, UploadJob } from '#contracts';
 import { canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable, quoteIdent } from './sql-identifiers.js';
@@ -8,13 +8,18 @@ import { dataTable, quoteIdent } from './sql-identifiers.js';
  * of row-level security, and every write is version-guarded, so jobs are idempotent and safe in any order.
  */
 
-export interface AppliedUpload extends UploadResult {
+export interface AppliedUpload {
+  /** Rows written (new or replacing an equal or older version). */
+  applied: number;
+  inserted: number;
+  /** Rows not written because the remote row already had a newer version. */
+  skippedOlder: number;
   /** Highest version among the rows written, if any. */
   maxVersion: bigint | undefined;
 }
 
 /** One `INSERT … SELECT FROM unnest(…)` per batch; each column array is one text[] parameter. */
-export async function upsertRows(db: Queryable, job: UploadJob): Promise<AppliedUpload> {
+export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>): Promise<AppliedUpload> {
   const { table, columns, rows, key, tenant } = job;
   const keyNames = new Set(key.map((k) => k.name));
   const cols = columns.map((c) => quoteIdent(c.name));

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   deleteRequestSchema,
   manifestCheckRequestSchema,
@@ -49,8 +49,13 @@ export class TablesController {
 
   @Post('tables/:table')
   @HttpCode(202)
-  async upload(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(uploadRequestSchema)) body: UploadRequest): Promise<EnqueuedJob> {
-    return { jobId: await this.tables.upload(tenant, table, body) };
+  async upload(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableName) table: string,
+    @Body(new ZodPipe(uploadRequestSchema)) body: UploadRequest,
+    @Headers('content-length') contentLength: string | undefined,
+  ): Promise<EnqueuedJob> {
+    return { jobId: await this.tables.upload(tenant, table, body, Number(contentLength ?? 0)) };
   }
 
   @Delete('tables/:table')

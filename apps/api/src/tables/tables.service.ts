@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import {
   checkRows,
+  columnTypeName,
   type ColumnDef,
   type DeleteRequest,
   type ManifestCheckRequest,
@@ -37,7 +38,8 @@ export class TablesService {
       throw new ConflictException(`table "${table}" is registered with key (${existing.keyColumns.join(', ')}); changing it to (${def.key.join(', ')}) is refused`);
     for (const c of def.columns) {
       const had = columns.get(c.name);
-      if (had && had.type !== c.type) throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${had.type}; changing it to ${c.type} is refused`);
+      if (had && columnTypeName(had) !== columnTypeName(c))
+        throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`);
       columns.set(c.name, c);
     }
     const merged: TableDefinition = { columns: [...columns.values()], key: def.key };
@@ -72,7 +74,7 @@ export class TablesService {
     return Promise.all(all.map((s) => this.toVersionInfo(tenant, s)));
   }
 
-  async upload(tenant: TenantRef, table: string, req: UploadRequest): Promise<string> {
+  async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
     const reg = await this.registration(tenant, table);
     const problem = checkRows(reg.columns, reg.keyColumns, req.rows);
     if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
@@ -84,6 +86,7 @@ export class TablesService {
       columns: req.rows.columns.map((n) => byName.get(n)!),
       rows: req.rows,
       range: req.range,
+      bytes,
     });
   }
 

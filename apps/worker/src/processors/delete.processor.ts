@@ -10,6 +10,6 @@ export class DeleteProcessor extends WorkerHost {
   }
 
   process(job: TypedJob<'delete'>): Promise<DeleteResult> {
-    return this.apply.delete(job.data);
+    return this.apply.delete(job.data, { jobId: job.id!, attempt: job.attemptsMade + 1 });
   }
 }

@@ -10,6 +10,6 @@ export class UploadProcessor extends WorkerHost {
   }
 
   process(job: TypedJob<'upload'>): Promise<UploadResult> {
-    return this.apply.upload(job.data);
+    return this.apply.upload(job.data, { jobId: job.id!, attempt: job.attemptsMade + 1 });
   }
 }

@@ -3,3 +3,4 @@ export * from './slices.js';
 export * from './manifest-diff.js';
 export * from './applied-through.js';
 export * from './restore.js';
+export * from './batch-tuning.js';

@@ -59,6 +59,11 @@ export class ApiClient {
     return this.send<VersionInfo>('get', this.tablePath(table));
   }
 
+  /** The batch size the API recommends from the table's history, and why. */
+  tuning(table: string) {
+    return this.send<{ rows: number; reason: string; skipAhead: boolean }>('get', `${this.tablePath(table)}/tuning`);
+  }
+
   async upload(table: string, req: UploadRequest): Promise<string> {
     return (await this.send<EnqueuedJob>('post', this.tablePath(table), req)).jobId;
   }

@@ -18,7 +18,7 @@ const schema = z.object({
     .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
     .min(1, 'list at least one table to sync'),
   intervalSeconds: z.number().positive().default(30),
-  batchRows: z.number().int().min(1).max(100_000).default(5000),
+  batchRows: z.number().int().min(1).max(100_000).default(20_000),
   maxInFlight: z.number().int().min(1).max(64).default(4),
   sliceRows: z.number().int().min(1).max(1_000_000).default(10_000),
   stateFile: z.string().min(1).optional(),

@@ -4,6 +4,7 @@ import type { ApiClient } from './api-client.js';
 import type { Source, SourceTable } from './sources/source.js';
 
 export interface PassSettings {
+  /** Upper bound on rows per upload; the API's tuning chooses the size below it. */
   batchRows: number;
   maxInFlight: number;
   sliceRows: number;
@@ -69,7 +70,9 @@ export class TablePass {
     let after = start;
     let sent = 0;
     for (;;) {
-      const rows = this.source.rowsAfter(table, after, watermark, this.settings.batchRows);
+      // The size comes from the table's batch history (design §5), never above the agent's own limit.
+      const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
+      const rows = this.source.rowsAfter(table, after, watermark, size);
       if (rows.versions.length === 0) break;
       const upTo = BigInt(rows.versions[rows.versions.length - 1]);
       const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() } });

@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
@@ -7,8 +7,13 @@ import pg from 'pg';
 import { JOB_NAMES } from '#contracts';
 import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, redisConnection, queuePrefix } from '#persistence';
 import { AdminGuard } from './auth/admin.guard.js';
+import { BatchesController } from './batches/batches.controller.js';
+import { BatchesService } from './batches/batches.service.js';
+import { AdminQuarantineController, QuarantineController } from './quarantine/quarantine.controller.js';
+import { QuarantineService } from './quarantine/quarantine.service.js';
 import { DatabaseGuard } from './auth/database.guard.js';
-import { API_CONFIG, loadApiConfig } from './config.js';
+import { API_CONFIG, type ApiConfig } from './config.js';
+import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
 import { JobQueueService, REDIS } from './jobs/job-queue.service.js';
 import { PG_POOL, TablesService } from './tables/tables.service.js';
@@ -16,7 +21,8 @@ import { TablesController } from './tables/tables.controller.js';
 import { TenancyController } from './tenancy/tenancy.controller.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
 
-@Module({
+/** What the API is made of, whatever its configuration. */
+const MODULE = {
   imports: [
     TypeOrmModule.forRoot(controlDataSourceOptions()),
     TypeOrmModule.forFeature(CONTROL_ENTITIES),
@@ -24,16 +30,29 @@ import { TenancyService } from './tenancy/tenancy.service.js';
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [TenancyController, TablesController, HealthController],
+  controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, HealthController],
   providers: [
-    { provide: API_CONFIG, useFactory: () => loadApiConfig() },
     { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: 4 }) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     AdminGuard,
     DatabaseGuard,
     JobQueueService,
     TablesService,
+    BatchesService,
+    QuarantineService,
     TenancyService,
   ],
-})
-export class AppModule {}
+};
+
+/** The API; built from its configuration so that optional surfaces (Bull Board) are mounted only when set up. */
+@Module({})
+export class AppModule {
+  static register(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...MODULE.imports, ...bullBoardModules(config)],
+      controllers: MODULE.controllers,
+      providers: [{ provide: API_CONFIG, useValue: config }, ...MODULE.providers],
+    };
+  }
+}

@@ -8,7 +8,7 @@ import { loadApiConfig } from './config.js';
 /** Builds and starts the API; refuses to start on bad configuration. */
 export async function startApi(): Promise<INestApplication> {
   const config = loadApiConfig(); // fails before anything starts when ADMIN_TOKEN is missing
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: ['error', 'warn', 'log'] });
   app.useBodyParser('json', { limit: config.MAX_BODY_BYTES });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

@@ -9,6 +9,15 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Largest request body accepted, in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  /** Batch-size tuning bounds (design §5). */
+  TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
+  TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
+  TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
+  TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
+  TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */
+  BULL_BOARD_USER: z.string().min(1).default('ops'),
+  BULL_BOARD_PASSWORD: z.string().min(12, 'BULL_BOARD_PASSWORD must be at least 12 characters').optional(),
 });
 export type ApiConfig = z.infer<typeof schema>;
 
@@ -20,3 +29,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
+
+export function tuningSettings(c: ApiConfig) {
+  return { minRows: c.TUNING_MIN_ROWS, maxRows: c.TUNING_MAX_ROWS, initialRows: c.TUNING_INITIAL_ROWS, targetMs: c.TUNING_TARGET_MS, maxBytes: c.TUNING_MAX_BYTES };
+}

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { JOB_NAMES } from '#contracts';
 import { databaseUrl, redisConnection, queuePrefix } from '#persistence';
 import { ApplyService, PG_POOL } from './apply.service.js';
+import { DrainOnShutdown } from './drain-on-shutdown.js';
 import { DeleteProcessor } from './processors/delete.processor.js';
 import { ManifestCheckProcessor } from './processors/manifest-check.processor.js';
 import { UploadProcessor } from './processors/upload.processor.js';
@@ -19,6 +20,7 @@ import { UploadProcessor } from './processors/upload.processor.js';
     UploadProcessor,
     DeleteProcessor,
     ManifestCheckProcessor,
+    DrainOnShutdown,
   ],
 })
 export class WorkerModule {}

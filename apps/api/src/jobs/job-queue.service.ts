@@ -32,7 +32,7 @@ export class JobQueueService implements OnApplicationShutdown {
     const queue = this.queues[name];
     // Pending before it exists, so no GET can see the table idle while the job is on its way.
     await this.redis.sadd(pendingKey(data.tenant, data.table), publicId);
-    await queue.add(name, data, {
+    await queue.add(describeJob(name, data), data, {
       jobId: id,
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: s.backoffMs, jitter: 0.5 },
@@ -85,6 +85,21 @@ export class JobQueueService implements OnApplicationShutdown {
     const ref = parsePublicJobId(publicId);
     return ref ? this.queues[ref.queue].getJobState(ref.bullId) : 'unknown';
   }
+}
+
+/** The job's name as Bull Board shows it: enough to act on at a glance (job type, table, rows, versions, tenant). */
+function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): string {
+  const tenant = `database ${data.tenant.databaseId} (customer ${data.tenant.customerId})`;
+  if ('rows' in data) {
+    const range = data.range ? `versions (${data.range.after}, ${data.range.upTo}]` : 'repair';
+    return `upload ${data.table}: ${data.rows.versions.length} rows, ${range}, ${tenant}`;
+  }
+  if ('request' in data) {
+    const r = data.request;
+    const what = r.mode === 'keys' ? `${r.versions.length} keys` : r.mode === 'above' ? `versions above ${r.version}` : 'all rows';
+    return `delete ${data.table}: ${what}, ${tenant}`;
+  }
+  return `manifest-check ${data.table}: versions (${data.after}, ${data.upTo}], ${data.keys.length} keys, ${tenant}`;
 }
 
 function pendingKey(tenant: TenantRef, table: string): string {

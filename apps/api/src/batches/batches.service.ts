@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, type Repository } from 'typeorm';
+import type { TenantRef } from '#contracts';
+import { BatchRecord } from '#persistence';
+import { recommendBatchSize, type Recommendation, type TuningSettings } from '#sync';
+import { API_CONFIG, tuningSettings, type ApiConfig } from '../config.js';
+
+/** Batches the tuning looks back over. */
+const TUNING_WINDOW = 10;
+
+@Injectable()
+export class BatchesService {
+  private readonly settings: TuningSettings;
+
+  constructor(
+    @InjectRepository(BatchRecord) private readonly batches: Repository<BatchRecord>,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.settings = tuningSettings(config);
+  }
+
+  /** The table's batch history, newest first; `before` is the id of the last entry of the previous page. */
+  async history(tenant: TenantRef, table: string, limit: number, before?: string) {
+    const rows = await this.batches.find({
+      where: { databaseId: tenant.databaseId, tableName: table, ...(before ? { id: LessThan(before) } : {}) },
+      order: { id: 'DESC' },
+      take: limit,
+    });
+    return {
+      batches: rows.map(({ databaseId: _d, customerId: _c, tableName: _t, ...b }) => ({ ...b, bytes: Number(b.bytes) })),
+      nextBefore: rows.length === limit ? rows[rows.length - 1].id : null,
+    };
+  }
+
+  async tuning(tenant: TenantRef, table: string): Promise<Recommendation & { settings: TuningSettings }> {
+    const recent = await this.batches.find({
+      where: { databaseId: tenant.databaseId, tableName: table, jobType: 'upload' },
+      order: { id: 'DESC' },
+      take: TUNING_WINDOW,
+    });
+    const samples = recent.map((b) => ({ rows: b.rows, bytes: Number(b.bytes), durationMs: b.durationMs, outcome: b.outcome }));
+    return { ...recommendBatchSize(samples, this.settings), settings: this.settings };
+  }
+}

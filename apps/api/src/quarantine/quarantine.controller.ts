@@ -1,0 +1,50 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { tableNameSchema, type EnqueuedJob, type TenantRef } from '#contracts';
+import { AdminGuard } from '../auth/admin.guard.js';
+import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { QuarantineService } from './quarantine.service.js';
+
+const pageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  before: z.string().regex(/^\d+$/, 'must be a quarantine id').optional(),
+});
+const idPipe = new ZodPipe(z.string().regex(/^\d+$/, 'must be a number'), 'quarantine id');
+const tablePipe = new ZodPipe(tableNameSchema, 'table name');
+
+/** A tenant's view of its refused rows. */
+@Controller('v1/customers/:customerId/databases/:databaseId/tables/:table/quarantine')
+@UseGuards(DatabaseGuard)
+export class QuarantineController {
+  constructor(private readonly quarantine: QuarantineService) {}
+
+  @Get()
+  list(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: z.infer<typeof pageSchema>) {
+    return this.quarantine.list({ tenant, table }, page.limit, page.before);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  async retry(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Param('id', idPipe) id: string): Promise<EnqueuedJob> {
+    return { jobId: await this.quarantine.retry(id, tenant, table) };
+  }
+}
+
+/** Ops' view across tenants. */
+@Controller('v1/admin/quarantine')
+@UseGuards(AdminGuard)
+export class AdminQuarantineController {
+  constructor(private readonly quarantine: QuarantineService) {}
+
+  @Get()
+  list(@Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query')) page: z.infer<typeof pageSchema> & { table?: string }) {
+    return this.quarantine.list({ table: page.table }, page.limit, page.before);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  async retry(@Param('id', idPipe) id: string): Promise<EnqueuedJob> {
+    return { jobId: await this.quarantine.retry(id) };
+  }
+}

@@ -12,7 +12,9 @@ export async function compareTable(sqlitePath: string, databaseUrl: string, data
   const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n !== '_rowferry_version');
   const localRows = local.prepare(`SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(table)}`).raw().all() as unknown[][];
   local.close();
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // Dates as PostgreSQL prints them (YYYY-MM-DD), not as JavaScript Date objects in the local time zone.
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1082 ? (v: string) => v : pg.types.getTypeParser(oid, format)) };
+  const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
   await client.connect();
   const { rows: remoteRows } = await client.query({
     text: `SELECT ${cols.map(quoteIdent).join(', ')} FROM rowferry_data.${quoteIdent(table)} WHERE _rf_database = $1`,

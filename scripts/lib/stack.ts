@@ -19,7 +19,7 @@ export interface Stack {
 }
 
 /** The real thing from the compiled output: a migrated database, the API and N worker processes, on a private queue prefix. */
-export async function startStack(label: string, workers = 2, output: 'ignore' | 'inherit' = 'ignore'): Promise<Stack> {
+export async function startStack(label: string, workers = 2, options: { output?: 'ignore' | 'inherit'; env?: Record<string, string> } = {}): Promise<Stack> {
   const db = await freshRemoteDatabase(label);
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
@@ -29,10 +29,11 @@ export async function startStack(label: string, workers = 2, output: 'ignore' | 
     QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
     ADMIN_TOKEN: adminToken,
     PORT: String(port),
+    ...options.env,
   };
   const procs: ChildProcess[] = [];
   const start = (entry: string) => {
-    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', output, 'inherit'] });
+    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', options.output ?? 'ignore', 'inherit'] });
     procs.push(p);
   };
   start('api');

@@ -69,6 +69,11 @@ describe('API validation and authentication', () => {
     expect(r.body).toEqual([{ table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0 }]);
   });
 
+  it('does not mount Bull Board without a password (fails closed)', async () => {
+    expect((await fetch(`${stack.apiUrl}/admin/queues`)).status).toBe(404);
+    expect((await fetch(`${stack.apiUrl}/admin/queues/api/queues`)).status).toBe(404);
+  });
+
   it('refuses to start without an admin token', () => {
     const main = fileURLToPath(new URL('../../dist/apps/api/src/main.js', import.meta.url));
     const env = { ...process.env };

@@ -15,6 +15,9 @@ const schema = z.object({
   TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
   TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
   TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** Failed jobs are kept this long for ops to inspect and retry; completed ones only briefly (status look-ups). */
+  JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(14),
+  JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(3600),
   /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */
   BULL_BOARD_USER: z.string().min(1).default('ops'),
   BULL_BOARD_PASSWORD: z.string().min(12, 'BULL_BOARD_PASSWORD must be at least 12 characters').optional(),

@@ -6,10 +6,10 @@ export interface QueueSettings {
   attempts: number;
   /** First retry delay; doubles each attempt, with jitter so retries of many jobs spread out. */
   backoffMs: number;
-  /** Completed jobs kept for status look-ups (count and age). */
-  keepCompleted: { count: number; ageSeconds: number };
-  /** Failed jobs kept for ops to inspect and retry. */
-  keepFailed: { count: number; ageSeconds: number };
+  /** Completed jobs kept for status look-ups, at most (their age limit is the API's JOBS_KEEP_COMPLETED_SECONDS). */
+  keepCompleted: { count: number };
+  /** Failed jobs kept for ops to inspect and retry, at most (their age limit is JOBS_KEEP_FAILED_DAYS). */
+  keepFailed: { count: number };
 }
 
 /** Every queue must have settings: a queue added to JobMap without an entry here does not compile. */
@@ -18,22 +18,22 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
     concurrency: 2,
     attempts: 8,
     backoffMs: 500,
-    keepCompleted: { count: 10_000, ageSeconds: 3600 },
-    keepFailed: { count: 100_000, ageSeconds: 14 * 86400 },
+    keepCompleted: { count: 10_000 },
+    keepFailed: { count: 100_000 },
   },
   delete: {
     concurrency: 2,
     attempts: 8,
     backoffMs: 500,
-    keepCompleted: { count: 10_000, ageSeconds: 3600 },
-    keepFailed: { count: 100_000, ageSeconds: 14 * 86400 },
+    keepCompleted: { count: 10_000 },
+    keepFailed: { count: 100_000 },
   },
   'manifest-check': {
     concurrency: 2,
     attempts: 5,
     backoffMs: 500,
-    keepCompleted: { count: 10_000, ageSeconds: 3600 },
-    keepFailed: { count: 10_000, ageSeconds: 7 * 86400 },
+    keepCompleted: { count: 10_000 },
+    keepFailed: { count: 10_000 },
   },
 };
 

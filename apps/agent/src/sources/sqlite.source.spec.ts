@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKey } from '#contracts';
-import { SqliteSource, sqliteColumnType, toWire } from './sqlite.source.js';
+import { SqliteSource, sqliteColumn, sqliteColumnType, toWire } from './sqlite.source.js';
 
 describe('SQLite types and values on the wire', () => {
   it.each([
@@ -20,10 +20,17 @@ describe('SQLite types and values on the wire', () => {
     ['NUMERIC', 'numeric'],
     ['DECIMAL(10,2)', 'numeric'],
     ['BOOLEAN', 'boolean'],
+    ['DATE', 'date'],
     ['DATETIME', 'text'],
     ['', 'text'],
   ])('declared %j maps to %s', (declared, type) => {
     expect(sqliteColumnType(declared)).toBe(type);
+  });
+
+  it('keeps a declared text length', () => {
+    expect(sqliteColumn('code', 'VARCHAR(10)')).toEqual({ name: 'code', type: 'text', length: 10 });
+    expect(sqliteColumn('code', 'nchar( 3 )')).toEqual({ name: 'code', type: 'text', length: 3 });
+    expect(sqliteColumn('code', 'TEXT')).toEqual({ name: 'code', type: 'text' });
   });
 
   it('keeps 64-bit integers exact as strings', () => {

@@ -9,16 +9,27 @@ const MARKER_TABLE = '_rowferry_markers';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** SQLite declared types onto rowferry types, by SQLite's own affinity rules (https://sqlite.org/datatype3.html §3.1). */
+/**
+ * SQLite declared types onto rowferry types, by SQLite's own affinity rules (https://sqlite.org/datatype3.html §3.1).
+ * A declared VARCHAR(n)/CHAR(n) length is kept: SQLite does not enforce it, the remote varchar(n) does, and a longer
+ * value goes to the quarantine with PostgreSQL's reason.
+ */
+export function sqliteColumn(name: string, declared: string): ColumnDef {
+  const type = sqliteColumnType(declared);
+  const length = /CHAR\s*\(\s*(\d+)\s*\)/i.exec(declared)?.[1];
+  return type === 'text' && length ? { name, type, length: Number(length) } : { name, type };
+}
+
 export function sqliteColumnType(declared: string): ColumnType {
-  const t = declared.toUpperCase();
+  const t = declared.toUpperCase().trim();
   if (t.includes('INT')) return 'bigint';
   if (t.includes('BOOL')) return 'boolean';
   if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
   if (t.includes('BLOB')) return 'bytea';
   if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'double';
   if (t.includes('NUMERIC') || t.includes('DECIMAL')) return 'numeric';
-  // DATE, DATETIME and untyped columns hold whatever text the application wrote: keep it as text, unchanged.
+  if (t === 'DATE') return 'date';
+  // DATETIME, TIMESTAMP and untyped columns hold whatever text the application wrote: keep it as text, unchanged.
   return 'text';
 }
 
@@ -64,7 +75,7 @@ export class SqliteSource implements Source {
   describe(table: string, keyOverride?: string[]): SourceTable {
     const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
     if (info.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
-    const columns: ColumnDef[] = info.filter((c) => c.name !== VERSION_COLUMN).map((c) => ({ name: c.name, type: sqliteColumnType(c.type) }));
+    const columns: ColumnDef[] = info.filter((c) => c.name !== VERSION_COLUMN).map((c) => sqliteColumn(c.name, c.type));
     const pk = info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name);
     const key = keyOverride ?? pk;
     if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);

@@ -3,6 +3,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from '#persistence';
+import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
 import { newBullJobId, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
 
@@ -21,6 +22,7 @@ export class JobQueueService implements OnApplicationShutdown {
     @InjectQueue('delete') del: Queue,
     @InjectQueue('manifest-check') manifestCheck: Queue,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
     this.queues = { upload, delete: del, 'manifest-check': manifestCheck };
   }
@@ -36,8 +38,8 @@ export class JobQueueService implements OnApplicationShutdown {
       jobId: id,
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: s.backoffMs, jitter: 0.5 },
-      removeOnComplete: { count: s.keepCompleted.count, age: s.keepCompleted.ageSeconds },
-      removeOnFail: { count: s.keepFailed.count, age: s.keepFailed.ageSeconds },
+      removeOnComplete: { count: s.keepCompleted.count, age: this.config.JOBS_KEEP_COMPLETED_SECONDS },
+      removeOnFail: { count: s.keepFailed.count, age: Math.round(this.config.JOBS_KEEP_FAILED_DAYS * 86400) },
     });
     return publicId;
   }

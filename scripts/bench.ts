@@ -21,7 +21,7 @@ program
   .command('initial-load')
   .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
   .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
-  .option('--batch-rows <n>', 'rows per upload batch', (v) => Number(v), 20_000)
+  .option('--batch-rows <n>', "upper bound on rows per upload batch (the API's tuning picks the size)", (v) => Number(v), 20_000)
   .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
   .action(async (o) => {
     const services = await ensureServices();

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, RangeHashRequest, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
@@ -27,6 +27,8 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 250, maxDelayMs:
 /** The agent's side of the API. Network errors, 5xx and 429 are retried with backoff (429 honours Retry-After). */
 export class ApiClient {
   private readonly http: AxiosInstance;
+  /** Bytes of request and response bodies so far: what the agent costs on the customer's line. */
+  readonly traffic = { sent: 0, received: 0 };
 
   constructor(
     baseUrl: string,
@@ -40,6 +42,25 @@ export class ApiClient {
       maxContentLength: Infinity,
       validateStatus: () => true,
       timeout: 120_000,
+      transformRequest: [
+        (data, headers) => {
+          if (data === undefined) return data;
+          const text = JSON.stringify(data);
+          this.traffic.sent += Buffer.byteLength(text);
+          headers['content-type'] = 'application/json';
+          return text;
+        },
+      ],
+      transformResponse: [
+        (text: string) => {
+          this.traffic.received += Buffer.byteLength(text ?? '');
+          try {
+            return text ? JSON.parse(text) : undefined;
+          } catch {
+            return text;
+          }
+        },
+      ],
     });
   }
 
@@ -70,6 +91,10 @@ export class ApiClient {
 
   async delete(table: string, req: DeleteRequest): Promise<string> {
     return (await this.send<EnqueuedJob>('delete', this.tablePath(table), req)).jobId;
+  }
+
+  async rangeHash(table: string, req: RangeHashRequest): Promise<string> {
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/range-hash`, req)).jobId;
   }
 
   async manifestCheck(table: string, req: ManifestCheckRequest): Promise<string> {

@@ -16,7 +16,7 @@ describe('agent config', () => {
 
   it('reads YAML, fills defaults and resolves paths against the file', () => {
     const c = loadAgentConfig(write('ok.yaml', 'api: { url: "http://127.0.0.1:3000", credentialsFile: creds.json }\nsource: { type: sqlite, path: shop.db }\ntables: [{ name: items }]\n'));
-    expect(c).toMatchObject({ intervalSeconds: 30, batchRows: 20000, maxInFlight: 4, sliceRows: 10000 });
+    expect(c).toMatchObject({ intervalSeconds: 30, batchRows: 20000, maxInFlight: 4, sliceRows: 500000 });
     expect(c.source.path).toBe(join(dir, 'shop.db'));
     expect(c.api.credentialsFile).toBe(join(dir, 'creds.json'));
     expect(c.stateFile).toBe(join(dir, 'rowferry-state.json'));

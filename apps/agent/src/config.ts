@@ -20,7 +20,8 @@ const schema = z.object({
   intervalSeconds: z.number().positive().default(30),
   batchRows: z.number().int().min(1).max(100_000).default(20_000),
   maxInFlight: z.number().int().min(1).max(64).default(4),
-  sliceRows: z.number().int().min(1).max(1_000_000).default(10_000),
+  /** Rows the difference check verifies in one pass (its budget), continuing where the last pass stopped. */
+  sliceRows: z.number().int().min(1).max(10_000_000).default(500_000),
   stateFile: z.string().min(1).optional(),
 });
 

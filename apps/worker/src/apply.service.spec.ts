@@ -85,7 +85,7 @@ describe('worker processors against real PostgreSQL', () => {
   });
 
   it('manifest check: reports remote-only keys and keys missing or older remotely', async () => {
-    const result = await apply.manifestCheck({ tenant, table: 'items', key, after: '0', upTo: '5', keys: ['["2"]', '["3"]', '["9"]'], versions: ['2', '6', '4'] });
+    const result = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '0', upTo: '5' }], keys: ['["2"]', '["3"]', '["9"]'], versions: ['2', '6', '4'] });
     expect(result).toEqual({ remoteOnly: [{ key: '["4"]', version: '4' }], missingOrOlder: ['["3"]', '["9"]'] });
   });
 
@@ -102,7 +102,7 @@ describe('worker processors against real PostgreSQL', () => {
     expect(await apply.upload(bad, meta)).toMatchObject({ quarantined: 1 });
     expect((await q()).map((e) => e.attempts)).toEqual([2]);
     // The difference check does not ask for it again at that version.
-    expect(await apply.manifestCheck({ tenant, table: 'items', key, after: '19', upTo: '22', keys: ['["20"]', '["21"]', '["22"]'], versions: ['20', '21', '22'] })).toEqual({ remoteOnly: [], missingOrOlder: [] });
+    expect(await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '19', upTo: '22' }], keys: ['["20"]', '["21"]', '["22"]'], versions: ['20', '21', '22'] })).toEqual({ remoteOnly: [], missingOrOlder: [] });
     // Fixed locally, it arrives with a newer version and leaves the quarantine.
     expect(await apply.upload(upload([[21, 'fixed', '3']], [23]), meta)).toMatchObject({ applied: 1, quarantined: 0 });
     expect(await q()).toEqual([]);

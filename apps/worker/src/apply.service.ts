@@ -9,6 +9,8 @@ import {
   type JobName,
   type ManifestCheckJob,
   type ManifestCheckResult,
+  type RangeHashJob,
+  type RangeHashResult,
   type TenantRef,
   type UploadJob,
   type UploadResult,
@@ -19,7 +21,9 @@ import {
   deleteRows,
   describePgError,
   hasQuarantine,
-  quarantinedInSlice,
+  quarantinedIn,
+  quarantinedKeys,
+  readRangeDigests,
   quarantineRows,
   readManifest,
   recordBatch,
@@ -31,7 +35,7 @@ import {
   type AppliedUpload,
   type PoisonRow,
 } from '#persistence';
-import { diffManifest } from '#sync';
+import { diffManifest, rowHash } from '#sync';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -75,15 +79,35 @@ export class ApplyService implements OnApplicationShutdown {
     );
   }
 
-  /** Quarantined rows count as present at their version, so the check does not resend them on every pass. */
+  /**
+   * The key-level diff of some version ranges. Quarantined rows count as present at their version, and a remote
+   * row older than a quarantined version of its key is not reported: either way the refused row is not re-sent on
+   * every pass.
+   */
   manifestCheck(job: ManifestCheckJob): Promise<ManifestCheckResult> {
     return this.inTenant(job.tenant, `manifest check of "${job.table}"`, async (c) => {
       const remote = await readManifest(c, job);
-      for (const [key, version] of await quarantinedInSlice(c, job.tenant, job.table, job.after, job.upTo)) {
-        if (!remote.has(key)) remote.set(key, version);
-      }
+      for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) if (!remote.has(key)) remote.set(key, version);
       const local = new Map(job.keys.map((k, i) => [k, BigInt(job.versions[i])]));
-      return diffManifest(local, remote);
+      const diff = diffManifest(local, remote);
+      const held = await quarantinedKeys(c, job.tenant, job.table, diff.remoteOnly.map((r) => r.key));
+      return { ...diff, remoteOnly: diff.remoteOnly.filter((r) => !held.has(r.key)) };
+    });
+  }
+
+  /** Count and digest of each range; quarantined rows count as present, as in manifestCheck. */
+  rangeHash(job: RangeHashJob): Promise<RangeHashResult> {
+    return this.inTenant(job.tenant, `range hash of "${job.table}"`, async (c) => {
+      const digests = await readRangeDigests(c, job);
+      if (await hasQuarantine(c, job.tenant, job.table)) {
+        for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) {
+          const i = job.ranges.findIndex((r) => version > BigInt(r.after) && version <= BigInt(r.upTo));
+          const parsed: unknown[] = JSON.parse(key);
+          digests[i].count++;
+          digests[i].sum += rowHash(parsed.map(String), version);
+        }
+      }
+      return { digests: digests.map((d) => ({ count: d.count, sum: d.sum.toString() })) };
     });
   }
 

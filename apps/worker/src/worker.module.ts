@@ -7,6 +7,7 @@ import { ApplyService, PG_POOL } from './apply.service.js';
 import { DrainOnShutdown } from './drain-on-shutdown.js';
 import { DeleteProcessor } from './processors/delete.processor.js';
 import { ManifestCheckProcessor } from './processors/manifest-check.processor.js';
+import { RangeHashProcessor } from './processors/range-hash.processor.js';
 import { UploadProcessor } from './processors/upload.processor.js';
 
 @Module({
@@ -20,6 +21,7 @@ import { UploadProcessor } from './processors/upload.processor.js';
     UploadProcessor,
     DeleteProcessor,
     ManifestCheckProcessor,
+    RangeHashProcessor,
     DrainOnShutdown,
   ],
 })

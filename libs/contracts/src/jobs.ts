@@ -1,5 +1,5 @@
 import type { ColumnDef } from './columns.js';
-import type { DeleteRequest, ManifestCheckRequest } from './requests.js';
+import type { DeleteRequest, ManifestCheckRequest, RangeHashRequest } from './requests.js';
 import type { ColumnarRows, VersionRange } from './wire.js';
 
 /** A tenant is the pair (customer, database). Job data never carries a secret. */
@@ -51,14 +51,22 @@ export interface ManifestCheckResult {
   missingOrOlder: string[];
 }
 
+export type RangeHashJob = TableJob & RangeHashRequest;
+
+export interface RangeHashResult {
+  /** One per requested range, in order: row count and the exact sum of row hashes (decimal string). */
+  digests: { count: number; sum: string }[];
+}
+
 /** The one map of job names to payloads and results, used by the API (producer) and the workers (consumers). */
 export interface JobMap {
   upload: { data: UploadJob; result: UploadResult };
   delete: { data: DeleteJob; result: DeleteResult };
   'manifest-check': { data: ManifestCheckJob; result: ManifestCheckResult };
+  'range-hash': { data: RangeHashJob; result: RangeHashResult };
 }
 export type JobName = keyof JobMap;
-export const JOB_NAMES = ['upload', 'delete', 'manifest-check'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['upload', 'delete', 'manifest-check', 'range-hash'] as const satisfies readonly JobName[];
 
 /** One queue per job type, named after it, so a job id can say which queue it lives in. */
 export type QueueName = JobName;

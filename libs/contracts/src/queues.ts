@@ -35,6 +35,14 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
     keepCompleted: { count: 10_000 },
     keepFailed: { count: 10_000 },
   },
+  // Read-only and small: answers quickly, so the difference check's bisection takes few round trips.
+  'range-hash': {
+    concurrency: 4,
+    attempts: 5,
+    backoffMs: 500,
+    keepCompleted: { count: 10_000 },
+    keepFailed: { count: 10_000 },
+  },
 };
 
 /** The hash tag keeps every key of a queue in one Redis Cluster slot (without it BullMQ fails with CROSSSLOT). */

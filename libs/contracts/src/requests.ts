@@ -25,21 +25,27 @@ export const deleteRequestSchema = z.discriminatedUnion('mode', [
 ]);
 export type DeleteRequest = z.infer<typeof deleteRequestSchema>;
 
-/** POST …/tables/{table}/manifest-check: the local (key, version) pairs of one version slice. */
+const rangeSchema = z
+  .object({ after: versionSchema, upTo: versionSchema })
+  .refine((r) => !isInt(r.after) || !isInt(r.upTo) || BigInt(r.after) <= BigInt(r.upTo), 'after must not be above upTo');
+
+/** POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff. */
 export const manifestCheckRequestSchema = z
   .object({
-    after: versionSchema,
-    upTo: versionSchema,
+    ranges: z.array(rangeSchema).min(1).max(4096),
     keys: z.array(z.string()),
     versions: z.array(versionSchema),
   })
-  .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length')
-  .refine((m) => !isInt(m.after) || !isInt(m.upTo) || BigInt(m.after) <= BigInt(m.upTo), 'after must not be above upTo');
+  .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length');
+export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
+
+/** POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants. */
+export const rangeHashRequestSchema = z.object({ ranges: z.array(rangeSchema).min(1).max(4096) });
+export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
 function isInt(s: string): boolean {
   return /^\d+$/.test(s);
 }
-export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 
 export const registerDatabaseRequestSchema = z.object({ name: z.string().min(1).max(200) });
 export const createCustomerRequestSchema = z.object({ name: z.string().min(1).max(200) });

@@ -48,11 +48,24 @@ export async function resolveQuarantine(db: Queryable, tenant: TenantRef, table:
   return rows[0].n;
 }
 
-/** Quarantined (key, version) pairs in a version slice, which the difference check must not resend. */
-export async function quarantinedInSlice(db: Queryable, tenant: TenantRef, table: string, after: string, upTo: string): Promise<Map<string, bigint>> {
+/** Quarantined (key, version) pairs in some version ranges, which the difference check must not resend. */
+export async function quarantinedIn(db: Queryable, tenant: TenantRef, table: string, ranges: { after: string; upTo: string }[]): Promise<Map<string, bigint>> {
   const { rows } = await db.query<{ k: string; v: string }>(
-    `SELECT row_key AS k, version::text AS v FROM quarantine WHERE database_id = $1 AND table_name = $2 AND version > $3 AND version <= $4`,
-    [tenant.databaseId, table, after, upTo],
+    `SELECT q.row_key AS k, q.version::text AS v
+       FROM unnest($3::bigint[], $4::bigint[]) AS r(a, b)
+       JOIN quarantine q ON q.database_id = $1 AND q.table_name = $2 AND q.version > r.a AND q.version <= r.b`,
+    [tenant.databaseId, table, ranges.map((r) => r.after), ranges.map((r) => r.upTo)],
   );
   return new Map(rows.map((r) => [r.k, BigInt(r.v)]));
+}
+
+/** Of these keys, the ones with a quarantined version: their remote row is older on purpose, not left over. */
+export async function quarantinedKeys(db: Queryable, tenant: TenantRef, table: string, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query<{ k: string }>(`SELECT DISTINCT row_key AS k FROM quarantine WHERE database_id = $1 AND table_name = $2 AND row_key = ANY($3::text[])`, [
+    tenant.databaseId,
+    table,
+    keys,
+  ]);
+  return new Set(rows.map((r) => r.k));
 }

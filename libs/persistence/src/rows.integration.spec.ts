@@ -82,7 +82,7 @@ describe('data tables and bulk SQL (real PostgreSQL)', () => {
 
   it('reads the manifest of a version slice with canonical keys, and deletes above a version', async () => {
     await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['us', '2', null, '1', '2024-01-01T00:00:00Z'], ['us', '3', null, '1', '2024-01-01T00:00:00Z']], ['7', '8'])));
-    const m = await withTenant(pool, A, (c) => readManifest(c, { tenant: A, table: 'orders', key, after: '5', upTo: '8' }));
+    const m = await withTenant(pool, A, (c) => readManifest(c, { tenant: A, table: 'orders', key, ranges: [{ after: '5', upTo: '8' }] }));
     expect([...m.entries()].sort()).toEqual([['["us","2"]', 7n], ['["us","3"]', 8n]]);
     expect(await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'above', version: '7' }))).toBe(1);
     expect((await all(A)).map((r) => r.v)).toEqual(['5', '7']);

@@ -1,4 +1,4 @@
-import type { ColumnDef, DeleteRequest, ManifestCheckJob, TenantRef, UploadJob } from '#contracts';
+import type { ColumnDef, DeleteRequest, ManifestCheckJob, RangeHashJob, TenantRef, UploadJob } from '#contracts';
 import { canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable, quoteIdent } from './sql-identifiers.js';
@@ -78,16 +78,34 @@ export async function deleteRows(db: Queryable, tenant: TenantRef, table: string
   return rows[0].deleted;
 }
 
-/** The remote (canonical key, version) pairs of one version slice (after, upTo]. */
-export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'after' | 'upTo'>): Promise<Map<string, bigint>> {
-  const parts = job.key.map((k) => canonicalKeySql(k.type, quoteIdent(k.name)));
+/** The remote (canonical key, version) pairs of some version ranges (after, upTo]. */
+export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'ranges'>): Promise<Map<string, bigint>> {
+  const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const { rows } = await db.query<{ k: string[]; v: string }>(
-    `SELECT ARRAY[${parts.join(', ')}] AS k, _rf_version::text AS v
-       FROM ${dataTable(job.table)}
-      WHERE _rf_database = $1::uuid AND _rf_version > $2::bigint AND _rf_version <= $3::bigint`,
-    [job.tenant.databaseId, job.after, job.upTo],
+    `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v
+       FROM unnest($2::bigint[], $3::bigint[]) AS r(a, b)
+       JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b`,
+    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
   );
   return new Map(rows.map((r) => [JSON.stringify(r.k), BigInt(r.v)]));
+}
+
+/**
+ * Count and digest of the remote rows in each version range, computed in SQL exactly as rowHash does in the agent:
+ * md5 over the length-prefixed canonical key parts, `|`, the version; the first 60 bits summed exactly.
+ */
+export async function readRangeDigests(db: Queryable, job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'>): Promise<{ count: number; sum: bigint }[]> {
+  const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
+  const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t._rf_version)`;
+  const { rows } = await db.query<{ n: number; s: string }>(
+    `SELECT count(t._rf_version)::int AS n,
+            (coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t._rf_version IS NOT NULL), 0))::text AS s
+       FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(a, b, i)
+       LEFT JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b
+      GROUP BY r.i ORDER BY r.i`,
+    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
+  );
+  return rows.map((r) => ({ count: r.n, sum: BigInt(r.s) }));
 }
 
 /** Highest remote version of the tenant's rows, by the (tenant, version) index. */

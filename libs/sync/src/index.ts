@@ -4,3 +4,4 @@ export * from './manifest-diff.js';
 export * from './applied-through.js';
 export * from './restore.js';
 export * from './batch-tuning.js';
+export * from './range-digest.js';

@@ -1,5 +1,5 @@
 import type { ColumnarRows, ColumnDef } from '#contracts';
-import type { Marker } from '#sync';
+import type { Marker, RangeDigest, VersionRange } from '#sync';
 
 /** A local table as the agent syncs it: its columns in rowferry's types and its key. */
 export interface SourceTable {
@@ -24,8 +24,10 @@ export interface Source {
   rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): ColumnarRows;
   /** Versions of the first `limit` rows above `after`, ascending. */
   versionsAfter(table: SourceTable, after: bigint, limit: number): bigint[];
-  /** Canonical key → version of the rows with version in (after, upTo]. */
-  manifest(table: SourceTable, after: bigint, upTo: bigint): Map<string, bigint>;
+  /** Canonical key → version of the rows with version in the ranges (after, upTo]. */
+  manifest(table: SourceTable, ranges: readonly VersionRange[]): Map<string, bigint>;
+  /** Count and digest (range-digest.ts) of the rows in each range; ranges sorted and not overlapping. */
+  digests(table: SourceTable, ranges: readonly VersionRange[]): RangeDigest[];
   rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows;
   /** The local version of the row with this canonical key, if the row exists. */
   versionOfKey(table: SourceTable, key: string): bigint | undefined;

@@ -111,7 +111,7 @@ describe('SqliteSource', () => {
     db.close();
     expect(s.safeWatermark()).toBe(4n);
     expect(s.rowsAfter(t, 2n, 10n, 10)).toEqual({ columns: ['a', 'b', 'v'], values: [['3', '1'], ['z', 'x'], [1.5, 9]], versions: ['3', '4'] });
-    expect(s.manifest(t, 0n, 4n)).toEqual(
+    expect(s.manifest(t, [{ after: 0n, upTo: 4n }])).toEqual(
       new Map([
         [encodeKey(['text', 'bigint'], ['y', '2']), 2n],
         [encodeKey(['text', 'bigint'], ['z', '3']), 3n],

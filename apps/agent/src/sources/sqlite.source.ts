@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
-import type { Marker } from '#sync';
+import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
 
 export const VERSION_COLUMN = '_rowferry_version';
@@ -142,13 +142,31 @@ export class SqliteSource implements Source {
       .all(after, limit) as bigint[];
   }
 
-  manifest(table: SourceTable, after: bigint, upTo: bigint): Map<string, bigint> {
+  manifest(table: SourceTable, ranges: readonly VersionRange[]): Map<string, bigint> {
     const types = this.keyTypes(table);
-    const rows = this.db
-      .prepare(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ?`)
-      .raw()
-      .all(after, upTo) as SqliteValue[][];
-    return new Map(rows.map((r) => [encodeKey(types, r.slice(0, -1).map((v, i) => toWire(types[i], v))), r[r.length - 1] as bigint]));
+    const out = new Map<string, bigint>();
+    for (const r of ranges) {
+      for (const row of this.keysAndVersions(table).iterate(r.after, r.upTo) as Iterable<SqliteValue[]>) {
+        out.set(encodeKey(types, row.slice(0, -1).map((v, i) => toWire(types[i], v))), row[row.length - 1] as bigint);
+      }
+    }
+    return out;
+  }
+
+  digests(table: SourceTable, ranges: readonly VersionRange[]): RangeDigest[] {
+    const types = this.keyTypes(table);
+    const digests = ranges.map(() => emptyDigest());
+    if (ranges.length === 0) return digests;
+    // One scan over the whole span; the ranges are sorted, so a pointer finds each row's range.
+    let i = 0;
+    for (const row of this.keysAndVersions(table).iterate(ranges[0].after, ranges[ranges.length - 1].upTo) as Iterable<SqliteValue[]>) {
+      const version = row[row.length - 1] as bigint;
+      while (i < ranges.length && version > ranges[i].upTo) i++;
+      if (i === ranges.length) break;
+      if (version <= ranges[i].after) continue; // in a gap between ranges
+      addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], toWire(types[k], v))), version);
+    }
+    return digests;
   }
 
   rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows {
@@ -192,6 +210,12 @@ export class SqliteSource implements Source {
       values: table.columns.map((c, i) => rows.map((r) => toWire(c.type, r[i]))),
       versions: rows.map((r) => (r[n] as bigint).toString()),
     };
+  }
+
+  private keysAndVersions(table: SourceTable) {
+    return this.db
+      .prepare(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN}`)
+      .raw();
   }
 
   private keyTypes(table: SourceTable): ColumnType[] {

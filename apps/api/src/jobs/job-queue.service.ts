@@ -21,10 +21,11 @@ export class JobQueueService implements OnApplicationShutdown {
     @InjectQueue('upload') upload: Queue,
     @InjectQueue('delete') del: Queue,
     @InjectQueue('manifest-check') manifestCheck: Queue,
+    @InjectQueue('range-hash') rangeHash: Queue,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
-    this.queues = { upload, delete: del, 'manifest-check': manifestCheck };
+    this.queues = { upload, delete: del, 'manifest-check': manifestCheck, 'range-hash': rangeHash };
   }
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
@@ -101,7 +102,9 @@ function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): strin
     const what = r.mode === 'keys' ? `${r.versions.length} keys` : r.mode === 'above' ? `versions above ${r.version}` : 'all rows';
     return `delete ${data.table}: ${what}, ${tenant}`;
   }
-  return `manifest-check ${data.table}: versions (${data.after}, ${data.upTo}], ${data.keys.length} keys, ${tenant}`;
+  const ranges = data.ranges.length === 1 ? `versions (${data.ranges[0].after}, ${data.ranges[0].upTo}]` : `${data.ranges.length} version ranges`;
+  if ('keys' in data) return `manifest-check ${data.table}: ${ranges}, ${data.keys.length} keys, ${tenant}`;
+  return `range-hash ${data.table}: ${ranges}, ${tenant}`;
 }
 
 function pendingKey(tenant: TenantRef, table: string): string {

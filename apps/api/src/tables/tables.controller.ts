@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Pa
 import {
   deleteRequestSchema,
   manifestCheckRequestSchema,
+  rangeHashRequestSchema,
   tableDefinitionSchema,
   tableNameSchema,
   uploadRequestSchema,
   type DeleteRequest,
   type EnqueuedJob,
   type ManifestCheckRequest,
+  type RangeHashRequest,
   type TableDefinition,
   type TenantRef,
   type UploadRequest,
@@ -72,6 +74,12 @@ export class TablesController {
     @Body(new ZodPipe(manifestCheckRequestSchema)) body: ManifestCheckRequest,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.tables.manifestCheck(tenant, table, body) };
+  }
+
+  @Post('tables/:table/range-hash')
+  @HttpCode(202)
+  async rangeHash(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest): Promise<EnqueuedJob> {
+    return { jobId: await this.tables.rangeHash(tenant, table, body) };
   }
 
   @Get('jobs/:jobId')

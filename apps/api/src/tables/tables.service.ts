@@ -8,6 +8,7 @@ import {
   type ColumnDef,
   type DeleteRequest,
   type ManifestCheckRequest,
+  type RangeHashRequest,
   type TableDefinition,
   type TenantRef,
   type UploadRequest,
@@ -105,6 +106,11 @@ export class TablesService {
   async manifestCheck(tenant: TenantRef, table: string, req: ManifestCheckRequest): Promise<string> {
     const reg = await this.registration(tenant, table);
     return this.jobs.enqueue('manifest-check', { tenant, table, key: keyDefs(reg), ...req });
+  }
+
+  async rangeHash(tenant: TenantRef, table: string, req: RangeHashRequest): Promise<string> {
+    const reg = await this.registration(tenant, table);
+    return this.jobs.enqueue('range-hash', { tenant, table, key: keyDefs(reg), ...req });
   }
 
   private async registration(tenant: TenantRef, table: string): Promise<RegisteredTable> {

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The difference check compares a version range by the count and a digest of its (key, version) pairs, computed
+ * the same way on both sides: here from canonical key parts, remotely in SQL (persistence rangeDigestSql).
+ * A row's hash is the first 60 bits of md5 over its key parts, each prefixed by its length in UTF-8 bytes (so no
+ * separator can collide), then `|` and the version. A range's digest is the exact sum of its rows' hashes: order
+ * does not matter, and adding or removing any row changes it.
+ */
+export interface RangeDigest {
+  count: number;
+  sum: bigint;
+}
+
+export function rowHashInput(keyParts: readonly string[], version: bigint | string): string {
+  let s = '';
+  for (const p of keyParts) s += `${Buffer.byteLength(p, 'utf8')}:${p}`;
+  return `${s}|${version}`;
+}
+
+export function rowHash(keyParts: readonly string[], version: bigint | string): bigint {
+  return BigInt(`0x${createHash('md5').update(rowHashInput(keyParts, version), 'utf8').digest('hex').slice(0, 15)}`);
+}
+
+export function emptyDigest(): RangeDigest {
+  return { count: 0, sum: 0n };
+}
+
+export function addToDigest(d: RangeDigest, keyParts: readonly string[], version: bigint | string): void {
+  d.count++;
+  d.sum += rowHash(keyParts, version);
+}
+
+export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
+  return a.count === b.count && a.sum === b.sum;
+}
+
+export interface VersionRange {
+  after: bigint;
+  upTo: bigint;
+}
+
+/** Splits (after, upTo] into at most `parts` contiguous ranges of equal version width; together they cover it exactly. */
+export function splitRange(r: VersionRange, parts: number): VersionRange[] {
+  if (parts < 2) throw new Error('a range is split into at least 2 parts');
+  const width = r.upTo - r.after;
+  if (width <= 1n) return [r];
+  const n = BigInt(parts) < width ? BigInt(parts) : width;
+  const step = (width + n - 1n) / n;
+  const out: VersionRange[] = [];
+  for (let a = r.after; a < r.upTo; a += step) out.push({ after: a, upTo: a + step < r.upTo ? a + step : r.upTo });
+  return out;
+}

@@ -21,6 +21,7 @@ describe('SQLite types and values on the wire', () => {
     ['DECIMAL(10,2)', 'numeric'],
     ['BOOLEAN', 'boolean'],
     ['DATE', 'date'],
+    ['UUID', 'uuid'],
     ['DATETIME', 'text'],
     ['', 'text'],
   ])('declared %j maps to %s', (declared, type) => {

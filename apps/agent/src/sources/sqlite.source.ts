@@ -29,6 +29,7 @@ export function sqliteColumnType(declared: string): ColumnType {
   if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'double';
   if (t.includes('NUMERIC') || t.includes('DECIMAL')) return 'numeric';
   if (t === 'DATE') return 'date';
+  if (t === 'UUID') return 'uuid';
   // DATETIME, TIMESTAMP and untyped columns hold whatever text the application wrote: keep it as text, unchanged.
   return 'text';
 }

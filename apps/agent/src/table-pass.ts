@@ -1,5 +1,5 @@
 import { decodeKey, type ManifestCheckResult, type RangeHashResult, type VersionInfo, type WireValue } from '#contracts';
-import { decidePass, nextSlice, splitRange, type PassDecision, type VersionRange } from '#sync';
+import { bisectStep, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
 import type { ApiClient } from './api-client.js';
 import type { Source, SourceTable } from './sources/source.js';
 
@@ -99,24 +99,20 @@ export class TablePass {
       const local = this.source.digests(table, level);
       const remote = await this.remoteDigests(table, level);
       if (report.checked === 0) report.checked = local[0].count;
-      const next: VersionRange[] = [];
-      level.forEach((r, i) => {
-        if (local[i].count === remote[i].count && local[i].sum === BigInt(remote[i].sum)) return;
-        if (Math.max(local[i].count, remote[i].count) <= LEAF_ROWS || r.upTo - r.after <= 1n) leaves.push(r);
-        else next.push(...splitRange(r, FAN_OUT));
-      });
-      level = next;
+      const step = bisectStep(level, local, remote, BISECT);
+      leaves.push(...step.leaves);
+      level = step.next;
     }
     for (let i = 0; i < leaves.length; i += MAX_RANGES) await this.repair(table, leaves.slice(i, i + MAX_RANGES), report);
     report.position = slice.nextPosition;
   }
 
-  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<{ count: number; sum: string }[]> {
-    const out: { count: number; sum: string }[] = [];
+  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
+    const out: RangeDigest[] = [];
     for (let i = 0; i < ranges.length; i += MAX_RANGES) {
       const part = ranges.slice(i, i + MAX_RANGES).map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }));
       const result = (await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }))) as RangeHashResult;
-      out.push(...result.digests);
+      out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
     }
     return out;
   }
@@ -156,9 +152,7 @@ export class TablePass {
   }
 }
 
-/** Ranges with at most this many rows on either side are compared key by key. */
-const LEAF_ROWS = 256;
-/** A differing range is split into this many parts. */
-const FAN_OUT = 16;
+/** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */
+const BISECT = { leafRows: 256, fanOut: 16 };
 /** Ranges per request (the API's limit). */
 const MAX_RANGES = 4096;

@@ -1,4 +1,4 @@
-import { addToDigest, emptyDigest, rowHash, rowHashInput, sameDigest, splitRange } from './range-digest.js';
+import { addToDigest, bisectStep, emptyDigest, rowHash, rowHashInput, sameDigest, splitRange } from './range-digest.js';
 
 describe('row hash', () => {
   it('prefixes each key part with its UTF-8 length, so no two keys share an input', () => {
@@ -65,5 +65,53 @@ describe('splitRange', () => {
   it('leaves a range of one version whole, and refuses fewer than 2 parts', () => {
     expect(splitRange({ after: 5n, upTo: 6n }, 16)).toEqual([{ after: 5n, upTo: 6n }]);
     expect(() => splitRange({ after: 0n, upTo: 10n }, 1)).toThrow(/at least 2/);
+  });
+});
+
+describe('bisectStep', () => {
+  const d = (count: number, sum: bigint) => ({ count, sum });
+  const s = { leafRows: 256, fanOut: 16 };
+  const r = (after: number, upTo: number) => ({ after: BigInt(after), upTo: BigInt(upTo) });
+
+  it('drops equal ranges, makes small differing ones leaves and splits large ones', () => {
+    const ranges = [r(0, 1000), r(1000, 2000), r(2000, 100000)];
+    const local = [d(1000, 5n), d(200, 7n), d(98000, 9n)];
+    const remote = [d(1000, 5n), d(201, 8n), d(98000, 10n)];
+    const { next, leaves } = bisectStep(ranges, local, remote, s);
+    expect(leaves).toEqual([r(1000, 2000)]);
+    expect(next).toHaveLength(16);
+    expect(next[0].after).toBe(2000n);
+    expect(next[15].upTo).toBe(100000n);
+  });
+
+  it('counts the larger side: a range emptied locally but full remotely is split, not listed', () => {
+    const { next, leaves } = bisectStep([r(0, 10000)], [d(0, 0n)], [d(10000, 1n)], s);
+    expect(leaves).toEqual([]);
+    expect(next).toHaveLength(16);
+  });
+
+  it('lists a one-version range whatever its size (it cannot be split)', () => {
+    expect(bisectStep([r(7, 8)], [d(1, 1n)], [d(999, 2n)], s).leaves).toEqual([r(7, 8)]);
+  });
+
+  it('finds a single difference in a large range within a few levels', () => {
+    // Local rows at every version 1..1,000,000; the remote lacks version 437,123.
+    const missing = 437_123n;
+    const digest = (x: { after: bigint; upTo: bigint }, remote: boolean) => {
+      const count = Number(x.upTo - x.after) - (remote && missing > x.after && missing <= x.upTo ? 1 : 0);
+      return d(count, BigInt(count));
+    };
+    let level = [r(0, 1_000_000)];
+    let levels = 0;
+    const leaves: { after: bigint; upTo: bigint }[] = [];
+    while (level.length) {
+      const step = bisectStep(level, level.map((x) => digest(x, false)), level.map((x) => digest(x, true)), s);
+      leaves.push(...step.leaves);
+      level = step.next;
+      levels++;
+    }
+    expect(levels).toBeLessThanOrEqual(5);
+    expect(leaves).toHaveLength(1);
+    expect(missing > leaves[0].after && missing <= leaves[0].upTo).toBe(true);
   });
 });

@@ -51,3 +51,30 @@ export function splitRange(r: VersionRange, parts: number): VersionRange[] {
   for (let a = r.after; a < r.upTo; a += step) out.push({ after: a, upTo: a + step < r.upTo ? a + step : r.upTo });
   return out;
 }
+
+export interface BisectSettings {
+  /** Ranges with at most this many rows on either side are compared key by key. */
+  leafRows: number;
+  /** A differing larger range is split into this many parts. */
+  fanOut: number;
+}
+
+/**
+ * One level of the bisection: equal ranges are done, differing small ones become leaves (for the key-level diff),
+ * differing large ones are split for the next level.
+ */
+export function bisectStep(
+  ranges: readonly VersionRange[],
+  local: readonly RangeDigest[],
+  remote: readonly RangeDigest[],
+  s: BisectSettings,
+): { next: VersionRange[]; leaves: VersionRange[] } {
+  const next: VersionRange[] = [];
+  const leaves: VersionRange[] = [];
+  ranges.forEach((r, i) => {
+    if (sameDigest(local[i], remote[i])) return;
+    if (Math.max(local[i].count, remote[i].count) <= s.leafRows || r.upTo - r.after <= 1n) leaves.push(r);
+    else next.push(...splitRange(r, s.fanOut));
+  });
+  return { next, leaves };
+}

@@ -39,7 +39,7 @@ program
         JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'bench.db' }, tables: [{ name: 'bench_rows' }], batchRows: o.batchRows, maxInFlight: o.inFlight, sliceRows: 1 }),
       );
       const agent = new SyncAgent(loadAgentConfig(configPath), () => undefined);
-      agent.source.installTracking(['bench_rows']);
+      await agent.source.installTracking(['bench_rows']);
       await agent.registerTables();
 
       const cpuBefore = cpuByPart(stack.pids);
@@ -47,7 +47,7 @@ program
       const report = await agent.cycle(); // ahead: every row uploaded and applied before it returns
       const pipelineSeconds = (performance.now() - t0) / 1000;
       const cpuAfter = cpuByPart(stack.pids);
-      agent.close();
+      await agent.close();
       const failed = report.tables.find((t) => 'error' in t);
       if (failed) throw new Error(`pipeline failed: ${JSON.stringify(failed)}`);
       const remote = await count(stack.databaseUrl, creds.databaseId);
@@ -95,7 +95,7 @@ program
       writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
       writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'wide.db' }, tables: [{ name: 'wide' }], maxInFlight: 1, sliceRows: 1_000_000 }));
       const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-      agent.source.installTracking(['wide']);
+      await agent.source.installTracking(['wide']);
       await agent.registerTables();
       await admin.connect();
       await admin.query(`CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN NEW; END $$`);
@@ -115,7 +115,7 @@ program
         const tuning = await agent.api.tuning('wide');
         console.log(`${round} | ${slow ? 'slow (0.2 ms a row)' : 'normal'} | ${abridge(rows.map((r) => r.rows))} | ${abridge(rows.map((r) => r.duration_ms))} | ${tuning.rows}: ${tuning.reason}`);
       }
-      agent.close();
+      await agent.close();
       local.close();
     } finally {
       await admin.end().catch(() => undefined);
@@ -143,7 +143,7 @@ program
       writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
       writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'bench.db' }, tables: [{ name: 'bench_rows' }], sliceRows: o.sliceRows }));
       const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-      agent.source.installTracking(['bench_rows']);
+      await agent.source.installTracking(['bench_rows']);
       await admin.connect();
       const remoteCount = async () => (await admin.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1', [creds.databaseId])).rows[0].n as number;
       const local = new Database(dbPath);
@@ -207,7 +207,7 @@ program
         return rows[0].n === missing.length && (await remoteCount()) === localCount();
       };
       const scatteredPasses = await passesUntil(repaired, 10);
-      agent.close();
+      await agent.close();
       local.close();
       console.log(
         `RESULT ${JSON.stringify({

@@ -90,7 +90,7 @@ async function demo(): Promise<number> {
     say('all tables equal');
     return 0;
   } finally {
-    agent?.close();
+    await agent?.close();
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -60,14 +60,14 @@ describe('difference check: range digests and bisection, every key shape', () =>
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'keys.db' }, tables: TABLES.map(({ name, key }) => ({ name, key })), sliceRows: SLICE }));
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-    agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES.map((t) => t.name));
     admin = new pg.Client({ connectionString: stack.databaseUrl });
     await admin.connect();
     await syncUntilEqual();
   });
 
   afterAll(async () => {
-    agent?.close();
+    await agent?.close();
     await admin?.end();
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });

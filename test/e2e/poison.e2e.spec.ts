@@ -60,11 +60,11 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'people.db' }, tables: [{ name: 'people' }], sliceRows: 2000 }));
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-    agent.source.installTracking(['people']);
+    await agent.source.installTracking(['people']);
   });
 
   afterAll(async () => {
-    agent?.close();
+    await agent?.close();
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -59,11 +59,11 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     other = await enrollDatabase(stack, 'globex');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     agent = newAgent();
-    agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES.map((t) => t.name));
   });
 
   afterAll(async () => {
-    agent?.close();
+    await agent?.close();
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -106,7 +106,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     db.close();
     await syncUntilEqual();
     // The database is restored from the backup; new writes reuse versions the remote holds for other content.
-    agent.close();
+    await agent.close();
     for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
     copyFileSync(backup, dbPath);
     db = local();

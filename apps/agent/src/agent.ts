@@ -32,14 +32,14 @@ export class SyncAgent {
 
   /** Describes every configured table and registers it with the API (idempotent; new columns are added remotely). */
   async registerTables(): Promise<void> {
-    this.tables = this.config.tables.map((t) => this.source.describe(t.name, t.key));
+    this.tables = await Promise.all(this.config.tables.map((t) => this.source.describe(t.name, t.key)));
     for (const t of this.tables) await this.api.registerTable(t.name, { columns: t.columns, key: t.key });
   }
 
   async cycle(): Promise<CycleReport> {
     if (this.tables.length === 0) await this.registerTables();
     const infos = new Map((await this.api.allVersionInfo()).map((i) => [i.table, i]));
-    const newest = this.source.newestMarker();
+    const newest = await this.source.newestMarker();
     const restoredTo = detectRestore(this.state.markers, newest);
     if (restoredTo !== undefined) this.log(`restore detected: versions above ${restoredTo} are re-synced`);
     const report: CycleReport = { tables: [], restoredTo };
@@ -60,23 +60,23 @@ export class SyncAgent {
       }
     }
     if (restoredTo !== undefined && allRestored) this.state.markers = keepMarkersThrough(this.state.markers, newest?.id);
-    if (restoredTo === undefined || allRestored) this.writeMarker();
+    if (restoredTo === undefined || allRestored) await this.writeMarker();
     saveState(this.config.stateFile, this.state);
     return report;
   }
 
   /** A new marker when the counter moved. State first: a marker in the database that the state lacks would look like a foreign one. */
-  private writeMarker(): void {
-    const counter = this.source.safeWatermark();
+  private async writeMarker(): Promise<void> {
+    const counter = await this.source.safeWatermark();
     const last = this.state.markers[this.state.markers.length - 1];
     if (last && last.counter === counter) return;
     const marker = { id: randomUUID(), counter };
     this.state.markers.push(marker);
     saveState(this.config.stateFile, this.state);
-    this.source.writeMarker(marker);
+    await this.source.writeMarker(marker);
   }
 
-  close(): void {
-    this.source.close();
+  async close(): Promise<void> {
+    await this.source.close();
   }
 }

@@ -29,13 +29,13 @@ program
   .command('track')
   .description('install version tracking in the local database (a version column kept by triggers from one counter)')
   .option(...configOption)
-  .action((o) => {
+  .action(async (o) => {
     const config = loadAgentConfig(o.config);
     const source = new SqliteSource(config.source.path);
     try {
-      for (const line of source.installTracking(config.tables.map((t) => t.name))) console.log(line);
+      for (const line of await source.installTracking(config.tables.map((t) => t.name))) console.log(line);
     } finally {
-      source.close();
+      await source.close();
     }
   });
 
@@ -62,7 +62,7 @@ program
         for (let waited = 0; !o.once && !stopping && waited < config.intervalSeconds * 1000; waited += 200) await sleep(200);
       } while (!o.once && !stopping);
     } finally {
-      agent.close();
+      await agent.close();
     }
   });
 
@@ -75,21 +75,22 @@ program
     const source = new SqliteSource(config.source.path);
     const api = new ApiClient(config.api.url, loadCredentials(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
-    const rows = config.tables.map((t) => {
-      const table = source.describe(t.name, t.key);
+    const rows = [];
+    for (const t of config.tables) {
+      const table = await source.describe(t.name, t.key);
       const r = remote.get(t.name);
-      const localMax = source.localMax(table).toString();
-      return {
+      const localMax = (await source.localMax(table)).toString();
+      rows.push({
         table: t.name,
         localVersion: localMax,
         remoteVersion: r?.maxVersion ?? '(not registered)',
-        localRows: source.count(table),
+        localRows: await source.count(table),
         remoteRows: r?.rowCount ?? '-',
         pendingJobs: r?.pendingJobs ?? '-',
         state: !r ? 'not registered' : r.pendingJobs > 0 ? 'syncing' : localMax === r.appliedThrough && localMax === r.maxVersion ? 'versions equal' : 'differs',
-      };
-    });
-    source.close();
+      });
+    }
+    await source.close();
     console.table(rows);
   });
 

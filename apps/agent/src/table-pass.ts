@@ -38,7 +38,7 @@ export class TablePass {
     let restore = restoredTo;
     for (let step = 0; step < 4; step++) {
       const d = decidePass({
-        localMax: this.source.localMax(table),
+        localMax: await this.source.localMax(table),
         remote: { maxVersion: BigInt(remote.maxVersion), appliedThrough: BigInt(remote.appliedThrough), pendingJobs: remote.pendingJobs },
         restoredTo: restore,
       });
@@ -53,7 +53,7 @@ export class TablePass {
           restore = undefined;
           break;
         case 'ahead':
-          report.uploaded += await this.uploadAhead(table, d.uploadAfter, this.source.safeWatermark());
+          report.uploaded += await this.uploadAhead(table, d.uploadAfter, await this.source.safeWatermark());
           break;
         case 'equal':
           await this.checkSlice(table, report);
@@ -72,7 +72,7 @@ export class TablePass {
     for (;;) {
       // The size comes from the table's batch history (design §5), never above the agent's own limit.
       const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
-      const rows = this.source.rowsAfter(table, after, watermark, size);
+      const rows = await this.source.rowsAfter(table, after, watermark, size);
       if (rows.versions.length === 0) break;
       const upTo = BigInt(rows.versions[rows.versions.length - 1]);
       const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() } });
@@ -91,12 +91,12 @@ export class TablePass {
    * repaired. An equal slice costs one digest per side and a few bytes on the wire.
    */
   private async checkSlice(table: SourceTable, report: PassReport): Promise<void> {
-    const localMax = this.source.localMax(table);
-    const slice = nextSlice(report.position, this.source.versionsAfter(table, report.position, this.settings.sliceRows), localMax, this.settings.sliceRows);
+    const localMax = await this.source.localMax(table);
+    const slice = nextSlice(report.position, await this.source.versionsAfter(table, report.position, this.settings.sliceRows), localMax, this.settings.sliceRows);
     const leaves: VersionRange[] = [];
     let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
     while (level.length > 0) {
-      const local = this.source.digests(table, level);
+      const local = await this.source.digests(table, level);
       const remote = await this.remoteDigests(table, level);
       if (report.checked === 0) report.checked = local[0].count;
       const step = bisectStep(level, local, remote, BISECT);
@@ -119,7 +119,7 @@ export class TablePass {
 
   /** Key-level diff of small ranges, then uploads and version-guarded deletes for what differs. */
   private async repair(table: SourceTable, ranges: VersionRange[], report: PassReport): Promise<void> {
-    const local = this.source.manifest(table, ranges);
+    const local = await this.source.manifest(table, ranges);
     const jobId = await this.api.manifestCheck(table.name, {
       ranges: ranges.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() })),
       keys: [...local.keys()],
@@ -131,13 +131,13 @@ export class TablePass {
     const gone: { key: string; version: string }[] = [];
     for (const r of diff.remoteOnly) {
       // A key outside these ranges locally was changed, not deleted: upload it rather than delete it first.
-      const localVersion = this.source.versionOfKey(table, r.key);
+      const localVersion = await this.source.versionOfKey(table, r.key);
       if (localVersion === undefined) gone.push(r);
       else repairVersions.push(localVersion);
     }
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < repairVersions.length; i += this.settings.batchRows) {
-      const rows = this.source.rowsWithVersions(table, repairVersions.slice(i, i + this.settings.batchRows));
+      const rows = await this.source.rowsWithVersions(table, repairVersions.slice(i, i + this.settings.batchRows));
       if (rows.versions.length) jobs.push(this.api.upload(table.name, { rows }).then((id) => this.api.waitForJob(id)));
       report.repaired += rows.versions.length;
     }

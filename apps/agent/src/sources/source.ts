@@ -10,28 +10,29 @@ export interface SourceTable {
 
 /**
  * What the agent needs from a local database engine. Versions come from the tracking that `track` installs;
- * reads stay below the safe watermark (design §2) so no row still being committed is skipped.
+ * reads stay below the safe watermark (design §2) so no row still being committed is skipped. Asynchronous, since
+ * server engines answer over a connection.
  */
 export interface Source {
-  describe(table: string, keyOverride?: string[]): SourceTable;
+  describe(table: string, keyOverride?: string[]): Promise<SourceTable>;
   /** Installs version tracking (column, triggers, counter, markers) for the tables; says what it did. */
-  installTracking(tables: string[]): string[];
+  installTracking(tables: string[]): Promise<string[]>;
   /** Every version at or below this is committed and visible. */
-  safeWatermark(): bigint;
-  localMax(table: SourceTable): bigint;
-  count(table: SourceTable): number;
+  safeWatermark(): Promise<bigint>;
+  localMax(table: SourceTable): Promise<bigint>;
+  count(table: SourceTable): Promise<number>;
   /** Rows with version in (after, upTo], in version order, at most `limit`. */
-  rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): ColumnarRows;
+  rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows>;
   /** Versions of the first `limit` rows above `after`, ascending. */
-  versionsAfter(table: SourceTable, after: bigint, limit: number): bigint[];
+  versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]>;
   /** Canonical key → version of the rows with version in the ranges (after, upTo]. */
-  manifest(table: SourceTable, ranges: readonly VersionRange[]): Map<string, bigint>;
+  manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>>;
   /** Count and digest (range-digest.ts) of the rows in each range; ranges sorted and not overlapping. */
-  digests(table: SourceTable, ranges: readonly VersionRange[]): RangeDigest[];
-  rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows;
+  digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]>;
+  rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows>;
   /** The local version of the row with this canonical key, if the row exists. */
-  versionOfKey(table: SourceTable, key: string): bigint | undefined;
-  newestMarker(): Marker | undefined;
-  writeMarker(marker: Marker): void;
-  close(): void;
+  versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;
+  newestMarker(): Promise<Marker | undefined>;
+  writeMarker(marker: Marker): Promise<void>;
+  close(): Promise<void>;
 }

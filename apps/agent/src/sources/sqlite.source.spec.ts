@@ -79,51 +79,51 @@ describe('SqliteSource', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes the primary key in key order, or the configured key', () => {
+  it('takes the primary key in key order, or the configured key', async () => {
     const s = new SqliteSource(path);
-    expect(s.describe('keyed').key).toEqual(['b', 'a']);
-    expect(s.describe('nokey', ['x']).key).toEqual(['x']);
-    s.close();
+    expect((await s.describe('keyed')).key).toEqual(['b', 'a']);
+    expect((await s.describe('nokey', ['x'])).key).toEqual(['x']);
+    await s.close();
   });
 
-  it('refuses a table without a primary key and without a configured key, and unknown tables or columns', () => {
+  it('refuses a table without a primary key and without a configured key, and unknown tables or columns', async () => {
     const s = new SqliteSource(path);
-    expect(() => s.describe('nokey')).toThrow('table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)');
-    expect(() => s.describe('missing')).toThrow('table "missing" does not exist');
-    expect(() => s.describe('nokey', ['zz'])).toThrow('configured key column "zz" does not exist in table "nokey"');
-    s.close();
+    await expect(s.describe('nokey')).rejects.toThrow('table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)');
+    await expect(s.describe('missing')).rejects.toThrow('table "missing" does not exist');
+    await expect(s.describe('nokey', ['zz'])).rejects.toThrow('configured key column "zz" does not exist in table "nokey"');
+    await s.close();
   });
 
-  it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', () => {
+  it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', async () => {
     const s = new SqliteSource(path);
-    expect(() => s.localMax(s.describe('keyed'))).toThrow(/run "rowferry-agent track"/);
-    expect(() => s.installTracking(['wr'])).toThrow(/WITHOUT ROWID/);
-    s.close();
+    await expect(s.localMax(await s.describe('keyed'))).rejects.toThrow(/run "rowferry-agent track"/);
+    await expect(s.installTracking(['wr'])).rejects.toThrow(/WITHOUT ROWID/);
+    await s.close();
   });
 
-  it('versions existing rows, then every insert and update takes the next counter value', () => {
+  it('versions existing rows, then every insert and update takes the next counter value', async () => {
     const s = new SqliteSource(path);
-    s.installTracking(['keyed']);
-    const t = s.describe('keyed');
+    await s.installTracking(['keyed']);
+    const t = await s.describe('keyed');
     expect(t.columns.map((c) => c.name)).toEqual(['a', 'b', 'v']); // the version column is not synced as data
-    expect(s.localMax(t)).toBe(2n);
+    expect(await s.localMax(t)).toBe(2n);
     const db = new Database(path);
     db.exec(`INSERT INTO keyed (a, b, v) VALUES (3, 'z', 1.5); UPDATE keyed SET v = 9 WHERE a = 1;`);
     db.close();
-    expect(s.safeWatermark()).toBe(4n);
-    expect(s.rowsAfter(t, 2n, 10n, 10)).toEqual({ columns: ['a', 'b', 'v'], values: [['3', '1'], ['z', 'x'], [1.5, 9]], versions: ['3', '4'] });
-    expect(s.manifest(t, [{ after: 0n, upTo: 4n }])).toEqual(
+    expect(await s.safeWatermark()).toBe(4n);
+    expect(await s.rowsAfter(t, 2n, 10n, 10)).toEqual({ columns: ['a', 'b', 'v'], values: [['3', '1'], ['z', 'x'], [1.5, 9]], versions: ['3', '4'] });
+    expect(await s.manifest(t, [{ after: 0n, upTo: 4n }])).toEqual(
       new Map([
         [encodeKey(['text', 'bigint'], ['y', '2']), 2n],
         [encodeKey(['text', 'bigint'], ['z', '3']), 3n],
         [encodeKey(['text', 'bigint'], ['x', '1']), 4n],
       ]),
     );
-    expect(s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '1']))).toBe(4n);
-    expect(s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '2']))).toBeUndefined();
+    expect(await s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '1']))).toBe(4n);
+    expect(await s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '2']))).toBeUndefined();
     // Installing again changes nothing.
-    s.installTracking(['keyed']);
-    expect(s.localMax(t)).toBe(4n);
-    s.close();
+    await s.installTracking(['keyed']);
+    expect(await s.localMax(t)).toBe(4n);
+    await s.close();
   });
 });

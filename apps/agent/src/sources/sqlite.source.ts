@@ -73,7 +73,7 @@ export class SqliteSource implements Source {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  describe(table: string, keyOverride?: string[]): SourceTable {
+  async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
     const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
     if (info.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
     const columns: ColumnDef[] = info.filter((c) => c.name !== VERSION_COLUMN).map((c) => sqliteColumn(c.name, c.type));
@@ -84,7 +84,7 @@ export class SqliteSource implements Source {
     return { name: table, columns, key };
   }
 
-  installTracking(tables: string[]): string[] {
+  async installTracking(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
@@ -119,31 +119,31 @@ export class SqliteSource implements Source {
   }
 
   /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
-  safeWatermark(): bigint {
+  async safeWatermark(): Promise<bigint> {
     return this.requireTracking(() => this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint);
   }
 
-  localMax(table: SourceTable): bigint {
+  async localMax(table: SourceTable): Promise<bigint> {
     return this.requireTracking(() => (this.db.prepare(`SELECT coalesce(max(${VERSION_COLUMN}), 0) FROM ${q(table.name)}`).pluck().get() as bigint) ?? 0n);
   }
 
-  count(table: SourceTable): number {
+  async count(table: SourceTable): Promise<number> {
     return Number(this.db.prepare(`SELECT count(*) FROM ${q(table.name)}`).pluck().get());
   }
 
-  rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): ColumnarRows {
+  async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
     const rows = this.select(table, `WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
     return this.columnar(table, rows);
   }
 
-  versionsAfter(table: SourceTable, after: bigint, limit: number): bigint[] {
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
     return this.db
       .prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? ORDER BY ${VERSION_COLUMN} LIMIT ?`)
       .pluck()
       .all(after, limit) as bigint[];
   }
 
-  manifest(table: SourceTable, ranges: readonly VersionRange[]): Map<string, bigint> {
+  async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
     const types = this.keyTypes(table);
     const out = new Map<string, bigint>();
     for (const r of ranges) {
@@ -154,7 +154,7 @@ export class SqliteSource implements Source {
     return out;
   }
 
-  digests(table: SourceTable, ranges: readonly VersionRange[]): RangeDigest[] {
+  async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
     const types = this.keyTypes(table);
     const digests = ranges.map(() => emptyDigest());
     if (ranges.length === 0) return digests;
@@ -170,25 +170,25 @@ export class SqliteSource implements Source {
     return digests;
   }
 
-  rowsWithVersions(table: SourceTable, versions: bigint[]): ColumnarRows {
+  async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
     const stmt = this.select(table, `WHERE ${VERSION_COLUMN} = ?`);
     const rows = versions.map((v) => stmt.get(v) as SqliteValue[] | undefined).filter((r): r is SqliteValue[] => r !== undefined);
     return this.columnar(table, rows);
   }
 
-  versionOfKey(table: SourceTable, key: string): bigint | undefined {
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = this.keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => toSqlite(types[i], v));
     const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
     return this.db.prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
   }
 
-  newestMarker(): Marker | undefined {
+  async newestMarker(): Promise<Marker | undefined> {
     const m = this.requireTracking(() => this.db.prepare(`SELECT id, counter FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1`).get() as { id: string; counter: bigint } | undefined);
     return m && { id: m.id, counter: m.counter };
   }
 
-  writeMarker(marker: Marker): void {
+  async writeMarker(marker: Marker): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, counter, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.counter, new Date().toISOString());
       // The table stays small: the agent only ever needs recent markers.
@@ -196,7 +196,7 @@ export class SqliteSource implements Source {
     })();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { detectRestore, keepMarkersThrough } from '#sync';
 import { ApiClient } from './api-client.js';
 import { loadCredentials, type AgentConfig } from './config.js';
-import { SqliteSource } from './sources/sqlite.source.js';
+import { openSource } from './sources/open-source.js';
 import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
 import { TablePass, type PassReport } from './table-pass.js';
@@ -24,7 +24,7 @@ export class SyncAgent {
     private readonly config: AgentConfig,
     private readonly log: (line: string) => void = (l) => console.log(`${new Date().toISOString()} ${l}`),
   ) {
-    this.source = new SqliteSource(config.source.path);
+    this.source = openSource(config.source);
     this.api = new ApiClient(config.api.url, loadCredentials(config));
     this.state = loadState(config.stateFile);
     this.pass = new TablePass(this.source, this.api, config);
@@ -67,7 +67,7 @@ export class SyncAgent {
 
   /** A new marker when the counter moved. State first: a marker in the database that the state lacks would look like a foreign one. */
   private async writeMarker(): Promise<void> {
-    const counter = await this.source.safeWatermark();
+    const counter = await this.source.versionCounter();
     const last = this.state.markers[this.state.markers.length - 1];
     if (last && last.counter === counter) return;
     const marker = { id: randomUUID(), counter };

@@ -17,14 +17,14 @@ describe('agent config', () => {
   it('reads YAML, fills defaults and resolves paths against the file', () => {
     const c = loadAgentConfig(write('ok.yaml', 'api: { url: "http://127.0.0.1:3000", credentialsFile: creds.json }\nsource: { type: sqlite, path: shop.db }\ntables: [{ name: items }]\n'));
     expect(c).toMatchObject({ intervalSeconds: 30, batchRows: 20000, maxInFlight: 4, sliceRows: 500000 });
-    expect(c.source.path).toBe(join(dir, 'shop.db'));
+    expect(c.source).toEqual({ type: 'sqlite', path: join(dir, 'shop.db') });
     expect(c.api.credentialsFile).toBe(join(dir, 'creds.json'));
     expect(c.stateFile).toBe(join(dir, 'rowferry-state.json'));
   });
 
   it.each([
     ['api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]', /api\.url: /],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source\.type: only "sqlite" sources are supported so far/],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source(\.type)?: source\.type must be "sqlite" or "postgres"|source\.type: Invalid input/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []', /tables: list at least one table to sync/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: "bad name" }]', /tables\.0\.name: must start with a letter/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0', /batchRows: /],

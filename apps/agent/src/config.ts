@@ -10,10 +10,10 @@ const schema = z.object({
     /** JSON file with customerId, databaseId and secret, written by `rowferry-agent register`. */
     credentialsFile: z.string().min(1),
   }),
-  source: z.object({
-    type: z.literal('sqlite', { error: 'only "sqlite" sources are supported so far' }),
-    path: z.string().min(1),
-  }),
+  source: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('sqlite'), path: z.string().min(1) }),
+    z.object({ type: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), schema: z.string().min(1).default('public') }),
+  ], { error: 'source.type must be "sqlite" or "postgres"' }),
   tables: z
     .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
     .min(1, 'list at least one table to sync'),
@@ -45,7 +45,7 @@ export function loadAgentConfig(path: string): AgentConfig {
   return {
     ...c,
     api: { ...c.api, credentialsFile: resolve(dir, c.api.credentialsFile) },
-    source: { ...c.source, path: resolve(dir, c.source.path) },
+    source: c.source.type === 'sqlite' ? { ...c.source, path: resolve(dir, c.source.path) } : c.source,
     stateFile: resolve(dir, c.stateFile ?? 'rowferry-state.json'),
   };
 }

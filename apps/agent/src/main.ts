@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { SyncAgent } from './agent.js';
 import { ApiClient, sleep } from './api-client.js';
 import { loadAgentConfig, loadCredentials } from './config.js';
-import { SqliteSource } from './sources/sqlite.source.js';
+import { openSource } from './sources/open-source.js';
 
 const program = new Command('rowferry-agent').description('Keeps a copy of local tables in the rowferry cloud PostgreSQL.');
 const configOption = ['-c, --config <file>', 'agent config (YAML or JSON)', 'rowferry-agent.yaml'] as const;
@@ -31,7 +31,7 @@ program
   .option(...configOption)
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
-    const source = new SqliteSource(config.source.path);
+    const source = openSource(config.source);
     try {
       for (const line of await source.installTracking(config.tables.map((t) => t.name))) console.log(line);
     } finally {
@@ -72,7 +72,7 @@ program
   .option(...configOption)
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
-    const source = new SqliteSource(config.source.path);
+    const source = openSource(config.source);
     const api = new ApiClient(config.api.url, loadCredentials(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
     const rows = [];

@@ -17,8 +17,10 @@ export interface Source {
   describe(table: string, keyOverride?: string[]): Promise<SourceTable>;
   /** Installs version tracking (column, triggers, counter, markers) for the tables; says what it did. */
   installTracking(tables: string[]): Promise<string[]>;
-  /** Every version at or below this is committed and visible. */
+  /** Every version at or below this is committed and visible (or rolled back): the "ahead" path reads up to it. */
   safeWatermark(): Promise<bigint>;
+  /** The highest version handed out so far, committed or not: what a restore marker records. */
+  versionCounter(): Promise<bigint>;
   localMax(table: SourceTable): Promise<bigint>;
   count(table: SourceTable): Promise<number>;
   /** Rows with version in (after, upTo], in version order, at most `limit`. */

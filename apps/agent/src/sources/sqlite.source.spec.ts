@@ -121,9 +121,21 @@ describe('SqliteSource', () => {
     );
     expect(await s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '1']))).toBe(4n);
     expect(await s.versionOfKey(t, encodeKey(['text', 'bigint'], ['x', '2']))).toBeUndefined();
+    // One writer at a time: a second writer cannot commit while a version is handed out and uncommitted, so no
+    // lower version can appear after a higher one and the safe watermark is the counter itself.
+    const writer = new Database(path);
+    writer.exec('BEGIN IMMEDIATE');
+    writer.exec(`INSERT INTO keyed (a, b, v) VALUES (10, 'open', 1)`);
+    const other = new Database(path, { timeout: 50 });
+    expect(() => other.exec(`INSERT INTO keyed (a, b, v) VALUES (11, 'blocked', 1)`)).toThrow(/database is locked/);
+    expect(await s.safeWatermark()).toBe(4n); // the open writer's version is not visible yet
+    writer.exec('COMMIT');
+    expect(await s.safeWatermark()).toBe(5n);
+    writer.close();
+    other.close();
     // Installing again changes nothing.
     await s.installTracking(['keyed']);
-    expect(await s.localMax(t)).toBe(4n);
+    expect(await s.localMax(t)).toBe(5n);
     await s.close();
   });
 });

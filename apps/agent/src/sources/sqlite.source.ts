@@ -120,6 +120,10 @@ export class SqliteSource implements Source {
 
   /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
   async safeWatermark(): Promise<bigint> {
+    return this.versionCounter();
+  }
+
+  async versionCounter(): Promise<bigint> {
     return this.requireTracking(() => this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint);
   }
 

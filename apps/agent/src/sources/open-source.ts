@@ -1,0 +1,14 @@
+import type { AgentConfig } from '../config.js';
+import { PostgresSource } from './postgres.source.js';
+import type { Source } from './source.js';
+import { SqliteSource } from './sqlite.source.js';
+
+/** The source adapter the config names. */
+export function openSource(source: AgentConfig['source']): Source {
+  switch (source.type) {
+    case 'sqlite':
+      return new SqliteSource(source.path);
+    case 'postgres':
+      return new PostgresSource(source.url, source.schema);
+  }
+}

@@ -1,0 +1,266 @@
+import pg from 'pg';
+import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
+import type { Source, SourceTable } from './source.js';
+
+export const VERSION_COLUMN = '_rowferry_version';
+const TRACKING_SCHEMA = '_rowferry';
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** PostgreSQL types onto rowferry types, by format_type(); anything else travels as its text form. */
+export function postgresColumn(name: string, formatted: string): ColumnDef {
+  const t = formatted.toLowerCase();
+  const varchar = /^character varying\((\d+)\)$/.exec(t) ?? /^character\((\d+)\)$/.exec(t);
+  if (varchar) return { name, type: 'text', length: Number(varchar[1]) };
+  const type: ColumnType =
+    t === 'smallint' || t === 'integer' || t === 'bigint'
+      ? 'bigint'
+      : t === 'real' || t === 'double precision'
+        ? 'double'
+        : t.startsWith('numeric')
+          ? 'numeric'
+          : t === 'bytea'
+            ? 'bytea'
+            : t === 'boolean'
+              ? 'boolean'
+              : t === 'date'
+                ? 'date'
+                : /^timestamp(\(\d\))? without time zone$/.test(t)
+                  ? 'timestamp'
+                  : /^timestamp(\(\d\))? with time zone$/.test(t)
+                    ? 'timestamptz'
+                    : t === 'json' || t === 'jsonb'
+                      ? 'json'
+                      : t === 'uuid'
+                        ? 'uuid'
+                        : 'text';
+  return { name, type };
+}
+
+type PgValue = string | boolean | Buffer | null;
+
+/** A value as PostgreSQL printed it (ISO dates, UTC, shortest exact floats) onto the wire. */
+export function postgresToWire(type: ColumnType, v: PgValue): WireValue {
+  if (v === null) return null;
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (typeof v === 'boolean') return v;
+  if (type === 'double') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : v;
+  }
+  return v;
+}
+
+/** Every value as its text form (no JavaScript Date, no rounding), except bytea (bytes) and booleans. */
+const rawTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+    if (oid === 17) return pg.types.getTypeParser(17, format);
+    if (oid === 16) return (v: string) => v === 't';
+    return (v: string) => v;
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * A PostgreSQL source. Tracking is a sequence and a BEFORE INSERT OR UPDATE trigger per table stamping
+ * `_rowferry_version`. Because sequence values are handed out before their transactions commit, the ahead path reads
+ * only up to the safe watermark, proven with transaction snapshots (see safeWatermark).
+ */
+export class PostgresSource implements Source {
+  private readonly pool: pg.Pool;
+  private checkpoints: { counter: bigint; xmax: bigint }[] = [];
+  private safe = 0n;
+
+  constructor(
+    url: string,
+    private readonly schema = 'public',
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
+  }
+
+  private table(name: string): string {
+    return `${q(this.schema)}.${q(name)}`;
+  }
+
+  async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
+    const { rows } = await this.pool.query<{ name: string; type: string }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+      [this.table(table)],
+    );
+    if (rows.length === 0) throw new Error(`table "${table}" does not exist in schema "${this.schema}" of the PostgreSQL database`);
+    const columns = rows.filter((r) => r.name !== VERSION_COLUMN).map((r) => postgresColumn(r.name, r.type));
+    const pk = (
+      await this.pool.query<{ name: string }>(
+        `SELECT a.attname AS name FROM pg_index i
+           JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos) ON true
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+          WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.pos`,
+        [this.table(table)],
+      )
+    ).rows.map((r) => r.name);
+    const key = keyOverride ?? pk;
+    if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
+    for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${table}"`);
+    return { name: table, columns, key };
+  }
+
+  async installTracking(tables: string[]): Promise<string[]> {
+    const done: string[] = [];
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA}`);
+      await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, counter bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+      // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version done.
+      await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_current_xact_id(); NEW.${VERSION_COLUMN} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
+      for (const table of tables) {
+        const t = this.table(table);
+        if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null) throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
+        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${VERSION_COLUMN} bigint`);
+        const n = (await c.query(`UPDATE ${t} SET ${VERSION_COLUMN} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${VERSION_COLUMN} IS NULL`)).rowCount;
+        if (n) done.push(`${table}: versioned ${n} existing rows`);
+        await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN})`);
+        await c.query(`CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`);
+        done.push(`${table}: column ${VERSION_COLUMN}, index and trigger in place`);
+      }
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK');
+      throw err;
+    } finally {
+      c.release();
+    }
+    return done;
+  }
+
+  /**
+   * Sequence values are handed out before commit, so a lower version can become visible after higher ones (design
+   * §2). Each call records (counter, snapshot xmax); once the oldest running transaction (xmin) is at or past that
+   * xmax, every writer that could hold a version up to that counter has finished, and the counter is safe.
+   */
+  async safeWatermark(): Promise<bigint> {
+    const counter = await this.versionCounter();
+    const snap = (await this.pool.query<{ s: string }>(`SELECT pg_current_snapshot()::text AS s`)).rows[0].s;
+    const [xminText, xmaxText, xipText] = snap.split(':');
+    const xmin = BigInt(xminText);
+    this.checkpoints.push({ counter, xmax: BigInt(xmaxText) });
+    if (xipText === '') this.safe = counter > this.safe ? counter : this.safe;
+    for (const c of this.checkpoints) if (xmin >= c.xmax && c.counter > this.safe) this.safe = c.counter;
+    this.checkpoints = this.checkpoints.filter((c) => xmin < c.xmax).slice(-1000);
+    return this.safe;
+  }
+
+  async versionCounter(): Promise<bigint> {
+    const { rows } = await this.requireTracking(() => this.pool.query<{ v: string; called: boolean }>(`SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`));
+    return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
+  }
+
+  async localMax(table: SourceTable): Promise<bigint> {
+    const { rows } = await this.requireTracking(() => this.pool.query<{ v: string | null }>(`SELECT max(${VERSION_COLUMN}) AS v FROM ${this.table(table.name)}`));
+    return rows[0].v === null ? 0n : BigInt(rows[0].v);
+  }
+
+  async count(table: SourceTable): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table(table.name)}`)).rows[0].n);
+  }
+
+  async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
+    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} > $1 AND ${VERSION_COLUMN} <= $2 ORDER BY ${VERSION_COLUMN} LIMIT $3`, [after, upTo, limit]));
+  }
+
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${VERSION_COLUMN} AS v FROM ${this.table(table.name)} WHERE ${VERSION_COLUMN} > $1 ORDER BY ${VERSION_COLUMN} LIMIT $2`, [after, limit]);
+    return rows.map((r) => BigInt(r.v));
+  }
+
+  async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
+    const types = this.keyTypes(table);
+    const out = new Map<string, bigint>();
+    for (const row of await this.keysAndVersions(table, ranges)) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => postgresToWire(types[i], v))), BigInt(row[row.length - 1] as string));
+    return out;
+  }
+
+  async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    const types = this.keyTypes(table);
+    const digests = ranges.map(() => emptyDigest());
+    let i = 0;
+    for (const row of await this.keysAndVersions(table, ranges)) {
+      const version = BigInt(row[row.length - 1] as string);
+      while (version > ranges[i].upTo) i++;
+      addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], postgresToWire(types[k], v))), version);
+    }
+    return digests;
+  }
+
+  async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
+    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} = ANY($1::bigint[]) ORDER BY ${VERSION_COLUMN}`, [versions.map(String)]));
+  }
+
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
+    const values = decodeKey(this.keyTypes(table), key);
+    const where = table.key.map((k, i) => `${q(k)} = $${i + 1}`).join(' AND ');
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${VERSION_COLUMN} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
+    return rows.length ? BigInt(rows[0].v) : undefined;
+  }
+
+  async newestMarker(): Promise<Marker | undefined> {
+    const { rows } = await this.requireTracking(() => this.pool.query<{ id: string; counter: string }>(`SELECT id, counter FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`));
+    return rows.length ? { id: rows[0].id, counter: BigInt(rows[0].counter) } : undefined;
+  }
+
+  async writeMarker(marker: Marker): Promise<void> {
+    await this.pool.query(`INSERT INTO ${TRACKING_SCHEMA}.markers (id, counter) VALUES ($1, $2)`, [marker.id, marker.counter.toString()]);
+    await this.pool.query(`DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - 1000`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async select(table: SourceTable, tail: string, params: unknown[]): Promise<PgValue[][]> {
+    const { rows } = await this.pool.query({
+      text: `SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${this.table(table.name)} ${tail}`,
+      values: params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
+      rowMode: 'array',
+    });
+    return rows as PgValue[][];
+  }
+
+  private async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<PgValue[][]> {
+    if (ranges.length === 0) return [];
+    const { rows } = await this.pool.query({
+      text: `SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${this.table(table.name)} t
+              WHERE EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS r(a, b) WHERE t.${VERSION_COLUMN} > r.a AND t.${VERSION_COLUMN} <= r.b)
+              ORDER BY ${VERSION_COLUMN}`,
+      values: [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
+      rowMode: 'array',
+    });
+    return rows as PgValue[][];
+  }
+
+  private columnar(table: SourceTable, rows: PgValue[][]): ColumnarRows {
+    const n = table.columns.length;
+    return {
+      columns: table.columns.map((c) => c.name),
+      values: table.columns.map((c, i) => rows.map((r) => postgresToWire(c.type, r[i]))),
+      versions: rows.map((r) => r[n] as string),
+    };
+  }
+
+  private keyTypes(table: SourceTable): ColumnType[] {
+    return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
+  }
+
+  private async requireTracking<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01' || (err as { code?: string }).code === '42703')
+        throw new Error(`version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { databaseUrl, quoteIdent } from '#persistence';
+import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+
+const COLUMNS = ['id', 'name', 'balance', 'at', 'local_at', 'day', 'flag', 'data', 'doc', 'ref', 'ratio', 'code'];
+
+/** A PostgreSQL source database (separate from the remote one) synced through the whole stack. */
+describe('PostgreSQL source', () => {
+  let stack: Stack;
+  let dir: string;
+  let sourceUrl: string;
+  let source: pg.Client;
+  let remote: pg.Client;
+  let creds: { customerId: string; databaseId: string; secret: string };
+  let agent: SyncAgent;
+  const sourceName = `rowferry_src_${randomBytes(4).toString('hex')}`;
+
+  /** Every column of every row as PostgreSQL prints it (UTC, ISO), source against remote. */
+  async function differences(): Promise<string[]> {
+    const list = COLUMNS.map((c) => `${quoteIdent(c)}::text`).join(', ');
+    const a = (await source.query({ text: `SELECT ${list} FROM accounts ORDER BY id`, rowMode: 'array' })).rows.map((r) => JSON.stringify(r));
+    const b = (await remote.query({ text: `SELECT ${list} FROM rowferry_data.accounts WHERE _rf_database = $1 ORDER BY id`, values: [creds.databaseId], rowMode: 'array' })).rows.map((r) => JSON.stringify(r));
+    const remoteSet = new Set(b);
+    const localSet = new Set(a);
+    return [...a.filter((r) => !remoteSet.has(r)).map((r) => `local ${r}`), ...b.filter((r) => !localSet.has(r)).map((r) => `remote ${r}`)];
+  }
+
+  async function cycle() {
+    const r = await agent.cycle();
+    const failed = r.tables.filter((t) => 'error' in t);
+    if (failed.length) throw new Error(JSON.stringify(failed));
+    return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
+  }
+
+  beforeAll(async () => {
+    stack = await startStack('pgsource', 2);
+    const admin = new pg.Client({ connectionString: databaseUrl().replace(/\/[^/]*$/, '/postgres') });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${quoteIdent(sourceName)}`);
+    await admin.end();
+    sourceUrl = databaseUrl().replace(/\/[^/]*$/, `/${sourceName}`);
+    source = new pg.Client({ connectionString: sourceUrl, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD' });
+    await source.connect();
+    remote = new pg.Client({ connectionString: stack.databaseUrl, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD' });
+    await remote.connect();
+    await source.query(`CREATE TABLE accounts (
+      id bigint PRIMARY KEY, name text, balance numeric(40, 10), at timestamptz, local_at timestamp, day date, flag boolean,
+      data bytea, doc jsonb, ref uuid, ratio double precision, code varchar(8))`);
+    await source.query(`INSERT INTO accounts VALUES
+      (-9223372036854775808, 'min', -1234567890123456789012345678.0123456789, '1969-07-20 20:17:40.123456+00', '1900-01-01 00:00:00.000001', '1583-10-15', true,
+        decode(repeat('00', 1), 'hex') || '\\x0102fdfeff'::bytea, '{"a": [1, 2.5, "x"], "b": null}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 0.1, 'abc'),
+      (9223372036854775807, 'max', 99999999999999999999999999999.9999999999, '2038-01-19 03:14:07.999999+00', '2262-04-11 23:47:16.854775', '9999-12-31', false,
+        (SELECT string_agg(lpad(to_hex(i), 2, '0'), '')::text FROM generate_series(0, 255) i)::bytea, '[]', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A12', 'Infinity', ''),
+      (0, '', 0, NULL, NULL, NULL, NULL, '', '{}', NULL, 'NaN', NULL),
+      (1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -0.0, NULL),
+      (2, 'emoji 😀 and e' || chr(769) || ' combining', 1e-10, '2024-02-29 12:00:00+05:30', '2024-02-29 12:00:00', '2024-02-29', true, NULL, '"just a string"', NULL, 1.7976931348623157e308, 'ß')`);
+    await source.query(`INSERT INTO accounts (id, name) SELECT g, 'bulk ' || g FROM generate_series(100, 3099) g`);
+    dir = mkdtempSync(join(tmpdir(), 'rowferry-pgsrc-'));
+    creds = await enrollDatabase(stack, 'pg-source');
+    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
+    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'postgres', url: sourceUrl }, tables: [{ name: 'accounts' }] }));
+    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    await agent.source.installTracking(['accounts']);
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await source?.end();
+    await remote?.end();
+    await stack?.stop();
+    const admin = new pg.Client({ connectionString: databaseUrl().replace(/\/[^/]*$/, '/postgres') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(sourceName)} WITH (FORCE)`);
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('maps the column types and syncs every value exactly', async () => {
+    const described = await agent.source.describe('accounts');
+    expect(described.columns.map((c) => [c.name, c.type, c.length])).toEqual([
+      ['id', 'bigint', undefined],
+      ['name', 'text', undefined],
+      ['balance', 'numeric', undefined],
+      ['at', 'timestamptz', undefined],
+      ['local_at', 'timestamp', undefined],
+      ['day', 'date', undefined],
+      ['flag', 'boolean', undefined],
+      ['data', 'bytea', undefined],
+      ['doc', 'json', undefined],
+      ['ref', 'uuid', undefined],
+      ['ratio', 'double', undefined],
+      ['code', 'text', 8],
+    ]);
+    await cycle();
+    await cycle();
+    expect(await differences()).toEqual([]);
+  });
+
+  it('safe watermark: a lower version still uncommitted holds back higher committed ones, then arrives with them by the ahead path', async () => {
+    const slow = new pg.Client({ connectionString: sourceUrl });
+    await slow.connect();
+    await slow.query('BEGIN');
+    await slow.query(`INSERT INTO accounts (id, name) VALUES (5000, 'committed last, lower version')`);
+    const low = BigInt((await slow.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5000`)).rows[0].v);
+    await source.query(`INSERT INTO accounts (id, name) VALUES (5001, 'committed first, higher version')`);
+    const high = BigInt((await source.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5001`)).rows[0].v);
+    expect(high).toBeGreaterThan(low);
+
+    await cycle();
+    const held = (await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [creds.databaseId])).rows[0].t;
+    expect(BigInt(held)).toBeLessThan(low); // the watermark did not move past the open transaction's version
+
+    await slow.query('COMMIT');
+    await slow.end();
+    const pass = await cycle();
+    expect(pass.steps[0]).toBe('ahead');
+    expect(pass.uploaded).toBeGreaterThanOrEqual(2);
+    const rows = (await remote.query(`SELECT id::int FROM rowferry_data.accounts WHERE _rf_database = $1 AND id BETWEEN 5000 AND 5001 ORDER BY id`, [creds.databaseId])).rows;
+    expect(rows).toEqual([{ id: 5000 }, { id: 5001 }]);
+    expect(await differences()).toEqual([]);
+  });
+
+  it('syncs updates and deletes', async () => {
+    await source.query(`UPDATE accounts SET name = name || ' v2', ratio = 2.5 WHERE id % 10 = 0`);
+    await source.query(`DELETE FROM accounts WHERE id BETWEEN 1000 AND 1099`);
+    for (let i = 0; i < 3; i++) await cycle();
+    expect(await differences()).toEqual([]);
+  });
+});

@@ -24,7 +24,7 @@ describe('agent config', () => {
 
   it.each([
     ['api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]', /api\.url: /],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source(\.type)?: source\.type must be "sqlite" or "postgres"|source\.type: Invalid input/],
+    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source(\.type)?: source\.type must be "sqlite", "postgres" or "mysql"/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []', /tables: list at least one table to sync/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: "bad name" }]', /tables\.0\.name: must start with a letter/],
     ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0', /batchRows: /],

@@ -13,7 +13,8 @@ const schema = z.object({
   source: z.discriminatedUnion('type', [
     z.object({ type: z.literal('sqlite'), path: z.string().min(1) }),
     z.object({ type: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), schema: z.string().min(1).default('public') }),
-  ], { error: 'source.type must be "sqlite" or "postgres"' }),
+    z.object({ type: z.literal('mysql'), url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL') }),
+  ], { error: 'source.type must be "sqlite", "postgres" or "mysql"' }),
   tables: z
     .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
     .min(1, 'list at least one table to sync'),

@@ -1,4 +1,5 @@
 import type { AgentConfig } from '../config.js';
+import { MysqlSource } from './mysql.source.js';
 import { PostgresSource } from './postgres.source.js';
 import type { Source } from './source.js';
 import { SqliteSource } from './sqlite.source.js';
@@ -10,5 +11,7 @@ export function openSource(source: AgentConfig['source']): Source {
       return new SqliteSource(source.path);
     case 'postgres':
       return new PostgresSource(source.url, source.schema);
+    case 'mysql':
+      return new MysqlSource(source.url.replace(/^mariadb:/, 'mysql:'));
   }
 }

@@ -1,0 +1,256 @@
+import mysql from 'mysql2/promise';
+import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
+import type { Source, SourceTable } from './source.js';
+
+export const VERSION_COLUMN = '_rowferry_version';
+const SEQUENCE = '_rowferry_version_seq';
+const MARKERS = '_rowferry_markers';
+/** InnoDB's INFORMATION_SCHEMA transaction cache may be this old (100 ms), with a margin. */
+const TRX_CACHE_MS = 200;
+
+const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/** MySQL/MariaDB column types onto rowferry types, by COLUMN_TYPE; anything else travels as its text form. */
+export function mysqlColumn(name: string, columnType: string): ColumnDef {
+  const t = columnType.toLowerCase();
+  const sized = /^(?:var)?char\((\d+)\)/.exec(t);
+  if (sized) return { name, type: 'text', length: Number(sized[1]) };
+  const base = t.replace(/\(.*$/, '').replace(/ unsigned| zerofill/g, '').trim();
+  const type: ColumnType =
+    t === 'tinyint(1)'
+      ? 'boolean'
+      : ['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year'].includes(base)
+        ? 'bigint'
+        : ['decimal', 'numeric'].includes(base)
+          ? 'numeric'
+          : ['float', 'double', 'real'].includes(base)
+            ? 'double'
+            : ['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob'].includes(base)
+              ? 'bytea'
+              : base === 'date'
+                ? 'date'
+                : base === 'datetime'
+                  ? 'timestamp'
+                  : base === 'timestamp'
+                    ? 'timestamptz'
+                    : base === 'json'
+                      ? 'json'
+                      : base === 'uuid'
+                        ? 'uuid'
+                        : 'text';
+  return { name, type };
+}
+
+type MysqlValue = string | number | Buffer | null;
+
+/** A value as the server printed it (strings for numbers, dates and times in UTC) onto the wire. */
+export function mysqlToWire(type: ColumnType, v: MysqlValue): WireValue {
+  if (v === null) return null;
+  if (Buffer.isBuffer(v)) return type === 'bytea' ? v.toString('base64') : v.toString('utf8');
+  if (type === 'boolean') return v === '1' || v === 1 ? true : v === '0' || v === 0 ? false : String(v); // 2 is not a boolean: PostgreSQL refuses it, into quarantine
+  if (type === 'double') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : String(v);
+  }
+  if (type === 'timestamptz' && typeof v === 'string') return `${v}+00`;
+  return typeof v === 'number' ? String(v) : v;
+}
+
+/**
+ * A MySQL/MariaDB source. Tracking is a sequence (MariaDB 10.3+) and BEFORE INSERT/UPDATE triggers per table.
+ * Sequence values are handed out before commit, so the ahead path reads only up to a watermark proven safe by
+ * waiting for the InnoDB transactions that were running when the counter was read (see safeWatermark).
+ */
+export class MysqlSource implements Source {
+  private readonly pool: mysql.Pool;
+  private checkpoints: { counter: bigint; running: Set<string> }[] = [];
+  private safe = 0n;
+
+  constructor(url: string) {
+    this.pool = mysql.createPool({
+      uri: url,
+      connectionLimit: 2,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      timezone: 'Z',
+      rowsAsArray: true,
+    });
+    this.pool.on('connection', (c) => c.query(`SET time_zone = '+00:00'`));
+  }
+
+  private async rows<T = MysqlValue[]>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const [rows] = await this.pool.query(sql, params.map((p) => (typeof p === 'bigint' ? p.toString() : p)));
+    return rows as T[];
+  }
+
+  async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
+    const info = await this.rows<[string, string, string]>(
+      `SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+      [table],
+    );
+    if (info.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
+    const columns = info.filter(([name]) => name !== VERSION_COLUMN).map(([name, type]) => mysqlColumn(name, type));
+    const pk = (
+      await this.rows<[string]>(
+        `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+        [table],
+      )
+    ).map(([name]) => name);
+    const key = keyOverride ?? pk;
+    if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
+    for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${table}"`);
+    return { name: table, columns, key };
+  }
+
+  async installTracking(tables: string[]): Promise<string[]> {
+    const done: string[] = [];
+    // DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job.
+    await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, counter BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+    for (const table of tables) {
+      const exists = await this.rows(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+      if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
+      const t = q(table);
+      await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${VERSION_COLUMN} BIGINT NULL`);
+      const [res] = await this.pool.query(`UPDATE ${t} SET ${VERSION_COLUMN} = NEXTVAL(${SEQUENCE}) WHERE ${VERSION_COLUMN} IS NULL`);
+      const n = (res as { affectedRows: number }).affectedRows;
+      if (n) done.push(`${table}: versioned ${n} existing rows`);
+      await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN})`);
+      for (const event of ['INSERT', 'UPDATE'])
+        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${VERSION_COLUMN} = NEXTVAL(${SEQUENCE})`);
+      done.push(`${table}: column ${VERSION_COLUMN}, index and triggers in place`);
+    }
+    return done;
+  }
+
+  /**
+   * A version is handed out inside a running InnoDB transaction. Each call records the counter and the
+   * transactions running right after it was read; once none of them runs any more, every version up to that
+   * counter is committed or rolled back, and the counter is safe (at once, when none was running).
+   */
+  async safeWatermark(): Promise<bigint> {
+    const counter = await this.versionCounter();
+    // InnoDB serves INNODB_TRX from a cache refreshed at most every 100 ms: wait past that, so the list read below
+    // was taken after the counter was read.
+    await new Promise((r) => setTimeout(r, TRX_CACHE_MS));
+    let trx: [string, string][];
+    try {
+      trx = await this.rows<[string, string]>(`SELECT CONCAT(trx_mysql_thread_id, '@', trx_started), trx_mysql_thread_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()`);
+    } catch (err) {
+      throw new Error(`cannot read running transactions (information_schema.INNODB_TRX needs the PROCESS privilege): ${(err as Error).message}`);
+    }
+    const running = new Set(trx.map(([id]) => id));
+    this.checkpoints.push({ counter, running });
+    for (const c of this.checkpoints) {
+      if ([...c.running].every((id) => !running.has(id)) && c.counter > this.safe) this.safe = c.counter;
+    }
+    this.checkpoints = this.checkpoints.filter((c) => c.counter > this.safe).slice(-1000);
+    return this.safe;
+  }
+
+  async versionCounter(): Promise<bigint> {
+    const [[next]] = await this.requireTracking(() => this.rows<[string]>(`SELECT next_not_cached_value FROM ${SEQUENCE}`));
+    return BigInt(next) - 1n;
+  }
+
+  async localMax(table: SourceTable): Promise<bigint> {
+    const [[v]] = await this.requireTracking(() => this.rows<[string | null]>(`SELECT MAX(${VERSION_COLUMN}) FROM ${q(table.name)}`));
+    return v === null ? 0n : BigInt(v);
+  }
+
+  async count(table: SourceTable): Promise<number> {
+    const [[n]] = await this.rows<[string]>(`SELECT COUNT(*) FROM ${q(table.name)}`);
+    return Number(n);
+  }
+
+  async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
+    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN} LIMIT ?`, [after, upTo, limit]));
+  }
+
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+    return (await this.rows<[string]>(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? ORDER BY ${VERSION_COLUMN} LIMIT ?`, [after, limit])).map(([v]) => BigInt(v));
+  }
+
+  async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
+    const types = this.keyTypes(table);
+    const out = new Map<string, bigint>();
+    for (const row of await this.keysAndVersions(table, ranges)) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => mysqlToWire(types[i], v))), BigInt(row[row.length - 1] as string));
+    return out;
+  }
+
+  async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    const types = this.keyTypes(table);
+    const digests = ranges.map(() => emptyDigest());
+    let i = 0;
+    for (const row of await this.keysAndVersions(table, ranges)) {
+      const version = BigInt(row[row.length - 1] as string);
+      while (version > ranges[i].upTo) i++;
+      addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], mysqlToWire(types[k], v))), version);
+    }
+    return digests;
+  }
+
+  async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
+    if (versions.length === 0) return this.columnar(table, []);
+    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} IN (?) ORDER BY ${VERSION_COLUMN}`, [versions.map(String)]));
+  }
+
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
+    const types = this.keyTypes(table);
+    const values = decodeKey(types, key).map((v, i) => (types[i] === 'bytea' ? Buffer.from(String(v), 'base64') : types[i] === 'boolean' ? (v ? 1 : 0) : v));
+    const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    const rows = await this.rows<[string]>(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${where}`, values);
+    return rows.length ? BigInt(rows[0][0]) : undefined;
+  }
+
+  async newestMarker(): Promise<Marker | undefined> {
+    const rows = await this.requireTracking(() => this.rows<[string, string]>(`SELECT id, counter FROM ${MARKERS} ORDER BY seq DESC LIMIT 1`));
+    return rows.length ? { id: rows[0][0], counter: BigInt(rows[0][1]) } : undefined;
+  }
+
+  async writeMarker(marker: Marker): Promise<void> {
+    await this.pool.query(`INSERT INTO ${MARKERS} (id, counter) VALUES (?, ?)`, [marker.id, marker.counter.toString()]);
+    await this.pool.query(`DELETE FROM ${MARKERS} WHERE seq <= (SELECT m FROM (SELECT MAX(seq) - 1000 AS m FROM ${MARKERS}) x)`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
+    return this.rows(`SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} ${tail}`, params);
+  }
+
+  private async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
+    if (ranges.length === 0) return [];
+    const where = ranges.map(() => `(${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ?)`).join(' OR ');
+    return this.rows(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${where} ORDER BY ${VERSION_COLUMN}`, ranges.flatMap((r) => [r.after, r.upTo]));
+  }
+
+  private columnar(table: SourceTable, rows: MysqlValue[][]): ColumnarRows {
+    const n = table.columns.length;
+    return {
+      columns: table.columns.map((c) => c.name),
+      values: table.columns.map((c, i) => rows.map((r) => mysqlToWire(c.type, r[i]))),
+      versions: rows.map((r) => String(r[n])),
+    };
+  }
+
+  private keyTypes(table: SourceTable): ColumnType[] {
+    return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
+  }
+
+  private async requireTracking<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR')
+        throw new Error(`version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`);
+      throw err;
+    }
+  }
+}

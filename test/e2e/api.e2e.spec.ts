@@ -66,7 +66,7 @@ describe('API validation and authentication', () => {
 
   it('answers version info for all tables in one call, with nothing pending', async () => {
     const r = await call('GET', '/tables');
-    expect(r.body).toEqual([{ table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0 }]);
+    expect(r.body).toEqual([{ table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: null }]);
   });
 
   it('does not mount Bull Board without a password (fails closed)', async () => {

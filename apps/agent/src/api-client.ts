@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, RangeHashRequest, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
@@ -69,7 +69,7 @@ export class ApiClient {
   }
 
   registerTable(table: string, def: TableDefinition) {
-    return this.send<TableDefinition>('put', this.tablePath(table), def);
+    return this.send<RegisteredTableInfo>('put', this.tablePath(table), def);
   }
 
   allVersionInfo() {

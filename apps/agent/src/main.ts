@@ -5,6 +5,7 @@ import { SyncAgent } from './agent.js';
 import { ApiClient, sleep } from './api-client.js';
 import { loadAgentConfig, loadCredentials } from './config.js';
 import { openSource } from './sources/open-source.js';
+import { loadState } from './state.js';
 
 const program = new Command('rowferry-agent').description('Keeps a copy of local tables in the rowferry cloud PostgreSQL.');
 const configOption = ['-c, --config <file>', 'agent config (YAML or JSON)', 'rowferry-agent.yaml'] as const;
@@ -75,6 +76,7 @@ program
     const source = openSource(config.source);
     const api = new ApiClient(config.api.url, loadCredentials(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
+    const { refusals } = loadState(config.stateFile);
     const rows = [];
     for (const t of config.tables) {
       const table = await source.describe(t.name, t.key);
@@ -87,7 +89,17 @@ program
         localRows: await source.count(table),
         remoteRows: r?.rowCount ?? '-',
         pendingJobs: r?.pendingJobs ?? '-',
-        state: !r ? 'not registered' : r.pendingJobs > 0 ? 'syncing' : localMax === r.appliedThrough && localMax === r.maxVersion ? 'versions equal' : 'differs',
+        state: refusals[t.name]
+          ? `definition refused: ${refusals[t.name]}`
+          : !r
+            ? 'not registered'
+            : r.schemaError
+              ? `definition refused: ${r.schemaError}`
+              : r.pendingJobs > 0
+                ? 'syncing'
+                : localMax === r.appliedThrough && localMax === r.maxVersion
+                  ? 'versions equal'
+                  : 'differs',
       });
     }
     await source.close();

@@ -5,6 +5,10 @@ import type { Marker } from '#sync';
 export interface AgentState {
   markers: Marker[];
   positions: Record<string, bigint>;
+  /** Tables whose rows are being sent again (columns were added), and from which version. */
+  resend: Record<string, bigint>;
+  /** Tables whose local definition the API refused, with its reason. */
+  refusals: Record<string, string>;
 }
 
 /** Markers kept; a restore to before the oldest one kept is treated as a restore to nothing known. */
@@ -12,13 +16,20 @@ const MAX_MARKERS = 10_000;
 
 export function loadState(path: string): AgentState {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as { markers: { id: string; counter: string }[]; positions: Record<string, string> };
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+      markers: { id: string; counter: string }[];
+      positions: Record<string, string>;
+      resend?: Record<string, string>;
+      refusals?: Record<string, string>;
+    };
     return {
       markers: raw.markers.map((m) => ({ id: m.id, counter: BigInt(m.counter) })),
-      positions: Object.fromEntries(Object.entries(raw.positions).map(([t, p]) => [t, BigInt(p)])),
+      positions: toBigInts(raw.positions),
+      resend: toBigInts(raw.resend ?? {}),
+      refusals: raw.refusals ?? {},
     };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { markers: [], positions: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { markers: [], positions: {}, resend: {}, refusals: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -26,7 +37,10 @@ export function loadState(path: string): AgentState {
 /** Written to a temporary file and renamed, so a crash never leaves half a state. */
 export function saveState(path: string, state: AgentState): void {
   const markers = state.markers.slice(-MAX_MARKERS).map((m) => ({ id: m.id, counter: m.counter.toString() }));
-  const positions = Object.fromEntries(Object.entries(state.positions).map(([t, p]) => [t, p.toString()]));
-  writeFileSync(`${path}.tmp`, JSON.stringify({ markers, positions }, null, 2));
+  const positions = toStrings(state.positions);
+  writeFileSync(`${path}.tmp`, JSON.stringify({ markers, positions, resend: toStrings(state.resend), refusals: state.refusals }, null, 2));
   renameSync(`${path}.tmp`, path);
 }
+
+const toBigInts = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, BigInt(v)]));
+const toStrings = (r: Record<string, bigint>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.toString()]));

@@ -64,6 +64,17 @@ export class TablePass {
     return report;
   }
 
+  /**
+   * Sends the next rows of a table again, after columns were added to it, so existing rows get their values too
+   * (an equal version replaces the remote row). Returns where to continue, or undefined when the table is done.
+   */
+  async resend(table: SourceTable, from: bigint): Promise<bigint | undefined> {
+    const rows = await this.source.rowsAfter(table, from, INT64_MAX, this.settings.batchRows);
+    if (rows.versions.length === 0) return undefined;
+    await this.api.waitForJob(await this.api.upload(table.name, { rows }));
+    return BigInt(rows.versions[rows.versions.length - 1]);
+  }
+
   /** Uploads (after, watermark] in version order, several batches in flight, each with the range it covers. */
   private async uploadAhead(table: SourceTable, start: bigint, watermark: bigint): Promise<number> {
     const inFlight: Promise<unknown>[] = [];
@@ -151,6 +162,8 @@ export class TablePass {
     await Promise.all(jobs);
   }
 }
+
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */
 const BISECT = { leafRows: 256, fanOut: 16 };

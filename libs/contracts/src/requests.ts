@@ -61,6 +61,17 @@ export interface VersionInfo {
   lastModifiedAt: string | null;
   /** Jobs for this table that are waiting or running. */
   pendingJobs: number;
+  /** Why this database's latest definition of the table was refused (a key or type change), if it was. */
+  schemaError: string | null;
+}
+
+/** PUT …/tables/{table}: the table as registered now (columns of every definition so far) and what this call added. */
+export interface RegisteredTableInfo {
+  table: string;
+  columns: { name: string; type: string; length?: number }[];
+  key: string[];
+  /** Columns this registration added for this database: their values for existing rows must be sent again. */
+  added: string[];
 }
 
 export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'unknown';

@@ -4,8 +4,9 @@ import { CONTROL_ENTITIES } from './entities/index.js';
 import { quoteIdent } from './sql-identifiers.js';
 import { ControlSchema1764130000000 } from './migrations/1764130000000-control-schema.js';
 import { BatchesAndQuarantine1764140000000 } from './migrations/1764140000000-batches-and-quarantine.js';
+import { SchemaErrors1764150000000 } from './migrations/1764150000000-schema-errors.js';
 
-export const CONTROL_MIGRATIONS = [ControlSchema1764130000000, BatchesAndQuarantine1764140000000];
+export const CONTROL_MIGRATIONS = [ControlSchema1764130000000, BatchesAndQuarantine1764140000000, SchemaErrors1764150000000];
 
 /** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */
 export function controlDataSourceOptions(url = databaseUrl()): DataSourceOptions {

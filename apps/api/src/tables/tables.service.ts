@@ -8,6 +8,7 @@ import {
   type ColumnDef,
   type DeleteRequest,
   type ManifestCheckRequest,
+  type RegisteredTableInfo,
   type RangeHashRequest,
   type TableDefinition,
   type TenantRef,
@@ -32,47 +33,48 @@ export class TablesService {
    * Registers (or extends) a table for this database. Columns only ever accumulate: a column missing from a later
    * definition stays. A changed key or column type is refused for this tenant, with what differs.
    */
-  async register(tenant: TenantRef, table: string, def: TableDefinition) {
+  async register(tenant: TenantRef, table: string, def: TableDefinition): Promise<RegisteredTableInfo> {
     const existing = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
-    const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
-    if (existing && existing.keyColumns.join() !== def.key.join())
-      throw new ConflictException(`table "${table}" is registered with key (${existing.keyColumns.join(', ')}); changing it to (${def.key.join(', ')}) is refused`);
-    for (const c of def.columns) {
-      const had = columns.get(c.name);
-      if (had && columnTypeName(had) !== columnTypeName(c))
-        throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`);
-      columns.set(c.name, c);
-    }
-    const merged: TableDefinition = { columns: [...columns.values()], key: def.key };
-    const client = await this.pool.connect();
     try {
-      await ensureDataTable(client, table, merged);
+      const merged = mergeDefinition(table, existing, def);
+      const client = await this.pool.connect();
+      try {
+        await ensureDataTable(client, table, merged);
+      } catch (err) {
+        if (err instanceof IncompatibleTableError) throw new ConflictException(err.message);
+        throw err;
+      } finally {
+        client.release();
+      }
+      const added = existing ? def.columns.filter((c) => !existing.columns.some((e) => e.name === c.name)).map((c) => c.name) : [];
+      await this.tables.save({ databaseId: tenant.databaseId, tableName: table, columns: merged.columns, keyColumns: merged.key, schemaError: null });
+      await this.stats
+        .createQueryBuilder()
+        .insert()
+        .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [] })
+        .orIgnore()
+        .execute();
+      return { table, ...merged, added };
     } catch (err) {
-      if (err instanceof IncompatibleTableError) throw new ConflictException(err.message);
+      // Refused for this tenant's table only: the table keeps syncing under its registered definition, and the
+      // reason is shown with its version info until a compatible definition arrives.
+      if (err instanceof ConflictException && existing) await this.tables.update({ databaseId: tenant.databaseId, tableName: table }, { schemaError: err.message });
       throw err;
-    } finally {
-      client.release();
     }
-    await this.tables.save({ databaseId: tenant.databaseId, tableName: table, columns: merged.columns, keyColumns: merged.key });
-    await this.stats
-      .createQueryBuilder()
-      .insert()
-      .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [] })
-      .orIgnore()
-      .execute();
-    return { table, ...merged };
   }
 
   async versionInfo(tenant: TenantRef, table: string): Promise<VersionInfo> {
     const s = await this.stats.findOneBy({ databaseId: tenant.databaseId, tableName: table });
     if (!s) throw notRegistered(table);
-    return this.toVersionInfo(tenant, s);
+    const reg = await this.tables.findOne({ where: { databaseId: tenant.databaseId, tableName: table }, select: { schemaError: true } });
+    return this.toVersionInfo(tenant, s, reg?.schemaError ?? null);
   }
 
   /** Version info for every table of the database in one call: a pass over an unchanged database costs one request. */
   async allVersionInfo(tenant: TenantRef): Promise<VersionInfo[]> {
     const all = await this.stats.find({ where: { databaseId: tenant.databaseId }, order: { tableName: 'ASC' } });
-    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s)));
+    const errors = new Map((await this.tables.find({ where: { databaseId: tenant.databaseId }, select: { tableName: true, schemaError: true } })).map((t) => [t.tableName, t.schemaError]));
+    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s, errors.get(s.tableName) ?? null)));
   }
 
   async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
@@ -119,7 +121,7 @@ export class TablesService {
     return reg;
   }
 
-  private async toVersionInfo(tenant: TenantRef, s: TableStats): Promise<VersionInfo> {
+  private async toVersionInfo(tenant: TenantRef, s: TableStats, schemaError: string | null): Promise<VersionInfo> {
     return {
       table: s.tableName,
       maxVersion: s.maxVersion,
@@ -127,8 +129,26 @@ export class TablesService {
       rowCount: s.rowCount,
       lastModifiedAt: s.lastModifiedAt?.toISOString() ?? null,
       pendingJobs: await this.jobs.pendingJobs(tenant, s.tableName),
+      schemaError,
     };
   }
+}
+
+/**
+ * The registration after this definition: columns only ever accumulate (a column missing from a later definition
+ * stays). A changed key or column type is refused with what differs.
+ */
+function mergeDefinition(table: string, existing: RegisteredTable | null, def: TableDefinition): TableDefinition {
+  const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
+  if (existing && existing.keyColumns.join() !== def.key.join())
+    throw new ConflictException(`table "${table}" is registered with key (${existing.keyColumns.join(', ')}); changing it to (${def.key.join(', ')}) is refused`);
+  for (const c of def.columns) {
+    const had = columns.get(c.name);
+    if (had && columnTypeName(had) !== columnTypeName(c))
+      throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`);
+    columns.set(c.name, c);
+  }
+  return { columns: [...columns.values()], key: def.key };
 }
 
 function keyDefs(reg: RegisteredTable): ColumnDef[] {

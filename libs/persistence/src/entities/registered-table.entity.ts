@@ -16,6 +16,10 @@ export class RegisteredTable {
   @Column({ name: 'key_columns', type: 'jsonb' })
   keyColumns!: string[];
 
+  /** Set when this database's latest definition was refused (key or type change); the table syncs as before. */
+  @Column({ name: 'schema_error', type: 'text', nullable: true })
+  schemaError!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -64,9 +64,11 @@ describe('API validation and authentication', () => {
     expect(admin.status).toBe(401);
   });
 
-  it('answers version info for all tables in one call, with nothing pending', async () => {
+  it('answers version info for all tables in one call, with nothing pending and the refused definition shown', async () => {
     const r = await call('GET', '/tables');
-    expect(r.body).toEqual([{ table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: null }]);
+    expect(r.body).toEqual([
+      { table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: expect.stringMatching(/column "price" of table "items" is registered as numeric; changing it to text is refused/) },
+    ]);
   });
 
   it('does not mount Bull Board without a password (fails closed)', async () => {

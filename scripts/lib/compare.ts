@@ -23,7 +23,7 @@ export async function compareTable(sqlitePath: string, databaseUrl: string, data
   });
   await client.end();
   // Both sides as text: pg gives int8 and numeric as strings, SQLite (safe integers) gives BigInt.
-  const norm = (v: unknown) => (v === null ? 'null' : Buffer.isBuffer(v) ? `b:${v.toString('base64')}` : String(v));
+  const norm = (v: unknown) => (v === null ? 'null' : Buffer.isBuffer(v) ? `b:${v.toString('base64')}` : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   const keyIdx = key.map((k) => cols.indexOf(k));
   const index = (rows: unknown[][]) => new Map(rows.map((r) => [JSON.stringify(keyIdx.map((i) => norm(r[i]))), JSON.stringify(r.map(norm))]));
   const l = index(localRows);

@@ -6,10 +6,10 @@ import { quoteIdent } from '#persistence';
  * Every row of a local SQLite table against the tenant's remote rows, column by column, as JSON text of the
  * normalised values. Returns a list of differences (empty when equal).
  */
-export async function compareTable(sqlitePath: string, databaseUrl: string, databaseId: string, table: string, key: string[]): Promise<string[]> {
+export async function compareTable(sqlitePath: string, databaseUrl: string, databaseId: string, table: string, key: string[], versionColumn = '_rowferry_version'): Promise<string[]> {
   const local = new Database(sqlitePath, { readonly: true });
   local.defaultSafeIntegers(true);
-  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n !== '_rowferry_version');
+  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n !== versionColumn);
   const localRows = local.prepare(`SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(table)}`).raw().all() as unknown[][];
   local.close();
   // Dates as PostgreSQL prints them (YYYY-MM-DD), not as JavaScript Date objects in the local time zone.

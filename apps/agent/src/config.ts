@@ -10,10 +10,11 @@ const schema = z.object({
     /** JSON file with customerId, databaseId and secret, written by `rowferry-agent register`. */
     credentialsFile: z.string().min(1),
   }),
+  /** versionColumn: an existing column the application keeps (increasing on every insert and update) instead of `track`'s. */
   source: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('sqlite'), path: z.string().min(1) }),
-    z.object({ type: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), schema: z.string().min(1).default('public') }),
-    z.object({ type: z.literal('mysql'), url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL') }),
+    z.object({ type: z.literal('sqlite'), path: z.string().min(1), versionColumn: columnNameSchema.optional() }),
+    z.object({ type: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), schema: z.string().min(1).default('public'), versionColumn: columnNameSchema.optional() }),
+    z.object({ type: z.literal('mysql'), url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL'), versionColumn: columnNameSchema.optional() }),
   ], { error: 'source.type must be "sqlite", "postgres" or "mysql"' }),
   tables: z
     .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))

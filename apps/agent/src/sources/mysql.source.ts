@@ -3,6 +3,7 @@ import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnD
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
 
+/** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
 const SEQUENCE = '_rowferry_version_seq';
 const MARKERS = '_rowferry_markers';
@@ -66,8 +67,17 @@ export class MysqlSource implements Source {
   private readonly pool: mysql.Pool;
   private checkpoints: { counter: bigint; running: Set<string> }[] = [];
   private safe = 0n;
+  private readonly vc: string;
+  private readonly vcq: string;
+  private readonly described = new Set<string>();
 
-  constructor(url: string) {
+  /** @param existingVersionColumn a version column the application already keeps; `track` then installs only markers */
+  constructor(
+    url: string,
+    private readonly existingVersionColumn?: string,
+  ) {
+    this.vc = existingVersionColumn ?? VERSION_COLUMN;
+    this.vcq = q(this.vc);
     this.pool = mysql.createPool({
       uri: url,
       connectionLimit: 2,
@@ -92,7 +102,9 @@ export class MysqlSource implements Source {
       [table],
     );
     if (info.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
-    const columns = info.filter(([name]) => name !== VERSION_COLUMN).map(([name, type]) => mysqlColumn(name, type));
+    if (this.existingVersionColumn && !info.some(([name]) => name === this.vc)) throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
+    this.described.add(table);
+    const columns = info.filter(([name]) => name !== this.vc).map(([name, type]) => mysqlColumn(name, type));
     const pk = (
       await this.rows<[string]>(
         `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
@@ -108,20 +120,21 @@ export class MysqlSource implements Source {
   async installTracking(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     // DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job.
-    await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
     await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, counter BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+    if (this.existingVersionColumn) return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
+    await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
     for (const table of tables) {
       const exists = await this.rows(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
       if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
       const t = q(table);
-      await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${VERSION_COLUMN} BIGINT NULL`);
-      const [res] = await this.pool.query(`UPDATE ${t} SET ${VERSION_COLUMN} = NEXTVAL(${SEQUENCE}) WHERE ${VERSION_COLUMN} IS NULL`);
+      await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NULL`);
+      const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NEXTVAL(${SEQUENCE}) WHERE ${this.vcq} IS NULL`);
       const n = (res as { affectedRows: number }).affectedRows;
       if (n) done.push(`${table}: versioned ${n} existing rows`);
-      await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN})`);
+      await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
       for (const event of ['INSERT', 'UPDATE'])
-        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${VERSION_COLUMN} = NEXTVAL(${SEQUENCE})`);
-      done.push(`${table}: column ${VERSION_COLUMN}, index and triggers in place`);
+        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`);
+      done.push(`${table}: column ${this.vcq}, index and triggers in place`);
     }
     return done;
   }
@@ -132,6 +145,8 @@ export class MysqlSource implements Source {
    * counter is committed or rolled back, and the counter is safe (at once, when none was running).
    */
   async safeWatermark(): Promise<bigint> {
+    // The application's own versions carry no proof of commit order (docs/sources.md).
+    if (this.existingVersionColumn) return this.versionCounter();
     const counter = await this.versionCounter();
     // InnoDB serves INNODB_TRX from a cache refreshed at most every 100 ms: wait past that, so the list read below
     // was taken after the counter was read.
@@ -152,12 +167,20 @@ export class MysqlSource implements Source {
   }
 
   async versionCounter(): Promise<bigint> {
+    if (this.existingVersionColumn) {
+      let max = 0n;
+      for (const t of this.described) {
+        const [[v]] = await this.rows<[string | null]>(`SELECT MAX(${this.vcq}) FROM ${q(t)}`);
+        if (v !== null && BigInt(v) > max) max = BigInt(v);
+      }
+      return max;
+    }
     const [[next]] = await this.requireTracking(() => this.rows<[string]>(`SELECT next_not_cached_value FROM ${SEQUENCE}`));
     return BigInt(next) - 1n;
   }
 
   async localMax(table: SourceTable): Promise<bigint> {
-    const [[v]] = await this.requireTracking(() => this.rows<[string | null]>(`SELECT MAX(${VERSION_COLUMN}) FROM ${q(table.name)}`));
+    const [[v]] = await this.requireTracking(() => this.rows<[string | null]>(`SELECT MAX(${this.vcq}) FROM ${q(table.name)}`));
     return v === null ? 0n : BigInt(v);
   }
 
@@ -167,11 +190,11 @@ export class MysqlSource implements Source {
   }
 
   async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
-    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN} LIMIT ?`, [after, upTo, limit]));
+    return this.columnar(table, await this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`, [after, upTo, limit]));
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    return (await this.rows<[string]>(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? ORDER BY ${VERSION_COLUMN} LIMIT ?`, [after, limit])).map(([v]) => BigInt(v));
+    return (await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`, [after, limit])).map(([v]) => BigInt(v));
   }
 
   async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
@@ -195,14 +218,14 @@ export class MysqlSource implements Source {
 
   async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
     if (versions.length === 0) return this.columnar(table, []);
-    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} IN (?) ORDER BY ${VERSION_COLUMN}`, [versions.map(String)]));
+    return this.columnar(table, await this.select(table, `WHERE ${this.vcq} IN (?) ORDER BY ${this.vcq}`, [versions.map(String)]));
   }
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = this.keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => (types[i] === 'bytea' ? Buffer.from(String(v), 'base64') : types[i] === 'boolean' ? (v ? 1 : 0) : v));
     const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
-    const rows = await this.rows<[string]>(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${where}`, values);
+    const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, values);
     return rows.length ? BigInt(rows[0][0]) : undefined;
   }
 
@@ -221,13 +244,13 @@ export class MysqlSource implements Source {
   }
 
   private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
-    return this.rows(`SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} ${tail}`, params);
+    return this.rows(`SELECT ${[...table.columns.map((c) => q(c.name)), this.vc].join(', ')} FROM ${q(table.name)} ${tail}`, params);
   }
 
   private async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
     if (ranges.length === 0) return [];
-    const where = ranges.map(() => `(${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ?)`).join(' OR ');
-    return this.rows(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${where} ORDER BY ${VERSION_COLUMN}`, ranges.flatMap((r) => [r.after, r.upTo]));
+    const where = ranges.map(() => `(${this.vcq} > ? AND ${this.vcq} <= ?)`).join(' OR ');
+    return this.rows(`SELECT ${[...table.key.map(q), this.vc].join(', ')} FROM ${q(table.name)} WHERE ${where} ORDER BY ${this.vcq}`, ranges.flatMap((r) => [r.after, r.upTo]));
   }
 
   private columnar(table: SourceTable, rows: MysqlValue[][]): ColumnarRows {

@@ -8,10 +8,10 @@ import { SqliteSource } from './sqlite.source.js';
 export function openSource(source: AgentConfig['source']): Source {
   switch (source.type) {
     case 'sqlite':
-      return new SqliteSource(source.path);
+      return new SqliteSource(source.path, source.versionColumn);
     case 'postgres':
-      return new PostgresSource(source.url, source.schema);
+      return new PostgresSource(source.url, source.schema, source.versionColumn);
     case 'mysql':
-      return new MysqlSource(source.url.replace(/^mariadb:/, 'mysql:'));
+      return new MysqlSource(source.url.replace(/^mariadb:/, 'mysql:'), source.versionColumn);
   }
 }

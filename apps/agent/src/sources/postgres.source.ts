@@ -3,6 +3,7 @@ import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnD
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
 
+/** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
 const TRACKING_SCHEMA = '_rowferry';
 
@@ -70,11 +71,18 @@ export class PostgresSource implements Source {
   private readonly pool: pg.Pool;
   private checkpoints: { counter: bigint; xmax: bigint }[] = [];
   private safe = 0n;
+  private readonly vc: string;
+  private readonly vcq: string;
+  private readonly described = new Set<string>();
 
+  /** @param existingVersionColumn a version column the application already keeps; `track` then installs only markers */
   constructor(
     url: string,
     private readonly schema = 'public',
+    private readonly existingVersionColumn?: string,
   ) {
+    this.vc = existingVersionColumn ?? VERSION_COLUMN;
+    this.vcq = q(this.vc);
     this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
   }
 
@@ -89,7 +97,9 @@ export class PostgresSource implements Source {
       [this.table(table)],
     );
     if (rows.length === 0) throw new Error(`table "${table}" does not exist in schema "${this.schema}" of the PostgreSQL database`);
-    const columns = rows.filter((r) => r.name !== VERSION_COLUMN).map((r) => postgresColumn(r.name, r.type));
+    if (this.existingVersionColumn && !rows.some((r) => r.name === this.vc)) throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
+    this.described.add(table);
+    const columns = rows.filter((r) => r.name !== this.vc).map((r) => postgresColumn(r.name, r.type));
     const pk = (
       await this.pool.query<{ name: string }>(
         `SELECT a.attname AS name FROM pg_index i
@@ -111,20 +121,24 @@ export class PostgresSource implements Source {
     try {
       await c.query('BEGIN');
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA}`);
-      await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, counter bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+      if (this.existingVersionColumn) {
+        await c.query('COMMIT');
+        return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
+      }
+      await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
       // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version done.
       await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_current_xact_id(); NEW.${VERSION_COLUMN} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
+        BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
       for (const table of tables) {
         const t = this.table(table);
         if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null) throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
-        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${VERSION_COLUMN} bigint`);
-        const n = (await c.query(`UPDATE ${t} SET ${VERSION_COLUMN} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${VERSION_COLUMN} IS NULL`)).rowCount;
+        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
+        const n = (await c.query(`UPDATE ${t} SET ${this.vcq} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${this.vcq} IS NULL`)).rowCount;
         if (n) done.push(`${table}: versioned ${n} existing rows`);
-        await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN})`);
+        await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
         await c.query(`CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`);
-        done.push(`${table}: column ${VERSION_COLUMN}, index and trigger in place`);
+        done.push(`${table}: column ${this.vcq}, index and trigger in place`);
       }
       await c.query('COMMIT');
     } catch (err) {
@@ -142,6 +156,9 @@ export class PostgresSource implements Source {
    * xmax, every writer that could hold a version up to that counter has finished, and the counter is safe.
    */
   async safeWatermark(): Promise<bigint> {
+    // The application's own versions carry no proof of commit order: the highest visible version is all there is,
+    // and a row committed late below it is found by the difference check (docs/sources.md).
+    if (this.existingVersionColumn) return this.versionCounter();
     const counter = await this.versionCounter();
     const snap = (await this.pool.query<{ s: string }>(`SELECT pg_current_snapshot()::text AS s`)).rows[0].s;
     const [xminText, xmaxText, xipText] = snap.split(':');
@@ -154,12 +171,20 @@ export class PostgresSource implements Source {
   }
 
   async versionCounter(): Promise<bigint> {
+    if (this.existingVersionColumn) {
+      let max = 0n;
+      for (const t of this.described) {
+        const { rows } = await this.pool.query<{ v: string | null }>(`SELECT max(${this.vcq}) AS v FROM ${this.table(t)}`);
+        if (rows[0].v !== null && BigInt(rows[0].v) > max) max = BigInt(rows[0].v);
+      }
+      return max;
+    }
     const { rows } = await this.requireTracking(() => this.pool.query<{ v: string; called: boolean }>(`SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`));
     return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
   }
 
   async localMax(table: SourceTable): Promise<bigint> {
-    const { rows } = await this.requireTracking(() => this.pool.query<{ v: string | null }>(`SELECT max(${VERSION_COLUMN}) AS v FROM ${this.table(table.name)}`));
+    const { rows } = await this.requireTracking(() => this.pool.query<{ v: string | null }>(`SELECT max(${this.vcq}) AS v FROM ${this.table(table.name)}`));
     return rows[0].v === null ? 0n : BigInt(rows[0].v);
   }
 
@@ -168,11 +193,11 @@ export class PostgresSource implements Source {
   }
 
   async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
-    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} > $1 AND ${VERSION_COLUMN} <= $2 ORDER BY ${VERSION_COLUMN} LIMIT $3`, [after, upTo, limit]));
+    return this.columnar(table, await this.select(table, `WHERE ${this.vcq} > $1 AND ${this.vcq} <= $2 ORDER BY ${this.vcq} LIMIT $3`, [after, upTo, limit]));
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${VERSION_COLUMN} AS v FROM ${this.table(table.name)} WHERE ${VERSION_COLUMN} > $1 ORDER BY ${VERSION_COLUMN} LIMIT $2`, [after, limit]);
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT $2`, [after, limit]);
     return rows.map((r) => BigInt(r.v));
   }
 
@@ -196,13 +221,13 @@ export class PostgresSource implements Source {
   }
 
   async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
-    return this.columnar(table, await this.select(table, `WHERE ${VERSION_COLUMN} = ANY($1::bigint[]) ORDER BY ${VERSION_COLUMN}`, [versions.map(String)]));
+    return this.columnar(table, await this.select(table, `WHERE ${this.vcq} = ANY($1::bigint[]) ORDER BY ${this.vcq}`, [versions.map(String)]));
   }
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const values = decodeKey(this.keyTypes(table), key);
     const where = table.key.map((k, i) => `${q(k)} = $${i + 1}`).join(' AND ');
-    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${VERSION_COLUMN} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
     return rows.length ? BigInt(rows[0].v) : undefined;
   }
 
@@ -222,7 +247,7 @@ export class PostgresSource implements Source {
 
   private async select(table: SourceTable, tail: string, params: unknown[]): Promise<PgValue[][]> {
     const { rows } = await this.pool.query({
-      text: `SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${this.table(table.name)} ${tail}`,
+      text: `SELECT ${[...table.columns.map((c) => q(c.name)), this.vc].join(', ')} FROM ${this.table(table.name)} ${tail}`,
       values: params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
       rowMode: 'array',
     });
@@ -232,9 +257,9 @@ export class PostgresSource implements Source {
   private async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<PgValue[][]> {
     if (ranges.length === 0) return [];
     const { rows } = await this.pool.query({
-      text: `SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${this.table(table.name)} t
-              WHERE EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS r(a, b) WHERE t.${VERSION_COLUMN} > r.a AND t.${VERSION_COLUMN} <= r.b)
-              ORDER BY ${VERSION_COLUMN}`,
+      text: `SELECT ${[...table.key.map(q), this.vc].join(', ')} FROM ${this.table(table.name)} t
+              WHERE EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS r(a, b) WHERE t.${this.vcq} > r.a AND t.${this.vcq} <= r.b)
+              ORDER BY ${this.vcq}`,
       values: [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
       rowMode: 'array',
     });

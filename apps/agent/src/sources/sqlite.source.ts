@@ -3,6 +3,7 @@ import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnD
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
 
+/** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
 const COUNTER_TABLE = '_rowferry_counter';
 const MARKER_TABLE = '_rowferry_markers';
@@ -66,8 +67,18 @@ function toSqlite(type: ColumnType, v: WireValue): SqliteValue {
 
 export class SqliteSource implements Source {
   private readonly db: Database.Database;
+  private readonly vc: string;
+  private readonly vcq: string;
+  /** Tables described so far: with an existing version column, the counter is their highest version. */
+  private readonly described = new Set<string>();
 
-  constructor(path: string) {
+  /** @param existingVersionColumn a version column the application already keeps; `track` then installs only markers */
+  constructor(
+    path: string,
+    private readonly existingVersionColumn?: string,
+  ) {
+    this.vc = existingVersionColumn ?? VERSION_COLUMN;
+    this.vcq = q(this.vc);
     this.db = new Database(path, { fileMustExist: true });
     this.db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
     this.db.pragma('busy_timeout = 5000');
@@ -76,7 +87,9 @@ export class SqliteSource implements Source {
   async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
     const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
     if (info.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
-    const columns: ColumnDef[] = info.filter((c) => c.name !== VERSION_COLUMN).map((c) => sqliteColumn(c.name, c.type));
+    if (this.existingVersionColumn && !info.some((c) => c.name === this.vc)) throw new Error(`table "${table}" has no version column "${this.vcq}" (source.versionColumn in the config)`);
+    this.described.add(table);
+    const columns: ColumnDef[] = info.filter((c) => c.name !== this.vc).map((c) => sqliteColumn(c.name, c.type));
     const pk = info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name);
     const key = keyOverride ?? pk;
     if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
@@ -87,31 +100,35 @@ export class SqliteSource implements Source {
   async installTracking(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, counter INTEGER NOT NULL, written_at TEXT NOT NULL)`);
+      if (this.existingVersionColumn) {
+        done.push(`versions come from the existing column "${this.vc}": only the restore markers table is installed`);
+        return;
+      }
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-        INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);
-        CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, counter INTEGER NOT NULL, written_at TEXT NOT NULL);`);
+        INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);`);
       for (const table of tables) {
         const t = q(table);
         const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
         if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
         const withoutRowid = (this.db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string).match(/WITHOUT\s+ROWID/i);
         if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
-        if (!cols.some((c) => c.name === VERSION_COLUMN)) {
-          this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${VERSION_COLUMN} INTEGER`);
-          done.push(`${table}: added column ${VERSION_COLUMN}`);
+        if (!cols.some((c) => c.name === this.vc)) {
+          this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
+          done.push(`${table}: added column ${this.vcq}`);
         }
         // Existing rows get distinct versions above the counter, in rowid order.
         const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
-        const n = this.db.prepare(`UPDATE ${t} SET ${VERSION_COLUMN} = ? + rowid WHERE ${VERSION_COLUMN} IS NULL`).run(base).changes;
-        const top = this.db.prepare(`SELECT coalesce(max(${VERSION_COLUMN}), 0) FROM ${t}`).pluck().get() as bigint;
+        const n = this.db.prepare(`UPDATE ${t} SET ${this.vcq} = ? + rowid WHERE ${this.vcq} IS NULL`).run(base).changes;
+        const top = this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${t}`).pluck().get() as bigint;
         this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = max(value, ?) WHERE id = 1`).run(top);
         if (n) done.push(`${table}: versioned ${n} existing rows`);
         const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
-          UPDATE ${t} SET ${VERSION_COLUMN} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
-        this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${VERSION_COLUMN});
+          UPDATE ${t} SET ${this.vcq} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq});
           CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
           CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
-            WHEN NEW.${VERSION_COLUMN} IS OLD.${VERSION_COLUMN} BEGIN ${bump} END;`);
+            WHEN NEW.${this.vcq} IS OLD.${this.vcq} BEGIN ${bump} END;`);
         done.push(`${table}: triggers and index in place`);
       }
     })();
@@ -124,11 +141,19 @@ export class SqliteSource implements Source {
   }
 
   async versionCounter(): Promise<bigint> {
+    if (this.existingVersionColumn) {
+      let max = 0n;
+      for (const t of this.described) {
+        const v = this.db.prepare(`SELECT coalesce(max(${q(this.vc)}), 0) FROM ${q(t)}`).pluck().get() as bigint;
+        if (v > max) max = v;
+      }
+      return max;
+    }
     return this.requireTracking(() => this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint);
   }
 
   async localMax(table: SourceTable): Promise<bigint> {
-    return this.requireTracking(() => (this.db.prepare(`SELECT coalesce(max(${VERSION_COLUMN}), 0) FROM ${q(table.name)}`).pluck().get() as bigint) ?? 0n);
+    return this.requireTracking(() => (this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table.name)}`).pluck().get() as bigint) ?? 0n);
   }
 
   async count(table: SourceTable): Promise<number> {
@@ -136,13 +161,13 @@ export class SqliteSource implements Source {
   }
 
   async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
-    const rows = this.select(table, `WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
+    const rows = this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
     return this.columnar(table, rows);
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
     return this.db
-      .prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? ORDER BY ${VERSION_COLUMN} LIMIT ?`)
+      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`)
       .pluck()
       .all(after, limit) as bigint[];
   }
@@ -175,7 +200,7 @@ export class SqliteSource implements Source {
   }
 
   async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
-    const stmt = this.select(table, `WHERE ${VERSION_COLUMN} = ?`);
+    const stmt = this.select(table, `WHERE ${this.vcq} = ?`);
     const rows = versions.map((v) => stmt.get(v) as SqliteValue[] | undefined).filter((r): r is SqliteValue[] => r !== undefined);
     return this.columnar(table, rows);
   }
@@ -184,7 +209,7 @@ export class SqliteSource implements Source {
     const types = this.keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => toSqlite(types[i], v));
     const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
-    return this.db.prepare(`SELECT ${VERSION_COLUMN} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
+    return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
   }
 
   async newestMarker(): Promise<Marker | undefined> {
@@ -205,7 +230,7 @@ export class SqliteSource implements Source {
   }
 
   private select(table: SourceTable, tail: string) {
-    return this.db.prepare(`SELECT ${[...table.columns.map((c) => q(c.name)), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} ${tail}`).raw();
+    return this.db.prepare(`SELECT ${[...table.columns.map((c) => q(c.name)), this.vc].join(', ')} FROM ${q(table.name)} ${tail}`).raw();
   }
 
   private columnar(table: SourceTable, rows: SqliteValue[][]): ColumnarRows {
@@ -219,7 +244,7 @@ export class SqliteSource implements Source {
 
   private keysAndVersions(table: SourceTable) {
     return this.db
-      .prepare(`SELECT ${[...table.key.map(q), VERSION_COLUMN].join(', ')} FROM ${q(table.name)} WHERE ${VERSION_COLUMN} > ? AND ${VERSION_COLUMN} <= ? ORDER BY ${VERSION_COLUMN}`)
+      .prepare(`SELECT ${[...table.key.map(q), this.vc].join(', ')} FROM ${q(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`)
       .raw();
   }
 

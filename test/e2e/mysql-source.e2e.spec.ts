@@ -18,17 +18,19 @@ describe('MySQL/MariaDB source', () => {
   let remote: pg.Client;
   let creds: { customerId: string; databaseId: string; secret: string };
   let agent: SyncAgent;
+  /** The test's long transaction; ended in afterAll too, so a failed assertion cannot leave it holding locks. */
+  let slow: mysql.Connection | undefined;
   const dbName = `rowferry_src_${randomBytes(4).toString('hex')}`;
 
   /** Every column of every row as text, formatted alike on both sides. */
   async function differences(): Promise<string[]> {
     const [local] = await source.query({
-      sql: `SELECT id, name, balance, DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(local_at, '%Y-%m-%d %H:%i:%s.%f'), day, flag, HEX(data), ratio, code FROM accounts ORDER BY id`,
+      sql: `SELECT id, name, balance, DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(local_at, '%Y-%m-%d %H:%i:%s.%f'), day, flag, HEX(data), ratio, code, ref, doc FROM accounts ORDER BY id`,
       rowsAsArray: true,
     });
     const { rows: theirs } = await remote.query({
       text: `SELECT id::text, name, balance::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), to_char(local_at, 'YYYY-MM-DD HH24:MI:SS.US'), day::text,
-                    flag::int::text, upper(encode(data, 'hex')), ratio::text, code
+                    flag::int::text, upper(encode(data, 'hex')), ratio::text, code, ref::text, doc
                FROM rowferry_data.accounts WHERE _rf_database = $1 ORDER BY id`,
       values: [creds.databaseId],
       rowMode: 'array',
@@ -52,19 +54,19 @@ describe('MySQL/MariaDB source', () => {
     const admin = await mysql.createConnection(SERVER);
     await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4`);
     await admin.end();
-    source = await mysql.createConnection({ uri: `${SERVER}/${dbName}`, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z' });
+    source = await mysql.createConnection({ uri: `${SERVER}/${dbName}`, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true, timezone: 'Z' });
     await source.query(`SET time_zone = '+00:00'`);
     remote = new pg.Client({ connectionString: stack.databaseUrl });
     await remote.connect();
     await source.query(`CREATE TABLE accounts (
       id BIGINT PRIMARY KEY, name TEXT, balance DECIMAL(38, 10), at TIMESTAMP(6) NULL, local_at DATETIME(6), day DATE, flag TINYINT(1),
-      data VARBINARY(300), ratio DOUBLE, code VARCHAR(8)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+      data VARBINARY(300), ratio DOUBLE, code VARCHAR(8), ref UUID, doc JSON) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await source.query(`INSERT INTO accounts VALUES
-      (-9223372036854775808, 'min', -1234567890123456789012345678.0123456789, '1970-01-01 00:00:01.123456', '1000-01-01 00:00:00.000001', '1583-10-15', 1, ?, 0.1, 'abc'),
-      (9223372036854775807, 'max', 9999999999999999999999999999.9999999999, '2038-01-19 03:14:07.999999', '9999-12-31 23:59:59.999999', '9999-12-31', 0, ?, 1.7976931348623157e308, ''),
-      (0, '', 0, NULL, NULL, NULL, NULL, '', NULL, NULL),
-      (2, 'emoji 😀 and e\u0301 combining', 1e-10, '2024-02-29 12:00:00', '2024-02-29 12:00:00', '1969-07-20', 1, NULL, -2.5e-300, 'ß')`, [Buffer.from([0, 1, 2]), all]);
+      (-9223372036854775808, 'min', -1234567890123456789012345678.0123456789, '1970-01-01 00:00:01.123456', '1000-01-01 00:00:00.000001', '1583-10-15', 1, ?, 0.1, 'abc', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2.5, "x"], "b": null}'),
+      (9223372036854775807, 'max', 9999999999999999999999999999.9999999999, '2038-01-19 03:14:07.999999', '9999-12-31 23:59:59.999999', '9999-12-31', 0, ?, 1.7976931348623157e308, '', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '[]'),
+      (0, '', 0, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL),
+      (2, 'emoji 😀 and e\u0301 combining', 1e-10, '2024-02-29 12:00:00', '2024-02-29 12:00:00', '1969-07-20', 1, NULL, -2.5e-300, 'ß', NULL, '"just a string"')`, [Buffer.from([0, 1, 2]), all]);
     await source.query(`INSERT INTO accounts (id, name) SELECT seq, CONCAT('bulk ', seq) FROM seq_100_to_2099`);
     dir = mkdtempSync(join(tmpdir(), 'rowferry-mysql-'));
     creds = await enrollDatabase(stack, 'mysql-source');
@@ -75,6 +77,7 @@ describe('MySQL/MariaDB source', () => {
   });
 
   afterAll(async () => {
+    await slow?.end().catch(() => undefined);
     await agent?.close();
     await source?.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await source?.end();
@@ -96,6 +99,8 @@ describe('MySQL/MariaDB source', () => {
       ['data', 'bytea', undefined],
       ['ratio', 'double', undefined],
       ['code', 'text', 8],
+      ['ref', 'uuid', undefined],
+      ['doc', 'text', undefined], // MariaDB's JSON is LONGTEXT with a check: kept as its exact text
     ]);
     await cycle();
     await cycle();
@@ -103,7 +108,7 @@ describe('MySQL/MariaDB source', () => {
   });
 
   it('safe watermark: a lower version still uncommitted holds back higher committed ones, then arrives with them by the ahead path', async () => {
-    const slow = await mysql.createConnection(`${SERVER}/${dbName}`);
+    slow = await mysql.createConnection(`${SERVER}/${dbName}`);
     await slow.query('BEGIN');
     await slow.query(`INSERT INTO accounts (id, name) VALUES (5000, 'committed last, lower version')`);
     const [[lowRow]] = (await slow.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5000`)) as unknown as [{ v: string }[]];
@@ -118,6 +123,7 @@ describe('MySQL/MariaDB source', () => {
 
     await slow.query('COMMIT');
     await slow.end();
+    slow = undefined;
     const pass = await cycle();
     expect(pass.steps[0]).toBe('ahead');
     expect(pass.uploaded).toBeGreaterThanOrEqual(2);

@@ -19,6 +19,8 @@ describe('PostgreSQL source', () => {
   let remote: pg.Client;
   let creds: { customerId: string; databaseId: string; secret: string };
   let agent: SyncAgent;
+  /** The test's long transaction; ended in afterAll too, so a failed assertion cannot leave it holding locks. */
+  let slow: pg.Client | undefined;
   const sourceName = `rowferry_src_${randomBytes(4).toString('hex')}`;
 
   /** Every column of every row as PostgreSQL prints it (UTC, ISO), source against remote. */
@@ -70,6 +72,7 @@ describe('PostgreSQL source', () => {
   });
 
   afterAll(async () => {
+    await slow?.end().catch(() => undefined);
     await agent?.close();
     await source?.end();
     await remote?.end();
@@ -103,7 +106,7 @@ describe('PostgreSQL source', () => {
   });
 
   it('safe watermark: a lower version still uncommitted holds back higher committed ones, then arrives with them by the ahead path', async () => {
-    const slow = new pg.Client({ connectionString: sourceUrl });
+    slow = new pg.Client({ connectionString: sourceUrl });
     await slow.connect();
     await slow.query('BEGIN');
     await slow.query(`INSERT INTO accounts (id, name) VALUES (5000, 'committed last, lower version')`);
@@ -118,6 +121,7 @@ describe('PostgreSQL source', () => {
 
     await slow.query('COMMIT');
     await slow.end();
+    slow = undefined;
     const pass = await cycle();
     expect(pass.steps[0]).toBe('ahead');
     expect(pass.uploaded).toBeGreaterThanOrEqual(2);

@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
-import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnType } from '#contracts';
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
+import { mysqlColumn, mysqlToWire, type MysqlValue } from './type-mapping.js';
 
 /** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
@@ -11,52 +12,6 @@ const MARKERS = '_rowferry_markers';
 const TRX_CACHE_MS = 200;
 
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-
-/** MySQL/MariaDB column types onto rowferry types, by COLUMN_TYPE; anything else travels as its text form. */
-export function mysqlColumn(name: string, columnType: string): ColumnDef {
-  const t = columnType.toLowerCase();
-  const sized = /^(?:var)?char\((\d+)\)/.exec(t);
-  if (sized) return { name, type: 'text', length: Number(sized[1]) };
-  const base = t.replace(/\(.*$/, '').replace(/ unsigned| zerofill/g, '').trim();
-  const type: ColumnType =
-    t === 'tinyint(1)'
-      ? 'boolean'
-      : ['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year'].includes(base)
-        ? 'bigint'
-        : ['decimal', 'numeric'].includes(base)
-          ? 'numeric'
-          : ['float', 'double', 'real'].includes(base)
-            ? 'double'
-            : ['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob'].includes(base)
-              ? 'bytea'
-              : base === 'date'
-                ? 'date'
-                : base === 'datetime'
-                  ? 'timestamp'
-                  : base === 'timestamp'
-                    ? 'timestamptz'
-                    : base === 'json'
-                      ? 'json'
-                      : base === 'uuid'
-                        ? 'uuid'
-                        : 'text';
-  return { name, type };
-}
-
-type MysqlValue = string | number | Buffer | null;
-
-/** A value as the server printed it (strings for numbers, dates and times in UTC) onto the wire. */
-export function mysqlToWire(type: ColumnType, v: MysqlValue): WireValue {
-  if (v === null) return null;
-  if (Buffer.isBuffer(v)) return type === 'bytea' ? v.toString('base64') : v.toString('utf8');
-  if (type === 'boolean') return v === '1' || v === 1 ? true : v === '0' || v === 0 ? false : String(v); // 2 is not a boolean: PostgreSQL refuses it, into quarantine
-  if (type === 'double') {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : String(v);
-  }
-  if (type === 'timestamptz' && typeof v === 'string') return `${v}+00`;
-  return typeof v === 'number' ? String(v) : v;
-}
 
 /**
  * A MySQL/MariaDB source. Tracking is a sequence (MariaDB 10.3+) and BEFORE INSERT/UPDATE triggers per table.
@@ -86,6 +41,7 @@ export class MysqlSource implements Source {
       bigNumberStrings: true,
       decimalNumbers: false,
       timezone: 'Z',
+      jsonStrings: true, // JSON documents exactly as stored, never re-serialised
       rowsAsArray: true,
     });
     this.pool.on('connection', (c) => c.query(`SET time_zone = '+00:00'`));

@@ -1,57 +1,14 @@
 import pg from 'pg';
-import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnType } from '#contracts';
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
+import { postgresColumn, postgresToWire, type PgValue } from './type-mapping.js';
 
 /** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
 const TRACKING_SCHEMA = '_rowferry';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** PostgreSQL types onto rowferry types, by format_type(); anything else travels as its text form. */
-export function postgresColumn(name: string, formatted: string): ColumnDef {
-  const t = formatted.toLowerCase();
-  const varchar = /^character varying\((\d+)\)$/.exec(t) ?? /^character\((\d+)\)$/.exec(t);
-  if (varchar) return { name, type: 'text', length: Number(varchar[1]) };
-  const type: ColumnType =
-    t === 'smallint' || t === 'integer' || t === 'bigint'
-      ? 'bigint'
-      : t === 'real' || t === 'double precision'
-        ? 'double'
-        : t.startsWith('numeric')
-          ? 'numeric'
-          : t === 'bytea'
-            ? 'bytea'
-            : t === 'boolean'
-              ? 'boolean'
-              : t === 'date'
-                ? 'date'
-                : /^timestamp(\(\d\))? without time zone$/.test(t)
-                  ? 'timestamp'
-                  : /^timestamp(\(\d\))? with time zone$/.test(t)
-                    ? 'timestamptz'
-                    : t === 'json' || t === 'jsonb'
-                      ? 'json'
-                      : t === 'uuid'
-                        ? 'uuid'
-                        : 'text';
-  return { name, type };
-}
-
-type PgValue = string | boolean | Buffer | null;
-
-/** A value as PostgreSQL printed it (ISO dates, UTC, shortest exact floats) onto the wire. */
-export function postgresToWire(type: ColumnType, v: PgValue): WireValue {
-  if (v === null) return null;
-  if (Buffer.isBuffer(v)) return v.toString('base64');
-  if (typeof v === 'boolean') return v;
-  if (type === 'double') {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : v;
-  }
-  return v;
-}
 
 /** Every value as its text form (no JavaScript Date, no rounding), except bytea (bytes) and booleans. */
 const rawTypes = {

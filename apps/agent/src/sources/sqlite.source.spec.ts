@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKey } from '#contracts';
-import { SqliteSource, sqliteColumn, sqliteColumnType, toWire } from './sqlite.source.js';
+import { SqliteSource } from './sqlite.source.js';
+import { sqliteColumn, sqliteColumnType, sqliteToWire as toWire } from './type-mapping.js';
 
 describe('SQLite types and values on the wire', () => {
   it.each([

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
 import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
 import type { Source, SourceTable } from './source.js';
+import { sqliteColumn, sqliteToWire as toWire, type SqliteValue } from './type-mapping.js';
 
 /** The version column `track` installs, unless the config names an existing one. */
 export const VERSION_COLUMN = '_rowferry_version';
@@ -9,53 +10,6 @@ const COUNTER_TABLE = '_rowferry_counter';
 const MARKER_TABLE = '_rowferry_markers';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * SQLite declared types onto rowferry types, by SQLite's own affinity rules (https://sqlite.org/datatype3.html §3.1).
- * A declared VARCHAR(n)/CHAR(n) length is kept: SQLite does not enforce it, the remote varchar(n) does, and a longer
- * value goes to the quarantine with PostgreSQL's reason.
- */
-export function sqliteColumn(name: string, declared: string): ColumnDef {
-  const type = sqliteColumnType(declared);
-  const length = /CHAR\s*\(\s*(\d+)\s*\)/i.exec(declared)?.[1];
-  return type === 'text' && length ? { name, type, length: Number(length) } : { name, type };
-}
-
-export function sqliteColumnType(declared: string): ColumnType {
-  const t = declared.toUpperCase().trim();
-  if (t.includes('INT')) return 'bigint';
-  if (t.includes('BOOL')) return 'boolean';
-  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
-  if (t.includes('BLOB')) return 'bytea';
-  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'double';
-  if (t.includes('NUMERIC') || t.includes('DECIMAL')) return 'numeric';
-  if (t === 'DATE') return 'date';
-  if (t === 'UUID') return 'uuid';
-  // DATETIME, TIMESTAMP and untyped columns hold whatever text the application wrote: keep it as text, unchanged.
-  return 'text';
-}
-
-type SqliteValue = bigint | number | string | Buffer | null;
-
-/** One SQLite value as it travels (design §7). */
-export function toWire(type: ColumnType, v: SqliteValue): WireValue {
-  if (v === null) return null;
-  switch (type) {
-    case 'bigint':
-    case 'numeric':
-      return typeof v === 'string' ? v : v.toString();
-    case 'double': {
-      const n = typeof v === 'bigint' ? Number(v) : v;
-      return typeof n === 'number' && !Number.isFinite(n) ? String(n) : (n as number | string);
-    }
-    case 'boolean':
-      return typeof v === 'bigint' || typeof v === 'number' ? Number(v) !== 0 : (v as string);
-    case 'bytea':
-      return Buffer.isBuffer(v) ? v.toString('base64') : Buffer.from(String(v)).toString('base64');
-    default:
-      return Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : (v as string | number).toString();
-  }
-}
 
 function toSqlite(type: ColumnType, v: WireValue): SqliteValue {
   if (v === null) return null;

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnType } from '#contracts';
-import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
+import { decodeKey, type ColumnarRows, type ColumnType } from '#contracts';
+import type { Marker, RangeDigest, VersionRange } from '#sync';
+import { digestsOf, manifestOf } from './key-rows.js';
 import type { Source, SourceTable } from './source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './type-mapping.js';
 
@@ -159,22 +160,11 @@ export class PostgresSource implements Source {
   }
 
   async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
-    const types = this.keyTypes(table);
-    const out = new Map<string, bigint>();
-    for (const row of await this.keysAndVersions(table, ranges)) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => postgresToWire(types[i], v))), BigInt(row[row.length - 1] as string));
-    return out;
+    return manifestOf(await this.keysAndVersions(table, ranges), this.keyTypes(table), postgresToWire);
   }
 
   async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
-    const types = this.keyTypes(table);
-    const digests = ranges.map(() => emptyDigest());
-    let i = 0;
-    for (const row of await this.keysAndVersions(table, ranges)) {
-      const version = BigInt(row[row.length - 1] as string);
-      while (version > ranges[i].upTo) i++;
-      addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], postgresToWire(types[k], v))), version);
-    }
-    return digests;
+    return digestsOf(await this.keysAndVersions(table, ranges), this.keyTypes(table), postgresToWire, ranges);
   }
 
   async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { canonicalKeyPart, decodeKey, encodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
-import { addToDigest, emptyDigest, type Marker, type RangeDigest, type VersionRange } from '#sync';
+import { decodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
+import type { Marker, RangeDigest, VersionRange } from '#sync';
+import { digestsOf, manifestOf } from './key-rows.js';
 import type { Source, SourceTable } from './source.js';
 import { sqliteColumn, sqliteToWire as toWire, type SqliteValue } from './type-mapping.js';
 
@@ -127,30 +128,15 @@ export class SqliteSource implements Source {
   }
 
   async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
-    const types = this.keyTypes(table);
-    const out = new Map<string, bigint>();
-    for (const r of ranges) {
-      for (const row of this.keysAndVersions(table).iterate(r.after, r.upTo) as Iterable<SqliteValue[]>) {
-        out.set(encodeKey(types, row.slice(0, -1).map((v, i) => toWire(types[i], v))), row[row.length - 1] as bigint);
-      }
-    }
-    return out;
+    const rows = ranges.flatMap((r) => this.keysAndVersions(table).all(r.after, r.upTo) as SqliteValue[][]);
+    return manifestOf(rows, this.keyTypes(table), toWire);
   }
 
   async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
-    const types = this.keyTypes(table);
-    const digests = ranges.map(() => emptyDigest());
-    if (ranges.length === 0) return digests;
-    // One scan over the whole span; the ranges are sorted, so a pointer finds each row's range.
-    let i = 0;
-    for (const row of this.keysAndVersions(table).iterate(ranges[0].after, ranges[ranges.length - 1].upTo) as Iterable<SqliteValue[]>) {
-      const version = row[row.length - 1] as bigint;
-      while (i < ranges.length && version > ranges[i].upTo) i++;
-      if (i === ranges.length) break;
-      if (version <= ranges[i].after) continue; // in a gap between ranges
-      addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], toWire(types[k], v))), version);
-    }
-    return digests;
+    if (ranges.length === 0) return [];
+    // One scan over the whole span; the ranges are sorted, so rows fall into them in order.
+    const rows = this.keysAndVersions(table).iterate(ranges[0].after, ranges[ranges.length - 1].upTo) as Iterable<SqliteValue[]>;
+    return digestsOf(rows, this.keyTypes(table), toWire, ranges);
   }
 
   async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {

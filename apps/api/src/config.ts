@@ -15,6 +15,8 @@ const schema = z.object({
   TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
   TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
   TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** Fair share (design §4): jobs one database may have waiting or running; beyond it the API answers 429. */
+  TENANT_MAX_JOBS: z.coerce.number().int().positive().default(64),
   /** Failed jobs are kept this long for ops to inspect and retry; completed ones only briefly (status look-ups). */
   JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(14),
   JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(3600),

@@ -3,6 +3,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from '#persistence';
+import { TooManyJobsException } from '../common/too-many-jobs.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
 import { newBullJobId, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
@@ -33,8 +34,9 @@ export class JobQueueService implements OnApplicationShutdown {
     const id = newBullJobId(data.tenant.databaseId, randomUUID());
     const publicId = publicJobId(name, id);
     const queue = this.queues[name];
+    await this.admit(data.tenant);
     // Pending before it exists, so no GET can see the table idle while the job is on its way.
-    await this.redis.sadd(pendingKey(data.tenant, data.table), publicId);
+    await this.redis.multi().sadd(pendingKey(data.tenant, data.table), publicId).sadd(tenantKey(data.tenant), publicId).exec();
     await queue.add(describeJob(name, data), data, {
       jobId: id,
       attempts: s.attempts,
@@ -45,8 +47,24 @@ export class JobQueueService implements OnApplicationShutdown {
     return publicId;
   }
 
+  /**
+   * Fair share (design §4): one database's initial load of millions of rows must not starve other tenants' small
+   * changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running; beyond that the API answers
+   * 429 with Retry-After and the agent backs off.
+   */
+  private async admit(tenant: TenantRef): Promise<void> {
+    const limit = this.config.TENANT_MAX_JOBS;
+    if ((await this.redis.scard(tenantKey(tenant))) < limit) return;
+    if ((await this.unfinished(tenantKey(tenant))) < limit) return;
+    throw new TooManyJobsException(`database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`, 2);
+  }
+
   async pendingJobs(tenant: TenantRef, table: string): Promise<number> {
-    const key = pendingKey(tenant, table);
+    return this.unfinished(pendingKey(tenant, table));
+  }
+
+  /** Jobs in a set that are not finished; finished ones leave the set as they are seen. */
+  private async unfinished(key: string): Promise<number> {
     const members = await this.redis.smembers(key);
     let pending = 0;
     for (const publicId of members) {
@@ -105,6 +123,10 @@ function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): strin
   const ranges = data.ranges.length === 1 ? `versions (${data.ranges[0].after}, ${data.ranges[0].upTo}]` : `${data.ranges.length} version ranges`;
   if ('keys' in data) return `manifest-check ${data.table}: ${ranges}, ${data.keys.length} keys, ${tenant}`;
   return `range-hash ${data.table}: ${ranges}, ${tenant}`;
+}
+
+function tenantKey(tenant: TenantRef): string {
+  return `${queuePrefix()}:jobs:${tenant.databaseId}`;
 }
 
 function pendingKey(tenant: TenantRef, table: string): string {

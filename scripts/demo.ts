@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,8 @@ async function demo(): Promise<number> {
   const dbPath = join(dir, 'shop.db');
   const configPath = join(dir, 'rowferry-agent.yaml');
   say('migrating a fresh remote database, starting the API and 2 workers');
-  const stack = await startStack('demo', 2);
+  const boardPassword = randomBytes(12).toString('hex');
+  const stack = await startStack('demo', 2, { env: { BULL_BOARD_PASSWORD: boardPassword } });
   let agent: SyncAgent | undefined;
   try {
     say(`API on ${stack.apiUrl}`);
@@ -82,7 +84,7 @@ async function demo(): Promise<number> {
 
     const diffs = await differences();
     await printSummary(stack, dbPath, creds.databaseId);
-    say(`Bull Board would be at ${stack.apiUrl}/admin/queues (it is mounted by a later issue; failed jobs are kept in Redis meanwhile)`);
+    say(`Bull Board was at ${stack.apiUrl}/admin/queues during the demo (user ops, password ${boardPassword}); an API started with BULL_BOARD_PASSWORD serves it`);
     if (diffs.length) {
       say(`DIFFERENCES:\n${diffs.slice(0, 20).join('\n')}`);
       return 1;

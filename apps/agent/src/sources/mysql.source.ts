@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import { decodeKey, type ColumnarRows, type ColumnType } from '#contracts';
 import type { Marker, RangeDigest, VersionRange } from '#sync';
 import { digestsOf, manifestOf } from './key-rows.js';
-import type { Source, SourceTable } from './source.js';
+import { keyedTable, type Source, type SourceTable } from './source.js';
 import { mysqlColumn, mysqlToWire, type MysqlValue } from './type-mapping.js';
 
 /** The version column `track` installs, unless the config names an existing one. */
@@ -68,10 +68,7 @@ export class MysqlSource implements Source {
         [table],
       )
     ).map(([name]) => name);
-    const key = keyOverride ?? pk;
-    if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
-    for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${table}"`);
-    return { name: table, columns, key };
+    return keyedTable(table, columns, pk, keyOverride);
   }
 
   async installTracking(tables: string[]): Promise<string[]> {

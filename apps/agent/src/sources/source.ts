@@ -38,3 +38,11 @@ export interface Source {
   writeMarker(marker: Marker): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A described table with its key: the configured one, else the primary key; refused with a reason when there is none. */
+export function keyedTable(name: string, columns: ColumnDef[], primaryKey: string[], keyOverride?: string[]): SourceTable {
+  const key = keyOverride ?? primaryKey;
+  if (key.length === 0) throw new Error(`table "${name}" has no primary key and no key is configured for it (set tables[].key in the config)`);
+  for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${name}"`);
+  return { name, columns, key };
+}

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { decodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
 import type { Marker, RangeDigest, VersionRange } from '#sync';
 import { digestsOf, manifestOf } from './key-rows.js';
-import type { Source, SourceTable } from './source.js';
+import { keyedTable, type Source, type SourceTable } from './source.js';
 import { sqliteColumn, sqliteToWire as toWire, type SqliteValue } from './type-mapping.js';
 
 /** The version column `track` installs, unless the config names an existing one. */
@@ -46,10 +46,7 @@ export class SqliteSource implements Source {
     this.described.add(table);
     const columns: ColumnDef[] = info.filter((c) => c.name !== this.vc).map((c) => sqliteColumn(c.name, c.type));
     const pk = info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name);
-    const key = keyOverride ?? pk;
-    if (key.length === 0) throw new Error(`table "${table}" has no primary key and no key is configured for it (set tables[].key in the config)`);
-    for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${table}"`);
-    return { name: table, columns, key };
+    return keyedTable(table, columns, pk, keyOverride);
   }
 
   async installTracking(tables: string[]): Promise<string[]> {

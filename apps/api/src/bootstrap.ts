@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { Logger, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, PinoNestLogger } from '#observability';
 import { AppModule } from './app.module.js';
 import { TooManyJobsFilter } from './common/too-many-jobs.js';
 import { loadApiConfig } from './config.js';
@@ -9,11 +10,12 @@ import { loadApiConfig } from './config.js';
 /** Builds and starts the API; refuses to start on bad configuration. */
 export async function startApi(): Promise<INestApplication> {
   const config = loadApiConfig(); // fails before anything starts when ADMIN_TOKEN is missing
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: ['error', 'warn', 'log'] });
+  const log = createLogger('rowferry-api');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: new PinoNestLogger(log) });
   app.useBodyParser('json', { limit: config.MAX_BODY_BYTES });
   app.useGlobalFilters(new TooManyJobsFilter());
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  new Logger('api').log(`listening on ${await app.getUrl()}`);
+  log.info({ url: await app.getUrl() }, 'listening');
   return app;
 }

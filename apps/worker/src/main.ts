@@ -1,9 +1,11 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { JOB_NAMES } from '#contracts';
+import { createLogger, PinoNestLogger } from '#observability';
 import { WorkerModule } from './worker.module.js';
 
 // A worker has no HTTP surface: it consumes the queues until SIGTERM, then lets active jobs finish.
-const app = await NestFactory.createApplicationContext(WorkerModule);
+const log = createLogger('rowferry-worker');
+const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(log) });
 app.enableShutdownHooks();
-new Logger('worker').log(`worker ${process.pid} consuming upload, delete and manifest-check`);
+log.info({ queues: JOB_NAMES }, 'consuming');

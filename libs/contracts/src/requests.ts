@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnarRowsSchema, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
+import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
 
 /** POST …/tables/{table}: rows to upsert. `range` is set on the "local ahead" path only. */
 export const uploadRequestSchema = z.object({
@@ -27,7 +27,7 @@ export type DeleteRequest = z.infer<typeof deleteRequestSchema>;
 
 const rangeSchema = z
   .object({ after: versionSchema, upTo: versionSchema })
-  .refine((r) => !isInt(r.after) || !isInt(r.upTo) || BigInt(r.after) <= BigInt(r.upTo), 'after must not be above upTo');
+  .refine((r) => !isVersion(r.after) || !isVersion(r.upTo) || BigInt(r.after) <= BigInt(r.upTo), 'after must not be above upTo');
 
 /** POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff. */
 export const manifestCheckRequestSchema = z
@@ -42,10 +42,6 @@ export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 /** POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants. */
 export const rangeHashRequestSchema = z.object({ ranges: z.array(rangeSchema).min(1).max(4096) });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
-
-function isInt(s: string): boolean {
-  return /^\d+$/.test(s);
-}
 
 export const registerDatabaseRequestSchema = z.object({ name: z.string().min(1).max(200) });
 export const createCustomerRequestSchema = z.object({ name: z.string().min(1).max(200) });

@@ -107,11 +107,3 @@ export async function readRangeDigests(db: Queryable, job: Pick<RangeHashJob, 't
   );
   return rows.map((r) => ({ count: r.n, sum: BigInt(r.s) }));
 }
-
-/** Highest remote version of the tenant's rows, by the (tenant, version) index. */
-export async function readMaxVersion(db: Queryable, tenant: TenantRef, table: string): Promise<bigint> {
-  const { rows } = await db.query<{ v: string | null }>(`SELECT max(_rf_version)::text AS v FROM ${dataTable(table)} WHERE _rf_database = $1::uuid`, [
-    tenant.databaseId,
-  ]);
-  return rows[0].v === null ? 0n : BigInt(rows[0].v);
-}

@@ -123,6 +123,16 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     expect((await quarantine()).map((r) => [r.rowKey, r.attempts])).toEqual([['["10"]', 2]]);
   });
 
+  it('a quarantined row does not shield its key: deleted locally, the remote row and the entry go', async () => {
+    expect((await quarantine()).map((r) => r.rowKey)).toEqual(['["10"]']);
+    const db = new Database(dbPath);
+    db.exec(`DELETE FROM people WHERE id = 10`);
+    db.close();
+    await cycles(4); // a whole round of the 3-slice difference check
+    expect(await quarantine()).toEqual([]);
+    expect(await differences()).toEqual([]);
+  });
+
   it('Bull Board needs the ops password, shows a failed batch with what to act on, and retrying it from the board is safe', async () => {
     expect((await fetch(`${stack.apiUrl}/admin/queues/api/queues`)).status).toBe(401);
     const admin = new pg.Client({ connectionString: stack.databaseUrl });

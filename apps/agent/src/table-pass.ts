@@ -141,10 +141,11 @@ export class TablePass {
     const repairVersions = diff.missingOrOlder.map((k) => local.get(k)!);
     const gone: { key: string; version: string }[] = [];
     for (const r of diff.remoteOnly) {
-      // A key outside these ranges locally was changed, not deleted: upload it rather than delete it first.
+      // A key outside these ranges locally was changed, not deleted: upload it rather than delete it first, unless
+      // the remote already has that version (a quarantined one, reported at its version).
       const localVersion = await this.source.versionOfKey(table, r.key);
       if (localVersion === undefined) gone.push(r);
-      else repairVersions.push(localVersion);
+      else if (localVersion !== BigInt(r.version)) repairVersions.push(localVersion);
     }
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < repairVersions.length; i += this.settings.batchRows) {

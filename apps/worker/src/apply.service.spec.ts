@@ -138,3 +138,69 @@ describe('worker processors against real PostgreSQL', () => {
     expect(err).not.toBeInstanceOf(UnrecoverableError);
   });
 });
+
+describe('worker processors on a bad day (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
+  let pool: pg.Pool;
+  let apply: ApplyService;
+  const stats = async () => (await pool.query(`SELECT row_count::int, max_version::int, applied_through::int FROM table_stats WHERE database_id = $1`, [tenant.databaseId])).rows[0];
+  const rows = async () => (await pool.query(`SELECT id::int, name, _rf_version::int AS v FROM rowferry_data.items ORDER BY id`)).rows;
+  const quarantine = async () => (await pool.query(`SELECT row_key, version::int FROM quarantine ORDER BY row_key, version`)).rows;
+
+  beforeAll(async () => {
+    db = await freshRemoteDatabase('worker_bad_day');
+    pool = new pg.Pool({ connectionString: db.url });
+    await ensureDataTable(pool, 'items', { columns, key: ['id'] });
+    await pool.query(`INSERT INTO customers (id, name, enrollment_key_hash) VALUES ($1, 'c', 'x')`, [tenant.customerId]);
+    await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
+    await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
+    await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
+    apply = new ApplyService(pool);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('a batch holding one key several times stores the newest and counts one row', async () => {
+    const r = await apply.upload(upload([[1, 'a', '1'], [1, 'b', '1'], [2, 'x', '1'], [1, 'c', '1']], [3, 5, 6, 4], [0, 6]), meta);
+    expect(r).toMatchObject({ applied: 2, inserted: 2, quarantined: 0 });
+    expect(await rows()).toEqual([{ id: 1, name: 'b', v: 5 }, { id: 2, name: 'x', v: 6 }]);
+    expect(await stats()).toEqual({ row_count: 2, max_version: 6, applied_through: 6 });
+  });
+
+  it('a quarantined row does not shield its key: deleted locally, the remote row and its entry go', async () => {
+    await apply.upload(upload([[7, 'first', '1']], [7], [6, 7]), meta);
+    // Updated locally to a value the cloud refuses: the remote keeps version 7, the quarantine holds version 8.
+    expect(await apply.upload(upload([[7, 'second', 'not a number']], [8], [7, 8]), meta)).toMatchObject({ quarantined: 1 });
+    // The key is gone locally: the difference check must report it (at the quarantined version) for deletion.
+    const diff = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '6', upTo: '8' }], keys: [], versions: [] });
+    expect(diff).toEqual({ remoteOnly: [{ key: '["7"]', version: '8' }], missingOrOlder: [] });
+    expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'keys', keys: [['7']], versions: ['8'] } }, meta)).toEqual({ deleted: 1 });
+    expect((await rows()).map((r) => r.id)).toEqual([1, 2]);
+    expect(await quarantine()).toEqual([]);
+  });
+
+  it('a quarantined key that still exists locally is reported at its quarantined version, so the agent need not resend it', async () => {
+    await apply.upload(upload([[9, 'ok', '1']], [9], [8, 9]), meta);
+    await apply.upload(upload([[9, 'bad', 'nan?']], [12], [9, 12]), meta);
+    // The slice holds the remote row (version 9) but not the local one (version 12).
+    const diff = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '8', upTo: '10' }], keys: [], versions: [] });
+    expect(diff).toEqual({ remoteOnly: [{ key: '["9"]', version: '12' }], missingOrOlder: [] });
+  });
+
+  it('a range delete removes the quarantine entries above it too', async () => {
+    expect(await quarantine()).toEqual([{ row_key: '["9"]', version: 12 }]);
+    await apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '10' } }, meta);
+    expect(await quarantine()).toEqual([]);
+  });
+
+  it('deleting all of a tenant\'s rows works, resets the stats and empties the quarantine', async () => {
+    await apply.upload(upload([[30, 'bad', 'x']], [30], [12, 30]), meta);
+    expect(await quarantine()).toHaveLength(1);
+    expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'all' } }, meta)).toEqual({ deleted: 3 });
+    expect(await rows()).toEqual([]);
+    expect(await quarantine()).toEqual([]);
+    expect(await stats()).toEqual({ row_count: 0, max_version: 0, applied_through: 0 });
+  });
+});

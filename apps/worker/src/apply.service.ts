@@ -2,7 +2,6 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import {
-  encodeKey,
   type ColumnarRows,
   type DeleteJob,
   type DeleteResult,
@@ -14,15 +13,15 @@ import {
   type TenantRef,
   type UploadJob,
   type UploadResult,
-  type WireValue,
 } from '#contracts';
 import {
   classifyPgError,
   deleteRows,
   describePgError,
+  forgetQuarantined,
   hasQuarantine,
   quarantinedIn,
-  quarantinedKeys,
+  quarantinedVersions,
   readRangeDigests,
   quarantineRows,
   readManifest,
@@ -36,6 +35,7 @@ import {
   type PoisonRow,
 } from '#persistence';
 import { diffManifest, rowHash } from '#sync';
+import { newestPerKey, rowKey, rowKeys, sliceRows } from './batch-rows.js';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -59,9 +59,10 @@ export class ApplyService implements OnApplicationShutdown {
     return this.recorded('upload', job, meta, job.rows.versions.length, job.bytes, (r) => r.quarantined, async () =>
       this.inTenant(job.tenant, `upload of ${job.rows.versions.length} rows to "${job.table}"`, async (c) => {
         const poison: PoisonRow[] = [];
-        const applied = await this.upsertIsolating(c, job, job.rows, poison);
+        const rows = newestPerKey(job.key, job.rows);
+        const applied = await this.upsertIsolating(c, job, rows, poison);
         await quarantineRows(c, job.tenant, job.table, poison);
-        if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, this.appliedKeys(job, poison));
+        if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
         await recordUpload(c, job.tenant, job.table, { ...applied, range: job.range });
         return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
       }),
@@ -73,6 +74,9 @@ export class ApplyService implements OnApplicationShutdown {
     return this.recorded('delete', job, meta, rows, 0, () => 0, () =>
       this.inTenant(job.tenant, `delete (${job.request.mode}) from "${job.table}"`, async (c) => {
         const deleted = await deleteRows(c, job.tenant, job.table, job.key, job.request);
+        const { request } = job;
+        const keys = request.mode === 'keys' ? request.versions.map((_, r) => rowKey(job.key, request.keys.map((k) => k[r]))) : [];
+        await forgetQuarantined(c, job.tenant, job.table, request, keys);
         await recordDelete(c, job.tenant, job.table, job.request, deleted);
         return { deleted };
       }),
@@ -80,18 +84,25 @@ export class ApplyService implements OnApplicationShutdown {
   }
 
   /**
-   * The key-level diff of some version ranges. Quarantined rows count as present at their version, and a remote
-   * row older than a quarantined version of its key is not reported: either way the refused row is not re-sent on
-   * every pass.
+   * The key-level diff of some version ranges. A quarantined version counts as present remotely, so a refused row
+   * is not re-sent on every pass; a remote-only key is reported at its newest quarantined version, so that a key
+   * deleted locally takes its quarantine entries with it and one still present at that version is left alone.
    */
   manifestCheck(job: ManifestCheckJob): Promise<ManifestCheckResult> {
     return this.inTenant(job.tenant, `manifest check of "${job.table}"`, async (c) => {
       const remote = await readManifest(c, job);
-      for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) if (!remote.has(key)) remote.set(key, version);
+      for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) {
+        const had = remote.get(key);
+        if (had === undefined || had < version) remote.set(key, version);
+      }
       const local = new Map(job.keys.map((k, i) => [k, BigInt(job.versions[i])]));
       const diff = diffManifest(local, remote);
-      const held = await quarantinedKeys(c, job.tenant, job.table, diff.remoteOnly.map((r) => r.key));
-      return { ...diff, remoteOnly: diff.remoteOnly.filter((r) => !held.has(r.key)) };
+      const held = await quarantinedVersions(c, job.tenant, job.table, diff.remoteOnly.map((r) => r.key));
+      const remoteOnly = diff.remoteOnly.map((r) => {
+        const refused = held.get(r.key);
+        return refused !== undefined && refused > BigInt(r.version) ? { key: r.key, version: refused.toString() } : r;
+      });
+      return { ...diff, remoteOnly };
     });
   }
 
@@ -139,18 +150,7 @@ export class ApplyService implements OnApplicationShutdown {
 
   private poisonRow(job: UploadJob, rows: ColumnarRows, error: string): PoisonRow {
     const row = Object.fromEntries(rows.columns.map((name, i) => [name, rows.values[i][0]]));
-    return { key: quarantineKey(job, row), version: rows.versions[0], row, error };
-  }
-
-  private appliedKeys(job: UploadJob, poison: PoisonRow[]): { key: string; version: string }[] {
-    const bad = new Set(poison.map((p) => `${p.key}@${p.version}`));
-    const out: { key: string; version: string }[] = [];
-    for (let r = 0; r < job.rows.versions.length; r++) {
-      const row = Object.fromEntries(job.rows.columns.map((name, i) => [name, job.rows.values[i][r]]));
-      const key = quarantineKey(job, row);
-      if (!bad.has(`${key}@${job.rows.versions[r]}`)) out.push({ key, version: job.rows.versions[r] });
-    }
-    return out;
+    return { key: rowKeys(job.key, rows)[0], version: rows.versions[0], row, error };
   }
 
   /** Records every attempt in the batch history, failures included, then passes the outcome on. */
@@ -194,19 +194,10 @@ export class ApplyService implements OnApplicationShutdown {
   }
 }
 
-function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
-  return { columns: rows.columns, values: rows.values.map((v) => v.slice(from, to)), versions: rows.versions.slice(from, to) };
-}
-
-/** The canonical key when the key values are well formed; otherwise their raw JSON, so the row is still findable. */
-function quarantineKey(job: UploadJob, row: Record<string, WireValue>): string {
-  const values = job.key.map((k) => row[k.name]);
-  try {
-    return encodeKey(
-      job.key.map((k) => k.type),
-      values,
-    );
-  } catch {
-    return JSON.stringify(values);
-  }
+/** The (key, version) pairs of a batch that applied: every row but the quarantined ones. */
+function appliedKeys(job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): { key: string; version: string }[] {
+  const bad = new Set(poison.map((p) => `${p.key}@${p.version}`));
+  return rowKeys(job.key, rows)
+    .map((key, r) => ({ key, version: rows.versions[r] }))
+    .filter((k) => !bad.has(`${k.key}@${k.version}`));
 }

@@ -1,4 +1,4 @@
-import type { TenantRef } from '#contracts';
+import type { DeleteRequest, TenantRef } from '#contracts';
 import type { Queryable } from './queryable.js';
 
 export interface PoisonRow {
@@ -59,13 +59,38 @@ export async function quarantinedIn(db: Queryable, tenant: TenantRef, table: str
   return new Map(rows.map((r) => [r.k, BigInt(r.v)]));
 }
 
-/** Of these keys, the ones with a quarantined version: their remote row is older on purpose, not left over. */
-export async function quarantinedKeys(db: Queryable, tenant: TenantRef, table: string, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const { rows } = await db.query<{ k: string }>(`SELECT DISTINCT row_key AS k FROM quarantine WHERE database_id = $1 AND table_name = $2 AND row_key = ANY($3::text[])`, [
-    tenant.databaseId,
-    table,
-    keys,
-  ]);
-  return new Set(rows.map((r) => r.k));
+/**
+ * Of these keys, the highest quarantined version of each that has one. A remote row older than that is older on
+ * purpose (its newer version was refused), not left over; a key deleted locally is deleted at that version.
+ */
+export async function quarantinedVersions(db: Queryable, tenant: TenantRef, table: string, keys: string[]): Promise<Map<string, bigint>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ k: string; v: string }>(
+    `SELECT row_key AS k, max(version)::text AS v FROM quarantine WHERE database_id = $1 AND table_name = $2 AND row_key = ANY($3::text[]) GROUP BY row_key`,
+    [tenant.databaseId, table, keys],
+  );
+  return new Map(rows.map((r) => [r.k, BigInt(r.v)]));
+}
+
+/**
+ * A delete takes the quarantine entries it covers with it (design §4: a quarantined row never shields its key):
+ * by key up to the delete's version, everything above a version, or all of the table's entries.
+ * @param keys with mode 'keys': the canonical key of each deleted key, in request order
+ */
+export async function forgetQuarantined(db: Queryable, tenant: TenantRef, table: string, request: DeleteRequest, keys: string[] = []): Promise<void> {
+  const base = `DELETE FROM quarantine q WHERE q.database_id = $1 AND q.table_name = $2`;
+  switch (request.mode) {
+    case 'all':
+      await db.query(base, [tenant.databaseId, table]);
+      return;
+    case 'above':
+      await db.query(`${base} AND q.version > $3::bigint`, [tenant.databaseId, table, request.version]);
+      return;
+    case 'keys':
+      await db.query(
+        `DELETE FROM quarantine q USING unnest($3::text[], $4::bigint[]) AS u(k, v)
+          WHERE q.database_id = $1 AND q.table_name = $2 AND q.row_key = u.k AND q.version <= u.v`,
+        [tenant.databaseId, table, keys, request.versions],
+      );
+  }
 }

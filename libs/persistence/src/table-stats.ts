@@ -32,7 +32,7 @@ async function writeStats(
 ): Promise<void> {
   await db.query(
     `UPDATE table_stats
-        SET row_count = ${change.resetCount ? '0' : 'row_count + $3'},
+        SET row_count = CASE WHEN $8 THEN 0 ELSE row_count + $3::bigint END,
             max_version = CASE WHEN $6::bigint IS NULL
                           THEN (SELECT coalesce(max(_rf_version), 0) FROM ${dataTable(table)} WHERE _rf_database = $1)
                           ELSE GREATEST(max_version, $6::bigint) END,
@@ -48,6 +48,7 @@ async function writeStats(
       JSON.stringify(change.applied.pending.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }))),
       change.maxVersion === 'recompute' ? null : change.maxVersion.toString(),
       change.modified,
+      change.resetCount ?? false,
     ],
   );
 }

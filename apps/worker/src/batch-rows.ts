@@ -1,0 +1,45 @@
+import { encodeKey, type ColumnarRows, type ColumnDef, type WireValue } from '#contracts';
+
+/** Rows from..to of a column-wise batch. */
+export function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
+  return { columns: rows.columns, values: rows.values.map((v) => v.slice(from, to)), versions: rows.versions.slice(from, to) };
+}
+
+/** Rows at these positions of a column-wise batch, in the order given. */
+function pickRows(rows: ColumnarRows, positions: number[]): ColumnarRows {
+  return { columns: rows.columns, values: rows.values.map((v) => positions.map((p) => v[p])), versions: positions.map((p) => rows.versions[p]) };
+}
+
+/** The canonical key when the key values are well formed; otherwise their raw JSON, so the row is still findable. */
+export function rowKey(key: readonly ColumnDef[], values: readonly WireValue[]): string {
+  try {
+    return encodeKey(
+      key.map((k) => k.type),
+      values,
+    );
+  } catch {
+    return JSON.stringify(values);
+  }
+}
+
+/** The canonical key of each row of a batch, in row order. */
+export function rowKeys(key: readonly ColumnDef[], rows: ColumnarRows): string[] {
+  const at = key.map((k) => rows.columns.indexOf(k.name));
+  return rows.versions.map((_, r) => rowKey(key, at.map((c) => (c < 0 ? null : rows.values[c][r]))));
+}
+
+/**
+ * One row per key: the one with the highest version (the later one on a tie). A batch may hold a key twice (a
+ * repair upload beside a resend); PostgreSQL cannot upsert one row twice in one statement, and counting both would
+ * make the stats drift.
+ */
+export function newestPerKey(key: readonly ColumnDef[], rows: ColumnarRows): ColumnarRows {
+  const keys = rowKeys(key, rows);
+  const best = new Map<string, number>();
+  keys.forEach((k, r) => {
+    const had = best.get(k);
+    if (had === undefined || BigInt(rows.versions[had]) <= BigInt(rows.versions[r])) best.set(k, r);
+  });
+  if (best.size === keys.length) return rows;
+  return pickRows(rows, [...best.values()].sort((a, b) => a - b));
+}

@@ -24,6 +24,18 @@ const upload = (rows: [number, string, string][], versions: number[], range?: [n
 });
 const meta = { jobId: 'test-job', attempt: 1 };
 
+/** A fresh database with the tenant and its registered "items" table, as the API would have left them. */
+async function registeredItemsTable(label: string) {
+  const db = await freshRemoteDatabase(label);
+  const pool = new pg.Pool({ connectionString: db.url });
+  await ensureDataTable(pool, 'items', { columns, key: ['id'] });
+  await pool.query(`INSERT INTO customers (id, name, enrollment_key_hash) VALUES ($1, 'c', 'x')`, [tenant.customerId]);
+  await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
+  await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
+  await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
+  return { db, pool, apply: new ApplyService(pool) };
+}
+
 describe('worker processors against real PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
   let pool: pg.Pool;
@@ -34,14 +46,7 @@ describe('worker processors against real PostgreSQL', () => {
   const rows = async () => (await pool.query(`SELECT id::int, name, _rf_version::int AS v FROM rowferry_data.items ORDER BY id`)).rows;
 
   beforeAll(async () => {
-    db = await freshRemoteDatabase('worker');
-    pool = new pg.Pool({ connectionString: db.url });
-    await ensureDataTable(pool, 'items', { columns, key: ['id'] });
-    await pool.query(`INSERT INTO customers (id, name, enrollment_key_hash) VALUES ($1, 'c', 'x')`, [tenant.customerId]);
-    await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
-    await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
-    await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
-    apply = new ApplyService(pool);
+    ({ db, pool, apply } = await registeredItemsTable('worker'));
   });
   afterAll(async () => {
     await pool.end();
@@ -148,14 +153,7 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
   const quarantine = async () => (await pool.query(`SELECT row_key, version::int FROM quarantine ORDER BY row_key, version`)).rows;
 
   beforeAll(async () => {
-    db = await freshRemoteDatabase('worker_bad_day');
-    pool = new pg.Pool({ connectionString: db.url });
-    await ensureDataTable(pool, 'items', { columns, key: ['id'] });
-    await pool.query(`INSERT INTO customers (id, name, enrollment_key_hash) VALUES ($1, 'c', 'x')`, [tenant.customerId]);
-    await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
-    await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
-    await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
-    apply = new ApplyService(pool);
+    ({ db, pool, apply } = await registeredItemsTable('worker_bad_day'));
   });
   afterAll(async () => {
     await pool.end();

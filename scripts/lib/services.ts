@@ -87,7 +87,8 @@ async function startPostgres(): Promise<{ proc: ChildProcess; dir: string; port:
   return { proc, dir, port };
 }
 
-async function startRedis(): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
+/** A private Redis on a free loopback port (tests that break Redis use one, never the shared one). */
+export async function startRedis(): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
   const bin = onPath('redis-server');
   if (!bin) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-redis-'));

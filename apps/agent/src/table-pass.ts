@@ -1,6 +1,7 @@
 import { decodeKey, type ManifestCheckResult, type RangeHashResult, type VersionInfo, type WireValue } from '#contracts';
 import { bisectStep, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
 import type { ApiClient } from './api-client.js';
+import { InFlight } from './in-flight.js';
 import type { Source, SourceTable } from './sources/source.js';
 
 export interface PassSettings {
@@ -77,22 +78,25 @@ export class TablePass {
 
   /** Uploads (after, watermark] in version order, several batches in flight, each with the range it covers. */
   private async uploadAhead(table: SourceTable, start: bigint, watermark: bigint): Promise<number> {
-    const inFlight: Promise<unknown>[] = [];
+    const inFlight = new InFlight();
     let after = start;
     let sent = 0;
-    for (;;) {
-      // The size comes from the table's batch history (design §5), never above the agent's own limit.
-      const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
-      const rows = await this.source.rowsAfter(table, after, watermark, size);
-      if (rows.versions.length === 0) break;
-      const upTo = BigInt(rows.versions[rows.versions.length - 1]);
-      const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() } });
-      inFlight.push(this.api.waitForJob(jobId));
-      sent += rows.versions.length;
-      after = upTo;
-      if (inFlight.length >= this.settings.maxInFlight) await inFlight.shift();
+    try {
+      for (;;) {
+        // The size comes from the table's batch history (design §5), never above the agent's own limit.
+        const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
+        const rows = await this.source.rowsAfter(table, after, watermark, size);
+        if (rows.versions.length === 0) break;
+        const upTo = BigInt(rows.versions[rows.versions.length - 1]);
+        const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() } });
+        inFlight.add(this.api.waitForJob(jobId));
+        sent += rows.versions.length;
+        after = upTo;
+        await inFlight.below(this.settings.maxInFlight);
+      }
+    } finally {
+      await inFlight.settle();
     }
-    await Promise.all(inFlight);
     return sent;
   }
 
@@ -147,20 +151,23 @@ export class TablePass {
       if (localVersion === undefined) gone.push(r);
       else if (localVersion !== BigInt(r.version)) repairVersions.push(localVersion);
     }
-    const jobs: Promise<unknown>[] = [];
-    for (let i = 0; i < repairVersions.length; i += this.settings.batchRows) {
-      const rows = await this.source.rowsWithVersions(table, repairVersions.slice(i, i + this.settings.batchRows));
-      if (rows.versions.length) jobs.push(this.api.upload(table.name, { rows }).then((id) => this.api.waitForJob(id)));
-      report.repaired += rows.versions.length;
+    const jobs = new InFlight();
+    try {
+      for (let i = 0; i < repairVersions.length; i += this.settings.batchRows) {
+        const rows = await this.source.rowsWithVersions(table, repairVersions.slice(i, i + this.settings.batchRows));
+        if (rows.versions.length) jobs.add(this.api.upload(table.name, { rows }).then((id) => this.api.waitForJob(id)));
+        report.repaired += rows.versions.length;
+      }
+      if (gone.length) {
+        const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
+        const keys: WireValue[][] = table.key.map(() => []);
+        for (const g of gone) decodeKey(types, g.key).forEach((v, i) => keys[i].push(v));
+        jobs.add(this.api.delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version) }).then((id) => this.api.waitForJob(id)));
+        report.deleted += gone.length;
+      }
+    } finally {
+      await jobs.settle();
     }
-    if (gone.length) {
-      const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
-      const keys: WireValue[][] = table.key.map(() => []);
-      for (const g of gone) decodeKey(types, g.key).forEach((v, i) => keys[i].push(v));
-      jobs.push(this.api.delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version) }).then((id) => this.api.waitForJob(id)));
-      report.deleted += gone.length;
-    }
-    await Promise.all(jobs);
   }
 }
 

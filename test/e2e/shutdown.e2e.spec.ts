@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 
@@ -41,6 +42,52 @@ describe('graceful worker shutdown', () => {
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM rowferry_data.slow`);
     expect(rows[0].n).toBe(3);
     await admin.end();
+  });
+});
+
+describe('graceful API shutdown', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('api_shutdown', 1);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** One request over a shared keep-alive agent, as rowferry-agent makes them. */
+  const get = (agent: Agent, path: string, auth: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.apiUrl}${path}`, { agent, headers: { authorization: `Bearer ${auth}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('exits promptly on SIGTERM while agents hold keep-alive connections, finishing the request under way', async () => {
+    const creds = await enrollDatabase(stack, 'keepalive');
+    const path = `/v1/customers/${creds.customerId}/databases/${creds.databaseId}/tables`;
+    // Several agents with open, idle keep-alive connections, and one that keeps polling.
+    const agents = Array.from({ length: 5 }, () => new Agent({ keepAlive: true }));
+    for (const a of agents) expect(await get(a, path, creds.secret)).toBe(200);
+    let polling = true;
+    const statuses: (number | string)[] = [];
+    const poller = (async () => {
+      while (polling) statuses.push(await get(agents[0], path, creds.secret).catch((e) => String(e.code ?? e)));
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const api = stack.pids[0];
+    const stoppedAt = Date.now();
+    process.kill(api, 'SIGTERM');
+    while (alive(api) && Date.now() - stoppedAt < 15_000) await new Promise((r) => setTimeout(r, 50));
+    polling = false;
+    await poller;
+    agents.forEach((a) => a.destroy());
+    expect(alive(api)).toBe(false);
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    // Every request either completed or was refused a connection; none was cut off half way with a 5xx.
+    expect(statuses.filter((s) => typeof s === 'number' && s !== 200)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
@@ -12,6 +12,7 @@ import { BatchesService } from './batches/batches.service.js';
 import { AdminQuarantineController, QuarantineController } from './quarantine/quarantine.controller.js';
 import { QuarantineService } from './quarantine/quarantine.service.js';
 import { DatabaseGuard } from './auth/database.guard.js';
+import { HttpDrain } from './common/http-drain.js';
 import { API_CONFIG, type ApiConfig } from './config.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
@@ -34,6 +35,7 @@ const MODULE = {
   providers: [
     { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: 4 }) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
+    HttpDrain,
     AdminGuard,
     DatabaseGuard,
     JobQueueService,
@@ -46,7 +48,14 @@ const MODULE = {
 
 /** The API; built from its configuration so that optional surfaces (Bull Board) are mounted only when set up. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  constructor(private readonly drain: HttpDrain) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    // The provider's own instance (a middleware class would get an instance of its own, blind to the shutdown).
+    consumer.apply(this.drain.middleware).forRoutes('*');
+  }
+
   static register(config: ApiConfig): DynamicModule {
     return {
       module: AppModule,

@@ -2,6 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import {
+  newestPerKey,
+  rowKey,
+  rowKeys,
+  sliceRows,
   type ColumnarRows,
   type DeleteJob,
   type DeleteResult,
@@ -35,7 +39,6 @@ import {
   type PoisonRow,
 } from '#persistence';
 import { diffManifest, rowHash } from '#sync';
-import { newestPerKey, rowKey, rowKeys, sliceRows } from './batch-rows.js';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -56,9 +59,11 @@ export class ApplyService implements OnApplicationShutdown {
    * the table moves on (skip ahead) and nothing is lost (design §4).
    */
   upload(job: UploadJob, meta: JobMeta): Promise<UploadResult> {
-    return this.recorded('upload', job, meta, job.rows.versions.length, job.bytes, (r) => r.quarantined, async () =>
-      this.inTenant(job.tenant, `upload of ${job.rows.versions.length} rows to "${job.table}"`, async (c) => {
-        const poison: PoisonRow[] = [];
+    const sent = job.rows.versions.length + (job.refused?.reasons.length ?? 0);
+    return this.recorded('upload', job, meta, sent, job.bytes, (r) => r.quarantined, async () =>
+      this.inTenant(job.tenant, `upload of ${sent} rows to "${job.table}"`, async (c) => {
+        // Rows the API already refused (a value of the wrong type, a NULL key) are quarantined with the others.
+        const poison: PoisonRow[] = job.refused ? job.refused.reasons.map((reason, r) => this.poisonRow(job, sliceRows(job.refused!.rows, r, r + 1), reason)) : [];
         const rows = newestPerKey(job.key, job.rows);
         const applied = await this.upsertIsolating(c, job, rows, poison);
         await quarantineRows(c, job.tenant, job.table, poison);

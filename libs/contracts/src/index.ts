@@ -5,3 +5,4 @@ export * from './jobs.js';
 export * from './queues.js';
 export * from './keys.js';
 export * from './row-check.js';
+export * from './batch-rows.js';

@@ -19,6 +19,8 @@ export interface UploadJob extends TableJob {
   /** Types of the columns in `rows.columns`, in the same order. */
   columns: ColumnDef[];
   rows: ColumnarRows;
+  /** Rows of the request the API refused (design §4: quarantined, not a 400 for the batch), with the reason of each. */
+  refused?: { rows: ColumnarRows; reasons: string[] };
   range?: VersionRange;
   /** Size of the request that carried the rows, for the batch history. */
   bytes: number;

@@ -23,21 +23,31 @@ const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string
   uuid: { test: str, says: 'a UUID string' },
 };
 
-/**
- * Checks a batch against the table's registered columns. Returns the first problem in words that name the column
- * and the row, or undefined when the batch is well formed.
- */
-export function checkRows(columns: readonly ColumnDef[], key: readonly string[], rows: ColumnarRows): string | undefined {
+const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+export interface BatchCheck {
+  /** What makes the request as a whole malformed (an unknown or repeated column, a missing key column, a bad version, a non-scalar value): a 400. */
+  problem?: string;
+  /**
+   * Rows holding a value of the wrong JSON type for its column, or a NULL key (design §4: a bad row is the row's
+   * problem, not the table's): position → reason. They go to the quarantine; the other rows apply.
+   */
+  refused: Map<number, string>;
+}
+
+/** Checks a batch against the table's registered columns, in one pass; reasons name the column and the row. */
+export function checkRows(columns: readonly ColumnDef[], key: readonly string[], rows: ColumnarRows): BatchCheck {
+  const refused = new Map<number, string>();
   const byName = new Map(columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   for (const name of rows.columns) {
-    if (!byName.has(name)) return `column "${name}" is not registered for this table (registered: ${[...byName.keys()].join(', ')})`;
-    if (seen.has(name)) return `column "${name}" is sent twice`;
+    if (!byName.has(name)) return { problem: `column "${name}" is not registered for this table (registered: ${[...byName.keys()].join(', ')})`, refused };
+    if (seen.has(name)) return { problem: `column "${name}" is sent twice`, refused };
     seen.add(name);
   }
-  for (const k of key) if (!seen.has(k)) return `key column "${k}" is missing from the batch`;
+  for (const k of key) if (!seen.has(k)) return { problem: `key column "${k}" is missing from the batch`, refused };
   for (let r = 0; r < rows.versions.length; r++)
-    if (!isVersion(rows.versions[r])) return `version in row ${r} is ${JSON.stringify(rows.versions[r]).slice(0, 40)}; a version is a non-negative 64-bit integer as a decimal string`;
+    if (!isVersion(rows.versions[r])) return { problem: `version in row ${r} is ${JSON.stringify(rows.versions[r]).slice(0, 40)}; a version is a non-negative 64-bit integer as a decimal string`, refused };
   const keySet = new Set(key);
   for (let c = 0; c < rows.columns.length; c++) {
     const def = byName.get(rows.columns[c])!;
@@ -45,12 +55,14 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
     const values = rows.values[c];
     for (let r = 0; r < values.length; r++) {
       const v = values[r];
+      if (!isScalar(v)) return { problem: `column "${def.name}" in row ${r}: ${JSON.stringify(v).slice(0, 60)} is not a single value (a string, number, boolean or null)`, refused };
+      if (refused.has(r)) continue;
       if (v === null) {
-        if (keySet.has(def.name)) return `key column "${def.name}" is NULL in row ${r}`;
+        if (keySet.has(def.name)) refused.set(r, `key column "${def.name}" is NULL: a row without a key cannot be stored`);
         continue;
       }
-      if (!shape.test(v)) return `column "${def.name}" (${def.type}) in row ${r}: expected ${shape.says}, got ${JSON.stringify(v).slice(0, 60)}`;
+      if (!shape.test(v)) refused.set(r, `column "${def.name}" (${def.type}): expected ${shape.says}, got ${JSON.stringify(v).slice(0, 60)}`);
     }
   }
-  return undefined;
+  return { refused };
 }

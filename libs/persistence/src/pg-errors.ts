@@ -1,7 +1,8 @@
 /**
  * How a PostgreSQL error should be handled:
  * - `row-data`: some row's content was refused (SQLSTATE classes 21 cardinality, 22 data exception,
- *   23 integrity): isolate the rows and quarantine the bad ones;
+ *   23 integrity; 54000 a key too large to index, 54001 a JSON value nested too deep): isolate the rows and
+ *   quarantine the bad ones;
  * - `schema`: the statement itself cannot run (class 42: missing column or table, no privilege): fail the job,
  *   to be retried once the schema is fixed;
  * - `transient`: anything else (connection lost, deadlock, timeout): retry with backoff.
@@ -11,7 +12,7 @@ export type PgErrorClass = 'row-data' | 'schema' | 'transient';
 export function classifyPgError(err: unknown): PgErrorClass {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string') return 'transient';
-  if (/^(21|22|23)/.test(code)) return 'row-data';
+  if (/^(21|22|23)/.test(code) || code === '54000' || code === '54001') return 'row-data';
   if (code.startsWith('42')) return 'schema';
   return 'transient';
 }

@@ -19,13 +19,13 @@ export async function quarantineRows(db: Queryable, tenant: TenantRef, table: st
   const versions = rows.map((r) => r.version);
   await db.query(
     `DELETE FROM quarantine q USING unnest($3::text[], $4::bigint[]) AS u(k, v)
-      WHERE q.database_id = $1 AND q.table_name = $2 AND q.row_key = u.k AND q.version < u.v`,
+      WHERE q.database_id = $1 AND q.table_name = $2 AND md5(q.row_key) = md5(u.k) AND q.row_key = u.k AND q.version < u.v`,
     [tenant.databaseId, table, keys, versions],
   );
   await db.query(
     `INSERT INTO quarantine (database_id, customer_id, table_name, row_key, version, row, error)
      SELECT $1, $2, $3, u.k, u.v, u.r::json, u.e FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[]) AS u(k, v, r, e)
-     ON CONFLICT (database_id, table_name, row_key, version)
+     ON CONFLICT (database_id, table_name, md5(row_key), version)
        DO UPDATE SET last_seen = now(), attempts = quarantine.attempts + 1, error = EXCLUDED.error, row = EXCLUDED.row`,
     [tenant.databaseId, tenant.customerId, table, keys, versions, rows.map((r) => JSON.stringify(r.row)), rows.map((r) => r.error)],
   );
@@ -41,7 +41,7 @@ export async function resolveQuarantine(db: Queryable, tenant: TenantRef, table:
   if (applied.length === 0) return 0;
   const { rows } = await db.query<{ n: number }>(
     `WITH d AS (DELETE FROM quarantine q USING unnest($3::text[], $4::bigint[]) AS u(k, v)
-                 WHERE q.database_id = $1 AND q.table_name = $2 AND q.row_key = u.k AND q.version <= u.v RETURNING 1)
+                 WHERE q.database_id = $1 AND q.table_name = $2 AND md5(q.row_key) = md5(u.k) AND q.row_key = u.k AND q.version <= u.v RETURNING 1)
      SELECT count(*)::int AS n FROM d`,
     [tenant.databaseId, table, applied.map((a) => a.key), applied.map((a) => a.version)],
   );
@@ -56,7 +56,13 @@ export async function quarantinedIn(db: Queryable, tenant: TenantRef, table: str
        JOIN quarantine q ON q.database_id = $1 AND q.table_name = $2 AND q.version > r.a AND q.version <= r.b`,
     [tenant.databaseId, table, ranges.map((r) => r.after), ranges.map((r) => r.upTo)],
   );
-  return new Map(rows.map((r) => [r.k, BigInt(r.v)]));
+  // A row refused for its key (NULL) has no canonical key: it can never be a remote row, so it is no part of the check.
+  return new Map(rows.filter((r) => isCanonicalKey(r.k)).map((r) => [r.k, BigInt(r.v)]));
+}
+
+function isCanonicalKey(key: string): boolean {
+  const parts: unknown = JSON.parse(key);
+  return Array.isArray(parts) && parts.every((p) => typeof p === 'string');
 }
 
 /**
@@ -66,7 +72,7 @@ export async function quarantinedIn(db: Queryable, tenant: TenantRef, table: str
 export async function quarantinedVersions(db: Queryable, tenant: TenantRef, table: string, keys: string[]): Promise<Map<string, bigint>> {
   if (keys.length === 0) return new Map();
   const { rows } = await db.query<{ k: string; v: string }>(
-    `SELECT row_key AS k, max(version)::text AS v FROM quarantine WHERE database_id = $1 AND table_name = $2 AND row_key = ANY($3::text[]) GROUP BY row_key`,
+    `SELECT row_key AS k, max(version)::text AS v FROM quarantine WHERE database_id = $1 AND table_name = $2 AND md5(row_key) = ANY(SELECT md5(k) FROM unnest($3::text[]) AS k) AND row_key = ANY($3::text[]) GROUP BY row_key`,
     [tenant.databaseId, table, keys],
   );
   return new Map(rows.map((r) => [r.k, BigInt(r.v)]));
@@ -89,7 +95,7 @@ export async function forgetQuarantined(db: Queryable, tenant: TenantRef, table:
     case 'keys':
       await db.query(
         `DELETE FROM quarantine q USING unnest($3::text[], $4::bigint[]) AS u(k, v)
-          WHERE q.database_id = $1 AND q.table_name = $2 AND q.row_key = u.k AND q.version <= u.v`,
+          WHERE q.database_id = $1 AND q.table_name = $2 AND md5(q.row_key) = md5(u.k) AND q.row_key = u.k AND q.version <= u.v`,
         [tenant.databaseId, table, keys, request.versions],
       );
   }

@@ -6,11 +6,13 @@ type KeyRows<V> = Iterable<V[]>;
 type ToWire<V> = (type: ColumnType, value: V) => WireValue;
 
 const versionOf = (row: unknown[]) => BigInt(row[row.length - 1] as string | bigint);
+/** A row with a NULL key part can never be stored remotely (its upload put it in the quarantine): no part of the check. */
+const hasKey = (row: unknown[]) => row.every((v, i) => i === row.length - 1 || v !== null);
 
 /** Canonical key → version, for the key-level diff. */
 export function manifestOf<V>(rows: KeyRows<V>, types: readonly ColumnType[], toWire: ToWire<V>): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const row of rows) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => toWire(types[i], v))), versionOf(row));
+  for (const row of rows) if (hasKey(row)) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => toWire(types[i], v))), versionOf(row));
   return out;
 }
 
@@ -22,7 +24,7 @@ export function digestsOf<V>(rows: KeyRows<V>, types: readonly ColumnType[], toW
     const version = versionOf(row);
     while (i < ranges.length && version > ranges[i].upTo) i++;
     if (i === ranges.length) break;
-    if (version <= ranges[i].after) continue;
+    if (version <= ranges[i].after || !hasKey(row)) continue;
     addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], toWire(types[k], v))), version);
   }
   return digests;

@@ -69,9 +69,15 @@ export class SqliteSource implements Source {
           this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
           done.push(`${table}: added column ${this.vcq}`);
         }
-        // Existing rows get distinct versions above the counter, in rowid order.
+        // Existing rows get distinct versions above the counter, numbered in rowid order (a rowid may be 0 or negative).
         const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
-        const n = this.db.prepare(`UPDATE ${t} SET ${this.vcq} = ? + rowid WHERE ${this.vcq} IS NULL`).run(base).changes;
+        const n = this.db
+          .prepare(
+            `UPDATE ${t} SET ${this.vcq} = ? + n.rn
+               FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) AS rn FROM ${t} WHERE ${this.vcq} IS NULL) AS n
+              WHERE ${t}.rowid = n.rid`,
+          )
+          .run(base).changes;
         const top = this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${t}`).pluck().get() as bigint;
         this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = max(value, ?) WHERE id = 1`).run(top);
         if (n) done.push(`${table}: versioned ${n} existing rows`);

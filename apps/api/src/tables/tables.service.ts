@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Repository } from 'typeorm';
 import {
   checkRows,
+  partitionRows,
   columnTypeName,
   type ColumnDef,
   type DeleteRequest,
@@ -79,15 +80,18 @@ export class TablesService {
 
   async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
     const reg = await this.registration(tenant, table);
-    const problem = checkRows(reg.columns, reg.keyColumns, req.rows);
+    const { problem, refused } = checkRows(reg.columns, reg.keyColumns, req.rows);
     if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
     const byName = new Map(reg.columns.map((c) => [c.name, c]));
+    // A bad row is the row's problem, not the table's (design §4): it travels aside, to the quarantine.
+    const [bad, rows] = refused.size ? partitionRows(req.rows, new Set(refused.keys())) : [undefined, req.rows];
     return this.jobs.enqueue('upload', {
       tenant,
       table,
       key: keyDefs(reg),
       columns: req.rows.columns.map((n) => byName.get(n)!),
-      rows: req.rows,
+      rows,
+      ...(bad ? { refused: { rows: bad, reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason) } } : {}),
       range: req.range,
       bytes,
     });
@@ -99,8 +103,9 @@ export class TablesService {
     if (request.mode === 'keys') {
       if (request.keys.length !== key.length)
         throw new BadRequestException(`table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`);
-      const problem = checkRows(key, reg.keyColumns, { columns: reg.keyColumns, values: request.keys, versions: request.versions });
-      if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+      const { problem, refused } = checkRows(key, reg.keyColumns, { columns: reg.keyColumns, values: request.keys, versions: request.versions });
+      const firstRefused = [...refused.entries()][0];
+      if (problem ?? firstRefused) throw new BadRequestException(`table "${table}": ${problem ?? `key ${firstRefused[0]}: ${firstRefused[1]}`}`);
     }
     return this.jobs.enqueue('delete', { tenant, table, key, request });
   }

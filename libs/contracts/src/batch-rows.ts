@@ -1,4 +1,6 @@
-import { encodeKey, type ColumnarRows, type ColumnDef, type WireValue } from '#contracts';
+import type { ColumnDef } from './columns.js';
+import { encodeKey } from './keys.js';
+import type { ColumnarRows, WireValue } from './wire.js';
 
 /** Rows from..to of a column-wise batch. */
 export function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
@@ -6,8 +8,16 @@ export function sliceRows(rows: ColumnarRows, from: number, to: number): Columna
 }
 
 /** Rows at these positions of a column-wise batch, in the order given. */
-function pickRows(rows: ColumnarRows, positions: number[]): ColumnarRows {
+export function pickRows(rows: ColumnarRows, positions: number[]): ColumnarRows {
   return { columns: rows.columns, values: rows.values.map((v) => positions.map((p) => v[p])), versions: positions.map((p) => rows.versions[p]) };
+}
+
+/** The rows at the positions given and the others, each in batch order. */
+export function partitionRows(rows: ColumnarRows, positions: ReadonlySet<number>): [picked: ColumnarRows, rest: ColumnarRows] {
+  const picked: number[] = [];
+  const rest: number[] = [];
+  rows.versions.forEach((_, r) => (positions.has(r) ? picked : rest).push(r));
+  return [pickRows(rows, picked), pickRows(rows, rest)];
 }
 
 /** The canonical key when the key values are well formed; otherwise their raw JSON, so the row is still findable. */

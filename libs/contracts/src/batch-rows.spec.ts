@@ -1,5 +1,6 @@
-import type { ColumnarRows, ColumnDef } from '#contracts';
-import { newestPerKey, rowKeys } from './batch-rows.js';
+import { newestPerKey, partitionRows, rowKeys } from './batch-rows.js';
+import type { ColumnDef } from './columns.js';
+import type { ColumnarRows } from './wire.js';
 
 const key: ColumnDef[] = [
   { name: 'region', type: 'text' },
@@ -28,5 +29,11 @@ describe('batch rows', () => {
   ] as const)('%s', (_name, rows, versions, keptRows, keptVersions) => {
     const out = newestPerKey(key, batch(rows.map((r) => [...r]), [...versions]));
     expect(out).toEqual(batch(keptRows.map((r) => [...r]), keptVersions.map(Number)));
+  });
+
+  it('partitions a batch by position, keeping batch order on both sides', () => {
+    const b = batch([['eu', '1', 'a'], ['eu', '2', 'b'], ['eu', '3', 'c'], ['eu', '4', 'd']], [1, 2, 3, 4]);
+    expect(partitionRows(b, new Set([3, 1]))).toEqual([batch([['eu', '2', 'b'], ['eu', '4', 'd']], [2, 4]), batch([['eu', '1', 'a'], ['eu', '3', 'c']], [1, 3])]);
+    expect(partitionRows(b, new Set())).toEqual([batch([], []), b]);
   });
 });

@@ -1,0 +1,104 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { compareTable } from '../../scripts/lib/compare.js';
+import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+
+const TABLES = [
+  { name: 'flags', key: ['id'] },
+  { name: 'codes', key: ['code'] },
+];
+
+/**
+ * One odd value must never stall a table (design §4): a SQLite BOOLEAN holding 'yes', a NULL in a TEXT primary key,
+ * a key too long for PostgreSQL to index, JSON nested too deep, rows with rowid ≤ 0. Each bad row is quarantined with
+ * its reason wherever it is noticed (API or worker); everything else syncs, and the difference check runs clean.
+ */
+describe('bad values are the row’s problem, not the table’s', () => {
+  let stack: Stack;
+  let dir: string;
+  let dbPath: string;
+  let creds: { customerId: string; databaseId: string; secret: string };
+  let agent: SyncAgent;
+  const longKey = randomBytes(4000).toString('base64'); // incompressible: PostgreSQL cannot index it (54000)
+  const base = () => `${stack.apiUrl}/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(base() + path, { method, headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  const quarantine = async (table: string) => ((await api('GET', `/tables/${table}/quarantine`)).body.rows as { rowKey: string; error: string }[]).sort((a, b) => a.rowKey.localeCompare(b.rowKey));
+  const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat().map((d) => d.slice(0, 60));
+
+  beforeAll(async () => {
+    stack = await startStack('bad_values');
+    dir = mkdtempSync(join(tmpdir(), 'rowferry-bad-values-'));
+    dbPath = join(dir, 'odd.db');
+    const db = new Database(dbPath);
+    db.exec(`CREATE TABLE flags (id INTEGER PRIMARY KEY, ok BOOLEAN, note TEXT);
+             CREATE TABLE codes (code TEXT PRIMARY KEY, label TEXT);`);
+    const flag = db.prepare('INSERT INTO flags VALUES (?, ?, ?)');
+    const code = db.prepare('INSERT INTO codes VALUES (?, ?)');
+    db.transaction(() => {
+      for (const id of [-7, -1, 0]) flag.run(id, 1, `rowid ${id}`);
+      for (let i = 1; i <= 3000; i++) flag.run(i, i % 2, i === 1500 ? 'says yes' : null);
+      for (let i = 1; i <= 3000; i++) code.run(`c${i}`, `label ${i}`);
+      code.run(null, 'no key at all');
+      code.run(longKey, 'a key too long to index');
+    })();
+    db.exec(`UPDATE flags SET ok = 'yes' WHERE id = 1500`);
+    db.close();
+    creds = await enrollDatabase(stack, 'odd');
+    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
+    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'odd.db' }, tables: TABLES, batchRows: 1000, sliceRows: 1000 }));
+    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    await agent.source.installTracking(TABLES.map((t) => t.name));
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('quarantines each bad row with its reason and syncs the rest, rows with rowid ≤ 0 included', async () => {
+    for (let i = 0; i < 6; i++) {
+      const report = await agent.cycle();
+      expect(report.tables.filter((t) => 'error' in t)).toEqual([]);
+    }
+    const flags = await quarantine('flags');
+    expect(flags.map((q) => q.rowKey)).toEqual(['["1500"]']);
+    expect(flags[0].error).toMatch(/column "ok" \(boolean\): expected true or false, got "yes"/);
+    const codes = await quarantine('codes');
+    expect(codes.map((q) => q.rowKey)).toEqual([JSON.stringify([longKey]), '[null]']);
+    expect(codes[0].error).toMatch(/index row (size|requires)|SQLSTATE 54000/);
+    expect(codes[1].error).toMatch(/key column "code" is NULL/);
+    const expected = ['codes ["null"]: local ["null","no key at all"] remote (missing)', `codes ${JSON.stringify([longKey])}`, 'flags ["1500"]: local ["1500","yes","says yes"] remote (missing)'];
+    expect((await differences()).sort()).toEqual(expected.map((d) => d.slice(0, 60)).sort());
+    const info = (await api('GET', '/tables')).body as { table: string; rowCount: string; pendingJobs: number }[];
+    expect(info.map((i) => [i.table, i.rowCount])).toEqual([['codes', '3000'], ['flags', '3002']]);
+  });
+
+  it('fixed locally, the rows sync and leave the quarantine', async () => {
+    const db = new Database(dbPath);
+    db.exec(`UPDATE flags SET ok = 1 WHERE id = 1500; UPDATE codes SET code = 'was null' WHERE code IS NULL; DELETE FROM codes WHERE length(code) > 1000;`);
+    db.close();
+    for (let i = 0; i < 5; i++) await agent.cycle();
+    expect(await quarantine('flags')).toEqual([]);
+    expect(await differences()).toEqual([]);
+  });
+
+  it('a JSON value nested too deep for PostgreSQL is quarantined, the rest of the batch applies', async () => {
+    expect((await api('PUT', '/tables/docs', { columns: [{ name: 'id', type: 'bigint' }, { name: 'doc', type: 'json' }], key: ['id'] })).status).toBe(200);
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const up = await api('POST', '/tables/docs', { rows: { columns: ['id', 'doc'], values: [['1', '2', '3'], ['{"a":1}', deep, '[]']], versions: ['1', '2', '3'] }, range: { after: '0', upTo: '3' } });
+    expect(up.status).toBe(202);
+    expect(await agent.api.waitForJob(up.body.jobId)).toMatchObject({ applied: 2, quarantined: 1 });
+    const [q] = await quarantine('docs');
+    expect(q).toMatchObject({ rowKey: '["2"]', error: expect.stringMatching(/SQLSTATE 54001/) });
+  });
+});

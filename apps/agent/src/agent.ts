@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { detectRestore, keepMarkersThrough } from '#sync';
+import { judgeRestore, needsNewMarker, type Marker, type RestoreFinding } from '#sync';
 import { ApiClient, ApiRefusedError } from './api-client.js';
 import { loadCredentials, type AgentConfig } from './config.js';
 import { openSource } from './sources/open-source.js';
@@ -9,10 +9,15 @@ import { TablePass, type PassReport } from './table-pass.js';
 
 export interface CycleReport {
   tables: (PassReport | { table: string; error: string })[];
+  /** What the markers said about a restore at the start of the cycle. */
+  restore: RestoreFinding['kind'];
+  /** With a restore to a known marker: the watermark above which the remote rows were deleted. */
   restoredTo?: bigint;
+  /** The database changed under the pass (restored mid-pass): no marker was written; the next cycle will see it. */
+  changedUnderPass?: boolean;
 }
 
-/** The agent: one cycle = one pass per table, plus the restore markers (design §3.3). */
+/** The agent: one cycle = one pass per table, framed by the restore markers (design §3.3). */
 export class SyncAgent {
   readonly source: Source;
   readonly api: ApiClient;
@@ -64,17 +69,20 @@ export class SyncAgent {
   }
 
   async cycle(): Promise<CycleReport> {
+    if (await this.source.reopenIfReplaced()) this.log('the database file was replaced: reopened it');
     const refused = await this.registerTables();
     const infos = new Map((await this.api.allVersionInfo()).map((i) => [i.table, i]));
-    const newest = await this.source.newestMarker();
-    const restoredTo = detectRestore(this.state.markers, newest);
-    if (restoredTo !== undefined) this.log(`restore detected: versions above ${restoredTo} are re-synced`);
-    const report: CycleReport = { tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })), restoredTo };
-    let allRestored = refused.size === 0;
+    const local = await this.source.newestMarker();
+    const restore = await this.judgeRestore(local);
+    const restoredTo = restore.kind === 'to-marker' ? restore.marker.watermark : undefined;
+    const report: CycleReport = { tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })), restore: restore.kind, restoredTo };
+    let allHandled = refused.size === 0;
     for (const table of this.tables.values()) {
       try {
         const info = infos.get(table.name) ?? (await this.api.versionInfo(table.name));
-        const r = await this.pass.run(table, info, this.state.positions[table.name] ?? 0n, restoredTo);
+        // After any restore a new round of the difference check starts: rows below the watermark may differ too.
+        const position = restore.kind === 'none' ? (this.state.positions[table.name] ?? 0n) : 0n;
+        const r = await this.pass.run(table, info, position, restoredTo);
         this.state.positions[table.name] = r.position;
         const resendFrom = this.state.resend[table.name];
         if (resendFrom !== undefined && r.steps.at(-1) === 'equal') {
@@ -82,31 +90,46 @@ export class SyncAgent {
           if (next === undefined) delete this.state.resend[table.name];
           else this.state.resend[table.name] = next;
         }
-        if (restoredTo !== undefined && !r.steps.includes('restore')) allRestored = false;
+        if (restoredTo !== undefined && !r.steps.includes('restore')) allHandled = false;
         report.tables.push(r);
         this.log(`${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`);
       } catch (err) {
-        allRestored = false;
+        allHandled = false;
         const error = err instanceof Error ? err.message : String(err);
         report.tables.push({ table: table.name, error });
         this.log(`${table.name}: pass failed: ${error}`);
       }
     }
-    if (restoredTo !== undefined && allRestored) this.state.markers = keepMarkersThrough(this.state.markers, newest?.id);
-    if (restoredTo === undefined || allRestored) await this.writeMarker();
+    // A restore counts as handled once every table has deleted above the watermark; until then it is found again.
+    if (restore.kind === 'to-marker' && allHandled) await this.api.markerRestored(restore.marker.id);
+    if (restore.kind !== 'to-marker' || allHandled) report.changedUnderPass = !(await this.writeMarker(local, restore));
     saveState(this.config.stateFile, this.state);
     return report;
   }
 
-  /** A new marker when the counter moved. State first: a marker in the database that the state lacks would look like a foreign one. */
-  private async writeMarker(): Promise<void> {
-    const counter = await this.source.versionCounter();
-    const last = this.state.markers[this.state.markers.length - 1];
-    if (last && last.counter === counter) return;
-    const marker = { id: randomUUID(), counter };
-    this.state.markers.push(marker);
-    saveState(this.config.stateFile, this.state);
-    await this.source.writeMarker(marker);
+  /** Compares the newest local marker with the server's history; after a restore, forgets the old timeline's proofs. */
+  private async judgeRestore(local: Marker | undefined): Promise<RestoreFinding> {
+    const facts = await this.api.markerFacts(local?.id);
+    const recorded = facts.recorded ? { id: facts.recorded.id, watermark: BigInt(facts.recorded.watermark), newest: facts.recorded.newest } : undefined;
+    const restore = judgeRestore(local, recorded, facts.serverHasMarkers);
+    if (restore.kind === 'to-marker') this.log(`restore detected (marker ${restore.marker.id}): versions above ${restore.marker.watermark} are synced again`);
+    if (restore.kind === 'no-usable-marker') this.log('restore detected with no marker the server knows: verifying every table from the start');
+    if (restore.kind !== 'none') await this.source.resetAfterRestore();
+    return restore;
+  }
+
+  /**
+   * A new marker at the safe watermark: recorded by the server first (it is the memory), then written locally only
+   * if the newest local marker is still the one seen at the start of the pass. Returns false when it was not.
+   */
+  private async writeMarker(local: Marker | undefined, restore: RestoreFinding): Promise<boolean> {
+    const watermark = await this.source.safeWatermark();
+    if (!needsNewMarker(local, restore, watermark)) return true;
+    const marker = { id: randomUUID(), watermark };
+    await this.api.recordMarker({ id: marker.id, watermark: watermark.toString() });
+    if (await this.source.writeMarker(marker, local?.id)) return true;
+    this.log('the database changed during this pass (restored?): the next pass will judge it');
+    return false;
   }
 
   async close(): Promise<void> {

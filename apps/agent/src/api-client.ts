@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
@@ -99,6 +99,21 @@ export class ApiClient {
 
   async manifestCheck(table: string, req: ManifestCheckRequest): Promise<string> {
     return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId;
+  }
+
+  /** What the server knows of the database's markers, and of the newest local one (design §3.3). */
+  markerFacts(localMarkerId: string | undefined) {
+    return this.send<MarkerFacts>('get', `${this.dbPath()}/markers${localMarkerId ? `?local=${encodeURIComponent(localMarkerId)}` : ''}`);
+  }
+
+  /** Records a marker with the server before it is written locally. */
+  async recordMarker(marker: MarkerRequest): Promise<void> {
+    await this.send('post', `${this.dbPath()}/markers`, marker);
+  }
+
+  /** A restore to this marker has been handled for every table. */
+  async markerRestored(markerId: string): Promise<void> {
+    await this.send('post', `${this.dbPath()}/markers/${encodeURIComponent(markerId)}/restored`);
   }
 
   job(jobId: string) {

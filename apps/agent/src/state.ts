@@ -1,9 +1,11 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { Marker } from '#sync';
 
-/** What the agent keeps between passes, beside the config: markers it wrote and each table's check position. */
+/**
+ * What the agent keeps between passes, beside the config. Only a cache: a restore can roll it back or lose it, so
+ * nothing correctness depends on lives here (restore markers are kept by the server, design §3.3).
+ */
 export interface AgentState {
-  markers: Marker[];
+  /** Where each table's difference check continues. */
   positions: Record<string, bigint>;
   /** Tables whose rows are being sent again (columns were added), and from which version. */
   resend: Record<string, bigint>;
@@ -11,34 +13,19 @@ export interface AgentState {
   refusals: Record<string, string>;
 }
 
-/** Markers kept; a restore to before the oldest one kept is treated as a restore to nothing known. */
-const MAX_MARKERS = 10_000;
-
 export function loadState(path: string): AgentState {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as {
-      markers: { id: string; counter: string }[];
-      positions: Record<string, string>;
-      resend?: Record<string, string>;
-      refusals?: Record<string, string>;
-    };
-    return {
-      markers: raw.markers.map((m) => ({ id: m.id, counter: BigInt(m.counter) })),
-      positions: toBigInts(raw.positions),
-      resend: toBigInts(raw.resend ?? {}),
-      refusals: raw.refusals ?? {},
-    };
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; resend?: Record<string, string>; refusals?: Record<string, string> };
+    return { positions: toBigInts(raw.positions ?? {}), resend: toBigInts(raw.resend ?? {}), refusals: raw.refusals ?? {} };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { markers: [], positions: {}, resend: {}, refusals: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, resend: {}, refusals: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /** Written to a temporary file and renamed, so a crash never leaves half a state. */
 export function saveState(path: string, state: AgentState): void {
-  const markers = state.markers.slice(-MAX_MARKERS).map((m) => ({ id: m.id, counter: m.counter.toString() }));
-  const positions = toStrings(state.positions);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ markers, positions, resend: toStrings(state.resend), refusals: state.refusals }, null, 2));
+  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), resend: toStrings(state.resend), refusals: state.refusals }, null, 2));
   renameSync(`${path}.tmp`, path);
 }
 

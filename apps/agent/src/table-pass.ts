@@ -143,21 +143,30 @@ export class TablePass {
     const diff = (await this.api.waitForJob(jobId)) as ManifestCheckResult;
 
     const repairVersions = diff.missingOrOlder.map((k) => local.get(k)!);
+    // Rows newer remotely than locally come from a lost timeline: local version → the remote version it replaces.
+    const replace = new Map(diff.newerRemotely.map((r) => [local.get(r.key)!, r.version]));
     const gone: { key: string; version: string }[] = [];
     for (const r of diff.remoteOnly) {
       // A key outside these ranges locally was changed, not deleted: upload it rather than delete it first, unless
       // the remote already has that version (a quarantined one, reported at its version).
       const localVersion = await this.source.versionOfKey(table, r.key);
       if (localVersion === undefined) gone.push(r);
-      else if (localVersion !== BigInt(r.version)) repairVersions.push(localVersion);
+      else if (localVersion > BigInt(r.version)) repairVersions.push(localVersion);
+      else if (localVersion < BigInt(r.version)) replace.set(localVersion, r.version);
     }
     const jobs = new InFlight();
-    try {
-      for (let i = 0; i < repairVersions.length; i += this.settings.batchRows) {
-        const rows = await this.source.rowsWithVersions(table, repairVersions.slice(i, i + this.settings.batchRows));
-        if (rows.versions.length) jobs.add(this.api.upload(table.name, { rows }).then((id) => this.api.waitForJob(id)));
+    const send = async (versions: bigint[], replacing?: Map<bigint, string>) => {
+      for (let i = 0; i < versions.length; i += this.settings.batchRows) {
+        const rows = await this.source.rowsWithVersions(table, versions.slice(i, i + this.settings.batchRows));
+        if (rows.versions.length === 0) continue;
+        const request = replacing ? { rows, replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : { rows };
+        jobs.add(this.api.upload(table.name, request).then((id) => this.api.waitForJob(id)));
         report.repaired += rows.versions.length;
       }
+    };
+    try {
+      await send(repairVersions);
+      await send([...replace.keys()], replace);
       if (gone.length) {
         const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
         const keys: WireValue[][] = table.key.map(() => []);

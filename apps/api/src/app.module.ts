@@ -16,6 +16,8 @@ import { HttpDrain } from './common/http-drain.js';
 import { API_CONFIG, type ApiConfig } from './config.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
+import { MarkersController } from './markers/markers.controller.js';
+import { MarkersService } from './markers/markers.service.js';
 import { JobQueueService, REDIS } from './jobs/job-queue.service.js';
 import { PG_POOL, TablesService } from './tables/tables.service.js';
 import { TablesController } from './tables/tables.controller.js';
@@ -31,7 +33,7 @@ const MODULE = {
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, HealthController],
+  controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
     { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: 4 }) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
@@ -42,6 +44,7 @@ const MODULE = {
     TablesService,
     BatchesService,
     QuarantineService,
+    MarkersService,
     TenancyService,
   ],
 };

@@ -91,7 +91,7 @@ describe('worker processors against real PostgreSQL', () => {
 
   it('manifest check: reports remote-only keys and keys missing or older remotely', async () => {
     const result = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '0', upTo: '5' }], keys: ['["2"]', '["3"]', '["9"]'], versions: ['2', '6', '4'] });
-    expect(result).toEqual({ remoteOnly: [{ key: '["4"]', version: '4' }], missingOrOlder: ['["3"]', '["9"]'] });
+    expect(result).toEqual({ remoteOnly: [{ key: '["4"]', version: '4' }], missingOrOlder: ['["3"]', '["9"]'], newerRemotely: [] });
   });
 
   it('a refused row is quarantined with the database message; the rest of the batch applies', async () => {
@@ -107,7 +107,7 @@ describe('worker processors against real PostgreSQL', () => {
     expect(await apply.upload(bad, meta)).toMatchObject({ quarantined: 1 });
     expect((await q()).map((e) => e.attempts)).toEqual([2]);
     // The difference check does not ask for it again at that version.
-    expect(await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '19', upTo: '22' }], keys: ['["20"]', '["21"]', '["22"]'], versions: ['20', '21', '22'] })).toEqual({ remoteOnly: [], missingOrOlder: [] });
+    expect(await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '19', upTo: '22' }], keys: ['["20"]', '["21"]', '["22"]'], versions: ['20', '21', '22'] })).toEqual({ remoteOnly: [], missingOrOlder: [], newerRemotely: [] });
     // Fixed locally, it arrives with a newer version and leaves the quarantine.
     expect(await apply.upload(upload([[21, 'fixed', '3']], [23]), meta)).toMatchObject({ applied: 1, quarantined: 0 });
     expect(await q()).toEqual([]);
@@ -167,13 +167,27 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
     expect(await stats()).toEqual({ row_count: 2, max_version: 6, applied_through: 6 });
   });
 
+  it('a compare-and-set replace takes back a row newer remotely (a lost timeline), only while it still has that version', async () => {
+    await apply.upload(upload([[5, 'lost timeline', '1'], [6, 'lost too', '1']], [50, 60], [6, 60]), meta);
+    const replace = (id: number, name: string, version: number, remote: number) => ({ ...upload([[id, name, '2']], [version]), replace: [String(remote)] });
+    expect(await apply.upload(replace(5, 'restored', 40, 50), meta)).toMatchObject({ applied: 1 });
+    // The remote row of key 6 is no longer at version 59: nothing is replaced, and the version guard keeps it.
+    expect(await apply.upload(replace(6, 'stale', 41, 59), meta)).toMatchObject({ applied: 0, skippedOlder: 1 });
+    expect((await rows()).filter((r) => r.id === 5 || r.id === 6)).toEqual([{ id: 5, name: 'restored', v: 40 }, { id: 6, name: 'lost too', v: 60 }]);
+    expect((await stats()).max_version).toBe(60);
+    await apply.upload(replace(6, 'restored', 42, 60), meta);
+    expect((await rows()).filter((r) => r.id === 5 || r.id === 6)).toEqual([{ id: 5, name: 'restored', v: 40 }, { id: 6, name: 'restored', v: 42 }]);
+    expect((await stats()).max_version).toBe(42); // counted again, not kept from the replaced row
+    await apply.delete({ tenant, table: 'items', key, request: { mode: 'keys', keys: [['5', '6']], versions: ['40', '42'] } }, meta);
+  });
+
   it('a quarantined row does not shield its key: deleted locally, the remote row and its entry go', async () => {
     await apply.upload(upload([[7, 'first', '1']], [7], [6, 7]), meta);
     // Updated locally to a value the cloud refuses: the remote keeps version 7, the quarantine holds version 8.
     expect(await apply.upload(upload([[7, 'second', 'not a number']], [8], [7, 8]), meta)).toMatchObject({ quarantined: 1 });
     // The key is gone locally: the difference check must report it (at the quarantined version) for deletion.
     const diff = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '6', upTo: '8' }], keys: [], versions: [] });
-    expect(diff).toEqual({ remoteOnly: [{ key: '["7"]', version: '8' }], missingOrOlder: [] });
+    expect(diff).toEqual({ remoteOnly: [{ key: '["7"]', version: '8' }], missingOrOlder: [], newerRemotely: [] });
     expect(await apply.delete({ tenant, table: 'items', key, request: { mode: 'keys', keys: [['7']], versions: ['8'] } }, meta)).toEqual({ deleted: 1 });
     expect((await rows()).map((r) => r.id)).toEqual([1, 2]);
     expect(await quarantine()).toEqual([]);
@@ -184,7 +198,7 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
     await apply.upload(upload([[9, 'bad', 'nan?']], [12], [9, 12]), meta);
     // The slice holds the remote row (version 9) but not the local one (version 12).
     const diff = await apply.manifestCheck({ tenant, table: 'items', key, ranges: [{ after: '8', upTo: '10' }], keys: [], versions: [] });
-    expect(diff).toEqual({ remoteOnly: [{ key: '["9"]', version: '12' }], missingOrOlder: [] });
+    expect(diff).toEqual({ remoteOnly: [{ key: '["9"]', version: '12' }], missingOrOlder: [], newerRemotely: [] });
   });
 
   it('a range delete removes the quarantine entries above it too', async () => {

@@ -32,6 +32,7 @@ import {
   recordBatch,
   recordDelete,
   recordUpload,
+  replaceRows,
   resolveQuarantine,
   upsertRows,
   withTenant,
@@ -64,11 +65,13 @@ export class ApplyService implements OnApplicationShutdown {
       this.inTenant(job.tenant, `upload of ${sent} rows to "${job.table}"`, async (c) => {
         // Rows the API already refused (a value of the wrong type, a NULL key) are quarantined with the others.
         const poison: PoisonRow[] = job.refused ? job.refused.reasons.map((reason, r) => this.poisonRow(job, sliceRows(job.refused!.rows, r, r + 1), reason)) : [];
+        const replaced = job.replace ? await this.replaceNewer(c, job, job.replace) : 0;
         const rows = newestPerKey(job.key, job.rows);
         const applied = await this.upsertIsolating(c, job, rows, poison);
         await quarantineRows(c, job.tenant, job.table, poison);
         if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
-        await recordUpload(c, job.tenant, job.table, { ...applied, range: job.range });
+        // A replaced row may have been the remote maximum: it is counted again rather than assumed.
+        await recordUpload(c, job.tenant, job.table, { ...applied, maxVersion: replaced ? 'recompute' : applied.maxVersion, range: job.range });
         return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
       }),
     );
@@ -125,6 +128,23 @@ export class ApplyService implements OnApplicationShutdown {
       }
       return { digests: digests.map((d) => ({ count: d.count, sum: d.sum.toString() })) };
     });
+  }
+
+  /**
+   * The compare-and-set replace of rows newer remotely (design §3.3). A row whose content PostgreSQL refuses is left
+   * to the upsert that follows, which isolates it into the quarantine.
+   */
+  private async replaceNewer(c: PoolClient, job: UploadJob, replace: string[]): Promise<number> {
+    await c.query('SAVEPOINT replace');
+    try {
+      const n = await replaceRows(c, job, replace);
+      await c.query('RELEASE SAVEPOINT replace');
+      return n;
+    } catch (err) {
+      await c.query('ROLLBACK TO SAVEPOINT replace');
+      if (classifyPgError(err) !== 'row-data') throw err;
+      return 0;
+    }
   }
 
   private async upsertIsolating(c: PoolClient, job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): Promise<AppliedUpload> {

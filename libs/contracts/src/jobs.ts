@@ -19,6 +19,8 @@ export interface UploadJob extends TableJob {
   /** Types of the columns in `rows.columns`, in the same order. */
   columns: ColumnDef[];
   rows: ColumnarRows;
+  /** Per row of `rows`: the remote version it replaces even though that is newer (see UploadRequest.replace). */
+  replace?: string[];
   /** Rows of the request the API refused (design §4: quarantined, not a 400 for the batch), with the reason of each. */
   refused?: { rows: ColumnarRows; reasons: string[] };
   range?: VersionRange;
@@ -51,6 +53,8 @@ export interface ManifestCheckResult {
   remoteOnly: { key: string; version: string }[];
   /** Keys the agent listed that are missing remotely or older there. */
   missingOrOlder: string[];
+  /** Keys the agent listed whose remote row is newer, with that version: only a lost timeline leaves these. */
+  newerRemotely: { key: string; version: string }[];
 }
 
 export type RangeHashJob = TableJob & RangeHashRequest;

@@ -2,10 +2,18 @@ import { z } from 'zod';
 import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
 
 /** POST …/tables/{table}: rows to upsert. `range` is set on the "local ahead" path only. */
-export const uploadRequestSchema = z.object({
-  rows: columnarRowsSchema,
-  range: versionRangeSchema.optional(),
-});
+export const uploadRequestSchema = z
+  .object({
+    rows: columnarRowsSchema,
+    range: versionRangeSchema.optional(),
+    /**
+     * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind (design §3.3):
+     * per row, the remote version it replaces, and only if the remote row still has exactly that version.
+     */
+    replace: z.array(versionSchema).optional(),
+  })
+  .refine((u) => u.replace === undefined || !Array.isArray(u.rows.versions) || u.replace.length === u.rows.versions.length, 'replace must have one version per row')
+  .refine((u) => u.replace === undefined || u.range === undefined, 'a replace is a repair: it carries no range');
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
 /**
@@ -42,6 +50,17 @@ export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 /** POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants. */
 export const rangeHashRequestSchema = z.object({ ranges: z.array(rangeSchema).min(1).max(4096) });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
+
+/** POST …/markers: a restore marker the agent is about to write into the local database (design §3.3). */
+export const markerSchema = z.object({ id: z.uuid(), watermark: versionSchema });
+export type MarkerRequest = z.infer<typeof markerSchema>;
+
+/** GET …/markers?local={id}: what the server knows of the database's markers, to judge whether it was restored. */
+export interface MarkerFacts {
+  serverHasMarkers: boolean;
+  /** The server's record of the marker asked about, if it has one. */
+  recorded: { id: string; watermark: string; newest: boolean } | null;
+}
 
 export const registerDatabaseRequestSchema = z.object({ name: z.string().min(1).max(200) });
 export const createCustomerRequestSchema = z.object({ name: z.string().min(1).max(200) });

@@ -7,6 +7,7 @@ export * from './data-tables.js';
 export * from './rows.js';
 export * from './table-stats.js';
 export * from './quarantine.js';
+export * from './markers.js';
 export * from './batch-history.js';
 export * from './config.js';
 export * from './data-source.js';

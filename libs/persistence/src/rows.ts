@@ -18,24 +18,34 @@ export interface AppliedUpload {
   maxVersion: bigint | undefined;
 }
 
+/** The rows of a batch as `unnest(…) AS u(<columns>, _rf_version[, _rf_replace])`: one text[] parameter per column. */
+function unnestBatch(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: number, replace?: string[]) {
+  const cols = job.columns.map((c) => quoteIdent(c.name));
+  const arrays: unknown[] = [...job.rows.values, job.rows.versions, ...(replace ? [replace] : [])];
+  const alias = [...cols, '_rf_version', ...(replace ? ['_rf_replace'] : [])];
+  return {
+    cols,
+    params: arrays,
+    from: `unnest(${arrays.map((_, i) => `$${firstParam + i}::text[]`).join(', ')}) AS u(${alias.join(', ')})`,
+    values: job.columns.map((c, i) => fromWireSql(c.type, `u.${cols[i]}`)),
+  };
+}
+
 /** One `INSERT … SELECT FROM unnest(…)` per batch; each column array is one text[] parameter. */
 export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>): Promise<AppliedUpload> {
   const { table, columns, rows, key, tenant } = job;
   const keyNames = new Set(key.map((k) => k.name));
-  const cols = columns.map((c) => quoteIdent(c.name));
-  const params: unknown[] = [tenant.customerId, tenant.databaseId, ...rows.values, rows.versions];
-  const unnestArgs = params.slice(2).map((_, i) => `$${i + 3}::text[]`);
-  const alias = [...cols, '_rf_version'];
-  const selectList = columns.map((c, i) => fromWireSql(c.type, `u.${cols[i]}`));
+  const u = unnestBatch(job, 3);
+  const params: unknown[] = [tenant.customerId, tenant.databaseId, ...u.params];
   const updates = columns.filter((c) => !keyNames.has(c.name)).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const keyCols = key.map((k) => quoteIdent(k.name));
   // New rows are told apart by _rf_created_at = now() (this transaction's start): xmax, the usual way, cannot be
   // read from a partitioned table, and probing for existing rows first would cost one more index lookup per row.
   const sql = `
     WITH up AS (
-      INSERT INTO ${dataTable(table)} AS t (_rf_customer, _rf_database, ${cols.join(', ')}, _rf_version)
-      SELECT $1::uuid, $2::uuid, ${selectList.join(', ')}, u._rf_version::bigint
-        FROM unnest(${unnestArgs.join(', ')}) AS u(${alias.join(', ')})
+      INSERT INTO ${dataTable(table)} AS t (_rf_customer, _rf_database, ${u.cols.join(', ')}, _rf_version)
+      SELECT $1::uuid, $2::uuid, ${u.values.join(', ')}, u._rf_version::bigint
+        FROM ${u.from}
       ON CONFLICT (_rf_database, ${keyCols.join(', ')}) DO UPDATE
         SET ${[...updates, '_rf_version = EXCLUDED._rf_version', '_rf_modified_at = now()'].join(', ')}
         WHERE t._rf_version <= EXCLUDED._rf_version
@@ -49,6 +59,28 @@ export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | '
     skippedOlder: rows.versions.length - r.applied,
     maxVersion: r.max_version === null ? undefined : BigInt(r.max_version),
   };
+}
+
+/**
+ * The compare-and-set replace of design §3.3: each row replaces the remote row with its key only if that row still
+ * has exactly the version given in `replace` (a newer version from a lost timeline, which the version guard of an
+ * upsert would keep for ever). Returns how many rows were replaced.
+ */
+export async function replaceRows(db: Queryable, job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>, replace: string[]): Promise<number> {
+  const u = unnestBatch(job, 2, replace);
+  const keyNames = new Set(job.key.map((k) => k.name));
+  const sets = job.columns.map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`)).filter((x) => x !== undefined);
+  const match = job.key.map((k) => `t.${quoteIdent(k.name)} = ${fromWireSql(k.type, `u.${quoteIdent(k.name)}`)}`);
+  const { rows } = await db.query<{ n: number }>(
+    `WITH r AS (UPDATE ${dataTable(job.table)} AS t
+                   SET ${[...sets, '_rf_version = u._rf_version::bigint', '_rf_modified_at = now()'].join(', ')}
+                  FROM ${u.from}
+                 WHERE t._rf_database = $1::uuid AND ${match.join(' AND ')} AND t._rf_version = u._rf_replace::bigint
+                 RETURNING 1)
+     SELECT count(*)::int AS n FROM r`,
+    [job.tenant.databaseId, ...u.params],
+  );
+  return rows[0].n;
 }
 
 export async function deleteRows(db: Queryable, tenant: TenantRef, table: string, key: ColumnDef[], request: DeleteRequest): Promise<number> {

@@ -57,7 +57,7 @@ export async function recordUpload(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  u: { inserted: number; applied: number; maxVersion: bigint | undefined; range?: VersionRange },
+  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: VersionRange },
 ): Promise<void> {
   let applied = await lockStats(db, tenant, table);
   if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });

@@ -1,31 +1,51 @@
 /**
- * Restore detection (design §3.3). Each pass the agent writes a marker into the local database holding the
- * current version counter and remembers it. A restore from backup brings back an older marker (or none): every
- * version at or below that marker's counter was handed out before the restore point, everything above is suspect.
+ * Restore detection (design §3.3). Each pass the agent writes a marker (id, safe watermark) into the local database,
+ * after the server has recorded it: the server keeps each database's marker history and is the memory; the agent's
+ * state file is only a cache that a restore can roll back or lose. A restore from backup brings back an older
+ * marker: every version at or below its watermark was committed before the backup, so it means the same content on
+ * both sides; everything above it is suspect.
  */
 export interface Marker {
   id: string;
-  counter: bigint;
+  /** The safe watermark when the marker was written: every version at or below it was committed by then. */
+  watermark: bigint;
+}
+
+/** The server's record of a marker. */
+export interface RecordedMarker extends Marker {
+  /** Whether it is the newest marker of the database's live timeline. */
+  newest: boolean;
+}
+
+export type RestoreFinding =
+  /** The database carries the server's newest marker (or nothing has been recorded yet): no restore. */
+  | { kind: 'none' }
+  /** Restored to a marker the server knows: delete the remote rows above its watermark, then carry on. */
+  | { kind: 'to-marker'; marker: Marker }
+  /**
+   * The database holds no marker the server knows (restored to before the first marker, or the server's marker
+   * was never written locally): nothing proves which versions are safe. Never a reason to wipe the table: verify
+   * the whole table instead, repairing what differs.
+   */
+  | { kind: 'no-usable-marker' };
+
+/**
+ * @param local the newest marker in the local database, if any
+ * @param recorded the server's record of that marker, if it has one
+ * @param serverHasMarkers whether the server has recorded any marker for this database
+ */
+export function judgeRestore(local: Marker | undefined, recorded: RecordedMarker | undefined, serverHasMarkers: boolean): RestoreFinding {
+  if (!serverHasMarkers) return { kind: 'none' }; // a first run: nothing to compare with
+  if (!local || !recorded) return { kind: 'no-usable-marker' };
+  if (recorded.newest) return { kind: 'none' };
+  // The server's watermark, not the local copy: a marker of a timeline that was itself rolled back is capped there.
+  return { kind: 'to-marker', marker: { id: recorded.id, watermark: recorded.watermark } };
 }
 
 /**
- * @param written the markers this agent wrote, oldest first
- * @param newestInDb the newest marker found in the local database, if any
- * @returns the counter to delete above, or undefined when there was no restore
+ * Whether a new marker is worth writing: not when the database already carries the newest marker at the same
+ * watermark (an idle database would otherwise grow a marker every pass).
  */
-export function detectRestore(written: readonly Marker[], newestInDb: Marker | undefined): bigint | undefined {
-  if (written.length === 0) return undefined; // nothing to compare with: a first run
-  const newestWritten = written[written.length - 1];
-  if (newestInDb === undefined) return 0n; // restored to before the first marker: nothing is known good
-  if (newestInDb.id === newestWritten.id) return undefined;
-  const known = written.find((m) => m.id === newestInDb.id);
-  // A marker this agent never wrote means its state was lost or belongs to another database: trust nothing.
-  return known ? known.counter : 0n;
-}
-
-/** After a restore to `marker` has been handled, the markers written after it belong to a timeline that is gone. */
-export function keepMarkersThrough(written: readonly Marker[], markerId: string | undefined): Marker[] {
-  if (markerId === undefined) return [];
-  const i = written.findIndex((m) => m.id === markerId);
-  return i < 0 ? [] : written.slice(0, i + 1);
+export function needsNewMarker(local: Marker | undefined, finding: RestoreFinding, watermark: bigint): boolean {
+  return finding.kind !== 'none' || local === undefined || local.watermark !== watermark;
 }

@@ -74,7 +74,7 @@ export class MysqlSource implements Source {
   async installTracking(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     // DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job.
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, counter BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, watermark BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
     if (this.existingVersionColumn) return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
     for (const table of tables) {
@@ -173,13 +173,40 @@ export class MysqlSource implements Source {
   }
 
   async newestMarker(): Promise<Marker | undefined> {
-    const rows = await this.requireTracking(() => this.rows<[string, string]>(`SELECT id, counter FROM ${MARKERS} ORDER BY seq DESC LIMIT 1`));
-    return rows.length ? { id: rows[0][0], counter: BigInt(rows[0][1]) } : undefined;
+    const rows = await this.requireTracking(() => this.rows<[string, string]>(`SELECT id, watermark FROM ${MARKERS} ORDER BY seq DESC LIMIT 1`));
+    return rows.length ? { id: rows[0][0], watermark: BigInt(rows[0][1]) } : undefined;
   }
 
-  async writeMarker(marker: Marker): Promise<void> {
-    await this.pool.query(`INSERT INTO ${MARKERS} (id, counter) VALUES (?, ?)`, [marker.id, marker.counter.toString()]);
-    await this.pool.query(`DELETE FROM ${MARKERS} WHERE seq <= (SELECT m FROM (SELECT MAX(seq) - 1000 AS m FROM ${MARKERS}) x)`);
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    const c = await this.pool.getConnection();
+    try {
+      await c.beginTransaction();
+      // FOR UPDATE locks the newest row and the gap above it: nothing can come between the compare and the write.
+      const [rows] = await c.query(`SELECT id FROM ${MARKERS} ORDER BY seq DESC LIMIT 1 FOR UPDATE`);
+      if ((rows as [string][])[0]?.[0] !== expected) {
+        await c.rollback();
+        return false;
+      }
+      await c.query(`INSERT INTO ${MARKERS} (id, watermark) VALUES (?, ?)`, [marker.id, marker.watermark.toString()]);
+      await c.query(`DELETE FROM ${MARKERS} WHERE seq <= (SELECT m FROM (SELECT MAX(seq) - 1000 AS m FROM ${MARKERS}) x)`);
+      await c.commit();
+      return true;
+    } catch (err) {
+      await c.rollback().catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    // The sequence was rewound with the data: what was proven safe of the old counter says nothing now.
+    this.checkpoints = [];
+    this.safe = 0n;
+  }
+
+  async reopenIfReplaced(): Promise<boolean> {
+    return false;
   }
 
   async close(): Promise<void> {

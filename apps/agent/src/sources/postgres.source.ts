@@ -76,7 +76,7 @@ export class PostgresSource implements Source {
     try {
       await c.query('BEGIN');
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA}`);
-      await c.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, counter bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, watermark bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
       if (this.existingVersionColumn) {
         await c.query('COMMIT');
         return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
@@ -176,13 +176,41 @@ export class PostgresSource implements Source {
   }
 
   async newestMarker(): Promise<Marker | undefined> {
-    const { rows } = await this.requireTracking(() => this.pool.query<{ id: string; counter: string }>(`SELECT id, counter FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`));
-    return rows.length ? { id: rows[0].id, counter: BigInt(rows[0].counter) } : undefined;
+    const { rows } = await this.requireTracking(() => this.pool.query<{ id: string; watermark: string }>(`SELECT id, watermark FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`));
+    return rows.length ? { id: rows[0].id, watermark: BigInt(rows[0].watermark) } : undefined;
   }
 
-  async writeMarker(marker: Marker): Promise<void> {
-    await this.pool.query(`INSERT INTO ${TRACKING_SCHEMA}.markers (id, counter) VALUES ($1, $2)`, [marker.id, marker.counter.toString()]);
-    await this.pool.query(`DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - 1000`);
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Under the table lock nothing can come between the compare and the write.
+      await c.query(`LOCK TABLE ${TRACKING_SCHEMA}.markers IN EXCLUSIVE MODE`);
+      const { rows } = await c.query<{ id: string }>(`SELECT id FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`);
+      if (rows[0]?.id !== expected) {
+        await c.query('ROLLBACK');
+        return false;
+      }
+      await c.query(`INSERT INTO ${TRACKING_SCHEMA}.markers (id, watermark) VALUES ($1, $2)`, [marker.id, marker.watermark.toString()]);
+      await c.query(`DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - 1000`);
+      await c.query('COMMIT');
+      return true;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    // The sequence was rewound with the data: what was proven safe of the old counter says nothing now.
+    this.checkpoints = [];
+    this.safe = 0n;
+  }
+
+  async reopenIfReplaced(): Promise<boolean> {
+    return false;
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,6 @@ export interface Source {
   installTracking(tables: string[]): Promise<string[]>;
   /** Every version at or below this is committed and visible (or rolled back): the "ahead" path reads up to it. */
   safeWatermark(): Promise<bigint>;
-  /** The highest version handed out so far, committed or not: what a restore marker records. */
-  versionCounter(): Promise<bigint>;
   localMax(table: SourceTable): Promise<bigint>;
   count(table: SourceTable): Promise<number>;
   /** Rows with version in (after, upTo], in version order, at most `limit`. */
@@ -34,8 +32,17 @@ export interface Source {
   rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows>;
   /** The local version of the row with this canonical key, if the row exists. */
   versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;
+  /** The newest restore marker in the local database (design §3.3). */
   newestMarker(): Promise<Marker | undefined>;
-  writeMarker(marker: Marker): Promise<void>;
+  /**
+   * Writes a marker only if the newest local marker is still `expected` (the one seen at the start of the pass);
+   * false when it is not: the database changed under the agent (restored mid-pass), and the next pass will see it.
+   */
+  writeMarker(marker: Marker, expected: string | undefined): Promise<boolean>;
+  /** After a restore: forget what was proven about the old timeline (the safe watermark) and reopen what was open. */
+  resetAfterRestore(): Promise<void>;
+  /** Reopens the database when its file was replaced (a restore by rename); true when it did. Server engines: false. */
+  reopenIfReplaced(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { decodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
 import type { Marker, RangeDigest, VersionRange } from '#sync';
 import { digestsOf, manifestOf } from './key-rows.js';
@@ -21,7 +22,9 @@ function toSqlite(type: ColumnType, v: WireValue): SqliteValue {
 }
 
 export class SqliteSource implements Source {
-  private readonly db: Database.Database;
+  private db: Database.Database;
+  /** The file opened, to notice a restore that replaced it (by rename: the handle still reads the old file). */
+  private inode: number;
   private readonly vc: string;
   private readonly vcq: string;
   /** Tables described so far: with an existing version column, the counter is their highest version. */
@@ -29,14 +32,30 @@ export class SqliteSource implements Source {
 
   /** @param existingVersionColumn a version column the application already keeps; `track` then installs only markers */
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly existingVersionColumn?: string,
   ) {
     this.vc = existingVersionColumn ?? VERSION_COLUMN;
     this.vcq = q(this.vc);
-    this.db = new Database(path, { fileMustExist: true });
-    this.db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
-    this.db.pragma('busy_timeout = 5000');
+    [this.db, this.inode] = SqliteSource.open(path);
+  }
+
+  private static open(path: string): [Database.Database, number] {
+    const db = new Database(path, { fileMustExist: true });
+    db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
+    db.pragma('busy_timeout = 5000');
+    return [db, statSync(path).ino];
+  }
+
+  async reopenIfReplaced(): Promise<boolean> {
+    if (statSync(this.path).ino === this.inode) return false;
+    await this.resetAfterRestore();
+    return true;
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    this.db.close();
+    [this.db, this.inode] = SqliteSource.open(this.path);
   }
 
   async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
@@ -52,7 +71,7 @@ export class SqliteSource implements Source {
   async installTracking(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, counter INTEGER NOT NULL, written_at TEXT NOT NULL)`);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, watermark INTEGER NOT NULL, written_at TEXT NOT NULL)`);
       if (this.existingVersionColumn) {
         done.push(`versions come from the existing column "${this.vc}": only the restore markers table is installed`);
         return;
@@ -156,16 +175,25 @@ export class SqliteSource implements Source {
   }
 
   async newestMarker(): Promise<Marker | undefined> {
-    const m = this.requireTracking(() => this.db.prepare(`SELECT id, counter FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1`).get() as { id: string; counter: bigint } | undefined);
-    return m && { id: m.id, counter: m.counter };
+    const m = this.requireTracking(() => this.newest.get() as { id: string; watermark: bigint } | undefined);
+    return m && { id: m.id, watermark: m.watermark };
   }
 
-  async writeMarker(marker: Marker): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, counter, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.counter, new Date().toISOString());
-      // The table stays small: the agent only ever needs recent markers.
-      this.db.prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - 1000`).run();
-    })();
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    // IMMEDIATE: the compare and the write happen under the write lock, with nothing in between.
+    return this.db
+      .transaction(() => {
+        if ((this.newest.get() as { id: string } | undefined)?.id !== expected) return false;
+        this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, watermark, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.watermark, new Date().toISOString());
+        // The table stays small: the agent only ever needs recent markers.
+        this.db.prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - 1000`).run();
+        return true;
+      })
+      .immediate();
+  }
+
+  private get newest() {
+    return this.db.prepare(`SELECT id, watermark FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1`);
   }
 
   async close(): Promise<void> {

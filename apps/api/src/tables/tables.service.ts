@@ -85,12 +85,14 @@ export class TablesService {
     const byName = new Map(reg.columns.map((c) => [c.name, c]));
     // A bad row is the row's problem, not the table's (design §4): it travels aside, to the quarantine.
     const [bad, rows] = refused.size ? partitionRows(req.rows, new Set(refused.keys())) : [undefined, req.rows];
+    const replace = req.replace?.filter((_, r) => !refused.has(r));
     return this.jobs.enqueue('upload', {
       tenant,
       table,
       key: keyDefs(reg),
       columns: req.rows.columns.map((n) => byName.get(n)!),
       rows,
+      ...(replace ? { replace } : {}),
       ...(bad ? { refused: { rows: bad, reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason) } } : {}),
       range: req.range,
       bytes,

@@ -13,7 +13,7 @@ export interface CycleReport {
   restore: RestoreFinding['kind'];
   /** With a restore to a known marker: the watermark above which the remote rows were deleted. */
   restoredTo?: bigint;
-  /** The database changed under the pass (restored mid-pass): no marker was written; the next cycle will see it. */
+  /** The database changed between judging the markers and writing one (a restore): the next cycle will judge it. */
   changedUnderPass?: boolean;
 }
 
@@ -76,6 +76,13 @@ export class SyncAgent {
     const restore = await this.judgeRestore(local);
     const restoredTo = restore.kind === 'to-marker' ? restore.marker.watermark : undefined;
     const report: CycleReport = { tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })), restore: restore.kind, restoredTo };
+    // The marker comes first: a backup taken from now on holds it, so a restore of a backup taken before this pass,
+    // even one that lands while the pass runs, brings back an older marker than the server's newest. (After a
+    // restore to a marker, it comes last instead: only once every table has been handled.)
+    if (restore.kind !== 'to-marker' && !(await this.writeMarker(local, restore))) {
+      report.changedUnderPass = true;
+      return report;
+    }
     let allHandled = refused.size === 0;
     for (const table of this.tables.values()) {
       try {
@@ -101,8 +108,10 @@ export class SyncAgent {
       }
     }
     // A restore counts as handled once every table has deleted above the watermark; until then it is found again.
-    if (restore.kind === 'to-marker' && allHandled) await this.api.markerRestored(restore.marker.id);
-    if (restore.kind !== 'to-marker' || allHandled) report.changedUnderPass = !(await this.writeMarker(local, restore));
+    if (restore.kind === 'to-marker' && allHandled) {
+      await this.api.markerRestored(restore.marker.id);
+      report.changedUnderPass = !(await this.writeMarker(local, restore));
+    }
     saveState(this.config.stateFile, this.state);
     return report;
   }
@@ -120,7 +129,7 @@ export class SyncAgent {
 
   /**
    * A new marker at the safe watermark: recorded by the server first (it is the memory), then written locally only
-   * if the newest local marker is still the one seen at the start of the pass. Returns false when it was not.
+   * if the newest local marker is still the one judged. Returns false when it was not.
    */
   private async writeMarker(local: Marker | undefined, restore: RestoreFinding): Promise<boolean> {
     const watermark = await this.source.safeWatermark();
@@ -128,7 +137,7 @@ export class SyncAgent {
     const marker = { id: randomUUID(), watermark };
     await this.api.recordMarker({ id: marker.id, watermark: watermark.toString() });
     if (await this.source.writeMarker(marker, local?.id)) return true;
-    this.log('the database changed during this pass (restored?): the next pass will judge it');
+    this.log('the database changed under the agent (restored?): the next pass will judge it');
     return false;
   }
 

@@ -118,6 +118,11 @@ describe('PostgreSQL source', () => {
     await cycle();
     const held = (await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [creds.databaseId])).rows[0].t;
     expect(BigInt(held)).toBeLessThan(low); // the watermark did not move past the open transaction's version
+    // The restore marker written in that pass holds the safe watermark, not a counter that includes the open version.
+    const marker = (await source.query(`SELECT watermark::text AS w FROM _rowferry.markers ORDER BY seq DESC LIMIT 1`)).rows[0].w;
+    expect(BigInt(marker)).toBeLessThan(low);
+    const recorded = (await remote.query(`SELECT watermark::text AS w FROM database_markers WHERE database_id = $1 ORDER BY seq DESC LIMIT 1`, [creds.databaseId])).rows[0].w;
+    expect(recorded).toBe(marker);
 
     await slow.query('COMMIT');
     await slow.end();

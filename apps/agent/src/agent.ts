@@ -93,7 +93,7 @@ export class SyncAgent {
         this.state.positions[table.name] = r.position;
         const resendFrom = this.state.resend[table.name];
         if (resendFrom !== undefined && r.steps.at(-1) === 'equal') {
-          const next = await this.pass.resend(table, resendFrom);
+          const next = await this.pass.resend(table, resendFrom, r.timeline);
           if (next === undefined) delete this.state.resend[table.name];
           else this.state.resend[table.name] = next;
         }

@@ -20,6 +20,8 @@ export interface PassReport {
   repaired: number;
   /** Where the difference check will continue; 0 means the last pass finished a round. `checked`: rows verified. */
   position: bigint;
+  /** The table's timeline at the end of the pass (VersionInfo.timeline), which its jobs were made for. */
+  timeline: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export class TablePass {
   ) {}
 
   async run(table: SourceTable, info: VersionInfo, position: bigint, restoredTo: bigint | undefined): Promise<PassReport> {
-    const report: PassReport = { table: table.name, steps: [], uploaded: 0, deleted: 0, checked: 0, repaired: 0, position };
+    const report: PassReport = { table: table.name, steps: [], uploaded: 0, deleted: 0, checked: 0, repaired: 0, position, timeline: info.timeline };
     let remote = info;
     let restore = restoredTo;
     for (let step = 0; step < 4; step++) {
@@ -44,17 +46,18 @@ export class TablePass {
         restoredTo: restore,
       });
       report.steps.push(d.kind);
+      report.timeline = remote.timeline;
       switch (d.kind) {
         case 'wait':
           return report;
         case 'restore':
         case 'behind':
           // Order-sensitive: nothing more is sent for this table until the range delete is applied.
-          await this.api.waitForJob(await this.api.delete(table.name, { mode: 'above', version: d.deleteAbove.toString() }));
+          await this.api.waitForJob(await this.api.delete(table.name, { mode: 'above', version: d.deleteAbove.toString(), timeline: remote.timeline }));
           restore = undefined;
           break;
         case 'ahead':
-          report.uploaded += await this.uploadAhead(table, d.uploadAfter, await this.source.safeWatermark());
+          report.uploaded += await this.uploadAhead(table, d.uploadAfter, await this.source.safeWatermark(), remote.timeline);
           break;
         case 'equal':
           await this.checkSlice(table, report);
@@ -69,15 +72,15 @@ export class TablePass {
    * Sends the next rows of a table again, after columns were added to it, so existing rows get their values too
    * (an equal version replaces the remote row). Returns where to continue, or undefined when the table is done.
    */
-  async resend(table: SourceTable, from: bigint): Promise<bigint | undefined> {
+  async resend(table: SourceTable, from: bigint, timeline: string): Promise<bigint | undefined> {
     const rows = await this.source.rowsAfter(table, from, INT64_MAX, this.settings.batchRows);
     if (rows.versions.length === 0) return undefined;
-    await this.api.waitForJob(await this.api.upload(table.name, { rows }));
+    await this.api.waitForJob(await this.api.upload(table.name, { rows, timeline }));
     return BigInt(rows.versions[rows.versions.length - 1]);
   }
 
   /** Uploads (after, watermark] in version order, several batches in flight, each with the range it covers. */
-  private async uploadAhead(table: SourceTable, start: bigint, watermark: bigint): Promise<number> {
+  private async uploadAhead(table: SourceTable, start: bigint, watermark: bigint, timeline: string): Promise<number> {
     const inFlight = new InFlight();
     let after = start;
     let sent = 0;
@@ -88,7 +91,7 @@ export class TablePass {
         const rows = await this.source.rowsAfter(table, after, watermark, size);
         if (rows.versions.length === 0) break;
         const upTo = BigInt(rows.versions[rows.versions.length - 1]);
-        const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() } });
+        const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() }, timeline });
         inFlight.add(this.api.waitForJob(jobId));
         sent += rows.versions.length;
         after = upTo;
@@ -159,7 +162,7 @@ export class TablePass {
       for (let i = 0; i < versions.length; i += this.settings.batchRows) {
         const rows = await this.source.rowsWithVersions(table, versions.slice(i, i + this.settings.batchRows));
         if (rows.versions.length === 0) continue;
-        const request = replacing ? { rows, replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : { rows };
+        const request = { rows, timeline: report.timeline, ...(replacing ? { replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : {}) };
         jobs.add(this.api.upload(table.name, request).then((id) => this.api.waitForJob(id)));
         report.repaired += rows.versions.length;
       }
@@ -171,7 +174,7 @@ export class TablePass {
         const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
         const keys: WireValue[][] = table.key.map(() => []);
         for (const g of gone) decodeKey(types, g.key).forEach((v, i) => keys[i].push(v));
-        jobs.add(this.api.delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version) }).then((id) => this.api.waitForJob(id)));
+        jobs.add(this.api.delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version), timeline: report.timeline }).then((id) => this.api.waitForJob(id)));
         report.deleted += gone.length;
       }
     } finally {

@@ -181,6 +181,25 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
     await apply.delete({ tenant, table: 'items', key, request: { mode: 'keys', keys: [['5', '6']], versions: ['40', '42'] } }, meta);
   });
 
+  it('an old upload retried after a range delete is refused whole: it cannot move applied-through over the rewound range', async () => {
+    const timeline = (await pool.query(`SELECT timeline::text AS t FROM table_stats WHERE database_id = $1`, [tenant.databaseId])).rows[0].t as string;
+    const old = { ...upload([[70, 'old timeline', '1'], [71, 'old timeline', '1']], [70, 71], [60, 71]), timeline };
+    await apply.upload(old, meta);
+    expect((await stats()).applied_through).toBe(71);
+    await apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '60', timeline } }, meta);
+    expect(await stats()).toMatchObject({ applied_through: 60 });
+    const retried = await apply.upload(old, meta).catch((e) => e);
+    expect(retried).toBeInstanceOf(UnrecoverableError);
+    expect(retried.message).toMatch(/made for timeline 0 of table "items", which has since been rewound by a range delete \(now timeline 1\)/);
+    expect(await stats()).toMatchObject({ applied_through: 60 });
+    expect((await rows()).filter((r) => r.id >= 70)).toEqual([]);
+    // The same range delete retried is refused too: it would delete what the new timeline wrote since.
+    await expect(apply.delete({ tenant, table: 'items', key, request: { mode: 'above', version: '60', timeline } }, meta)).rejects.toThrow(UnrecoverableError);
+    // Made for the current timeline, it applies.
+    expect(await apply.upload({ ...old, timeline: '1' }, meta)).toMatchObject({ applied: 2 });
+    await apply.delete({ tenant, table: 'items', key, request: { mode: 'keys', keys: [['70', '71']], versions: ['70', '71'], timeline: '1' } }, meta);
+  });
+
   it('a quarantined row does not shield its key: deleted locally, the remote row and its entry go', async () => {
     await apply.upload(upload([[7, 'first', '1']], [7], [6, 7]), meta);
     // Updated locally to a value the cloud refuses: the remote keeps version 7, the quarantine holds version 8.

@@ -34,6 +34,7 @@ import {
   recordUpload,
   replaceRows,
   resolveQuarantine,
+  StaleTimelineError,
   upsertRows,
   withTenant,
   type AppliedUpload,
@@ -71,7 +72,7 @@ export class ApplyService implements OnApplicationShutdown {
         await quarantineRows(c, job.tenant, job.table, poison);
         if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
         // A replaced row may have been the remote maximum: it is counted again rather than assumed.
-        await recordUpload(c, job.tenant, job.table, { ...applied, maxVersion: replaced ? 'recompute' : applied.maxVersion, range: job.range });
+        await recordUpload(c, job.tenant, job.table, { ...applied, maxVersion: replaced ? 'recompute' : applied.maxVersion, range: job.range, timeline: job.timeline });
         return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
       }),
     );
@@ -209,6 +210,7 @@ export class ApplyService implements OnApplicationShutdown {
     try {
       return await withTenant(this.pool, tenant, work);
     } catch (err) {
+      if (err instanceof StaleTimelineError) throw new UnrecoverableError(`${what}: ${err.message}`);
       if (classifyPgError(err) !== 'transient') throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
       throw err;
     }

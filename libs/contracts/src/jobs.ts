@@ -24,6 +24,8 @@ export interface UploadJob extends TableJob {
   /** Rows of the request the API refused (design §4: quarantined, not a 400 for the batch), with the reason of each. */
   refused?: { rows: ColumnarRows; reasons: string[] };
   range?: VersionRange;
+  /** The table's timeline the rows were read for (UploadRequest.timeline). */
+  timeline?: string;
   /** Size of the request that carried the rows, for the batch history. */
   bytes: number;
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
 
+/**
+ * The table's timeline the agent made a job in (VersionInfo.timeline): a range delete starts a new one, and a job
+ * made for an older timeline is refused, so an old job retried by hand cannot write a lost timeline back.
+ */
+const timelineSchema = versionSchema.optional();
+
 /** POST …/tables/{table}: rows to upsert. `range` is set on the "local ahead" path only. */
 export const uploadRequestSchema = z
   .object({
@@ -11,6 +17,7 @@ export const uploadRequestSchema = z
      * per row, the remote version it replaces, and only if the remote row still has exactly that version.
      */
     replace: z.array(versionSchema).optional(),
+    timeline: timelineSchema,
   })
   .refine((u) => u.replace === undefined || !Array.isArray(u.rows.versions) || u.replace.length === u.rows.versions.length, 'replace must have one version per row')
   .refine((u) => u.replace === undefined || u.range === undefined, 'a replace is a repair: it carries no range');
@@ -26,10 +33,11 @@ export const deleteRequestSchema = z.discriminatedUnion('mode', [
       mode: z.literal('keys'),
       keys: z.array(z.array(wireValueSchema)).min(1),
       versions: z.array(versionSchema).min(1),
+      timeline: timelineSchema,
     })
     .refine((d) => d.keys.every((k) => k.length === d.versions.length), 'every key array must have one value per version'),
-  z.object({ mode: z.literal('above'), version: versionSchema }),
-  z.object({ mode: z.literal('all') }),
+  z.object({ mode: z.literal('above'), version: versionSchema, timeline: timelineSchema }),
+  z.object({ mode: z.literal('all'), timeline: timelineSchema }),
 ]);
 export type DeleteRequest = z.infer<typeof deleteRequestSchema>;
 
@@ -78,6 +86,8 @@ export interface VersionInfo {
   pendingJobs: number;
   /** Why this database's latest definition of the table was refused (a key or type change), if it was. */
   schemaError: string | null;
+  /** Bumped by every range delete; the agent's uploads and deletes say which timeline they were made in. */
+  timeline: string;
 }
 
 /** PUT …/tables/{table}: the table as registered now (columns of every definition so far) and what this call added. */

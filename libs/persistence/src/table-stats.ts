@@ -10,14 +10,28 @@ import { dataTable } from './sql-identifiers.js';
 interface StatsRow {
   applied_through: string;
   pending_ranges: { after: string; upTo: string }[];
+  timeline: string;
 }
 
-async function lockStats(db: Queryable, tenant: TenantRef, table: string): Promise<AppliedThrough> {
+/**
+ * A job made before the table was rewound (a range delete) reached a worker after it: an upload or delete made
+ * for the old timeline, retried by hand say. Applying it would write the lost timeline into the new one.
+ */
+export class StaleTimelineError extends Error {}
+
+/**
+ * Locks the table's stats row for this job's change. A job that says which timeline it was made in is refused once
+ * the table has moved on; the lock is taken after the job's rows are written, so a range delete that committed
+ * meanwhile is seen here and the whole transaction is rolled back.
+ */
+async function lockStats(db: Queryable, tenant: TenantRef, table: string, timeline: string | undefined): Promise<AppliedThrough> {
   const { rows } = await db.query<StatsRow>(
-    `SELECT applied_through::text, pending_ranges FROM table_stats WHERE database_id = $1 AND table_name = $2 FOR UPDATE`,
+    `SELECT applied_through::text, pending_ranges, timeline::text FROM table_stats WHERE database_id = $1 AND table_name = $2 FOR UPDATE`,
     [tenant.databaseId, table],
   );
   if (rows.length === 0) throw new Error(`table "${table}" is not registered for database ${tenant.databaseId}`);
+  if (timeline !== undefined && timeline !== rows[0].timeline)
+    throw new StaleTimelineError(`made for timeline ${timeline} of table "${table}", which has since been rewound by a range delete (now timeline ${rows[0].timeline}): refused; the agent sends what is current`);
   return {
     through: BigInt(rows[0].applied_through),
     pending: rows[0].pending_ranges.map((r) => ({ after: BigInt(r.after), upTo: BigInt(r.upTo) })),
@@ -28,7 +42,7 @@ async function writeStats(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  change: { rowDelta: number; maxVersion: bigint | 'recompute'; applied: AppliedThrough; modified: boolean; resetCount?: boolean },
+  change: { rowDelta: number; maxVersion: bigint | 'recompute'; applied: AppliedThrough; modified: boolean; resetCount?: boolean; newTimeline?: boolean },
 ): Promise<void> {
   await db.query(
     `UPDATE table_stats
@@ -38,7 +52,8 @@ async function writeStats(
                           ELSE GREATEST(max_version, $6::bigint) END,
             applied_through = $4::bigint,
             pending_ranges = $5::jsonb,
-            last_modified_at = CASE WHEN $7 THEN now() ELSE last_modified_at END
+            last_modified_at = CASE WHEN $7 THEN now() ELSE last_modified_at END,
+            timeline = timeline + CASE WHEN $9 THEN 1 ELSE 0 END
       WHERE database_id = $1 AND table_name = $2`,
     [
       tenant.databaseId,
@@ -49,6 +64,7 @@ async function writeStats(
       change.maxVersion === 'recompute' ? null : change.maxVersion.toString(),
       change.modified,
       change.resetCount ?? false,
+      change.newTimeline ?? false,
     ],
   );
 }
@@ -57,15 +73,16 @@ export async function recordUpload(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: VersionRange },
+  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: VersionRange; timeline?: string },
 ): Promise<void> {
-  let applied = await lockStats(db, tenant, table);
+  let applied = await lockStats(db, tenant, table, u.timeline);
   if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });
   await writeStats(db, tenant, table, { rowDelta: u.inserted, maxVersion: u.maxVersion ?? 0n, applied, modified: u.applied > 0 });
 }
 
+/** A range delete ('above' or 'all') rewinds the watermark and starts a new timeline. */
 export async function recordDelete(db: Queryable, tenant: TenantRef, table: string, request: DeleteRequest, deleted: number): Promise<void> {
-  let applied = await lockStats(db, tenant, table);
+  let applied = await lockStats(db, tenant, table, request.timeline);
   if (request.mode === 'above') applied = rewindAppliedThrough(applied, BigInt(request.version));
   if (request.mode === 'all') applied = { through: 0n, pending: [] };
   await writeStats(db, tenant, table, {
@@ -74,5 +91,6 @@ export async function recordDelete(db: Queryable, tenant: TenantRef, table: stri
     applied,
     modified: deleted > 0,
     resetCount: request.mode === 'all',
+    newTimeline: request.mode !== 'keys',
   });
 }

@@ -52,7 +52,7 @@ export class TablesService {
       await this.stats
         .createQueryBuilder()
         .insert()
-        .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [] })
+        .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [], timeline: '0' })
         .orIgnore()
         .execute();
       return { table, ...merged, added };
@@ -95,6 +95,7 @@ export class TablesService {
       ...(replace ? { replace } : {}),
       ...(bad ? { refused: { rows: bad, reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason) } } : {}),
       range: req.range,
+      timeline: req.timeline,
       bytes,
     });
   }
@@ -137,6 +138,7 @@ export class TablesService {
       lastModifiedAt: s.lastModifiedAt?.toISOString() ?? null,
       pendingJobs: await this.jobs.pendingJobs(tenant, s.tableName),
       schemaError,
+      timeline: s.timeline,
     };
   }
 }

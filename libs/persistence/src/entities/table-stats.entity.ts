@@ -26,4 +26,12 @@ export class TableStats {
 
   @Column({ name: 'last_modified_at', type: 'timestamptz', nullable: true })
   lastModifiedAt!: Date | null;
+
+  /** Bumped by every range delete; jobs made in an earlier timeline are refused (see table-stats.ts). */
+  @Column({ type: 'bigint' })
+  timeline!: string;
+
+  /** Where re-sending the existing rows after columns were added has got to; null when no backfill is pending. */
+  @Column({ name: 'backfill_from', type: 'bigint', nullable: true })
+  backfillFrom!: string | null;
 }

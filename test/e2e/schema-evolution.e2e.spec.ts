@@ -90,6 +90,20 @@ describe('schema evolution', () => {
     expect(await differences(b, 'items', ['id'])).toEqual([]);
   });
 
+  it('the backfill survives the agent dying between adding the column and re-sending the rows', async () => {
+    const local = new Database(a.db);
+    local.exec(`ALTER TABLE items ADD COLUMN size TEXT NOT NULL DEFAULT 'L'`);
+    local.close();
+    await a.agent.registerTables(); // the column is added remotely; then the process dies before any row is sent
+    await a.agent.close();
+    a.agent = new SyncAgent(loadAgentConfig(join(a.dir, 'agent.json')), () => undefined);
+    const info = await a.agent.api.versionInfo('items');
+    expect(info.backfillFrom).toBe('0');
+    await cycles(a, 3);
+    expect(await differences(a, 'items', ['id'])).toEqual([]); // every existing row has its 'L'
+    expect((await a.agent.api.versionInfo('items')).backfillFrom).toBeNull();
+  });
+
   it("an incompatible change is refused for that tenant's table only: its other tables and other tenants keep syncing", async () => {
     await a.agent.close();
     a.tables = [

@@ -17,6 +17,9 @@ export interface CycleReport {
   changedUnderPass?: boolean;
 }
 
+/** Backfill batches sent in one pass: a large backfill must not hold up the other tables' passes for long. */
+const BACKFILL_BATCHES_A_PASS = 10;
+
 /** The agent: one cycle = one pass per table, framed by the restore markers (design §3.3). */
 export class SyncAgent {
   readonly source: Source;
@@ -51,10 +54,7 @@ export class SyncAgent {
         if (this.registered.get(t.name) !== definition) {
           const info = await this.api.registerTable(t.name, { columns: table.columns, key: table.key });
           this.registered.set(t.name, definition);
-          if (info.added.length) {
-            this.state.resend[t.name] = 0n;
-            this.log(`${t.name}: new column(s) ${info.added.join(', ')}: sending existing rows again`);
-          }
+          if (info.added.length) this.log(`${t.name}: new column(s) ${info.added.join(', ')}: existing rows will be sent again`);
         }
         this.tables.set(t.name, table);
         delete this.state.refusals[t.name];
@@ -91,11 +91,13 @@ export class SyncAgent {
         const position = restore.kind === 'none' ? (this.state.positions[table.name] ?? 0n) : 0n;
         const r = await this.pass.run(table, info, position, restoredTo);
         this.state.positions[table.name] = r.position;
-        const resendFrom = this.state.resend[table.name];
-        if (resendFrom !== undefined && r.steps.at(-1) === 'equal') {
-          const next = await this.pass.resend(table, resendFrom, r.timeline);
-          if (next === undefined) delete this.state.resend[table.name];
-          else this.state.resend[table.name] = next;
+        // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is equal.
+        let from = r.steps.at(-1) === 'equal' ? info.backfillFrom : null;
+        for (let batch = 0; from !== null && batch < BACKFILL_BATCHES_A_PASS; batch++) {
+          const next = await this.pass.resend(table, BigInt(from), r.timeline);
+          const progress = { from, next: next === undefined ? null : next.toString() };
+          await this.api.backfillProgress(table.name, progress);
+          from = progress.next;
         }
         if (restoredTo !== undefined && !r.steps.includes('restore')) allHandled = false;
         report.tables.push(r);

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { BackfillProgress, DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
@@ -99,6 +99,11 @@ export class ApiClient {
 
   async manifestCheck(table: string, req: ManifestCheckRequest): Promise<string> {
     return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId;
+  }
+
+  /** Records that the rows up to `next` were sent again; `next` null: the backfill is done. */
+  async backfillProgress(table: string, progress: BackfillProgress): Promise<void> {
+    await this.send('post', `${this.tablePath(table)}/backfill`, progress);
   }
 
   /** What the server knows of the database's markers, and of the newest local one (design §3.3). */

@@ -7,25 +7,23 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 export interface AgentState {
   /** Where each table's difference check continues. */
   positions: Record<string, bigint>;
-  /** Tables whose rows are being sent again (columns were added), and from which version. */
-  resend: Record<string, bigint>;
   /** Tables whose local definition the API refused, with its reason. */
   refusals: Record<string, string>;
 }
 
 export function loadState(path: string): AgentState {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; resend?: Record<string, string>; refusals?: Record<string, string> };
-    return { positions: toBigInts(raw.positions ?? {}), resend: toBigInts(raw.resend ?? {}), refusals: raw.refusals ?? {} };
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; refusals?: Record<string, string> };
+    return { positions: toBigInts(raw.positions ?? {}), refusals: raw.refusals ?? {} };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, resend: {}, refusals: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, refusals: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /** Written to a temporary file and renamed, so a crash never leaves half a state. */
 export function saveState(path: string, state: AgentState): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), resend: toStrings(state.resend), refusals: state.refusals }, null, 2));
+  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals }, null, 2));
   renameSync(`${path}.tmp`, path);
 }
 

@@ -59,6 +59,10 @@ export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 export const rangeHashRequestSchema = z.object({ ranges: z.array(rangeSchema).min(1).max(4096) });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
+/** POST …/tables/{table}/backfill: rows up to `next` were sent again and applied; null: the backfill is done. */
+export const backfillProgressSchema = z.object({ from: versionSchema, next: versionSchema.nullable() });
+export type BackfillProgress = z.infer<typeof backfillProgressSchema>;
+
 /** POST …/markers: a restore marker the agent is about to write into the local database (design §3.3). */
 export const markerSchema = z.object({ id: z.uuid(), watermark: versionSchema });
 export type MarkerRequest = z.infer<typeof markerSchema>;
@@ -88,6 +92,11 @@ export interface VersionInfo {
   schemaError: string | null;
   /** Bumped by every range delete; the agent's uploads and deletes say which timeline they were made in. */
   timeline: string;
+  /**
+   * Columns were added for this database: its existing rows are being sent again from this version on, so they get
+   * their values too. Kept by the server, so the backfill survives the agent's death or a lost response (design §6).
+   */
+  backfillFrom: string | null;
 }
 
 /** PUT …/tables/{table}: the table as registered now (columns of every definition so far) and what this call added. */

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
+  backfillProgressSchema,
   deleteRequestSchema,
   manifestCheckRequestSchema,
   rangeHashRequestSchema,
   tableDefinitionSchema,
   tableNameSchema,
   uploadRequestSchema,
+  type BackfillProgress,
   type DeleteRequest,
   type EnqueuedJob,
   type ManifestCheckRequest,
@@ -80,6 +82,12 @@ export class TablesController {
   @HttpCode(202)
   async rangeHash(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest): Promise<EnqueuedJob> {
     return { jobId: await this.tables.rangeHash(tenant, table, body) };
+  }
+
+  @Post('tables/:table/backfill')
+  @HttpCode(204)
+  backfill(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress): Promise<void> {
+    return this.tables.backfillProgress(tenant, table, body);
   }
 
   @Get('jobs/:jobId')

@@ -6,6 +6,7 @@ import {
   checkRows,
   partitionRows,
   columnTypeName,
+  type BackfillProgress,
   type ColumnDef,
   type DeleteRequest,
   type ManifestCheckRequest,
@@ -55,6 +56,8 @@ export class TablesService {
         .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [], timeline: '0' })
         .orIgnore()
         .execute();
+      // The existing rows need the new columns' values: remembered here, so nothing the agent loses can lose it.
+      if (added.length) await this.stats.update({ databaseId: tenant.databaseId, tableName: table }, { backfillFrom: '0' });
       return { table, ...merged, added };
     } catch (err) {
       // Refused for this tenant's table only: the table keeps syncing under its registered definition, and the
@@ -123,6 +126,12 @@ export class TablesService {
     return this.jobs.enqueue('range-hash', { tenant, table, key: keyDefs(reg), ...req });
   }
 
+  /** Records how far the backfill got, unless it was restarted meanwhile (more columns added): then 409. */
+  async backfillProgress(tenant: TenantRef, table: string, progress: BackfillProgress): Promise<void> {
+    const { affected } = await this.stats.update({ databaseId: tenant.databaseId, tableName: table, backfillFrom: progress.from }, { backfillFrom: progress.next });
+    if (!affected) throw new ConflictException(`table "${table}" has no backfill at version ${progress.from} (it is done, or restarted because columns were added): read its version info again`);
+  }
+
   private async registration(tenant: TenantRef, table: string): Promise<RegisteredTable> {
     const reg = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
     if (!reg) throw notRegistered(table);
@@ -139,6 +148,7 @@ export class TablesService {
       pendingJobs: await this.jobs.pendingJobs(tenant, s.tableName),
       schemaError,
       timeline: s.timeline,
+      backfillFrom: s.backfillFrom,
     };
   }
 }

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +90,12 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
   it('does not resend quarantined rows on every pass of the difference check', async () => {
     await cycles(4); // two full rounds of the 3-slice check
     expect((await quarantine()).map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('rowferry-agent status never says equal while rows wait in the quarantine', () => {
+    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const out = execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.json')], { encoding: 'utf8' });
+    expect(out).toMatch(/'people'.*'differs: 4 row\(s\) refused by the cloud wait in the quarantine'/);
   });
 
   it('shows the rows to ops across tenants and records the partial batches', async () => {

@@ -5,6 +5,7 @@ import { loadCredentials, type AgentConfig } from './config.js';
 import { openSource } from './sources/open-source.js';
 import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
+import type { CheckRounds } from './status.js';
 import { TablePass, type PassReport } from './table-pass.js';
 
 export interface CycleReport {
@@ -15,6 +16,13 @@ export interface CycleReport {
   restoredTo?: bigint;
   /** The database changed between judging the markers and writing one (a restore): the next cycle will judge it. */
   changedUnderPass?: boolean;
+}
+
+/** What the difference check repaired, per round, for `status`: a round that repaired nothing proves the table equal. */
+function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds {
+  const found = (rounds?.found ?? 0) + r.repaired + r.deleted;
+  const roundDone = r.steps.at(-1) === 'equal' && r.position === 0n;
+  return roundDone ? { found: 0, lastRound: found } : { found, lastRound: rounds?.lastRound ?? null };
 }
 
 /** Backfill batches sent in one pass: a large backfill must not hold up the other tables' passes for long. */
@@ -91,6 +99,7 @@ export class SyncAgent {
         const position = restore.kind === 'none' ? (this.state.positions[table.name] ?? 0n) : 0n;
         const r = await this.pass.run(table, info, position, restoredTo);
         this.state.positions[table.name] = r.position;
+        this.state.rounds[table.name] = countRound(this.state.rounds[table.name], r);
         // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is equal.
         let from = r.steps.at(-1) === 'equal' ? info.backfillFrom : null;
         for (let batch = 0; from !== null && batch < BACKFILL_BATCHES_A_PASS; batch++) {

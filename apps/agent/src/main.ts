@@ -6,6 +6,7 @@ import { ApiClient, sleep } from './api-client.js';
 import { loadAgentConfig, loadCredentials } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
+import { tableStatus } from './status.js';
 
 const program = new Command('rowferry-agent').description('Keeps a copy of local tables in the rowferry cloud PostgreSQL.');
 const configOption = ['-c, --config <file>', 'agent config (YAML or JSON)', 'rowferry-agent.yaml'] as const;
@@ -76,30 +77,21 @@ program
     const source = openSource(config.source);
     const api = new ApiClient(config.api.url, loadCredentials(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
-    const { refusals } = loadState(config.stateFile);
+    const { refusals, rounds } = loadState(config.stateFile);
     const rows = [];
     for (const t of config.tables) {
       const table = await source.describe(t.name, t.key);
       const r = remote.get(t.name);
-      const localMax = (await source.localMax(table)).toString();
+      const localMax = await source.localMax(table);
       rows.push({
         table: t.name,
-        localVersion: localMax,
+        localVersion: localMax.toString(),
         remoteVersion: r?.maxVersion ?? '(not registered)',
         localRows: await source.count(table),
         remoteRows: r?.rowCount ?? '-',
         pendingJobs: r?.pendingJobs ?? '-',
-        state: refusals[t.name]
-          ? `definition refused: ${refusals[t.name]}`
-          : !r
-            ? 'not registered'
-            : r.schemaError
-              ? `definition refused: ${r.schemaError}`
-              : r.pendingJobs > 0
-                ? 'syncing'
-                : localMax === r.appliedThrough && localMax === r.maxVersion
-                  ? 'versions equal'
-                  : 'differs',
+        quarantined: r?.quarantined ?? '-',
+        state: tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: rounds[t.name] }),
       });
     }
     await source.close();

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { CheckRounds } from './status.js';
 
 /**
  * What the agent keeps between passes, beside the config. Only a cache: a restore can roll it back or lose it, so
@@ -9,21 +10,23 @@ export interface AgentState {
   positions: Record<string, bigint>;
   /** Tables whose local definition the API refused, with its reason. */
   refusals: Record<string, string>;
+  /** What each table's difference check found lately, for `status`. */
+  rounds: Record<string, CheckRounds>;
 }
 
 export function loadState(path: string): AgentState {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; refusals?: Record<string, string> };
-    return { positions: toBigInts(raw.positions ?? {}), refusals: raw.refusals ?? {} };
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; refusals?: Record<string, string>; rounds?: Record<string, CheckRounds> };
+    return { positions: toBigInts(raw.positions ?? {}), refusals: raw.refusals ?? {}, rounds: raw.rounds ?? {} };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, refusals: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, refusals: {}, rounds: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /** Written to a temporary file and renamed, so a crash never leaves half a state. */
 export function saveState(path: string, state: AgentState): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals }, null, 2));
+  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds }, null, 2));
   renameSync(`${path}.tmp`, path);
 }
 

@@ -97,6 +97,8 @@ export interface VersionInfo {
    * their values too. Kept by the server, so the backfill survives the agent's death or a lost response (design §6).
    */
   backfillFrom: string | null;
+  /** Rows of this table waiting in the quarantine (refused by the cloud, design §4). */
+  quarantined: number;
 }
 
 /** PUT …/tables/{table}: the table as registered now (columns of every definition so far) and what this call added. */

@@ -17,7 +17,7 @@ import {
   type UploadRequest,
   type VersionInfo,
 } from '#contracts';
-import { ensureDataTable, IncompatibleTableError, RegisteredTable, TableStats } from '#persistence';
+import { ensureDataTable, IncompatibleTableError, quarantineCounts, RegisteredTable, TableStats } from '#persistence';
 import { JobQueueService } from '../jobs/job-queue.service.js';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -71,14 +71,15 @@ export class TablesService {
     const s = await this.stats.findOneBy({ databaseId: tenant.databaseId, tableName: table });
     if (!s) throw notRegistered(table);
     const reg = await this.tables.findOne({ where: { databaseId: tenant.databaseId, tableName: table }, select: { schemaError: true } });
-    return this.toVersionInfo(tenant, s, reg?.schemaError ?? null);
+    return this.toVersionInfo(tenant, s, reg?.schemaError ?? null, (await quarantineCounts(this.pool, tenant, table)).get(table) ?? 0);
   }
 
   /** Version info for every table of the database in one call: a pass over an unchanged database costs one request. */
   async allVersionInfo(tenant: TenantRef): Promise<VersionInfo[]> {
     const all = await this.stats.find({ where: { databaseId: tenant.databaseId }, order: { tableName: 'ASC' } });
     const errors = new Map((await this.tables.find({ where: { databaseId: tenant.databaseId }, select: { tableName: true, schemaError: true } })).map((t) => [t.tableName, t.schemaError]));
-    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s, errors.get(s.tableName) ?? null)));
+    const quarantined = await quarantineCounts(this.pool, tenant);
+    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s, errors.get(s.tableName) ?? null, quarantined.get(s.tableName) ?? 0)));
   }
 
   async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
@@ -138,7 +139,7 @@ export class TablesService {
     return reg;
   }
 
-  private async toVersionInfo(tenant: TenantRef, s: TableStats, schemaError: string | null): Promise<VersionInfo> {
+  private async toVersionInfo(tenant: TenantRef, s: TableStats, schemaError: string | null, quarantined: number): Promise<VersionInfo> {
     return {
       table: s.tableName,
       maxVersion: s.maxVersion,
@@ -149,6 +150,7 @@ export class TablesService {
       schemaError,
       timeline: s.timeline,
       backfillFrom: s.backfillFrom,
+      quarantined,
     };
   }
 }

@@ -167,8 +167,11 @@ export class MysqlSource implements Source {
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = this.keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => (types[i] === 'bytea' ? Buffer.from(String(v), 'base64') : types[i] === 'boolean' ? (v ? 1 : 0) : v));
-    const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
-    const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, values);
+    // Byte for byte, whatever the column's collation (the default ignores case and accents, and pads spaces), design
+    // §3.4: the collation's own match first (it can use the index), then the UTF-8 bytes.
+    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)` : `${q(k)} = ?`)).join(' AND ');
+    const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
+    const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, params);
     return rows.length ? BigInt(rows[0][0]) : undefined;
   }
 

@@ -169,8 +169,10 @@ export class PostgresSource implements Source {
   }
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
-    const values = decodeKey(this.keyTypes(table), key);
-    const where = table.key.map((k, i) => `${q(k)} = $${i + 1}`).join(' AND ');
+    const types = this.keyTypes(table);
+    const values = decodeKey(types, key);
+    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case), design §3.4.
+    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = $${i + 1} AND ${q(k)}::text COLLATE "C" = $${i + 1}::text COLLATE "C"` : `${q(k)} = $${i + 1}`)).join(' AND ');
     const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
     return rows.length ? BigInt(rows[0].v) : undefined;
   }

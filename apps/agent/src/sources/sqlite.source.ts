@@ -170,7 +170,8 @@ export class SqliteSource implements Source {
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = this.keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => toSqlite(types[i], v));
-    const where = table.key.map((k) => `${q(k)} = ?`).join(' AND ');
+    // Byte for byte, whatever the column's collation (NOCASE would find 'ALICE' for 'Alice'), design §3.4.
+    const where = table.key.map((k) => `${q(k)} = ? COLLATE BINARY`).join(' AND ');
     return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
   }
 

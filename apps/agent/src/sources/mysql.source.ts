@@ -82,13 +82,16 @@ export class MysqlSource implements Source {
       if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
       const t = q(table);
       await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NULL`);
-      const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NEXTVAL(${SEQUENCE}) WHERE ${this.vcq} IS NULL`);
+      // Triggers before numbering: every row written from now on gets its version from them, and every row written
+      // before (NULL) is numbered next. The other order loses rows written in between (each DDL commits on its own).
+      for (const event of ['INSERT', 'UPDATE'])
+        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`);
+      // Touching the row is enough: the update trigger stamps it (MariaDB refuses NEXTVAL here and in the trigger).
+      const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NULL WHERE ${this.vcq} IS NULL`);
       const n = (res as { affectedRows: number }).affectedRows;
       if (n) done.push(`${table}: versioned ${n} existing rows`);
       await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
-      for (const event of ['INSERT', 'UPDATE'])
-        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`);
-      done.push(`${table}: column ${this.vcq}, index and triggers in place`);
+      done.push(`${table}: column ${this.vcq}, triggers and index in place`);
     }
     return done;
   }

@@ -102,10 +102,15 @@ export class SqliteSource implements Source {
         if (n) done.push(`${table}: versioned ${n} existing rows`);
         const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
           UPDATE ${t} SET ${this.vcq} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
+        // Every write gets a fresh version, whatever the application wrote into the column (a row read with SELECT *
+        // and written back whole carries an old one). The trigger's own update sets the counter's value, which stops
+        // it there even with recursive_triggers on. Re-created, so running track again upgrades older triggers.
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq});
-          CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
-          CREATE TRIGGER IF NOT EXISTS ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
-            WHEN NEW.${this.vcq} IS OLD.${this.vcq} BEGIN ${bump} END;`);
+          DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_insert`)};
+          DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_update`)};
+          CREATE TRIGGER ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
+          CREATE TRIGGER ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
+            WHEN NEW.${this.vcq} IS OLD.${this.vcq} OR NEW.${this.vcq} IS NOT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) BEGIN ${bump} END;`);
         done.push(`${table}: triggers and index in place`);
       }
     })();

@@ -67,7 +67,7 @@ describe('API validation and authentication', () => {
   it('answers version info for all tables in one call, with nothing pending and the refused definition shown', async () => {
     const r = await call('GET', '/tables');
     expect(r.body).toEqual([
-      { table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: expect.stringMatching(/column "price" of table "items" is registered as numeric; changing it to text is refused/), timeline: '0', backfillFrom: null },
+      { table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: expect.stringMatching(/column "price" of table "items" is registered as numeric; changing it to text is refused/), timeline: '0', backfillFrom: null, quarantined: 0 },
     ]);
   });
 

@@ -98,26 +98,26 @@ export async function startRedis(): Promise<{ proc: ChildProcess; dir: string; p
   return { proc, dir, port };
 }
 
-function postgresBinDir(): string | undefined {
+export function postgresBinDir(): string | undefined {
   const initdb = onPath('initdb');
   if (initdb && onPath('postgres')) return join(initdb, '..');
   const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort().reverse() : [];
   return versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => existsSync(join(d, 'initdb')));
 }
 
-function onPath(cmd: string): string | undefined {
+export function onPath(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
 /** The "postgres" system user's uid (-u) or gid (-g); Debian's postgresql packages create it. */
-function idOf(flag: '-u' | '-g'): number {
+export function idOf(flag: '-u' | '-g'): number {
   const r = spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error('PostgreSQL cannot run as root and there is no "postgres" user to run it as');
   return Number(r.stdout.trim());
 }
 
-async function waitUntilReachable(what: string, port: number): Promise<void> {
+export async function waitUntilReachable(what: string, port: number): Promise<void> {
   for (let i = 0; i < 150; i++) {
     if (await reachable('127.0.0.1', port)) return;
     await new Promise((r) => setTimeout(r, 100));

@@ -1,11 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { JOB_NAMES } from '#contracts';
-import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, redisConnection, queuePrefix } from '#persistence';
+import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, redisConnection, queuePrefix, resilientPool } from '#persistence';
 import { AdminGuard } from './auth/admin.guard.js';
 import { BatchesController } from './batches/batches.controller.js';
 import { BatchesService } from './batches/batches.service.js';
@@ -35,7 +34,7 @@ const MODULE = {
   ],
   controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
-    { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: 4 }) },
+    { provide: PG_POOL, useFactory: () => resilientPool({ connectionString: databaseUrl(), max: 4 }, (err) => new Logger('api').warn(`idle PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
     AdminGuard,

@@ -1,8 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module } from '@nestjs/common';
-import pg from 'pg';
+import { Logger, Module } from '@nestjs/common';
 import { JOB_NAMES } from '#contracts';
-import { databaseUrl, redisConnection, queuePrefix } from '#persistence';
+import { databaseUrl, redisConnection, queuePrefix, resilientPool } from '#persistence';
 import { ApplyService, PG_POOL } from './apply.service.js';
 import { DrainOnShutdown } from './drain-on-shutdown.js';
 import { DeleteProcessor } from './processors/delete.processor.js';
@@ -16,7 +15,11 @@ import { UploadProcessor } from './processors/upload.processor.js';
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
   ],
   providers: [
-    { provide: PG_POOL, useFactory: () => new pg.Pool({ connectionString: databaseUrl(), max: Number(process.env.PG_POOL_SIZE ?? 8) }) },
+    {
+      provide: PG_POOL,
+      useFactory: () =>
+        resilientPool({ connectionString: databaseUrl(), max: Number(process.env.PG_POOL_SIZE ?? 8) }, (err) => new Logger('worker').warn(`idle PostgreSQL connection lost: ${err.message}`)),
+    },
     ApplyService,
     UploadProcessor,
     DeleteProcessor,

@@ -10,5 +10,6 @@ export * from './quarantine.js';
 export * from './markers.js';
 export * from './batch-history.js';
 export * from './config.js';
+export * from './pool.js';
 export * from './data-source.js';
 export * from './entities/index.js';

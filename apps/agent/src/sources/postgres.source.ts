@@ -42,6 +42,8 @@ export class PostgresSource implements Source {
     this.vc = existingVersionColumn ?? VERSION_COLUMN;
     this.vcq = q(this.vc);
     this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
+    // An idle connection dies with a server restart: the next query reconnects; the process must not end.
+    this.pool.on('error', () => undefined);
   }
 
   private table(name: string): string {

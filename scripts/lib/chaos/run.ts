@@ -49,6 +49,7 @@ const WORKERS = 2;
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
+  // One stream for the faults and one per writer: the writers' timing cannot change which faults a seed injects.
   const rng = new Random(options.seed);
   const work = mkdtempSync(join(tmpdir(), `rowferry-chaos-${options.seed}-`));
   const logs = join(work, 'logs');
@@ -94,8 +95,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const stack = { apiUrl, adminToken } as Stack;
     const agents = new Map<ChaosTenant, Supervised>();
     const databaseIds = new Map<ChaosTenant, string>();
-    for (const t of tenants) {
-      await t.setup(rng);
+    for (const [i, t] of tenants.entries()) {
+      await t.setup(new Random(options.seed * 1000 + i + 1));
       const creds = await enrollDatabase(stack, t.name);
       writeFileSync(join(t.dir, 'creds.json'), JSON.stringify(creds));
       databaseIds.set(t, creds.databaseId);
@@ -112,11 +113,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Writers: one loop per tenant, until the chaos phase ends.
     let writing = true;
-    const writers = tenants.map(async (t) => {
+    const writers = tenants.map(async (t, i) => {
+      const own = new Random(options.seed * 1000 + i + 1);
       while (writing) {
-        await t.write(rng);
+        await t.write(own);
         report.writes++;
-        await sleep(rng.int(2, 25));
+        await sleep(own.int(2, 25));
       }
     });
 

@@ -58,8 +58,27 @@ export abstract class ChaosTenant {
   abstract openSource(): Source;
   abstract backup(tag: string): Promise<void>;
   abstract restore(tag: string): Promise<void>;
-  abstract compare(remoteUrl: string, databaseId: string): Promise<Comparison>;
   abstract close(): Promise<void>;
+  /** The local rows of a table rendered as text the way remoteText renders the remote ones (server engines). */
+  protected abstract localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]>;
+
+  /** Every column of every row of every table, local against remote, as the agent describes the columns. */
+  async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
+    const source = this.openSource();
+    const differences: string[] = [];
+    let rows = 0;
+    try {
+      for (const t of this.tables) {
+        const { columns } = await source.describe(t.name, t.key);
+        const local = await this.localRows(t.name, columns);
+        rows += local.length;
+        differences.push(...this.rowsCompared(indexRows(local, columns, t.key), await remoteRows(remoteUrl, databaseId, t.name, columns, t.key), t.name));
+      }
+    } finally {
+      await source.close();
+    }
+    return { rows, differences };
+  }
 
   protected get items() {
     return this.tables[0].name;
@@ -199,7 +218,12 @@ export class SqliteTenant extends ChaosTenant {
     if (tag && existsSync(join(this.dir, `backup-${tag}.state.json`))) copyFileSync(join(this.dir, `backup-${tag}.state.json`), state);
   }
 
-  async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
+  protected async localRows(): Promise<(string | null)[][]> {
+    throw new Error('SQLite tenants compare with compareTable');
+  }
+
+  /** SQLite values are compared by compareTable (scripts/lib/compare.ts), shared with the end-to-end tests. */
+  override async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
     const differences: string[] = [];
     let rows = 0;
     for (const t of this.tables) {
@@ -242,21 +266,27 @@ function indexRows(rows: (string | null)[][], columns: { name: string }[], key: 
   return new Map(rows.map((r) => [JSON.stringify(at.map((i) => r[i])), JSON.stringify(r)]));
 }
 
-export class PostgresTenant extends ChaosTenant {
-  private client!: pg.Client;
+/** A tenant whose source is a database server, reached by URL. */
+abstract class ServerTenant extends ChaosTenant {
+  protected abstract readonly engine: 'postgres' | 'mysql';
 
   constructor(
     name: string,
     dir: string,
     prefix: string,
-    private readonly url: string,
+    protected readonly url: string,
   ) {
     super(name, dir, prefix);
   }
 
   get sourceConfig() {
-    return { type: 'postgres', url: this.url };
+    return { type: this.engine, url: this.url };
   }
+}
+
+export class PostgresTenant extends ServerTenant {
+  protected readonly engine = 'postgres';
+  private client!: pg.Client;
 
   openSource(): Source {
     return new PostgresSource(this.url);
@@ -341,22 +371,9 @@ export class PostgresTenant extends ChaosTenant {
     }
   }
 
-  async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
-    const source = this.openSource();
+  protected async localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]> {
     const c = await this.connected();
-    const differences: string[] = [];
-    let rows = 0;
-    try {
-      for (const t of this.tables) {
-        const { columns } = await source.describe(t.name, t.key);
-        const local = await c.query({ text: `SELECT ${columns.map((col) => remoteText(col.type, `"${col.name}"`)).join(', ')} FROM public.${t.name}`, rowMode: 'array' });
-        rows += local.rows.length;
-        differences.push(...this.rowsCompared(indexRows(local.rows, columns, t.key), await remoteRows(remoteUrl, databaseId, t.name, columns, t.key), t.name));
-      }
-    } finally {
-      await source.close();
-    }
-    return { rows, differences };
+    return (await c.query({ text: `SELECT ${columns.map((col) => remoteText(col.type, `"${col.name}"`)).join(', ')} FROM public.${table}`, rowMode: 'array' })).rows;
   }
 
   async close(): Promise<void> {
@@ -364,21 +381,9 @@ export class PostgresTenant extends ChaosTenant {
   }
 }
 
-export class MariadbTenant extends ChaosTenant {
+export class MariadbTenant extends ServerTenant {
+  protected readonly engine = 'mysql';
   private conn: mysql.Connection | undefined;
-
-  constructor(
-    name: string,
-    dir: string,
-    prefix: string,
-    private readonly url: string,
-  ) {
-    super(name, dir, prefix);
-  }
-
-  get sourceConfig() {
-    return { type: 'mysql', url: this.url };
-  }
 
   openSource(): Source {
     return new MysqlSource(this.url);
@@ -447,23 +452,10 @@ export class MariadbTenant extends ChaosTenant {
     }
   }
 
-  async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
-    const source = this.openSource();
+  protected async localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]> {
     const c = await this.connected();
-    const differences: string[] = [];
-    let rows = 0;
-    try {
-      for (const t of this.tables) {
-        const { columns } = await source.describe(t.name, t.key);
-        const list = columns.map((col) => (col.type === 'bytea' ? `HEX(\`${col.name}\`)` : `CAST(\`${col.name}\` AS CHAR)`)).join(', ');
-        const [local] = (await c.query({ sql: `SELECT ${list} FROM ${t.name}`, rowsAsArray: true })) as unknown as [(string | null)[][]];
-        rows += local.length;
-        differences.push(...this.rowsCompared(indexRows(local, columns, t.key), await remoteRows(remoteUrl, databaseId, t.name, columns, t.key), t.name));
-      }
-    } finally {
-      await source.close();
-    }
-    return { rows, differences };
+    const list = columns.map((col) => (col.type === 'bytea' ? `HEX(\`${col.name}\`)` : `CAST(\`${col.name}\` AS CHAR)`)).join(', ');
+    return ((await c.query({ sql: `SELECT ${list} FROM ${table}`, rowsAsArray: true })) as unknown as [(string | null)[][]])[0];
   }
 
   async close(): Promise<void> {

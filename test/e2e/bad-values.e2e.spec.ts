@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
@@ -100,5 +101,31 @@ describe('bad values are the row’s problem, not the table’s', () => {
     expect(await agent.api.waitForJob(up.body.jobId)).toMatchObject({ applied: 2, quarantined: 1 });
     const [q] = await quarantine('docs');
     expect(q).toMatchObject({ rowKey: '["2"]', error: expect.stringMatching(/SQLSTATE 54001/) });
+  });
+
+  it('a MariaDB TINYINT(1) holding 2 is quarantined with its reason; the rest of the table syncs', async () => {
+    const server = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+    const name = `rowferry_bad_${randomBytes(4).toString('hex')}`;
+    const admin = await mysql.createConnection(server);
+    await admin.query(`CREATE DATABASE \`${name}\``);
+    const maria = await enrollDatabase(stack, 'maria-odd');
+    writeFileSync(join(dir, 'maria.creds.json'), JSON.stringify(maria));
+    writeFileSync(join(dir, 'maria.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'maria.creds.json' }, source: { type: 'mysql', url: `${server}/${name}` }, tables: [{ name: 'switches' }], stateFile: 'maria.state.json' }));
+    const mariaAgent = new SyncAgent(loadAgentConfig(join(dir, 'maria.json')), () => undefined);
+    try {
+      await admin.query(`CREATE TABLE \`${name}\`.switches (id BIGINT PRIMARY KEY, on_off TINYINT(1))`);
+      await admin.query(`INSERT INTO \`${name}\`.switches VALUES (1, 0), (2, 1), (3, 2), (4, NULL)`);
+      await mariaAgent.source.installTracking(['switches']);
+      for (let i = 0; i < 2; i++) expect((await mariaAgent.cycle()).tables.filter((t) => 'error' in t)).toEqual([]);
+      const res = await fetch(`${stack.apiUrl}/v1/customers/${maria.customerId}/databases/${maria.databaseId}/tables/switches/quarantine`, { headers: { authorization: `Bearer ${maria.secret}` } });
+      const rows = ((await res.json()) as { rows: { rowKey: string; error: string }[] }).rows;
+      expect(rows).toEqual([expect.objectContaining({ rowKey: '["3"]', error: expect.stringMatching(/column "on_off" \(boolean\): expected true or false, got "2"/) })]);
+      const info = await mariaAgent.api.versionInfo('switches');
+      expect(info).toMatchObject({ rowCount: '3', quarantined: 1 });
+    } finally {
+      await mariaAgent.close();
+      await admin.query(`DROP DATABASE \`${name}\``);
+      await admin.end();
+    }
   });
 });

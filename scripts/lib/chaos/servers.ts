@@ -57,19 +57,23 @@ export class PrivateServer {
     return new PrivateServer('MariaDB', port, dir, daemon, args, {}).start();
   }
 
+  /** In a process group of its own, so a crash can take every process of the server at once, as a power cut does. */
   async start(): Promise<this> {
-    this.proc = spawn(this.command, this.args, { stdio: 'ignore', cwd: this.dir, ...this.user });
+    this.proc = spawn(this.command, this.args, { stdio: 'ignore', cwd: this.dir, detached: true, ...this.user });
     await waitUntilReachable(this.name, this.port);
     return this;
   }
 
-  /** SIGINT: a clean, fast shutdown; SIGKILL: a crash. */
+  /** SIGINT: a clean, fast shutdown; SIGKILL: a crash of the whole server (PostgreSQL's backends included). */
   async stop(signal: 'SIGINT' | 'SIGKILL' = 'SIGINT'): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
-    p.kill(signal === 'SIGINT' && this.name === 'MariaDB' ? 'SIGTERM' : signal);
+    if (signal === 'SIGKILL') process.kill(-p.pid!, 'SIGKILL');
+    else p.kill(this.name === 'MariaDB' ? 'SIGTERM' : signal);
     await exited;
+    // Backends left behind hold the old shared memory and keep a new postmaster from starting.
+    if (signal === 'SIGKILL') await new Promise((r) => setTimeout(r, 200));
   }
 
   async restart(signal: 'SIGINT' | 'SIGKILL' = 'SIGINT'): Promise<void> {

@@ -42,8 +42,10 @@ export class PostgresSource implements Source {
     this.vc = existingVersionColumn ?? VERSION_COLUMN;
     this.vcq = q(this.vc);
     this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
-    // An idle connection dies with a server restart: the next query reconnects; the process must not end.
+    // A connection dies with a server restart, idle or checked out: the next query fails or reconnects; the process
+    // must not end.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   private table(name: string): string {

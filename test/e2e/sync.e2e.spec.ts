@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
-import { compareTable } from '../../scripts/lib/compare.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { sqliteDifferences, syncUntilEqual } from '../support/sqlite-agent.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },
@@ -33,20 +33,9 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     return new SyncAgent(loadAgentConfig(configPath), () => undefined);
   };
 
-  const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat();
-
-  /** Runs passes until remote equals local exactly (and a whole difference-check round has run), or gives up. */
-  async function syncUntilEqual(maxCycles = 12): Promise<number> {
-    let roundDone = false;
-    for (let cycle = 1; cycle <= maxCycles; cycle++) {
-      const report = await agent.cycle();
-      const failed = report.tables.filter((t) => 'error' in t);
-      if (failed.length) throw new Error(`pass failed: ${JSON.stringify(failed)}`);
-      roundDone ||= report.tables.every((t) => 'position' in t && t.position === 0n && t.steps.at(-1) === 'equal');
-      if (roundDone && (await differences()).length === 0) return cycle;
-    }
-    throw new Error(`not equal after ${maxCycles} passes: ${(await differences()).slice(0, 5).join('\n')}`);
-  }
+  const differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
+  /** Passes until remote equals local exactly and a whole difference-check round has run. */
+  const sync = () => syncUntilEqual(agent, differences);
 
   const local = () => new Database(dbPath);
 
@@ -69,7 +58,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
   });
 
   it('loads 100k rows initially, every column of every row equal', async () => {
-    await syncUntilEqual();
+    await sync();
     expect(await differences()).toEqual([]);
   });
 
@@ -84,7 +73,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
              DELETE FROM order_lines WHERE order_id = 5000 AND line = 2;
              DELETE FROM tags WHERE code = 'alpha';`);
     db.close();
-    await syncUntilEqual();
+    await sync();
   });
 
   it('syncs the deletion of the newest rows (local version below remote) with a range delete', async () => {
@@ -93,7 +82,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     db.close();
     const first = await agent.cycle();
     expect(first.tables.find((t) => t.table === 'items')).toMatchObject({ steps: ['behind', 'equal'] });
-    await syncUntilEqual();
+    await sync();
   });
 
   it('recognises a restore of an older copy, even after new writes passed the old remote version', async () => {
@@ -104,7 +93,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     let db = local();
     db.exec(`UPDATE items SET note = 'after backup' WHERE id <= 2000; DELETE FROM items WHERE id BETWEEN 3000 AND 3010;`);
     db.close();
-    await syncUntilEqual();
+    await sync();
     // The database is restored from the backup; new writes reuse versions the remote holds for other content.
     await agent.close();
     for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
@@ -116,7 +105,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     const first = await agent.cycle();
     expect(first.restoredTo).toBeDefined();
     expect(first.tables.every((t) => 'steps' in t && t.steps[0] === 'restore')).toBe(true);
-    await syncUntilEqual();
+    await sync();
   });
 
   it('rowferry-agent status says every table is equal (a whole round of the difference check found nothing)', () => {

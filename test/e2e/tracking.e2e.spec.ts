@@ -20,6 +20,27 @@ describe('version tracking', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** A throwaway PostgreSQL source database with an application connection and the agent's source on it. */
+  async function withPgSource(test: (app: pg.Client, source: PostgresSource, url: string) => Promise<void>): Promise<void> {
+    const name = `rowferry_track_${randomBytes(4).toString('hex')}`;
+    const adminUrl = databaseUrl().replace(/\/[^/]*$/, '/postgres');
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+    const app = new pg.Client({ connectionString: url });
+    await app.connect();
+    const source = new PostgresSource(url);
+    try {
+      await test(app, source, url);
+    } finally {
+      await source.close();
+      await app.end();
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+
   /** Writes rows from a second connection until stopped; resolves to how many it wrote. */
   function writer(insert: (id: number) => Promise<unknown>, firstId: number) {
     let stop = false;
@@ -54,17 +75,8 @@ describe('version tracking', () => {
     }
   });
 
-  it('PostgreSQL: rows written while track runs all get a version', async () => {
-    const name = `rowferry_track_${randomBytes(4).toString('hex')}`;
-    const adminUrl = databaseUrl().replace(/\/[^/]*$/, '/postgres');
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = adminUrl.replace(/\/postgres$/, `/${name}`);
-    const app = new pg.Client({ connectionString: url });
-    await app.connect();
-    const source = new PostgresSource(url);
-    try {
+  it('PostgreSQL: rows written while track runs all get a version', () =>
+    withPgSource(async (app, source) => {
       await app.query(`CREATE TABLE orders (id bigint PRIMARY KEY, note text)`);
       await app.query(`INSERT INTO orders SELECT g, 'row ' || g FROM generate_series(1, 200000) g`);
       const w = writer((id) => app.query(`INSERT INTO orders (id, note) VALUES ($1, 'during track')`, [id]), 1_000_000);
@@ -73,55 +85,37 @@ describe('version tracking', () => {
       expect(written).toBeGreaterThan(0);
       const { rows } = await app.query(`SELECT count(*)::int AS n, count(_rowferry_version)::int AS versioned, count(DISTINCT _rowferry_version)::int AS distinct_versions FROM orders`);
       expect(rows[0]).toEqual({ n: 200_000 + written, versioned: 200_000 + written, distinct_versions: 200_000 + written });
-    } finally {
-      await source.close();
-      await app.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  });
+    }));
 
-  it('PostgreSQL: a row written back with an old version gets a fresh one; after a restore the safe watermark is proven again', async () => {
-    const name = `rowferry_track_${randomBytes(4).toString('hex')}`;
-    const adminUrl = databaseUrl().replace(/\/[^/]*$/, '/postgres');
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = adminUrl.replace(/\/postgres$/, `/${name}`);
-    const app = new pg.Client({ connectionString: url });
-    await app.connect();
-    const open = new pg.Client({ connectionString: url });
-    await open.connect();
-    const source = new PostgresSource(url);
-    try {
-      await app.query(`CREATE TABLE orders (id bigint PRIMARY KEY, note text)`);
-      await app.query(`INSERT INTO orders SELECT g, 'row ' || g FROM generate_series(1, 10) g`);
-      await source.installTracking(['orders']);
-      const old = (await app.query(`SELECT _rowferry_version AS v FROM orders WHERE id = 1`)).rows[0].v;
-      await app.query(`UPDATE orders SET note = 'other writer' WHERE id = 1`);
-      await app.query(`UPDATE orders SET note = 'written back', _rowferry_version = $1 WHERE id = 1`, [old]);
-      const { rows } = await app.query(`SELECT _rowferry_version::int AS v, (SELECT last_value::int FROM _rowferry.version_seq) AS counter FROM orders WHERE id = 1`);
-      expect(rows[0].v).toBe(rows[0].counter);
+  it('PostgreSQL: a row written back with an old version gets a fresh one; after a restore the safe watermark is proven again', () =>
+    withPgSource(async (app, source, url) => {
+      const open = new pg.Client({ connectionString: url });
+      await open.connect();
+      try {
+        await app.query(`CREATE TABLE orders (id bigint PRIMARY KEY, note text)`);
+        await app.query(`INSERT INTO orders SELECT g, 'row ' || g FROM generate_series(1, 10) g`);
+        await source.installTracking(['orders']);
+        const old = (await app.query(`SELECT _rowferry_version AS v FROM orders WHERE id = 1`)).rows[0].v;
+        await app.query(`UPDATE orders SET note = 'other writer' WHERE id = 1`);
+        await app.query(`UPDATE orders SET note = 'written back', _rowferry_version = $1 WHERE id = 1`, [old]);
+        const { rows } = await app.query(`SELECT _rowferry_version::int AS v, (SELECT last_value::int FROM _rowferry.version_seq) AS counter FROM orders WHERE id = 1`);
+        expect(rows[0].v).toBe(rows[0].counter);
 
-      // The safe watermark was proven up to the counter; then a restore rewinds the sequence, and a transaction holds
-      // a version below the old watermark while a later one commits.
-      const before = await source.safeWatermark();
-      expect(before).toBe(BigInt(rows[0].counter));
-      await app.query(`SELECT setval('_rowferry.version_seq', 3)`);
-      await open.query('BEGIN');
-      await open.query(`INSERT INTO orders (id, note) VALUES (100, 'uncommitted, version 4')`);
-      await app.query(`INSERT INTO orders (id, note) VALUES (101, 'committed, version 5')`);
-      await source.resetAfterRestore();
-      expect(await source.safeWatermark()).toBeLessThan(4n); // not the old timeline's proof
-      await open.query('COMMIT');
-    } finally {
-      await open.end();
-      await source.close();
-      await app.end();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  });
+        // The safe watermark was proven up to the counter; then a restore rewinds the sequence, and a transaction holds
+        // a version below the old watermark while a later one commits.
+        const before = await source.safeWatermark();
+        expect(before).toBe(BigInt(rows[0].counter));
+        await app.query(`SELECT setval('_rowferry.version_seq', 3)`);
+        await open.query('BEGIN');
+        await open.query(`INSERT INTO orders (id, note) VALUES (100, 'uncommitted, version 4')`);
+        await app.query(`INSERT INTO orders (id, note) VALUES (101, 'committed, version 5')`);
+        await source.resetAfterRestore();
+        expect(await source.safeWatermark()).toBeLessThan(4n); // not the old timeline's proof
+        await open.query('COMMIT');
+      } finally {
+        await open.end();
+      }
+    }));
 
   it('SQLite: a row written back whole with the version it was read with still gets a fresh version', async () => {
     const path = join(dir, 'app.db');

@@ -34,7 +34,7 @@ const MODULE = {
   ],
   controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
-    { provide: PG_POOL, useFactory: () => resilientPool({ connectionString: databaseUrl(), max: 4 }, (err) => new Logger('api').warn(`idle PostgreSQL connection lost: ${err.message}`)) },
+    { provide: PG_POOL, useFactory: () => resilientPool({ connectionString: databaseUrl(), max: 4 }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
     AdminGuard,

@@ -18,7 +18,7 @@ import { UploadProcessor } from './processors/upload.processor.js';
     {
       provide: PG_POOL,
       useFactory: () =>
-        resilientPool({ connectionString: databaseUrl(), max: Number(process.env.PG_POOL_SIZE ?? 8) }, (err) => new Logger('worker').warn(`idle PostgreSQL connection lost: ${err.message}`)),
+        resilientPool({ connectionString: databaseUrl(), max: Number(process.env.PG_POOL_SIZE ?? 8) }, (err) => new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`)),
     },
     ApplyService,
     UploadProcessor,

@@ -17,7 +17,7 @@ import {
   type UploadRequest,
   type VersionInfo,
 } from '#contracts';
-import { ensureDataTable, IncompatibleTableError, quarantineCounts, RegisteredTable, TableStats, withClient } from '#persistence';
+import { ensureDataTable, IncompatibleTableError, quarantineCounts, RegisteredTable, TableStats } from '#persistence';
 import { JobQueueService } from '../jobs/job-queue.service.js';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -39,9 +39,15 @@ export class TablesService {
     const existing = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
     try {
       const merged = mergeDefinition(table, existing, def);
-      await withClient(this.pool, (client) => ensureDataTable(client, table, merged)).catch((err) => {
-        throw err instanceof IncompatibleTableError ? new ConflictException(err.message) : err;
-      });
+      const client = await this.pool.connect();
+      try {
+        await ensureDataTable(client, table, merged);
+      } catch (err) {
+        if (err instanceof IncompatibleTableError) throw new ConflictException(err.message);
+        throw err;
+      } finally {
+        client.release();
+      }
       const added = existing ? def.columns.filter((c) => !existing.columns.some((e) => e.name === c.name)).map((c) => c.name) : [];
       await this.tables.save({ databaseId: tenant.databaseId, tableName: table, columns: merged.columns, keyColumns: merged.key, schemaError: null });
       await this.stats

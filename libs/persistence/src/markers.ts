@@ -4,22 +4,25 @@ import type { Queryable } from './queryable.js';
 /**
  * Each database's restore markers (design §3.3). The newest marker is the live one with the highest seq; a restore
  * to a marker retires every later one and caps its watermark there, since what those timelines wrote above it is
- * gone. A database keeps its newest MARKERS_KEPT markers: a restore to an older backup finds no usable marker and is
- * verified instead.
+ * gone. A database keeps about its newest MARKERS_KEPT markers: a restore to an older backup finds no usable marker
+ * and is verified instead.
  */
 const MARKERS_KEPT = 10_000;
+const PRUNE_EVERY = 1000n;
 
 export async function recordMarker(db: Queryable, databaseId: string, marker: { id: string; watermark: string }): Promise<void> {
-  await db.query(`INSERT INTO database_markers (database_id, marker_id, watermark) VALUES ($1, $2, $3) ON CONFLICT (database_id, marker_id) DO NOTHING`, [
-    databaseId,
-    marker.id,
-    marker.watermark,
-  ]);
-  await db.query(
-    `DELETE FROM database_markers WHERE database_id = $1
-        AND seq < (SELECT min(seq) FROM (SELECT seq FROM database_markers WHERE database_id = $1 ORDER BY seq DESC LIMIT ${MARKERS_KEPT}) newest)`,
-    [databaseId],
+  const { rows } = await db.query<{ seq: string }>(
+    `INSERT INTO database_markers (database_id, marker_id, watermark) VALUES ($1, $2, $3) ON CONFLICT (database_id, marker_id) DO NOTHING RETURNING seq::text`,
+    [databaseId, marker.id, marker.watermark],
   );
+  // Pruning reads MARKERS_KEPT index entries: done on one insert in PRUNE_EVERY (seq is global, so every database
+  // gets its turn), not on each of the thousands a minute.
+  if (rows.length && BigInt(rows[0].seq) % PRUNE_EVERY === 0n)
+    await db.query(
+      `DELETE FROM database_markers WHERE database_id = $1
+          AND seq < (SELECT min(seq) FROM (SELECT seq FROM database_markers WHERE database_id = $1 ORDER BY seq DESC LIMIT ${MARKERS_KEPT}) newest)`,
+      [databaseId],
+    );
 }
 
 /** Whether the database has any marker, and the server's record of one marker. */

@@ -37,6 +37,12 @@ export class SyncAgent {
   private readonly tables = new Map<string, SourceTable>();
   /** The definition last registered per table, to register again only when it changes. */
   private readonly registered = new Map<string, string>();
+  /**
+   * The marker this process last saw confirmed as the server's newest. Only this agent writes markers, so while the
+   * database still carries it nothing was restored and the server need not be asked: an unchanged database costs
+   * one request a pass (design §3.1). A restore brings back another marker, and a new process knows none.
+   */
+  private confirmedMarker: string | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -129,12 +135,14 @@ export class SyncAgent {
 
   /** Compares the newest local marker with the server's history; after a restore, forgets the old timeline's proofs. */
   private async judgeRestore(local: Marker | undefined): Promise<RestoreFinding> {
+    if (local !== undefined && local.id === this.confirmedMarker) return { kind: 'none' };
     const facts = await this.api.markerFacts(local?.id);
     const recorded = facts.recorded ? { id: facts.recorded.id, watermark: BigInt(facts.recorded.watermark), newest: facts.recorded.newest } : undefined;
     const restore = judgeRestore(local, recorded, facts.serverHasMarkers);
     if (restore.kind === 'to-marker') this.log(`restore detected (marker ${restore.marker.id}): versions above ${restore.marker.watermark} are synced again`);
     if (restore.kind === 'no-usable-marker') this.log('restore detected with no marker the server knows: verifying every table from the start');
     if (restore.kind !== 'none') await this.source.resetAfterRestore();
+    this.confirmedMarker = restore.kind === 'none' ? local?.id : undefined;
     return restore;
   }
 
@@ -147,7 +155,11 @@ export class SyncAgent {
     if (!needsNewMarker(local, restore, watermark)) return true;
     const marker = { id: randomUUID(), watermark };
     await this.api.recordMarker({ id: marker.id, watermark: watermark.toString() });
-    if (await this.source.writeMarker(marker, local?.id)) return true;
+    this.confirmedMarker = undefined; // the server's newest now, but the database may not take it
+    if (await this.source.writeMarker(marker, local?.id)) {
+      this.confirmedMarker = marker.id;
+      return true;
+    }
     this.log('the database changed under the agent (restored?): the next pass will judge it');
     return false;
   }

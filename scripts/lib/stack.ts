@@ -15,6 +15,8 @@ export interface Stack {
   pids: number[];
   adminToken: string;
   databaseUrl: string;
+  /** The settings the API and workers run with (queue prefix, signing key, …). */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startStack(label: string, workers = 2, options: { output?:
     DATABASE_URL: db.url,
     QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
     ADMIN_TOKEN: adminToken,
+    JOB_SIGNING_KEY: randomBytes(32).toString('hex'),
     PORT: String(port),
     ...options.env,
   };
@@ -45,6 +48,7 @@ export async function startStack(label: string, workers = 2, options: { output?:
     pids: procs.map((p) => p.pid!),
     adminToken,
     databaseUrl: db.url,
+    env: env as Record<string, string>,
     stop: async () => {
       await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
       await db.drop();

@@ -131,9 +131,9 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
       const res = await fetch(base + path, { method, headers: otherAuth, body: body === undefined ? undefined : JSON.stringify(body) });
       expect([method, path, res.status]).toEqual([method, path, 403]);
     }
-    // Its own customer id with our database id: the database is not its customer's.
+    // Its own customer id with our database id: the database is not its customer's (the same 403, see test/security).
     const crossed = await fetch(`${stack.apiUrl}/v1/customers/${other.customerId}/databases/${creds.databaseId}/tables`, { headers: otherAuth });
-    expect(crossed.status).toBe(404);
+    expect(crossed.status).toBe(403);
     await new Promise((r) => setTimeout(r, 500)); // anything wrongly enqueued would have been applied by now
     expect(await differences()).toEqual(before);
     expect(before).toEqual([]);

@@ -1,5 +1,5 @@
-import { decodeKey, type ManifestCheckResult, type RangeHashResult, type VersionInfo, type WireValue } from '#contracts';
-import { bisectStep, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
+import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, type ManifestCheckResult, type RangeHashResult, type VersionInfo, type WireValue } from '#contracts';
+import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { InFlight } from './in-flight.js';
 import type { Source, SourceTable } from './sources/source.js';
@@ -121,29 +121,44 @@ export class TablePass {
       leaves.push(...step.leaves);
       level = step.next;
     }
-    for (let i = 0; i < leaves.length; i += MAX_RANGES) await this.repair(table, leaves.slice(i, i + MAX_RANGES), report);
+    // Leaves come level by level; the API takes ranges in version order only.
+    leaves.sort((a, b) => (a.after < b.after ? -1 : 1));
+    for (let i = 0; i < leaves.length; i += MAX_CHECK_RANGES) await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report);
     report.position = slice.nextPosition;
   }
 
   private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
     const out: RangeDigest[] = [];
-    for (let i = 0; i < ranges.length; i += MAX_RANGES) {
-      const part = ranges.slice(i, i + MAX_RANGES).map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }));
+    for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES) {
+      const part = ranges.slice(i, i + MAX_CHECK_RANGES).map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }));
       const result = (await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }))) as RangeHashResult;
       out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
     }
     return out;
   }
 
-  /** Key-level diff of small ranges, then uploads and version-guarded deletes for what differs. */
+  /**
+   * Key-level diff of small ranges, then uploads and version-guarded deletes for what differs. Ranges holding more
+   * rows than one check may compare (on either side) are halved and diffed part by part.
+   */
   private async repair(table: SourceTable, ranges: VersionRange[], report: PassReport): Promise<void> {
     const local = await this.source.manifest(table, ranges);
-    const jobId = await this.api.manifestCheck(table.name, {
-      ranges: ranges.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() })),
-      keys: [...local.keys()],
-      versions: [...local.values()].map(String),
-    });
-    const diff = (await this.api.waitForJob(jobId)) as ManifestCheckResult;
+    const diff =
+      local.size <= MAX_MANIFEST_ROWS
+        ? ((await this.api.waitForJob(
+            await this.api.manifestCheck(table.name, {
+              ranges: ranges.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() })),
+              keys: [...local.keys()],
+              versions: [...local.values()].map(String),
+            }),
+          )) as ManifestCheckResult)
+        : undefined;
+    if (!diff || diff.overLimit) {
+      const halves = halveRanges(ranges);
+      if (!halves) throw new Error(`table "${table.name}": version ${ranges[0].upTo} alone holds more than ${MAX_MANIFEST_ROWS} rows; it cannot be checked`);
+      for (const part of halves) await this.repair(table, part, report);
+      return;
+    }
 
     const repairVersions = diff.missingOrOlder.map((k) => local.get(k)!);
     // Rows newer remotely than locally come from a lost timeline: local version → the remote version it replaces.
@@ -187,5 +202,3 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 /** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */
 const BISECT = { leafRows: 256, fanOut: 16 };
-/** Ranges per request (the API's limit). */
-const MAX_RANGES = 4096;

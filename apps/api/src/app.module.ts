@@ -20,6 +20,7 @@ import { MarkersService } from './markers/markers.service.js';
 import { JobQueueService, REDIS } from './jobs/job-queue.service.js';
 import { PG_POOL, TablesService } from './tables/tables.service.js';
 import { TablesController } from './tables/tables.controller.js';
+import { RegistrationRate } from './tables/registration-rate.js';
 import { TenancyController } from './tenancy/tenancy.controller.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
 
@@ -34,13 +35,14 @@ const MODULE = {
   ],
   controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
-    { provide: PG_POOL, useFactory: () => resilientPool({ connectionString: databaseUrl(), max: 4 }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
+    { provide: PG_POOL, inject: [API_CONFIG], useFactory: (config: ApiConfig) => resilientPool({ connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
     AdminGuard,
     DatabaseGuard,
     JobQueueService,
     TablesService,
+    RegistrationRate,
     BatchesService,
     QuarantineService,
     MarkersService,

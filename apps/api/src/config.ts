@@ -1,14 +1,21 @@
 import { z } from 'zod';
+import { MAX_TABLE_COLUMNS } from '#contracts';
 
 const schema = z.object({
   ADMIN_TOKEN: z
     .string({ error: 'ADMIN_TOKEN is not set: the admin API cannot be protected without it' })
     .min(16, 'ADMIN_TOKEN must be at least 16 characters'),
+  /** The key jobs are signed with, shared with the workers and never stored in Redis (see signJob). */
+  JOB_SIGNING_KEY: z
+    .string({ error: 'JOB_SIGNING_KEY is not set: the workers could not tell the API\'s jobs from jobs added to Redis some other way' })
+    .min(32, 'JOB_SIGNING_KEY must be at least 32 characters'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Address to listen on; loopback unless told otherwise (0.0.0.0 in a container). */
   HOST: z.string().default('127.0.0.1'),
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body of the routes that carry rows (upload, delete by keys, manifest check), in bytes. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  /** Largest request body of every other route (table definitions, markers, …), in bytes. */
+  MAX_SMALL_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   /** Batch-size tuning bounds (design §5). */
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
@@ -17,9 +24,25 @@ const schema = z.object({
   TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** Fair share (design §4): jobs one database may have waiting or running; beyond it the API answers 429. */
   TENANT_MAX_JOBS: z.coerce.number().int().positive().default(64),
-  /** Failed jobs are kept this long for ops to inspect and retry; completed ones only briefly (status look-ups). */
-  JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(14),
-  JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** What one tenant may hold, so that no tenant can grow the shared schema or catalog without bound. */
+  MAX_DATABASES_PER_CUSTOMER: z.coerce.number().int().positive().default(100),
+  MAX_TABLES_PER_DATABASE: z.coerce.number().int().positive().default(2000),
+  MAX_COLUMNS_PER_TABLE: z.coerce.number().int().positive().max(MAX_TABLE_COLUMNS).default(600),
+  /**
+   * Registration changes (a new table, new columns) run DDL on tables shared with other tenants: at most this many
+   * a minute per database, each waiting at most DDL_LOCK_TIMEOUT_MS for the table's lock (others' writes queue
+   * behind a waiting DDL), else 429 and the agent retries.
+   */
+  REGISTRATION_CHANGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  DDL_LOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  /** Every statement of the API gives up after this long (the workers have JOB_STATEMENT_TIMEOUT_MS). */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /**
+   * Jobs carry customer rows, and Redis keeps them in memory with no eviction: failed jobs are kept this long for
+   * ops to inspect and retry, completed ones only long enough for the agent to read their result.
+   */
+  JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(7),
+  JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(300),
   /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */
   BULL_BOARD_USER: z.string().min(1).default('ops'),
   BULL_BOARD_PASSWORD: z.string().min(12, 'BULL_BOARD_PASSWORD must be at least 12 characters').optional(),

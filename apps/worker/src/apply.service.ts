@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import {
+  MAX_MANIFEST_ROWS,
   newestPerKey,
   rowKey,
   rowKeys,
@@ -53,6 +54,8 @@ export interface JobMeta {
 /** Applies jobs to the tenant-partitioned tables; each job is one tenant-scoped transaction. */
 @Injectable()
 export class ApplyService implements OnApplicationShutdown {
+  private readonly log = new Logger('worker');
+
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /**
@@ -99,7 +102,8 @@ export class ApplyService implements OnApplicationShutdown {
    */
   manifestCheck(job: ManifestCheckJob): Promise<ManifestCheckResult> {
     return this.inTenant(job.tenant, `manifest check of "${job.table}"`, async (c) => {
-      const remote = await readManifest(c, job);
+      const remote = await readManifest(c, job, MAX_MANIFEST_ROWS);
+      if (!remote) return { overLimit: { maxRows: MAX_MANIFEST_ROWS }, remoteOnly: [], missingOrOlder: [], newerRemotely: [] };
       for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) {
         const had = remote.get(key);
         if (had === undefined || had < version) remote.set(key, version);
@@ -205,14 +209,25 @@ export class ApplyService implements OnApplicationShutdown {
     }
   }
 
-  /** Statement-level refusals fail at once with PostgreSQL's own words; anything else is retried with backoff. */
+  /**
+   * Statement-level refusals fail at once with PostgreSQL's own words; so does a statement that ran out of time.
+   * Anything else (a lost connection, a deadlock) is retried with backoff, under a message that tells the tenant
+   * what happened without the driver's internals (hosts, addresses): those go to the worker's log.
+   */
   private async inTenant<T>(tenant: TenantRef, what: string, work: (c: PoolClient) => Promise<T>): Promise<T> {
     try {
       return await withTenant(this.pool, tenant, work);
     } catch (err) {
       if (err instanceof StaleTimelineError) throw new UnrecoverableError(`${what}: ${err.message}`);
-      if (classifyPgError(err) !== 'transient') throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
-      throw err;
+      switch (classifyPgError(err)) {
+        case 'over-budget':
+          throw new UnrecoverableError(`${what} ran longer than the statement timeout and was stopped: ask for less work a job`);
+        case 'transient':
+          this.log.warn(`${what} for database ${tenant.databaseId} failed, to be retried: ${describePgError(err)}`);
+          throw new Error(`${what} failed on a passing fault (the cloud database was unreachable, restarting or busy); it is retried`);
+        default:
+          throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
+      }
     }
   }
 

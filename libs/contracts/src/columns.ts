@@ -33,9 +33,20 @@ const identifier = z
 
 export const tableNameSchema = identifier;
 
-export const columnNameSchema = identifier.refine((n) => !n.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX), {
-  message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
-});
+/** PostgreSQL's own columns of every table: a column of that name cannot be created. */
+export const SYSTEM_COLUMN_NAMES: readonly string[] = ['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid'];
+
+/** rowferry's own columns in every remote table (tenant, version, timestamps). */
+const OWN_COLUMNS = 5;
+/** PostgreSQL's limits: 1,600 columns a table, 32 columns an index (the primary key has the tenant column too). */
+export const MAX_TABLE_COLUMNS = 1600 - OWN_COLUMNS;
+export const MAX_KEY_COLUMNS = 31;
+
+export const columnNameSchema = identifier
+  .refine((n) => !n.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX), {
+    message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
+  })
+  .refine((n) => !SYSTEM_COLUMN_NAMES.includes(n), { message: `must not be one of PostgreSQL's system column names (${SYSTEM_COLUMN_NAMES.join(', ')})` });
 
 export const columnDefSchema = z
   .object({
@@ -49,8 +60,11 @@ export type ColumnDef = z.infer<typeof columnDefSchema>;
 
 export const tableDefinitionSchema = z
   .object({
-    columns: z.array(columnDefSchema).min(1, 'a table needs at least one column').max(1600),
-    key: z.array(columnNameSchema).min(1, 'a table needs a key: a primary key or a configured key'),
+    columns: z.array(columnDefSchema).min(1, 'a table needs at least one column').max(MAX_TABLE_COLUMNS, `a table can have at most ${MAX_TABLE_COLUMNS} columns`),
+    key: z
+      .array(columnNameSchema)
+      .min(1, 'a table needs a key: a primary key or a configured key')
+      .max(MAX_KEY_COLUMNS, `a key can have at most ${MAX_KEY_COLUMNS} columns (PostgreSQL indexes at most 32, one is the tenant)`),
   })
   .superRefine((def, ctx) => {
     const byName = new Map<string, ColumnDef>();

@@ -6,3 +6,5 @@ export * from './queues.js';
 export * from './keys.js';
 export * from './row-check.js';
 export * from './batch-rows.js';
+export * from './registration.js';
+export * from './job-signature.js';

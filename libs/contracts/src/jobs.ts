@@ -51,6 +51,8 @@ export interface DeleteResult {
 export type ManifestCheckJob = TableJob & ManifestCheckRequest;
 
 export interface ManifestCheckResult {
+  /** Set when the ranges hold more remote rows than one job may load: nothing was compared; ask for smaller ranges. */
+  overLimit?: { maxRows: number };
   /** Remote rows in the slice whose key the agent did not list. */
   remoteOnly: { key: string; version: string }[];
   /** Keys the agent listed that are missing remotely or older there. */

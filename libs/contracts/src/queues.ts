@@ -19,14 +19,14 @@ export const QUEUE_SETTINGS: Record<QueueName, QueueSettings> = {
     attempts: 8,
     backoffMs: 500,
     keepCompleted: { count: 10_000 },
-    keepFailed: { count: 100_000 },
+    keepFailed: { count: 10_000 },
   },
   delete: {
     concurrency: 2,
     attempts: 8,
     backoffMs: 500,
     keepCompleted: { count: 10_000 },
-    keepFailed: { count: 100_000 },
+    keepFailed: { count: 10_000 },
   },
   'manifest-check': {
     concurrency: 2,
@@ -65,6 +65,6 @@ const PUBLIC_JOB_ID = new RegExp(`^([a-z-]+)\\.((${UUID})\\.${UUID})$`);
 
 export function parsePublicJobId(jobId: string): { queue: QueueName; bullId: string; databaseId: string } | undefined {
   const m = PUBLIC_JOB_ID.exec(jobId);
-  if (!m || !(m[1] in QUEUE_SETTINGS)) return undefined;
+  if (!m || !Object.hasOwn(QUEUE_SETTINGS, m[1])) return undefined; // not `in`: "constructor" is not a queue
   return { queue: m[1] as QueueName, bullId: m[2], databaseId: m[3] };
 }

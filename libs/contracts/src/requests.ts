@@ -45,18 +45,45 @@ const rangeSchema = z
   .object({ after: versionSchema, upTo: versionSchema })
   .refine((r) => !isVersion(r.after) || !isVersion(r.upTo) || BigInt(r.after) <= BigInt(r.upTo), 'after must not be above upTo');
 
+/** Ranges one check job may cover (the agent sends more in several requests). */
+export const MAX_CHECK_RANGES = 4096;
+
+/**
+ * Version ranges of one check job: sorted and non-overlapping, so a job reads each remote row at most once and its
+ * cost is bounded by the tenant's own rows, however many ranges it lists.
+ */
+const checkRangesSchema = z
+  .array(rangeSchema)
+  .min(1)
+  .max(MAX_CHECK_RANGES)
+  .superRefine((ranges, ctx) => {
+    for (let i = 1; i < ranges.length; i++) {
+      const [prev, r] = [ranges[i - 1], ranges[i]];
+      if (isVersion(prev.upTo) && isVersion(r.after) && BigInt(r.after) < BigInt(prev.upTo)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `ranges must be sorted and must not overlap: range ${i} starts at ${r.after}, below the end of range ${i - 1} (${prev.upTo})` });
+        return;
+      }
+    }
+  });
+
+/**
+ * Rows one manifest-check job may compare: the agent's keys, and the remote rows it loads (a job whose ranges hold
+ * more remotely answers `overLimit` instead, and the agent asks again for smaller ranges).
+ */
+export const MAX_MANIFEST_ROWS = 100_000;
+
 /** POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff. */
 export const manifestCheckRequestSchema = z
   .object({
-    ranges: z.array(rangeSchema).min(1).max(4096),
-    keys: z.array(z.string()),
+    ranges: checkRangesSchema,
+    keys: z.array(z.string()).max(MAX_MANIFEST_ROWS, `at most ${MAX_MANIFEST_ROWS} keys a request: ask for smaller ranges`),
     versions: z.array(versionSchema),
   })
   .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length');
 export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 
 /** POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants. */
-export const rangeHashRequestSchema = z.object({ ranges: z.array(rangeSchema).min(1).max(4096) });
+export const rangeHashRequestSchema = z.object({ ranges: checkRangesSchema });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
 /** POST …/tables/{table}/backfill: rows up to `next` were sent again and applied; null: the backfill is done. */

@@ -14,6 +14,11 @@ const cols: ColumnDef[] = [
 const batch = (columns: string[], values: unknown[][]) => ({ columns, values: values as never, versions: values[0].map((_, i) => String(i + 1)) });
 
 describe('checkRows', () => {
+  it('describes a value nested too deep to serialise instead of failing on it', () => {
+    const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
+    expect(checkRows(cols, ['id'], batch(['id', 'name'], [['1'], [deep]])).problem).toMatch(/column "name" in row 0: a value nested too deep to show is not a single value/);
+  });
+
   it('accepts well-formed values of every type, and NULL outside the key', () => {
     expect(
       checkRows(cols, ['id'], batch(cols.map((c) => c.name), [['1', '-9223372036854775808'], ['a', null], ['1.50', '-1e-3'], ['AAE=', null], [true, false], ['2024-01-01T00:00:00.123456Z', null], ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null], [1.5, 'NaN']])),

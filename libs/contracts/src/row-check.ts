@@ -47,7 +47,7 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
   }
   for (const k of key) if (!seen.has(k)) return { problem: `key column "${k}" is missing from the batch`, refused };
   for (let r = 0; r < rows.versions.length; r++)
-    if (!isVersion(rows.versions[r])) return { problem: `version in row ${r} is ${JSON.stringify(rows.versions[r]).slice(0, 40)}; a version is a non-negative 64-bit integer as a decimal string`, refused };
+    if (!isVersion(rows.versions[r])) return { problem: `version in row ${r} is ${preview(rows.versions[r], 40)}; a version is a non-negative 64-bit integer as a decimal string`, refused };
   const keySet = new Set(key);
   for (let c = 0; c < rows.columns.length; c++) {
     const def = byName.get(rows.columns[c])!;
@@ -55,14 +55,23 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
     const values = rows.values[c];
     for (let r = 0; r < values.length; r++) {
       const v = values[r];
-      if (!isScalar(v)) return { problem: `column "${def.name}" in row ${r}: ${JSON.stringify(v).slice(0, 60)} is not a single value (a string, number, boolean or null)`, refused };
+      if (!isScalar(v)) return { problem: `column "${def.name}" in row ${r}: ${preview(v, 60)} is not a single value (a string, number, boolean or null)`, refused };
       if (refused.has(r)) continue;
       if (v === null) {
         if (keySet.has(def.name)) refused.set(r, `key column "${def.name}" is NULL: a row without a key cannot be stored`);
         continue;
       }
-      if (!shape.test(v)) refused.set(r, `column "${def.name}" (${def.type}): expected ${shape.says}, got ${JSON.stringify(v).slice(0, 60)}`);
+      if (!shape.test(v)) refused.set(r, `column "${def.name}" (${def.type}): expected ${shape.says}, got ${preview(v, 60)}`);
     }
   }
   return { refused };
+}
+
+/** The start of a value's JSON, for a message; a value nested too deep to serialise is described instead. */
+function preview(v: unknown, max: number): string {
+  try {
+    return JSON.stringify(v).slice(0, max);
+  } catch {
+    return 'a value nested too deep to show';
+  }
 }

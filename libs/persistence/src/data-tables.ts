@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TableDefinition } from '#contracts';
+import type { ColumnDef, TableDefinition } from '#contracts';
 import { pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, TENANT_ROLE, dataTable, quoteIdent } from './sql-identifiers.js';
@@ -11,18 +11,13 @@ export const PARTITIONS = 16;
 export class IncompatibleTableError extends Error {}
 
 /**
- * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings.
- * Tenant columns first, then source columns, then the row's version; primary key = tenant + source key; hash
- * partitioned by tenant; row-level security by tenant (design §6). Serialised per table name by an advisory lock,
- * since two tenants may register the same name at once.
+ * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings, in
+ * its own transaction (see shapeDataTable).
  */
 export async function ensureDataTable(db: Queryable, table: string, def: TableDefinition): Promise<void> {
   await db.query('BEGIN');
   try {
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
-    const existing = await readColumns(db, table);
-    if (existing.size === 0) await createDataTable(db, table, def);
-    else await extendDataTable(db, table, def, existing);
+    await shapeDataTable(db, table, def);
     await db.query('COMMIT');
   } catch (err) {
     await db.query('ROLLBACK');
@@ -30,9 +25,24 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
   }
 }
 
+/**
+ * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings, in
+ * the caller's transaction. Tenant columns first, then source columns, then the row's version; primary key = tenant
+ * + source key; hash partitioned by tenant; row-level security by tenant (design §6). Serialised per table name by
+ * an advisory lock, since two tenants may register the same name at once. A refusal never describes the shared
+ * table beyond the column this database declared: other tenants' schemas are theirs.
+ */
+export async function shapeDataTable(tx: Queryable, table: string, def: TableDefinition): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
+  const existing = await readColumns(tx, table);
+  if (existing.size === 0) await createDataTable(tx, table, def);
+  else await extendDataTable(tx, table, def, existing);
+}
+
 async function createDataTable(db: Queryable, table: string, def: TableDefinition): Promise<void> {
   const t = dataTable(table);
   const keySet = new Set(def.key);
+  const stem = internalName(table);
   const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${pgType(c)}${keySet.has(c.name) ? ' NOT NULL' : ''}`);
   await db.query(
     `CREATE TABLE ${t} (
@@ -42,10 +52,9 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
        _rf_version bigint NOT NULL,
        _rf_modified_at timestamptz NOT NULL DEFAULT now(),
        _rf_created_at timestamptz NOT NULL DEFAULT now(),
-       PRIMARY KEY (_rf_database, ${def.key.map(quoteIdent).join(', ')})
+       CONSTRAINT ${quoteIdent(`${stem}_pkey`)} PRIMARY KEY (_rf_database, ${def.key.map(quoteIdent).join(', ')})
      ) PARTITION BY HASH (_rf_database)`,
   );
-  const stem = `rf_${createHash('md5').update(table).digest('hex').slice(0, 16)}`;
   for (let i = 0; i < PARTITIONS; i++) {
     await db.query(
       `CREATE TABLE ${quoteIdent(DATA_SCHEMA)}.${quoteIdent(`${stem}_p${i}`)} PARTITION OF ${t} FOR VALUES WITH (MODULUS ${PARTITIONS}, REMAINDER ${i})`,
@@ -64,16 +73,35 @@ async function extendDataTable(db: Queryable, table: string, def: TableDefinitio
   const wantedKey = ['_rf_database', ...def.key];
   if (remoteKey.join() !== wantedKey.join())
     throw new IncompatibleTableError(
-      `table "${table}" already exists remotely with key (${remoteKey.slice(1).join(', ')}); this database's key (${def.key.join(', ')}) differs`,
+      `table "${table}" is shared by name with other databases, and its key there is not (${def.key.join(', ')}): sync it under another name, or with the same key`,
     );
   for (const c of def.columns) {
     const have = existing.get(c.name);
     if (have === undefined) {
-      await db.query(`ALTER TABLE ${dataTable(table)} ADD COLUMN ${quoteIdent(c.name)} ${pgType(c)}`);
+      await addColumn(db, table, c);
     } else if (have !== pgType(c)) {
-      throw new IncompatibleTableError(`column "${c.name}" of table "${table}" is ${have} remotely; this database declares ${pgType(c)}`);
+      throw new IncompatibleTableError(
+        `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)}: sync it under another name, or with the same type`,
+      );
     }
   }
+}
+
+async function addColumn(db: Queryable, table: string, c: ColumnDef): Promise<void> {
+  try {
+    await db.query(`ALTER TABLE ${dataTable(table)} ADD COLUMN ${quoteIdent(c.name)} ${pgType(c)}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '54011') throw err; // too many columns
+    throw new IncompatibleTableError(`table "${table}" is shared by name with other databases and has no room for column "${c.name}": sync it under another name`);
+  }
+}
+
+/**
+ * The stem of a table's partitions and indexes, which share the data schema's namespace with the tables: it holds
+ * a "$", which no registered table name can, so no tenant can take an internal object's name.
+ */
+export function internalName(table: string): string {
+  return `rf$${createHash('md5').update(table).digest('hex').slice(0, 16)}`;
 }
 
 async function readColumns(db: Queryable, table: string): Promise<Map<string, string>> {

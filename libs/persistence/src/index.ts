@@ -13,3 +13,4 @@ export * from './config.js';
 export * from './pool.js';
 export * from './data-source.js';
 export * from './entities/index.js';
+export * from './registration.js';

@@ -40,13 +40,15 @@ export async function markerFacts(db: Queryable, databaseId: string, markerId: s
 /**
  * A restore to this marker was handled: the markers written after it are retired (their watermarks capped at its
  * own), and it is live again (it may itself have been retired by an earlier restore), so it is the newest.
+ * False when the database has no such marker.
  */
-export async function restoredToMarker(db: Queryable, databaseId: string, markerId: string): Promise<void> {
+export async function restoredToMarker(db: Queryable, databaseId: string, markerId: string): Promise<boolean> {
   await db.query(
     `UPDATE database_markers later SET retired = true, watermark = least(later.watermark, m.watermark)
        FROM database_markers m
       WHERE m.database_id = $1 AND m.marker_id = $2 AND later.database_id = $1 AND later.seq > m.seq`,
     [databaseId, markerId],
   );
-  await db.query(`UPDATE database_markers SET retired = false WHERE database_id = $1 AND marker_id = $2`, [databaseId, markerId]);
+  const { rows } = await db.query(`UPDATE database_markers SET retired = false WHERE database_id = $1 AND marker_id = $2 RETURNING 1`, [databaseId, markerId]);
+  return rows.length > 0;
 }

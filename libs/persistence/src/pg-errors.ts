@@ -5,15 +5,17 @@
  *   quarantine the bad ones;
  * - `schema`: the statement itself cannot run (class 42: missing column or table, no privilege): fail the job,
  *   to be retried once the schema is fixed;
+ * - `over-budget`: the statement ran past its statement timeout (57014): it would again, so fail the job at once;
  * - `transient`: anything else (connection lost, deadlock, timeout): retry with backoff.
  */
-export type PgErrorClass = 'row-data' | 'schema' | 'transient';
+export type PgErrorClass = 'row-data' | 'schema' | 'over-budget' | 'transient';
 
 export function classifyPgError(err: unknown): PgErrorClass {
   const code = (err as { code?: unknown })?.code;
   if (typeof code !== 'string') return 'transient';
   if (/^(21|22|23)/.test(code) || code === '54000' || code === '54001') return 'row-data';
   if (code.startsWith('42')) return 'schema';
+  if (code === '57014') return 'over-budget';
   return 'transient';
 }
 

@@ -110,15 +110,20 @@ export async function deleteRows(db: Queryable, tenant: TenantRef, table: string
   return rows[0].deleted;
 }
 
-/** The remote (canonical key, version) pairs of some version ranges (after, upTo]. */
-export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'ranges'>): Promise<Map<string, bigint>> {
+/**
+ * The remote (canonical key, version) pairs of some version ranges (after, upTo], or undefined when they hold more
+ * than `maxRows`: a job never loads more than that, however large the ranges it was given.
+ */
+export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'ranges'>, maxRows: number): Promise<Map<string, bigint> | undefined> {
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const { rows } = await db.query<{ k: string[]; v: string }>(
     `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v
        FROM unnest($2::bigint[], $3::bigint[]) AS r(a, b)
-       JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b`,
-    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
+       JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b
+      LIMIT $4`,
+    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo), maxRows + 1],
   );
+  if (rows.length > maxRows) return undefined;
   return new Map(rows.map((r) => [JSON.stringify(r.k), BigInt(r.v)]));
 }
 

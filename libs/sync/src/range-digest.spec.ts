@@ -1,4 +1,4 @@
-import { addToDigest, bisectStep, emptyDigest, rowHash, rowHashInput, sameDigest, splitRange } from './range-digest.js';
+import { addToDigest, bisectStep, emptyDigest, rowHash, rowHashInput, sameDigest, splitRange, halveRanges } from './range-digest.js';
 
 describe('row hash', () => {
   it('prefixes each key part with its UTF-8 length, so no two keys share an input', () => {
@@ -113,5 +113,22 @@ describe('bisectStep', () => {
     expect(levels).toBeLessThanOrEqual(5);
     expect(leaves).toHaveLength(1);
     expect(missing > leaves[0].after && missing <= leaves[0].upTo).toBe(true);
+  });
+});
+
+describe('halveRanges', () => {
+  const r = (after: number, upTo: number) => ({ after: BigInt(after), upTo: BigInt(upTo) });
+  it.each([
+    ['an even list in halves', [r(0, 1), r(1, 2), r(5, 9), r(9, 10)], [[r(0, 1), r(1, 2)], [r(5, 9), r(9, 10)]]],
+    ['an odd list, the first half larger', [r(0, 1), r(1, 2), r(5, 9)], [[r(0, 1), r(1, 2)], [r(5, 9)]]],
+    ['one wide range in two', [r(0, 10)], [[r(0, 5)], [r(5, 10)]]],
+    ['one range two versions wide', [r(3, 5)], [[r(3, 4)], [r(4, 5)]]],
+  ])('%s', (_name, ranges, halves) => {
+    expect(halveRanges(ranges)).toEqual(halves);
+  });
+
+  it('cannot halve one range one version wide, or nothing', () => {
+    expect(halveRanges([r(4, 5)])).toBeUndefined();
+    expect(halveRanges([])).toBeUndefined();
   });
 });

@@ -52,6 +52,21 @@ export function splitRange(r: VersionRange, parts: number): VersionRange[] {
   return out;
 }
 
+/**
+ * A list of ranges too large for one request, in two smaller lists: its two halves, or a single range split in
+ * two. Undefined when it cannot get smaller (one range one version wide).
+ */
+export function halveRanges(ranges: readonly VersionRange[]): [VersionRange[], VersionRange[]] | undefined {
+  if (ranges.length > 1) {
+    const half = Math.ceil(ranges.length / 2);
+    return [ranges.slice(0, half), ranges.slice(half)];
+  }
+  const [r] = ranges;
+  if (!r || r.upTo - r.after <= 1n) return undefined;
+  const [a, b] = splitRange(r, 2);
+  return [[a], [b]];
+}
+
 export interface BisectSettings {
   /** Ranges with at most this many rows on either side are compared key by key. */
   leafRows: number;

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, NotFoundException, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, createParamDecorator } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { Repository } from 'typeorm';
@@ -12,7 +12,10 @@ type TenantRequest = Request & { tenant?: TenantRef };
 
 /**
  * Every /v1/customers/{client-id}/databases/{database-id}/… request: the bearer secret must be that database's,
- * and the database must belong to that customer. Otherwise 401/403/404 and nothing is read or changed.
+ * and the database must belong to that customer. Otherwise 401 (no secret) or 403, and nothing is read or changed.
+ * An unknown customer, an unknown database, another customer's database and a wrong secret all get the same 403,
+ * so a stranger cannot learn which ids exist. The tenant is taken from the stored record, in its canonical
+ * (lower-case) spelling, whatever spelling the path used: one database is one tenant for every count and key.
  */
 @Injectable()
 export class DatabaseGuard implements CanActivate {
@@ -20,16 +23,21 @@ export class DatabaseGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<TenantRequest>();
+    // Bulk routes are authenticated before their body is read (readJsonBodies); the others here.
+    req.tenant ??= await this.authenticate(req);
+    return true;
+  }
+
+  /** The tenant a request's path and secret name, or the exception to answer with. */
+  async authenticate(req: Pick<Request, 'headers' | 'params'>): Promise<TenantRef> {
     const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new UnauthorizedException('missing "Authorization: Bearer <database secret>"');
-    const { customerId, databaseId } = req.params as Record<string, string>;
-    if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success)
-      throw new NotFoundException('customer or database id is not a UUID');
-    const db = await this.databases.findOneBy({ id: databaseId });
-    if (!db || db.customerId !== customerId) throw new NotFoundException(`database ${databaseId} of customer ${customerId} does not exist`);
-    if (!secretMatches(secret, db.secretHash)) throw new ForbiddenException('this secret does not belong to this database');
-    req.tenant = { customerId, databaseId };
-    return true;
+    const { customerId = '', databaseId = '' } = req.params as Record<string, string>;
+    const refused = new ForbiddenException(`this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`);
+    if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success) throw refused;
+    const db = await this.databases.findOneBy({ id: databaseId.toLowerCase() });
+    if (!db || db.customerId !== customerId.toLowerCase() || !secretMatches(secret, db.secretHash)) throw refused;
+    return { customerId: db.customerId, databaseId: db.id };
   }
 }
 

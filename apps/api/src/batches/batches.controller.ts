@@ -1,14 +1,9 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
 import { tableNameSchema, type TenantRef } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
+import { pageSchema, type Page } from '../common/page.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { BatchesService } from './batches.service.js';
-
-const pageSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  before: z.string().regex(/^\d+$/, 'must be a batch id').optional(),
-});
 
 /** How ops (and the agent) see why a table syncs the way it does. */
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table')
@@ -17,7 +12,7 @@ export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
   @Get('batches')
-  history(@Tenant() tenant: TenantRef, @Param('table', new ZodPipe(tableNameSchema, 'table name')) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: z.infer<typeof pageSchema>) {
+  history(@Tenant() tenant: TenantRef, @Param('table', new ZodPipe(tableNameSchema, 'table name')) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
     return this.batches.history(tenant, table, page.limit, page.before);
   }
 

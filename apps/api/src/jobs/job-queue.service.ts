@@ -3,10 +3,10 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from '#persistence';
-import { TooManyJobsException } from '../common/too-many-jobs.js';
+import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
-import { newBullJobId, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
 
 /**
  * The producer side of the job map. Besides enqueuing, it keeps per table the set of its jobs not yet finished,
@@ -34,10 +34,9 @@ export class JobQueueService implements OnApplicationShutdown {
     const id = newBullJobId(data.tenant.databaseId, randomUUID());
     const publicId = publicJobId(name, id);
     const queue = this.queues[name];
-    await this.admit(data.tenant);
-    // Pending before it exists, so no GET can see the table idle while the job is on its way.
-    await this.redis.multi().sadd(pendingKey(data.tenant, data.table), publicId).sadd(tenantKey(data.tenant), publicId).exec();
-    await queue.add(describeJob(name, data), data, {
+    // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
+    await this.admit(data.tenant, data.table, publicId);
+    await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
       jobId: id,
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: s.backoffMs, jitter: 0.5 },
@@ -50,13 +49,16 @@ export class JobQueueService implements OnApplicationShutdown {
   /**
    * Fair share (design §4): one database's initial load of millions of rows must not starve other tenants' small
    * changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running; beyond that the API answers
-   * 429 with Retry-After and the agent backs off.
+   * 429 with Retry-After and the agent backs off. The check and the add are one Redis script, so parallel requests
+   * cannot overshoot; finished jobs leave the count lazily, when it looks full.
    */
-  private async admit(tenant: TenantRef): Promise<void> {
+  private async admit(tenant: TenantRef, table: string, publicId: string): Promise<void> {
     const limit = this.config.TENANT_MAX_JOBS;
-    if ((await this.redis.scard(tenantKey(tenant))) < limit) return;
-    if ((await this.unfinished(tenantKey(tenant))) < limit) return;
-    throw new TooManyJobsException(`database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`, 2);
+    const add = () => this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId);
+    if ((await add()) === 1) return;
+    await this.unfinished(tenantKey(tenant));
+    if ((await add()) === 1) return;
+    throw new TooManyRequestsException(`database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`, 2);
   }
 
   async pendingJobs(tenant: TenantRef, table: string): Promise<number> {
@@ -124,6 +126,13 @@ function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): strin
   if ('keys' in data) return `manifest-check ${data.table}: ${ranges}, ${data.keys.length} keys, ${tenant}`;
   return `range-hash ${data.table}: ${ranges}, ${tenant}`;
 }
+
+/** Adds a job to its database's in-flight set and its table's pending set, if the former is below the limit. */
+const ADMIT = `
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1`;
 
 function tenantKey(tenant: TenantRef): string {
   return `${queuePrefix()}:jobs:${tenant.databaseId}`;

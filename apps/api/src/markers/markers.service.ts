@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { MarkerFacts, MarkerRequest, TenantRef } from '#contracts';
 import { markerFacts, recordMarker, restoredToMarker } from '#persistence';
@@ -18,7 +18,7 @@ export class MarkersService {
     return recordMarker(this.pool, tenant.databaseId, marker);
   }
 
-  restored(tenant: TenantRef, markerId: string): Promise<void> {
-    return restoredToMarker(this.pool, tenant.databaseId, markerId);
+  async restored(tenant: TenantRef, markerId: string): Promise<void> {
+    if (!(await restoredToMarker(this.pool, tenant.databaseId, markerId))) throw new NotFoundException(`marker ${markerId} is not one of this database's`);
   }
 }

@@ -1,16 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
 import { tableNameSchema, type EnqueuedJob, type TenantRef } from '#contracts';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
+import { pageSchema, rowIdSchema, type Page } from '../common/page.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { QuarantineService } from './quarantine.service.js';
 
-const pageSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-  before: z.string().regex(/^\d+$/, 'must be a quarantine id').optional(),
-});
-const idPipe = new ZodPipe(z.string().regex(/^\d+$/, 'must be a number'), 'quarantine id');
+const idPipe = new ZodPipe(rowIdSchema, 'quarantine id');
 const tablePipe = new ZodPipe(tableNameSchema, 'table name');
 
 /** A tenant's view of its refused rows. */
@@ -20,7 +16,7 @@ export class QuarantineController {
   constructor(private readonly quarantine: QuarantineService) {}
 
   @Get()
-  list(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: z.infer<typeof pageSchema>) {
+  list(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
     return this.quarantine.list({ tenant, table }, page.limit, page.before);
   }
 
@@ -38,7 +34,7 @@ export class AdminQuarantineController {
   constructor(private readonly quarantine: QuarantineService) {}
 
   @Get()
-  list(@Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query')) page: z.infer<typeof pageSchema> & { table?: string }) {
+  list(@Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query')) page: Page & { table?: string }) {
     return this.quarantine.list({ table: page.table }, page.limit, page.before);
   }
 

@@ -5,7 +5,6 @@ import type { Repository } from 'typeorm';
 import {
   checkRows,
   partitionRows,
-  columnTypeName,
   type BackfillProgress,
   type ColumnDef,
   type DeleteRequest,
@@ -17,8 +16,11 @@ import {
   type UploadRequest,
   type VersionInfo,
 } from '#contracts';
-import { ensureDataTable, IncompatibleTableError, quarantineCounts, RegisteredTable, TableStats } from '#persistence';
+import { quarantineCounts, RegisteredTable, registerTable, TableStats } from '#persistence';
+import { TooManyRequestsException } from '../common/too-many-requests.js';
+import { API_CONFIG, type ApiConfig } from '../config.js';
 import { JobQueueService } from '../jobs/job-queue.service.js';
+import { RegistrationRate } from './registration-rate.js';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -29,41 +31,25 @@ export class TablesService {
     @InjectRepository(TableStats) private readonly stats: Repository<TableStats>,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly jobs: JobQueueService,
+    private readonly registrationRate: RegistrationRate,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /**
    * Registers (or extends) a table for this database. Columns only ever accumulate: a column missing from a later
-   * definition stays. A changed key or column type is refused for this tenant, with what differs.
+   * definition stays. A changed key or column type is refused for this tenant (409), with what differs.
    */
   async register(tenant: TenantRef, table: string, def: TableDefinition): Promise<RegisteredTableInfo> {
-    const existing = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
-    try {
-      const merged = mergeDefinition(table, existing, def);
-      const client = await this.pool.connect();
-      try {
-        await ensureDataTable(client, table, merged);
-      } catch (err) {
-        if (err instanceof IncompatibleTableError) throw new ConflictException(err.message);
-        throw err;
-      } finally {
-        client.release();
-      }
-      const added = existing ? def.columns.filter((c) => !existing.columns.some((e) => e.name === c.name)).map((c) => c.name) : [];
-      await this.tables.save({ databaseId: tenant.databaseId, tableName: table, columns: merged.columns, keyColumns: merged.key, schemaError: null });
-      await this.stats
-        .createQueryBuilder()
-        .insert()
-        .values({ databaseId: tenant.databaseId, tableName: table, customerId: tenant.customerId, rowCount: '0', maxVersion: '0', appliedThrough: '0', pendingRanges: [], timeline: '0' })
-        .orIgnore()
-        .execute();
-      // The existing rows need the new columns' values: remembered here, so nothing the agent loses can lose it.
-      if (added.length) await this.stats.update({ databaseId: tenant.databaseId, tableName: table }, { backfillFrom: '0' });
-      return { table, ...merged, added };
-    } catch (err) {
-      // Refused for this tenant's table only: the table keeps syncing under its registered definition, and the
-      // reason is shown with its version info until a compatible definition arrives.
-      if (err instanceof ConflictException && existing) await this.tables.update({ databaseId: tenant.databaseId, tableName: table }, { schemaError: err.message });
-      throw err;
+    const limits = { maxTables: this.config.MAX_TABLES_PER_DATABASE, maxColumns: this.config.MAX_COLUMNS_PER_TABLE, lockTimeoutMs: this.config.DDL_LOCK_TIMEOUT_MS };
+    const outcome = await registerTable(this.pool, tenant, table, def, limits, () => this.registrationRate.take(tenant));
+    switch (outcome.kind) {
+      case 'registered':
+        return { table, ...outcome.definition, added: outcome.added };
+      case 'refused':
+      case 'over-limit':
+        throw new ConflictException(outcome.reason);
+      case 'busy':
+        throw new TooManyRequestsException(outcome.reason, 2);
     }
   }
 
@@ -153,23 +139,6 @@ export class TablesService {
       quarantined,
     };
   }
-}
-
-/**
- * The registration after this definition: columns only ever accumulate (a column missing from a later definition
- * stays). A changed key or column type is refused with what differs.
- */
-function mergeDefinition(table: string, existing: RegisteredTable | null, def: TableDefinition): TableDefinition {
-  const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
-  if (existing && existing.keyColumns.join() !== def.key.join())
-    throw new ConflictException(`table "${table}" is registered with key (${existing.keyColumns.join(', ')}); changing it to (${def.key.join(', ')}) is refused`);
-  for (const c of def.columns) {
-    const had = columns.get(c.name);
-    if (had && columnTypeName(had) !== columnTypeName(c))
-      throw new ConflictException(`column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`);
-    columns.set(c.name, c);
-  }
-  return { columns: [...columns.values()], key: def.key };
 }
 
 function keyDefs(reg: RegisteredTable): ColumnDef[] {

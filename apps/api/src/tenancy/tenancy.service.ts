@@ -1,14 +1,15 @@
-import { Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Customer, RegisteredDatabase } from '#persistence';
 import { hashSecret, newSecret, secretMatches } from '../auth/secrets.js';
+import { API_CONFIG, type ApiConfig } from '../config.js';
 
 @Injectable()
 export class TenancyService {
   constructor(
     @InjectRepository(Customer) private readonly customers: Repository<Customer>,
-    @InjectRepository(RegisteredDatabase) private readonly databases: Repository<RegisteredDatabase>,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   /** A new customer and its enrollment key, shown this once. */
@@ -18,14 +19,22 @@ export class TenancyService {
     return { customerId: customer.id, enrollmentKey };
   }
 
-  /** An agent registers a database with its customer's enrollment key and gets the database's secret, shown once. */
+  /**
+   * An agent registers a database with its customer's enrollment key and gets the database's secret, shown once.
+   * An unknown customer and a wrong key get the same 401, so a stranger cannot learn which customers exist. The
+   * customer's row is locked while its databases are counted, so parallel registrations cannot overshoot the limit.
+   */
   async registerDatabase(customerId: string, enrollmentKey: string | undefined, name: string) {
     if (!enrollmentKey) throw new UnauthorizedException('missing "Authorization: Bearer <enrollment key>"');
-    const customer = await this.customers.findOneBy({ id: customerId });
-    if (!customer) throw new NotFoundException(`customer ${customerId} does not exist`);
-    if (!secretMatches(enrollmentKey, customer.enrollmentKeyHash)) throw new UnauthorizedException('wrong enrollment key for this customer');
-    const secret = newSecret('rfs');
-    const db = await this.databases.save(this.databases.create({ customerId, name, secretHash: hashSecret(secret) }));
-    return { customerId, databaseId: db.id, secret };
+    return this.customers.manager.transaction(async (tx) => {
+      const customer = await tx.findOne(Customer, { where: { id: customerId.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
+      if (!customer || !secretMatches(enrollmentKey, customer.enrollmentKeyHash)) throw new UnauthorizedException(`this enrollment key does not open customer ${customerId}`);
+      const count = await tx.countBy(RegisteredDatabase, { customerId: customer.id });
+      if (count >= this.config.MAX_DATABASES_PER_CUSTOMER)
+        throw new ConflictException(`customer ${customer.id} already has ${count} databases; it may have at most ${this.config.MAX_DATABASES_PER_CUSTOMER}`);
+      const secret = newSecret('rfs');
+      const db = await tx.save(tx.create(RegisteredDatabase, { customerId: customer.id, name, secretHash: hashSecret(secret) }));
+      return { customerId: customer.id, databaseId: db.id, secret };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JobMap, JobName } from '#contracts';
+import type { JobMap, JobName, Signed } from '#contracts';
 
-/** A BullMQ job typed by the shared job map. */
-export type TypedJob<N extends JobName> = Job<JobMap[N]['data'], JobMap[N]['result'], N>;
+/** A BullMQ job typed by the shared job map; its data carries the API's signature (JobGate checks it). */
+export type TypedJob<N extends JobName> = Job<JobMap[N]['data'] & Partial<Signed>, JobMap[N]['result'], N>;

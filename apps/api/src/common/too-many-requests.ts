@@ -1,8 +1,8 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 
-/** A database is over its share of jobs in flight: 429 with how long to wait. */
-export class TooManyJobsException extends HttpException {
+/** A database is over its share (jobs in flight, registration changes): 429 with how long to wait. */
+export class TooManyRequestsException extends HttpException {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -12,9 +12,9 @@ export class TooManyJobsException extends HttpException {
 }
 
 /** Adds the Retry-After header that the agent honours. */
-@Catch(TooManyJobsException)
-export class TooManyJobsFilter implements ExceptionFilter {
-  catch(err: TooManyJobsException, host: ArgumentsHost): void {
+@Catch(TooManyRequestsException)
+export class TooManyRequestsFilter implements ExceptionFilter {
+  catch(err: TooManyRequestsException, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     res.setHeader('Retry-After', String(err.retryAfterSeconds));
     res.status(err.getStatus()).json(err.getResponse());

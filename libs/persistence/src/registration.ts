@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+import { mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
+import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
+
+export interface RegistrationLimits {
+  /** Tables one database may register. */
+  maxTables: number;
+  /** Columns one database may declare for a table (all its definitions together). */
+  maxColumns: number;
+  /** How long the DDL may wait for the shared table's lock before giving up (others' writes queue behind it). */
+  lockTimeoutMs: number;
+}
+
+export type RegistrationOutcome =
+  | { kind: 'registered'; definition: TableDefinition; added: string[] }
+  /** Refused for this database (a changed key or type, a shared table that cannot take it): nothing changed. */
+  | { kind: 'refused'; reason: string }
+  /** Over one of the limits: nothing changed. */
+  | { kind: 'over-limit'; reason: string }
+  /** The shared table's lock was not free within the lock timeout: nothing changed, retry later. */
+  | { kind: 'busy'; reason: string };
+
+/**
+ * Registers (or extends) a table for a database, in one transaction serialised per database: the table count is
+ * checked, the shared data table shaped, the registration merged and its stats created, so concurrent PUTs of one
+ * table both succeed and a limit cannot be overshot. `beforeChange` runs only when a change (new table, new
+ * columns) is about to be made: the caller's rate limit, which may throw. A refusal is remembered on the
+ * registration (shown with its version info) while the table keeps syncing as registered.
+ */
+export async function registerTable(
+  pool: Pool,
+  tenant: TenantRef,
+  table: string,
+  def: TableDefinition,
+  limits: RegistrationLimits,
+  beforeChange: () => Promise<void>,
+): Promise<RegistrationOutcome> {
+  const tx = await pool.connect();
+  let outcome: RegistrationOutcome;
+  try {
+    await tx.query('BEGIN');
+    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${limits.lockTimeoutMs}ms`]);
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`rowferry.registration:${tenant.databaseId}`]);
+    const { rows } = await tx.query<{ columns: ColumnDef[]; key_columns: string[] }>(
+      'SELECT columns, key_columns FROM registered_tables WHERE database_id = $1 AND table_name = $2',
+      [tenant.databaseId, table],
+    );
+    const existing = rows[0] && { columns: rows[0].columns, key: rows[0].key_columns };
+    outcome = await register(tx, tenant, table, existing, def, limits, beforeChange);
+    await tx.query(outcome.kind === 'registered' ? 'COMMIT' : 'ROLLBACK');
+  } catch (err) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    if (err instanceof IncompatibleTableError) outcome = { kind: 'refused', reason: err.message };
+    else if ((err as { code?: string }).code === '55P03')
+      outcome = { kind: 'busy', reason: `the shared table "${table}" is busy (its lock was not free within ${limits.lockTimeoutMs} ms): nothing was changed, retry in a few seconds` };
+    else throw err;
+  } finally {
+    tx.release();
+  }
+  if (outcome.kind === 'refused')
+    await pool.query('UPDATE registered_tables SET schema_error = $3 WHERE database_id = $1 AND table_name = $2', [tenant.databaseId, table, outcome.reason]);
+  return outcome;
+}
+
+async function register(
+  tx: import('pg').PoolClient,
+  tenant: TenantRef,
+  table: string,
+  existing: { columns: ColumnDef[]; key: string[] } | undefined,
+  def: TableDefinition,
+  limits: RegistrationLimits,
+  beforeChange: () => Promise<void>,
+): Promise<RegistrationOutcome> {
+  const merged = mergeDefinition(table, existing, def);
+  if (!merged.ok) return { kind: 'refused', reason: merged.reason };
+  const { definition, added } = merged;
+  if (definition.columns.length > limits.maxColumns)
+    return { kind: 'over-limit', reason: `table "${table}" would have ${definition.columns.length} columns; a table may have at most ${limits.maxColumns}` };
+  if (!existing) {
+    const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM registered_tables WHERE database_id = $1', [tenant.databaseId]);
+    if (rows[0].n >= limits.maxTables) return { kind: 'over-limit', reason: `this database already has ${rows[0].n} tables registered; it may have at most ${limits.maxTables}` };
+  }
+  if (!existing || added.length) {
+    await beforeChange();
+    await shapeDataTable(tx, table, definition);
+  }
+  await tx.query(
+    `INSERT INTO registered_tables (database_id, table_name, columns, key_columns)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (database_id, table_name) DO UPDATE SET columns = EXCLUDED.columns, key_columns = EXCLUDED.key_columns, schema_error = NULL, updated_at = now()`,
+    [tenant.databaseId, table, JSON.stringify(definition.columns), JSON.stringify(definition.key)],
+  );
+  await tx.query('INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenant.databaseId, table, tenant.customerId]);
+  // The existing rows need the new columns' values: remembered here, so nothing the agent loses can lose it.
+  if (added.length) await tx.query(`UPDATE table_stats SET backfill_from = 0 WHERE database_id = $1 AND table_name = $2`, [tenant.databaseId, table]);
+  return { kind: 'registered', definition, added };
+}

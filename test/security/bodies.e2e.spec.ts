@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { startStack, type Stack } from '../../scripts/lib/stack.js';
+import { enroll, tenantPath, type Tenant } from './support.js';
+
+/**
+ * Sends a large body without waiting for it to be wanted, as an attacker would: the answer, or "reset" when the
+ * server closed the connection before the body was all sent.
+ */
+function flood(stack: Stack, path: string, bytes: number, headers: Record<string, string> = {}, chunked = false): Promise<number | 'reset'> {
+  const url = new URL(stack.apiUrl);
+  return new Promise((resolve) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(bytes) }), ...headers } });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', () => !answered && resolve('reset'));
+    const chunk = Buffer.alloc(1 << 20, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes && !answered && !req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+describe('large bodies cost nothing until their sender is authenticated', () => {
+  let stack: Stack;
+  let t: Tenant;
+  beforeAll(async () => {
+    stack = await startStack('bodies', 0);
+    t = await enroll(stack, 'bodies');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('eight unauthenticated 32 MB uploads: refused unread, the API stays under 300 MB and /health answers within 100 ms', async () => {
+    const api = stack.pids[0];
+    const upload = `${tenantPath(t)}/tables/items`;
+    let peak = rssMb(api);
+    const health: number[] = [];
+    let attacking = true;
+    const watch = (async () => {
+      while (attacking) {
+        peak = Math.max(peak, rssMb(api));
+        const started = performance.now();
+        await fetch(`${stack.apiUrl}/health`);
+        health.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const rounds = [];
+    for (let round = 0; round < 3; round++)
+      rounds.push(
+        ...(await Promise.all([
+          ...Array.from({ length: 4 }, () => flood(stack, upload, 32 * 1024 * 1024)),
+          ...Array.from({ length: 2 }, () => flood(stack, upload, 32 * 1024 * 1024, { authorization: 'Bearer rfs_wrong' })),
+          ...Array.from({ length: 2 }, () => flood(stack, upload, 32 * 1024 * 1024, {}, true)),
+        ])),
+      );
+    attacking = false;
+    await watch;
+    // Refused before the body was read: the answer, or a reset when the refusal closed the connection mid-send.
+    expect(rounds.every((r) => r === 401 || r === 403 || r === 'reset')).toBe(true);
+    expect(rounds.filter((r) => r !== 'reset').length).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(300);
+    expect(health.length).toBeGreaterThan(0);
+    expect(Math.max(...health)).toBeLessThan(100);
+  });
+
+  it('a small route refuses a large declared body before reading it, and a large chunked one at its limit', async () => {
+    expect([413, 'reset']).toContain(await flood(stack, `${tenantPath(t)}/markers`, 32 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }));
+    expect([413, 'reset']).toContain(await flood(stack, `${tenantPath(t)}/markers`, 4 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }, true));
+    const small = await fetch(`${stack.apiUrl}${tenantPath(t)}/markers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.secret}` }, body: '{"id":"x"}' });
+    expect(small.status).toBe(400); // read and validated: the route works
+  });
+});

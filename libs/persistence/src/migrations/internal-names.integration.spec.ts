@@ -18,7 +18,7 @@ describe('migration: internal names', () => {
   });
 
   const names = async () =>
-    (await pool.query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rowferry_data' ORDER BY 1 COLLATE "C"`)).rows.map((r) => r.relname);
+    (await pool.query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rowferry_data' ORDER BY c.relname::text COLLATE "C"`)).rows.map((r) => r.relname);
 
   it('renames partitions, indexes and primary keys of data tables, and leaves a tenant table with such a name alone', async () => {
     const old = internalName('orders').replace('rf$', 'rf_');

@@ -88,12 +88,13 @@ async function startPostgres(): Promise<{ proc: ChildProcess; dir: string; port:
 }
 
 /** A private Redis on a free loopback port (tests that break Redis use one, never the shared one). */
-export async function startRedis(): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
+/** A throwaway Redis on a free port; `settings(port, dir)` may add configuration (TLS, ACL users, …). */
+export async function startRedis(settings: (port: number, dir: string) => string[] = (port) => ['--port', String(port)]): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
   const bin = onPath('redis-server');
   if (!bin) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-redis-'));
   const port = await freePort();
-  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const proc = spawn(bin, [...settings(port, dir), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   await waitUntilReachable('Redis', port);
   return { proc, dir, port };
 }

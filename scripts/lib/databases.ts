@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { databaseUrl, migrate, quoteIdent } from '#persistence';
+import { databaseUrl, ensureServiceRole, migrate, quoteIdent } from '#persistence';
 
 
 /** A fresh, migrated remote database for one test file, dropped by the returned function. */
@@ -21,4 +21,19 @@ export async function freshRemoteDatabase(label: string): Promise<{ url: string;
       await c.end();
     },
   };
+}
+
+/** The login role the services use in tests, demos and benchmarks. */
+const SERVICE_ROLE = 'rowferry_service';
+
+/**
+ * The URL the API and workers connect with: the same database as a login member of `rowferry_app`, owning nothing,
+ * as a deployment sets them up (docs/security.md); trust authentication, as for the rest of the local servers.
+ */
+export async function serviceUrl(migratedUrl: string): Promise<string> {
+  await ensureServiceRole(migratedUrl, SERVICE_ROLE);
+  const url = new URL(migratedUrl);
+  url.username = SERVICE_ROLE;
+  url.password = '';
+  return url.toString();
 }

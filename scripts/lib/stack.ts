@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { redisConnection } from '#persistence';
-import { freshRemoteDatabase } from './databases.js';
+import { freshRemoteDatabase, serviceUrl } from './databases.js';
 import { freePort } from './services.js';
 
 // From dist/scripts/lib (compiled) or scripts/lib (tests): the repository root holds dist/.
@@ -27,7 +27,7 @@ export async function startStack(label: string, workers = 2, options: { output?:
   const adminToken = randomBytes(24).toString('hex');
   const env = {
     ...process.env,
-    DATABASE_URL: db.url,
+    DATABASE_URL: await serviceUrl(db.url),
     QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
     ADMIN_TOKEN: adminToken,
     JOB_SIGNING_KEY: randomBytes(32).toString('hex'),

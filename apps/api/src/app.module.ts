@@ -12,6 +12,7 @@ import { AdminQuarantineController, QuarantineController } from './quarantine/qu
 import { QuarantineService } from './quarantine/quarantine.service.js';
 import { DatabaseGuard } from './auth/database.guard.js';
 import { HttpDrain } from './common/http-drain.js';
+import { TenantScope } from './common/tenant-scope.js';
 import { API_CONFIG, type ApiConfig } from './config.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
@@ -38,6 +39,7 @@ const MODULE = {
     { provide: PG_POOL, inject: [API_CONFIG], useFactory: (config: ApiConfig) => resilientPool({ connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
+    TenantScope,
     AdminGuard,
     DatabaseGuard,
     JobQueueService,

@@ -198,11 +198,13 @@ export class ApplyService implements OnApplicationShutdown {
     try {
       const result = await work();
       const q = quarantined(result);
-      await recordBatch(this.pool, { ...base, durationMs: performance.now() - started, outcome: q ? 'partial' : 'applied', quarantined: q });
+      await withTenant(this.pool, job.tenant, (c) => recordBatch(c, { ...base, durationMs: performance.now() - started, outcome: q ? 'partial' : 'applied', quarantined: q }));
       return result;
     } catch (err) {
       const errorClass = err instanceof UnrecoverableError ? 'schema' : 'transient';
-      await recordBatch(this.pool, { ...base, durationMs: performance.now() - started, outcome: 'failed', quarantined: 0, errorClass, error: err instanceof Error ? err.message : String(err) }).catch(
+      await withTenant(this.pool, job.tenant, (c) =>
+        recordBatch(c, { ...base, durationMs: performance.now() - started, outcome: 'failed', quarantined: 0, errorClass, error: err instanceof Error ? err.message : String(err) }),
+      ).catch(
         () => undefined, // the database may be what failed; the job's own failure is what matters
       );
       throw err;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ColumnDef, TableDefinition } from '#contracts';
 import { pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
-import { DATA_SCHEMA, TENANT_ROLE, dataTable, quoteIdent } from './sql-identifiers.js';
+import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable, quoteIdent } from './sql-identifiers.js';
 
 /** Hash partitions per data table; a tenant's rows all land in one. */
 export const PARTITIONS = 16;
@@ -34,9 +34,12 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
  */
 export async function shapeDataTable(tx: Queryable, table: string, def: TableDefinition): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
+  // The data schema's owner makes the change (the connecting role owns nothing), and only this change.
+  await tx.query(`SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)}`);
   const existing = await readColumns(tx, table);
   if (existing.size === 0) await createDataTable(tx, table, def);
   else await extendDataTable(tx, table, def, existing);
+  await tx.query('RESET ROLE');
 }
 
 async function createDataTable(db: Queryable, table: string, def: TableDefinition): Promise<void> {
@@ -61,7 +64,8 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
     );
   }
   await db.query(`CREATE INDEX ${quoteIdent(`${stem}_version`)} ON ${t} (_rf_database, _rf_version)`);
-  await db.query(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`);
+  // FORCEd, so that even the owner reads nothing without a tenant named.
+  await db.query(`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
   await db.query(
     `CREATE POLICY tenant_isolation ON ${t} USING (_rf_database = rowferry_current_tenant()) WITH CHECK (_rf_database = rowferry_current_tenant())`,
   );

@@ -14,3 +14,4 @@ export * from './pool.js';
 export * from './data-source.js';
 export * from './entities/index.js';
 export * from './registration.js';
+export * from './service-role.js';

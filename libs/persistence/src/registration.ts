@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
+import { withTenant } from './tenant-transaction.js';
 
 export interface RegistrationLimits {
   /** Tables one database may register. */
@@ -25,7 +26,8 @@ export type RegistrationOutcome =
  * checked, the shared data table shaped, the registration merged and its stats created, so concurrent PUTs of one
  * table both succeed and a limit cannot be overshot. `beforeChange` runs only when a change (new table, new
  * columns) is about to be made: the caller's rate limit, which may throw. A refusal is remembered on the
- * registration (shown with its version info) while the table keeps syncing as registered.
+ * registration (shown with its version info) while the table keeps syncing as registered. The transaction names
+ * the tenant, for the row-level security of the control tables.
  */
 export async function registerTable(
   pool: Pool,
@@ -39,7 +41,7 @@ export async function registerTable(
   let outcome: RegistrationOutcome;
   try {
     await tx.query('BEGIN');
-    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${limits.lockTimeoutMs}ms`]);
+    await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('rowferry.database_id', $2, true)`, [`${limits.lockTimeoutMs}ms`, tenant.databaseId]);
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`rowferry.registration:${tenant.databaseId}`]);
     const { rows } = await tx.query<{ columns: ColumnDef[]; key_columns: string[] }>(
       'SELECT columns, key_columns FROM registered_tables WHERE database_id = $1 AND table_name = $2',
@@ -58,7 +60,7 @@ export async function registerTable(
     tx.release();
   }
   if (outcome.kind === 'refused')
-    await pool.query('UPDATE registered_tables SET schema_error = $3 WHERE database_id = $1 AND table_name = $2', [tenant.databaseId, table, outcome.reason]);
+    await withTenant(pool, tenant, (c) => c.query('UPDATE registered_tables SET schema_error = $3 WHERE database_id = $1 AND table_name = $2', [tenant.databaseId, table, outcome.reason]));
   return outcome;
 }
 

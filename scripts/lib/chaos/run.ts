@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '#persistence';
+import { serviceUrl } from '../databases.js';
 import { freePort } from '../services.js';
 import { enrollDatabase, type Stack } from '../stack.js';
 import { Supervised } from './fleet.js';
@@ -68,7 +69,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const port = await freePort();
     const adminToken = randomBytes(24).toString('hex');
-    const env = { ...process.env, DATABASE_URL: remoteUrl, REDIS_URL: `redis://127.0.0.1:${redis.port}`, QUEUE_PREFIX: '{rowferry-chaos}', ADMIN_TOKEN: adminToken, JOB_SIGNING_KEY: randomBytes(32).toString('hex'), PORT: String(port), LOG_LEVEL: 'warn' };
+    const env = { ...process.env, DATABASE_URL: await serviceUrl(remoteUrl), REDIS_URL: `redis://127.0.0.1:${redis.port}`, QUEUE_PREFIX: '{rowferry-chaos}', ADMIN_TOKEN: adminToken, JOB_SIGNING_KEY: randomBytes(32).toString('hex'), PORT: String(port), LOG_LEVEL: 'warn' };
     const api = new Supervised('api', [`${root}/dist/apps/api/src/main.js`], env, join(logs, 'api.log'));
     const workers = Array.from({ length: WORKERS }, (_, i) => new Supervised(`worker-${i + 1}`, [`${root}/dist/apps/worker/src/main.js`], env, join(logs, `worker-${i + 1}.log`)));
     processes.push(api, ...workers);

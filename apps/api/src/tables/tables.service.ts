@@ -1,7 +1,5 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import type { Repository } from 'typeorm';
 import {
   checkRows,
   partitionRows,
@@ -19,6 +17,7 @@ import {
 import { quarantineCounts, RegisteredTable, registerTable, TableStats } from '#persistence';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
+import { TenantScope } from '../common/tenant-scope.js';
 import { JobQueueService } from '../jobs/job-queue.service.js';
 import { RegistrationRate } from './registration-rate.js';
 
@@ -27,8 +26,7 @@ export const PG_POOL = Symbol('PG_POOL');
 @Injectable()
 export class TablesService {
   constructor(
-    @InjectRepository(RegisteredTable) private readonly tables: Repository<RegisteredTable>,
-    @InjectRepository(TableStats) private readonly stats: Repository<TableStats>,
+    private readonly scope: TenantScope,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly jobs: JobQueueService,
     private readonly registrationRate: RegistrationRate,
@@ -54,18 +52,25 @@ export class TablesService {
   }
 
   async versionInfo(tenant: TenantRef, table: string): Promise<VersionInfo> {
-    const s = await this.stats.findOneBy({ databaseId: tenant.databaseId, tableName: table });
-    if (!s) throw notRegistered(table);
-    const reg = await this.tables.findOne({ where: { databaseId: tenant.databaseId, tableName: table }, select: { schemaError: true } });
-    return this.toVersionInfo(tenant, s, reg?.schemaError ?? null, (await quarantineCounts(this.pool, tenant, table)).get(table) ?? 0);
+    const [info] = await this.readVersionInfo(tenant, table);
+    if (!info) throw notRegistered(table);
+    return info;
   }
 
   /** Version info for every table of the database in one call: a pass over an unchanged database costs one request. */
-  async allVersionInfo(tenant: TenantRef): Promise<VersionInfo[]> {
-    const all = await this.stats.find({ where: { databaseId: tenant.databaseId }, order: { tableName: 'ASC' } });
-    const errors = new Map((await this.tables.find({ where: { databaseId: tenant.databaseId }, select: { tableName: true, schemaError: true } })).map((t) => [t.tableName, t.schemaError]));
-    const quarantined = await quarantineCounts(this.pool, tenant);
-    return Promise.all(all.map((s) => this.toVersionInfo(tenant, s, errors.get(s.tableName) ?? null, quarantined.get(s.tableName) ?? 0)));
+  allVersionInfo(tenant: TenantRef): Promise<VersionInfo[]> {
+    return this.readVersionInfo(tenant);
+  }
+
+  private async readVersionInfo(tenant: TenantRef, table?: string): Promise<VersionInfo[]> {
+    const { stats, errors, quarantined } = await this.scope.run(tenant, async ({ manager, db }) => ({
+      stats: await manager.find(TableStats, { where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) }, order: { tableName: 'ASC' } }),
+      errors: new Map(
+        (await manager.find(RegisteredTable, { where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) }, select: { tableName: true, schemaError: true } })).map((t) => [t.tableName, t.schemaError]),
+      ),
+      quarantined: await quarantineCounts(db, tenant, table),
+    }));
+    return Promise.all(stats.map((s) => this.toVersionInfo(tenant, s, errors.get(s.tableName) ?? null, quarantined.get(s.tableName) ?? 0)));
   }
 
   async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
@@ -115,12 +120,14 @@ export class TablesService {
 
   /** Records how far the backfill got, unless it was restarted meanwhile (more columns added): then 409. */
   async backfillProgress(tenant: TenantRef, table: string, progress: BackfillProgress): Promise<void> {
-    const { affected } = await this.stats.update({ databaseId: tenant.databaseId, tableName: table, backfillFrom: progress.from }, { backfillFrom: progress.next });
+    const { affected } = await this.scope.run(tenant, ({ manager }) =>
+      manager.update(TableStats, { databaseId: tenant.databaseId, tableName: table, backfillFrom: progress.from }, { backfillFrom: progress.next }),
+    );
     if (!affected) throw new ConflictException(`table "${table}" has no backfill at version ${progress.from} (it is done, or restarted because columns were added): read its version info again`);
   }
 
   private async registration(tenant: TenantRef, table: string): Promise<RegisteredTable> {
-    const reg = await this.tables.findOneBy({ databaseId: tenant.databaseId, tableName: table });
+    const reg = await this.scope.run(tenant, ({ manager }) => manager.findOneBy(RegisteredTable, { databaseId: tenant.databaseId, tableName: table }));
     if (!reg) throw notRegistered(table);
     return reg;
   }

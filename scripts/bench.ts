@@ -9,6 +9,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SyncAgent } from '../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../apps/agent/src/config.js';
+import { fairness } from './bench/fairness.js';
 import { ensureServices } from './lib/services.js';
 import { enrollDatabase, startStack } from './lib/stack.js';
 
@@ -72,6 +73,28 @@ program
       await stack.stop();
       await services.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+program
+  .command('fairness')
+  .description("one customer's flood beside small tenants: their latency and the flood's throughput, each against running alone")
+  .option('--flood-databases <n>', "the flooding customer's databases, each with its own agent", (v) => Number(v), 3)
+  .option('--flood-rows <n>', 'rows of each flooding database', (v) => Number(v), 200_000)
+  .option('--flood-in-flight <n>', "each flooding agent's maxInFlight (above the share, so the cap engages)", (v) => Number(v), 48)
+  .option('--share <n>', "the API's TENANT_MAX_JOBS: jobs in flight a database may have", (v) => Number(v), 16)
+  .option('--small <n>', 'small tenants, each changing 5 rows every 2 s', (v) => Number(v), 3)
+  .option('--seconds <n>', 'how long the small tenants are measured idle', (v) => Number(v), 30)
+  .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
+  .action(async (o) => {
+    const services = await ensureServices();
+    Object.assign(process.env, services.env);
+    const stack = await startStack('fairness', o.workers, { env: { TENANT_MAX_JOBS: String(o.share) } });
+    try {
+      console.log(`RESULT ${JSON.stringify(await fairness(stack, o))}`);
+    } finally {
+      await stack.stop();
+      await services.stop();
     }
   });
 

@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { redisConnection } from '#persistence';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, enroll, ITEMS, spellings, tenantPath, type Tenant } from './support.js';
 
@@ -43,8 +45,19 @@ describe('fair share cannot be bypassed', () => {
     expect(info.body.pendingJobs).toBe(LIMIT);
   });
 
-  it('another database still gets its jobs in', async () => {
+  it('another database still gets its jobs in, ahead of the busy ones: a database\'s nth job in flight has priority n', async () => {
     const quiet = await registered('quiet');
-    expect((await upload(quiet)).status).toBe(202);
+    const busy = await registered('busy');
+    const busyJobs = [];
+    for (let i = 0; i < 5; i++) busyJobs.push((await upload(busy)).body.jobId);
+    const quietJob = (await upload(quiet)).body.jobId;
+    const queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
+    try {
+      const priority = async (publicId: string) => (await queue.getJob(publicId.slice('upload.'.length)))!.opts.priority;
+      expect(await Promise.all(busyJobs.map(priority))).toEqual([1, 2, 3, 4, 5]);
+      expect(await priority(quietJob)).toBe(1);
+    } finally {
+      await queue.close();
+    }
   });
 });

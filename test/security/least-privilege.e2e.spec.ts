@@ -26,8 +26,11 @@ describe('least privilege and forced row-level security', () => {
     await stack?.stop();
   });
 
-  const counts = async (c: pg.Client, tables: readonly string[] = TENANT_TABLES) =>
-    Object.fromEntries(await Promise.all(tables.map(async (t) => [t, (await c.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n])));
+  const counts = async (c: pg.Client, tables: readonly string[] = TENANT_TABLES) => {
+    const out: Record<string, number> = {};
+    for (const t of tables) out[t] = (await c.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
+    return out;
+  };
 
   it('the services log in as a role that is no superuser, bypasses no policy and owns nothing', async () => {
     const { rows } = await service.query(`SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`);

@@ -35,9 +35,12 @@ export class JobQueueService implements OnApplicationShutdown {
     const publicId = publicJobId(name, id);
     const queue = this.queues[name];
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
-    await this.admit(data.tenant, data.table, publicId);
+    const inFlight = await this.admit(data.tenant, data.table, publicId);
     await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
       jobId: id,
+      // Fair queuing with BullMQ's own priorities (lower runs first): a database's nth job in flight gets priority n,
+      // so a small tenant's one change overtakes a big tenant's backlog instead of waiting behind it.
+      priority: Math.min(inFlight, MAX_PRIORITY),
       attempts: s.attempts,
       backoff: { type: 'exponential', delay: s.backoffMs, jitter: 0.5 },
       removeOnComplete: { count: s.keepCompleted.count, age: this.config.JOBS_KEEP_COMPLETED_SECONDS },
@@ -50,14 +53,17 @@ export class JobQueueService implements OnApplicationShutdown {
    * Fair share (design §4): one database's initial load of millions of rows must not starve other tenants' small
    * changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running; beyond that the API answers
    * 429 with Retry-After and the agent backs off. The check and the add are one Redis script, so parallel requests
-   * cannot overshoot; finished jobs leave the count lazily, when it looks full.
+   * cannot overshoot; finished jobs leave the count lazily, when it looks full. Returns the database's jobs in
+   * flight, this one included.
    */
-  private async admit(tenant: TenantRef, table: string, publicId: string): Promise<void> {
+  private async admit(tenant: TenantRef, table: string, publicId: string): Promise<number> {
     const limit = this.config.TENANT_MAX_JOBS;
-    const add = () => this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId);
-    if ((await add()) === 1) return;
+    const add = async () => Number(await this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId));
+    const first = await add();
+    if (first > 0) return first;
     await this.unfinished(tenantKey(tenant));
-    if ((await add()) === 1) return;
+    const second = await add();
+    if (second > 0) return second;
     throw new TooManyRequestsException(`database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`, 2);
   }
 
@@ -91,6 +97,9 @@ export class JobQueueService implements OnApplicationShutdown {
       return { jobId: publicId, state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state, attemptsMade: 0 };
     const job = await queue.getJob(ref.bullId);
     if (!job) return undefined;
+    // Finished: it leaves the in-flight count now (the agent polls every job it sends), which keeps the priorities of
+    // the next jobs true; a job nobody polls leaves lazily.
+    await this.redis.multi().srem(tenantKey(tenant), publicId).srem(pendingKey(tenant, (job.data as { table: string }).table), publicId).exec();
     return {
       jobId: publicId,
       state,
@@ -127,12 +136,18 @@ function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): strin
   return `range-hash ${data.table}: ${ranges}, ${tenant}`;
 }
 
-/** Adds a job to its database's in-flight set and its table's pending set, if the former is below the limit. */
+/**
+ * Adds a job to its database's in-flight set and its table's pending set if the former is below the limit, and
+ * answers the set's size after (0: refused).
+ */
 const ADMIT = `
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[2])
-return 1`;
+return redis.call('SCARD', KEYS[1])`;
+
+/** BullMQ's lowest priority. */
+const MAX_PRIORITY = 2_097_152;
 
 function tenantKey(tenant: TenantRef): string {
   return `${queuePrefix()}:jobs:${tenant.databaseId}`;

@@ -1,0 +1,25 @@
+import { createInterface } from 'node:readline';
+import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { loadAgentConfig } from '../../apps/agent/src/config.js';
+
+/**
+ * One flooding agent in its own process, as on a customer's machine (the fairness bench): it gets ready (tracking,
+ * registration), says "ready", waits for a line on stdin, runs one pass (the initial load), and prints how many 429s
+ * the API answered it, as JSON.
+ */
+const config = loadAgentConfig(process.argv[2]);
+const agent = new SyncAgent(config, () => undefined);
+let refusals = 0;
+(agent.api as unknown as { http: import('axios').AxiosInstance }).http.interceptors.response.use((res) => {
+  if (res.status === 429) refusals++;
+  return res;
+});
+await agent.source.installTracking(config.tables.map((t) => t.name));
+await agent.registerTables();
+console.log('ready');
+await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
+const report = await agent.cycle();
+await agent.close();
+const failed = report.tables.find((t) => 'error' in t);
+console.log(JSON.stringify({ refusals, failed: failed ?? null }));
+process.exit(0);

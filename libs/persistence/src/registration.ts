@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
 import { withTenant } from './tenant-transaction.js';
@@ -65,7 +65,7 @@ export async function registerTable(
 }
 
 async function register(
-  tx: import('pg').PoolClient,
+  tx: PoolClient,
   tenant: TenantRef,
   table: string,
   existing: { columns: ColumnDef[]; key: string[] } | undefined,

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,8 +57,8 @@ interface BenchAgent {
   db: Database.Database;
 }
 
-/** A database of `rows` rows in a SQLite file, enrolled, and its agent's config file; the config's path. */
-async function sourceFor(stack: Stack, dir: string, name: string, rows: number, maxInFlight: number): Promise<string> {
+/** A database of `rows` rows in a SQLite file, enrolled, and its agent's config file: the config's path and the database id. */
+async function sourceFor(stack: Stack, dir: string, name: string, rows: number, maxInFlight: number): Promise<{ config: string; databaseId: string }> {
   const creds = await enrollDatabase(stack, name);
   const db = new Database(join(dir, `${name}.db`));
   db.pragma('journal_mode = WAL');
@@ -74,16 +74,16 @@ async function sourceFor(stack: Stack, dir: string, name: string, rows: number, 
     config,
     JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` }, source: { type: 'sqlite', path: `${name}.db` }, tables: [{ name: 'items' }], batchRows: 20_000, maxInFlight, sliceRows: 1000 }),
   );
-  return config;
+  return { config, databaseId: creds.databaseId };
 }
 
 /** A small tenant's agent, here in the bench's process, with its database open for changes. */
 async function agentFor(stack: Stack, dir: string, name: string, rows: number, maxInFlight: number): Promise<BenchAgent> {
-  const config = await sourceFor(stack, dir, name, rows, maxInFlight);
+  const { config, databaseId } = await sourceFor(stack, dir, name, rows, maxInFlight);
   const agent = new SyncAgent(loadAgentConfig(config), () => undefined);
   await agent.source.installTracking(['items']);
   await agent.registerTables();
-  return { agent, databaseId: JSON.parse(readFileSync(join(dir, `${name}.creds.json`), 'utf8')).databaseId, db: new Database(join(dir, `${name}.db`)) };
+  return { agent, databaseId, db: new Database(join(dir, `${name}.db`)) };
 }
 
 /**
@@ -93,7 +93,7 @@ async function agentFor(stack: Stack, dir: string, name: string, rows: number, m
 async function flood(stack: Stack, dir: string, label: string, o: FairnessOptions): Promise<{ rowsPerSecond: number; refusals: number }> {
   const configs = await Promise.all(Array.from({ length: o.floodDatabases }, (_, i) => sourceFor(stack, dir, `flood_${label}_${i}`, o.floodRows, o.floodInFlight)));
   // Niced: on this one box the flooding agents' own CPU stands in for their customers' machines, not the server's.
-  const agents = configs.map((config) => spawn('nice', ['-n', '19', process.execPath, fileURLToPath(new URL('./flood-agent.js', import.meta.url)), config], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const agents = configs.map(({ config }) => spawn('nice', ['-n', '19', process.execPath, fileURLToPath(new URL('./flood-agent.js', import.meta.url)), config], { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines = agents.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
   for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a flooding agent did not get ready');
   const t0 = performance.now();

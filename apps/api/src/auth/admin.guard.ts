@@ -13,8 +13,13 @@ export class AdminGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const token = bearerToken(context.switchToHttp().getRequest<Request>().headers.authorization);
-    if (!token || !secretMatches(token, this.tokenHash)) throw new UnauthorizedException('admin token missing or wrong');
+    if (!this.isAdmin(context.switchToHttp().getRequest<Request>().headers.authorization)) throw new UnauthorizedException('admin token missing or wrong');
     return true;
+  }
+
+  /** Whether an Authorization header carries the admin token (for routes that answer everyone, admins more). */
+  isAdmin(authorization: string | undefined): boolean {
+    const token = bearerToken(authorization);
+    return !!token && secretMatches(token, this.tokenHash);
   }
 }

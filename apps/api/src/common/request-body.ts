@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { TenantRef } from '#contracts';
 
@@ -49,7 +50,7 @@ export function readJsonBodies(limits: BodyLimits, authenticate: Authenticate): 
 
 function refuse(res: Response, status: number, message: string, unread: boolean): void {
   if (unread) res.setHeader('Connection', 'close');
-  res.status(status).json({ statusCode: status, message, error: status === 413 ? 'Payload Too Large' : status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request' });
+  res.status(status).json({ statusCode: status, message, error: STATUS_CODES[status] });
 }
 
 function decodePart(s: string): string {

@@ -1,8 +1,7 @@
 import { Controller, Get, Headers, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
-import { hashSecret, bearerToken, secretMatches } from '../auth/secrets.js';
-import { API_CONFIG, type ApiConfig } from '../config.js';
+import { AdminGuard } from '../auth/admin.guard.js';
 import { REDIS } from '../jobs/job-queue.service.js';
 
 /**
@@ -11,22 +10,17 @@ import { REDIS } from '../jobs/job-queue.service.js';
  */
 @Controller('health')
 export class HealthController {
-  private readonly adminTokenHash: string;
-
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicator: HealthIndicatorService,
     @Inject(REDIS) private readonly redisClient: Redis,
-    @Inject(API_CONFIG) config: ApiConfig,
-  ) {
-    this.adminTokenHash = hashSecret(config.ADMIN_TOKEN);
-  }
+    private readonly adminGuard: AdminGuard,
+  ) {}
 
   @Get()
   async check(@Headers('authorization') authorization: string | undefined): Promise<HealthCheckResult | { status: 'ok' }> {
-    const token = bearerToken(authorization);
-    const admin = !!token && secretMatches(token, this.adminTokenHash);
+    const admin = this.adminGuard.isAdmin(authorization);
     try {
       const result = await this.health.check([() => this.db.pingCheck('postgres'), () => this.redis()]);
       return admin ? result : { status: 'ok' };

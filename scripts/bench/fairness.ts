@@ -1,3 +1,4 @@
+import type { AxiosInstance } from 'axios';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -5,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { redisConnection } from '#persistence';
 import { enrollDatabase, type Stack } from '../lib/stack.js';
 
 export interface FairnessOptions {
@@ -25,23 +28,25 @@ export interface FairnessOptions {
  */
 export async function fairness(stack: Stack, o: FairnessOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-fairness-'));
-  const remote = new pg.Client({ connectionString: stack.databaseUrl });
-  await remote.connect();
+  // One connection per small tenant, so that their look-ups do not queue behind each other.
+  const remote = new pg.Pool({ connectionString: stack.databaseUrl, max: o.small });
   try {
     const small = await Promise.all(Array.from({ length: o.small }, (_, i) => agentFor(stack, dir, `small${i}`, 100, 4)));
     const idleUntil = Date.now() + o.seconds * 1000;
-    const idle = await smallTenantsWhile(small, remote, () => Date.now() < idleUntil);
+    const idle = await stages(stack, small, await smallTenantsWhile(small, remote, () => Date.now() < idleUntil));
     const alone = await flood(stack, dir, 'alone', o);
     let flooding = true;
-    const [together, busy] = await Promise.all([flood(stack, dir, 'together', o).finally(() => (flooding = false)), smallTenantsWhile(small, remote, () => flooding)]);
+    const [together, underFlood] = await Promise.all([flood(stack, dir, 'together', o).finally(() => (flooding = false)), smallTenantsWhile(small, remote, () => flooding)]);
+    const busy = await stages(stack, small, underFlood);
     await Promise.all(small.map((s) => s.agent.close()));
     small.forEach((s) => s.db.close());
     return {
       scenario: 'fairness',
       flood: { databases: o.floodDatabases, rows_each: o.floodRows, max_in_flight: o.floodInFlight },
       small_tenants: o.small,
-      small_p95_ms: { idle: p95(idle), under_flood: p95(busy), ratio: round(p95(busy) / p95(idle)) },
-      small_changes_measured: { idle: idle.length, under_flood: busy.length },
+      small_p95_ms: { idle: idle.latency, under_flood: busy.latency, ratio: round(busy.latency / idle.latency) },
+      small_stages_p95_ms: { idle, under_flood: busy },
+      small_changes_measured: { idle: idle.changes, under_flood: busy.changes },
       flood_rows_per_s: { alone: alone.rowsPerSecond, with_small_tenants: together.rowsPerSecond, ratio: round(together.rowsPerSecond / alone.rowsPerSecond) },
       flood_429s: { alone: alone.refusals, with_small_tenants: together.refusals },
     };
@@ -55,6 +60,8 @@ interface BenchAgent {
   agent: SyncAgent;
   databaseId: string;
   db: Database.Database;
+  /** How long each of the agent's requests took, by route (ms), since the last look. */
+  requests: Map<string, number[]>;
 }
 
 /** A database of `rows` rows in a SQLite file, enrolled, and its agent's config file: the config's path and the database id. */
@@ -83,7 +90,16 @@ async function agentFor(stack: Stack, dir: string, name: string, rows: number, m
   const agent = new SyncAgent(loadAgentConfig(config), () => undefined);
   await agent.source.installTracking(['items']);
   await agent.registerTables();
-  return { agent, databaseId, db: new Database(join(dir, `${name}.db`)) };
+  const requests = new Map<string, number[]>();
+  const started = new WeakMap<object, number>();
+  const http = (agent.api as unknown as { http: AxiosInstance }).http;
+  http.interceptors.request.use((req) => (started.set(req, Date.now()), req));
+  http.interceptors.response.use((res) => {
+    const route = `${res.config.method?.toUpperCase()} …${String(res.config.url).replace(/^.*databases\/[^/]+/, '').replace(/jobs\/.*/, 'jobs/{id}')}`;
+    requests.set(route, [...(requests.get(route) ?? []), Date.now() - started.get(res.config)!]);
+    return res;
+  });
+  return { agent, databaseId, db: new Database(join(dir, `${name}.db`)), requests };
 }
 
 /**
@@ -105,12 +121,19 @@ async function flood(stack: Stack, dir: string, label: string, o: FairnessOption
   return { rowsPerSecond: Math.round((o.floodDatabases * o.floodRows) / seconds), refusals: results.reduce((n, r) => n + r.refusals, 0) };
 }
 
+/** One small tenant's change: when it was committed locally and when the cloud held it (ms since the epoch). */
+interface Change {
+  databaseId: string;
+  committed: number;
+  arrived: number;
+}
+
 /**
- * The small tenants while `going()`: each changes 5 rows every 2 s while its agent passes continuously; the latency
- * of a change is from its local commit until the cloud holds its version.
+ * The small tenants while `going()`: each changes 5 rows every 2 s while its agent passes continuously; a change has
+ * arrived when the cloud holds its version.
  */
-async function smallTenantsWhile(small: BenchAgent[], remote: pg.Client, going: () => boolean): Promise<number[]> {
-  const latencies: number[] = [];
+async function smallTenantsWhile(small: BenchAgent[], remote: pg.Pool, going: () => boolean): Promise<Change[]> {
+  const changes: Change[] = [];
   await Promise.all(
     small.map(async (s, i) => {
       let changing = true;
@@ -121,21 +144,61 @@ async function smallTenantsWhile(small: BenchAgent[], remote: pg.Client, going: 
       for (let round = 0; going(); round++) {
         const ids = Array.from({ length: 5 }, (_, k) => 1 + ((round * 5 + k + i) % 100));
         s.db.transaction(() => ids.forEach((id) => update.run(id)))();
-        const version = (s.db.prepare('SELECT max(_rowferry_version) AS v FROM items').get() as { v: number }).v;
-        const changed = performance.now();
-        for (const giveUp = changed + 60_000; performance.now() < giveUp; ) {
-          const { rows } = await remote.query('SELECT max(_rf_version)::bigint AS v FROM rowferry_data.items WHERE _rf_database = $1', [s.databaseId]);
-          if (Number(rows[0].v) >= version) break;
-          await new Promise((r) => setTimeout(r, 50));
+        // The newest version and its row; the cloud holds the change once that row there has it (a key look-up, so
+        // that measuring does not add a scan to the load being measured).
+        const newest = s.db.prepare('SELECT id, _rowferry_version AS v FROM items ORDER BY _rowferry_version DESC LIMIT 1').get() as { id: number; v: number };
+        const committed = Date.now();
+        for (const giveUp = committed + 60_000; Date.now() < giveUp; ) {
+          const { rows } = await remote.query('SELECT _rf_version::bigint AS v FROM rowferry_data.items WHERE _rf_database = $1 AND id = $2', [s.databaseId, newest.id]);
+          if (Number(rows[0]?.v) >= newest.v) break;
+          await new Promise((r) => setTimeout(r, 20));
         }
-        latencies.push(performance.now() - changed);
-        await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (performance.now() - changed))));
+        changes.push({ databaseId: s.databaseId, committed, arrived: Date.now() });
+        await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - committed))));
       }
       changing = false;
       await passing;
     }),
   );
-  return latencies;
+  return changes;
+}
+
+interface Stages {
+  changes: number;
+  latency: number;
+  enqueue: number;
+  wait: number;
+  run: number;
+  seen: number;
+  /** The agents' requests by route. */
+  requests: Record<string, number>;
+}
+
+/**
+ * Where the small tenants' changes spent their time (p95 of each stage, ms): until the agent enqueued the upload
+ * (its pass, the API), waiting for a worker, in the worker, and until the bench saw it arrive.
+ */
+async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Promise<Stages> {
+  const queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
+  try {
+    const jobs = (await queue.getJobs(['completed'])).sort((a, b) => a.timestamp - b.timestamp);
+    const rows = changes.flatMap((c) => {
+      const job = jobs.find((j) => j.data.tenant.databaseId === c.databaseId && j.timestamp >= c.committed);
+      return job ? [{ enqueue: job.timestamp - c.committed, wait: job.processedOn! - job.timestamp, run: job.finishedOn! - job.processedOn!, seen: c.arrived - job.finishedOn! }] : [];
+    });
+    return {
+      changes: changes.length,
+      latency: p95(changes.map((c) => c.arrived - c.committed)),
+      enqueue: p95(rows.map((r) => r.enqueue)),
+      wait: p95(rows.map((r) => r.wait)),
+      run: p95(rows.map((r) => r.run)),
+      seen: p95(rows.map((r) => r.seen)),
+      requests: Object.fromEntries([...new Set(small.flatMap((s) => [...s.requests.keys()]))].map((route) => [route, p95(small.flatMap((s) => s.requests.get(route) ?? []))])),
+    };
+  } finally {
+    await queue.close();
+    for (const s of small) s.requests.clear();
+  }
 }
 
 function p95(xs: number[]): number {

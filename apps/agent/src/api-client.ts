@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import type { BackfillProgress, DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import { MAX_JOB_WAIT_MS } from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
@@ -121,21 +122,26 @@ export class ApiClient {
     await this.send('post', `${this.dbPath()}/markers/${encodeURIComponent(markerId)}/restored`);
   }
 
-  job(jobId: string) {
-    return this.send<JobStatus>('get', `${this.dbPath()}/jobs/${encodeURIComponent(jobId)}`);
+  /** A job's status; with `waitMs`, once it has finished or after that long at the latest (a long poll). */
+  job(jobId: string, waitMs = 0) {
+    return this.send<JobStatus>('get', `${this.dbPath()}/jobs/${encodeURIComponent(jobId)}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`);
   }
 
-  /** Polls a job until it completed or failed for good; a failure throws with the worker's reason. */
+  /** Waits for a job until it completed or failed for good, by long polls; a failure throws with the worker's reason. */
   async waitForJob(jobId: string, timeoutMs = 10 * 60_000): Promise<unknown> {
     const deadline = Date.now() + timeoutMs;
-    let delay = 20;
+    let pause = 20;
     for (;;) {
-      const s = await this.job(jobId);
+      const asked = Date.now();
+      const s = await this.job(jobId, Math.max(1, Math.min(MAX_JOB_WAIT_MS, deadline - asked)));
       if (s.state === 'completed') return s.result;
       if (s.state === 'failed') throw new Error(`job ${jobId} failed after ${s.attemptsMade} attempt(s): ${s.error}`);
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${s.state} after ${timeoutMs} ms`);
-      await sleep(delay);
-      delay = Math.min(delay * 2, 500);
+      // An answer at once (a job between attempts, or an API without long polls) is asked again after a growing pause.
+      if (Date.now() - asked < pause) {
+        await sleep(pause);
+        pause = Math.min(pause * 2, 500);
+      }
     }
   }
 

@@ -86,6 +86,13 @@ export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 export const rangeHashRequestSchema = z.object({ ranges: checkRangesSchema });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
+/** The longest a status request may wait for its job to finish: well within any HTTP client's or proxy's timeout. */
+export const MAX_JOB_WAIT_MS = 10_000;
+
+/** GET …/jobs/{id}?waitMs=: answer when the job has finished, or after waitMs at the latest (a long poll). */
+export const jobStatusQuerySchema = z.object({ waitMs: z.coerce.number().int().min(0).max(MAX_JOB_WAIT_MS).default(0) });
+export type JobStatusQuery = z.infer<typeof jobStatusQuerySchema>;
+
 /** POST …/tables/{table}/backfill: rows up to `next` were sent again and applied; null: the backfill is done. */
 export const backfillProgressSchema = z.object({ from: versionSchema, next: versionSchema.nullable() });
 export type BackfillProgress = z.infer<typeof backfillProgressSchema>;

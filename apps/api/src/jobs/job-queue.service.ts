@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from '#persistence';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
-import { newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { JOB_NAMES, newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { JobWaiters } from './job-waiters.js';
 
 /**
  * The producer side of the job map. Besides enqueuing, it keeps per table the set of its jobs not yet finished,
@@ -15,8 +16,9 @@ import { newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, t
 export const REDIS = Symbol('REDIS');
 
 @Injectable()
-export class JobQueueService implements OnApplicationShutdown {
+export class JobQueueService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly queues: Record<QueueName, Queue>;
+  private readonly waiters = new JobWaiters(JOB_NAMES);
 
   constructor(
     @InjectQueue('upload') upload: Queue,
@@ -85,12 +87,15 @@ export class JobQueueService implements OnApplicationShutdown {
 
   /**
    * A job's status, only if it belongs to this tenant; otherwise undefined, as if it did not exist. Agents poll this,
-   * so the job itself (with its rows) is loaded only once it has finished, for its result or error.
+   * so the job itself (with its rows) is loaded only once it has finished, for its result or error. With `waitMs`,
+   * a job not yet finished is waited for up to that long (a long poll).
    */
-  async status(tenant: TenantRef, publicId: string): Promise<JobStatus | undefined> {
+  async status(tenant: TenantRef, publicId: string, waitMs = 0): Promise<JobStatus | undefined> {
     const ref = parsePublicJobId(publicId);
     if (!ref || ref.databaseId !== tenant.databaseId) return undefined;
     const queue = this.queues[ref.queue];
+    const finished = (state: string) => state === 'completed' || state === 'failed' || state === 'unknown';
+    if (waitMs > 0) await this.waiters.wait(ref.bullId, waitMs, async () => finished(await queue.getJobState(ref.bullId)));
     const state = await queue.getJobState(ref.bullId);
     if (state === 'unknown') return undefined;
     if (state !== 'completed' && state !== 'failed')
@@ -109,8 +114,13 @@ export class JobQueueService implements OnApplicationShutdown {
     };
   }
 
+  /** Long polls answer before the HTTP server closes, so none holds it open. */
+  beforeApplicationShutdown(): void {
+    this.waiters.releaseAll();
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit();
+    await Promise.all([this.waiters.close(), this.redis.quit()]);
   }
 
   private async state(publicId: string): Promise<string> {

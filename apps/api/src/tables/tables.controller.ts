@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import {
   backfillProgressSchema,
   deleteRequestSchema,
+  jobStatusQuerySchema,
   manifestCheckRequestSchema,
   rangeHashRequestSchema,
   tableDefinitionSchema,
@@ -10,6 +11,7 @@ import {
   type BackfillProgress,
   type DeleteRequest,
   type EnqueuedJob,
+  type JobStatusQuery,
   type ManifestCheckRequest,
   type RangeHashRequest,
   type TableDefinition,
@@ -91,8 +93,8 @@ export class TablesController {
   }
 
   @Get('jobs/:jobId')
-  async job(@Tenant() tenant: TenantRef, @Param('jobId') jobId: string) {
-    const status = await this.jobs.status(tenant, jobId);
+  async job(@Tenant() tenant: TenantRef, @Param('jobId') jobId: string, @Query(new ZodPipe(jobStatusQuerySchema, 'query')) query: JobStatusQuery) {
+    const status = await this.jobs.status(tenant, jobId, query.waitMs);
     if (!status) throw new NotFoundException(`job ${jobId} does not exist for this database`);
     return status;
   }

@@ -1,0 +1,55 @@
+import { QueueEvents } from 'bullmq';
+import type { QueueName } from '#contracts';
+import { redisConnection, queuePrefix } from '#persistence';
+
+/**
+ * Long polls of a job's status (`GET …/jobs/{id}?waitMs=`): a waiter is woken by BullMQ's own event stream (one
+ * QueueEvents per queue) when its job completes or fails an attempt, so an agent hears of a finished job at once
+ * rather than at its next poll, and with one request instead of a handful.
+ */
+export class JobWaiters {
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly events: QueueEvents[];
+
+  constructor(queues: readonly QueueName[]) {
+    this.events = queues.map((name) => {
+      const events = new QueueEvents(name, { connection: redisConnection(), prefix: queuePrefix() });
+      events.on('completed', ({ jobId }) => this.wake(jobId));
+      events.on('failed', ({ jobId }) => this.wake(jobId));
+      return events;
+    });
+  }
+
+  /**
+   * Resolves when the job (its BullMQ id) finishes an attempt, after `ms` at the latest, or at shutdown. `finished`
+   * is asked after the waiter is in place, so a job that finished just before is not waited for.
+   */
+  async wait(bullId: string, ms: number, finished: () => Promise<boolean>): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const set = this.waiters.get(bullId) ?? new Set();
+    this.waiters.set(bullId, set.add(wake));
+    const timer = setTimeout(wake, ms);
+    try {
+      if (!(await finished())) await woken;
+    } finally {
+      clearTimeout(timer);
+      set.delete(wake);
+      if (set.size === 0) this.waiters.delete(bullId);
+    }
+  }
+
+  /** Every long poll answers now (with the status as it is): for shutdown, so no request holds the server open. */
+  releaseAll(): void {
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+  }
+
+  async close(): Promise<void> {
+    this.releaseAll();
+    await Promise.all(this.events.map((e) => e.close()));
+  }
+
+  private wake(bullId: string): void {
+    for (const wake of this.waiters.get(bullId) ?? []) wake();
+  }
+}

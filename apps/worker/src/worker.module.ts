@@ -2,14 +2,16 @@ import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
 import { JOB_NAMES } from '#contracts';
 import { databaseUrl, redisConnection, queuePrefix, resilientPool } from '#persistence';
-import { ApplyService, PG_POOL } from './apply.service.js';
 import { loadWorkerConfig, WORKER_CONFIG, type WorkerConfig } from './config.js';
-import { JobGate } from './processors/job-gate.js';
-import { DrainOnShutdown } from './drain-on-shutdown.js';
-import { DeleteProcessor } from './processors/delete.processor.js';
-import { ManifestCheckProcessor } from './processors/manifest-check.processor.js';
-import { RangeHashProcessor } from './processors/range-hash.processor.js';
-import { UploadProcessor } from './processors/upload.processor.js';
+import { DeleteService } from './delete/delete.service.js';
+import { JobGate } from './jobs/job-gate.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { PROCESSORS } from './jobs/processors.js';
+import { ProcessorsLifecycle } from './jobs/processors-lifecycle.js';
+import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
+import { RangeHashService } from './range-hash/range-hash.service.js';
+import { PG_POOL } from './tokens.js';
+import { UploadService } from './upload/upload.service.js';
 
 @Module({
   imports: [
@@ -18,22 +20,22 @@ import { UploadProcessor } from './processors/upload.processor.js';
   ],
   providers: [
     { provide: WORKER_CONFIG, useFactory: () => loadWorkerConfig() },
-    JobGate,
     {
       provide: PG_POOL,
       inject: [WORKER_CONFIG],
-      useFactory: (config: WorkerConfig) => {
-        return resilientPool({ connectionString: databaseUrl(), max: config.PG_POOL_SIZE, statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS }, (err) =>
+      useFactory: (config: WorkerConfig) =>
+        resilientPool({ connectionString: databaseUrl(), max: config.PG_POOL_SIZE, statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS }, (err) =>
           new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
-        );
-      },
+        ),
     },
-    ApplyService,
-    UploadProcessor,
-    DeleteProcessor,
-    ManifestCheckProcessor,
-    RangeHashProcessor,
-    DrainOnShutdown,
+    JobGate,
+    JobRunner,
+    UploadService,
+    DeleteService,
+    ManifestCheckService,
+    RangeHashService,
+    ...Object.values(PROCESSORS),
+    ProcessorsLifecycle,
   ],
 })
 export class WorkerModule {}

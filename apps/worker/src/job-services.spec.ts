@@ -1,9 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import pg from 'pg';
-import type { ColumnDef, TenantRef, UploadJob } from '#contracts';
+import type { ColumnDef, DeleteJob, ManifestCheckJob, RangeHashJob, TenantRef, UploadJob } from '#contracts';
 import { ensureDataTable } from '#persistence';
 import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
-import { ApplyService } from './apply.service.js';
+import { DeleteService } from './delete/delete.service.js';
+import { JobRunner, type JobMeta } from './jobs/job-runner.js';
+import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
+import { RangeHashService } from './range-hash/range-hash.service.js';
+import { UploadService } from './upload/upload.service.js';
 
 const tenant: TenantRef = { customerId: '00000000-0000-4000-8000-000000000001', databaseId: '10000000-0000-4000-8000-000000000001' };
 const columns: ColumnDef[] = [
@@ -24,6 +28,19 @@ const upload = (rows: [number, string, string][], versions: number[], range?: [n
 });
 const meta = { jobId: 'test-job', attempt: 1 };
 
+/** The four job services over one pool, as the worker module wires them. */
+function jobServices(pool: pg.Pool) {
+  const runner = new JobRunner(pool);
+  const [uploads, deletes, checks, hashes] = [new UploadService(runner), new DeleteService(runner), new ManifestCheckService(runner), new RangeHashService(runner)];
+  return {
+    upload: (job: UploadJob, m: JobMeta) => uploads.upload(job, m),
+    delete: (job: DeleteJob, m: JobMeta) => deletes.delete(job, m),
+    manifestCheck: (job: ManifestCheckJob) => checks.manifestCheck(job),
+    rangeHash: (job: RangeHashJob) => hashes.rangeHash(job),
+  };
+}
+type JobServices = ReturnType<typeof jobServices>;
+
 /** A fresh database with the tenant and its registered "items" table, as the API would have left them. */
 async function registeredItemsTable(label: string) {
   const db = await freshRemoteDatabase(label);
@@ -33,13 +50,13 @@ async function registeredItemsTable(label: string) {
   await pool.query(`INSERT INTO databases (id, customer_id, name, secret_hash) VALUES ($1, $2, 'd', 'x')`, [tenant.databaseId, tenant.customerId]);
   await pool.query(`INSERT INTO registered_tables (database_id, table_name, columns, key_columns) VALUES ($1, 'items', $2, '["id"]')`, [tenant.databaseId, JSON.stringify(columns)]);
   await pool.query(`INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, 'items', $2)`, [tenant.databaseId, tenant.customerId]);
-  return { db, pool, apply: new ApplyService(pool) };
+  return { db, pool, apply: jobServices(pool) };
 }
 
 describe('worker processors against real PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
   let pool: pg.Pool;
-  let apply: ApplyService;
+  let apply: JobServices;
 
   const stats = async () =>
     (await pool.query(`SELECT row_count::int, max_version::int, applied_through::int, pending_ranges FROM table_stats WHERE database_id = $1`, [tenant.databaseId])).rows[0];
@@ -143,7 +160,7 @@ describe('worker processors against real PostgreSQL', () => {
       // Another session holds the table: the job's read waits, and the wait counts against its timeout.
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE rowferry_data.items IN ACCESS EXCLUSIVE MODE');
-      const err = await new ApplyService(impatient).rangeHash({ tenant, table: 'items', key, ranges: [{ after: '0', upTo: '100' }] }).catch((e) => e);
+      const err = await jobServices(impatient).rangeHash({ tenant, table: 'items', key, ranges: [{ after: '0', upTo: '100' }] }).catch((e) => e);
       expect(err).toBeInstanceOf(UnrecoverableError);
       expect(err.message).toMatch(/range hash of "items" ran longer than the statement timeout and was stopped/);
     } finally {
@@ -154,7 +171,7 @@ describe('worker processors against real PostgreSQL', () => {
   });
 
   it('a database outage is not a data error: it is retried (a plain Error), and its message shows no address', async () => {
-    const down = new ApplyService(new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }));
+    const down = jobServices(new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }));
     const err = await down.upload(upload([[1, 'a', '1']], [1]), meta).catch((e) => e);
     expect(err.message).toMatch(/failed on a passing fault \(the cloud database was unreachable, restarting or busy\); it is retried/);
     expect(err.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:1\b/);
@@ -165,7 +182,7 @@ describe('worker processors against real PostgreSQL', () => {
 describe('worker processors on a bad day (real PostgreSQL)', () => {
   let db: Awaited<ReturnType<typeof freshRemoteDatabase>>;
   let pool: pg.Pool;
-  let apply: ApplyService;
+  let apply: JobServices;
   const stats = async () => (await pool.query(`SELECT row_count::int, max_version::int, applied_through::int FROM table_stats WHERE database_id = $1`, [tenant.databaseId])).rows[0];
   const rows = async () => (await pool.query(`SELECT id::int, name, _rf_version::int AS v FROM rowferry_data.items ORDER BY id`)).rows;
   const quarantine = async () => (await pool.query(`SELECT row_key, version::int FROM quarantine ORDER BY row_key, version`)).rows;

@@ -1,0 +1,34 @@
+import type { WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { JobName } from '#contracts';
+import { PROCESSORS } from './processors.js';
+
+/**
+ * The processors' start and end. At start, every queue of the job map must have a running worker consuming it (a
+ * processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM, stop taking jobs and
+ * let the active ones finish before anything they use (the PostgreSQL pool) is closed: before-shutdown hooks all
+ * complete before the shutdown hooks that close resources run.
+ */
+@Injectable()
+export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger('worker');
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onApplicationBootstrap(): void {
+    for (const [name, host] of this.hosts()) {
+      if (host.worker?.name !== name) throw new Error(`no worker consumes queue "${name}": its processor ${host.constructor.name} is bound to "${host.worker?.name ?? 'nothing'}"`);
+    }
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.log.log(`${signal ?? 'shutdown'}: finishing active jobs`);
+    await Promise.all(this.hosts().map(([, host]) => host.worker.close()));
+    this.log.log('active jobs finished');
+  }
+
+  private hosts(): [JobName, WorkerHost][] {
+    return Object.entries(PROCESSORS).map(([name, type]) => [name as JobName, this.moduleRef.get(type, { strict: false })]);
+  }
+}

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { newestPerKey, rowKeys, sliceRows, type ColumnarRows, type UploadJob, type UploadResult } from '#contracts';
+import { classifyPgError, describePgError, hasQuarantine, quarantineRows, recordUpload, replaceRows, resolveQuarantine, upsertRows, type AppliedUpload, type PoisonRow } from '#persistence';
+import { JobRunner, type JobMeta } from '../jobs/job-runner.js';
+
+/** Applies upload jobs: version-guarded upserts, with rows PostgreSQL refuses isolated into the quarantine. */
+@Injectable()
+export class UploadService {
+  constructor(private readonly runner: JobRunner) {}
+
+  /**
+   * Upserts a batch. When PostgreSQL refuses a row's content, the batch is split and the halves retried (inside
+   * savepoints, in the same transaction) down to single rows; those go to the quarantine and the rest applies, so
+   * the table moves on (skip ahead) and nothing is lost (docs/architecture.md, "Jobs").
+   */
+  upload(job: UploadJob, meta: JobMeta): Promise<UploadResult> {
+    const sent = job.rows.versions.length + (job.refused?.reasons.length ?? 0);
+    const record = { jobType: 'upload' as const, meta, rows: sent, bytes: job.bytes, quarantined: (r: UploadResult) => r.quarantined };
+    return this.runner.recorded(job, `upload of ${sent} rows to "${job.table}"`, record, async (c) => {
+      // Rows the API already refused (a value of the wrong type, a NULL key) are quarantined with the others.
+      const poison: PoisonRow[] = job.refused ? job.refused.reasons.map((reason, r) => poisonRow(job, sliceRows(job.refused!.rows, r, r + 1), reason)) : [];
+      const replaced = job.replace ? await replaceNewer(c, job, job.replace) : 0;
+      const rows = newestPerKey(job.key, job.rows);
+      const applied = await upsertIsolating(c, job, rows, poison);
+      await quarantineRows(c, job.tenant, job.table, poison);
+      if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
+      // A replaced row may have been the remote maximum: it is counted again rather than assumed.
+      await recordUpload(c, job.tenant, job.table, { ...applied, maxVersion: replaced ? 'recompute' : applied.maxVersion, range: job.range, timeline: job.timeline });
+      return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
+    });
+  }
+}
+
+/**
+ * The compare-and-set replace of rows newer remotely (a lost timeline's leftovers). A row whose content PostgreSQL
+ * refuses is left to the upsert that follows, which isolates it into the quarantine.
+ */
+async function replaceNewer(c: PoolClient, job: UploadJob, replace: string[]): Promise<number> {
+  await c.query('SAVEPOINT replace');
+  try {
+    const n = await replaceRows(c, job, replace);
+    await c.query('RELEASE SAVEPOINT replace');
+    return n;
+  } catch (err) {
+    await c.query('ROLLBACK TO SAVEPOINT replace');
+    if (classifyPgError(err) !== 'row-data') throw err;
+    return 0;
+  }
+}
+
+async function upsertIsolating(c: PoolClient, job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): Promise<AppliedUpload> {
+  await c.query('SAVEPOINT batch');
+  try {
+    const applied = await upsertRows(c, { ...job, rows });
+    await c.query('RELEASE SAVEPOINT batch');
+    return applied;
+  } catch (err) {
+    await c.query('ROLLBACK TO SAVEPOINT batch');
+    if (classifyPgError(err) !== 'row-data') throw err;
+    const n = rows.versions.length;
+    if (n === 1) {
+      poison.push(poisonRow(job, rows, describePgError(err)));
+      return { applied: 0, inserted: 0, skippedOlder: 0, maxVersion: undefined };
+    }
+    const half = Math.ceil(n / 2);
+    const a = await upsertIsolating(c, job, sliceRows(rows, 0, half), poison);
+    const b = await upsertIsolating(c, job, sliceRows(rows, half, n), poison);
+    return {
+      applied: a.applied + b.applied,
+      inserted: a.inserted + b.inserted,
+      skippedOlder: a.skippedOlder + b.skippedOlder,
+      maxVersion: a.maxVersion === undefined ? b.maxVersion : b.maxVersion === undefined || a.maxVersion > b.maxVersion ? a.maxVersion : b.maxVersion,
+    };
+  }
+}
+
+function poisonRow(job: UploadJob, rows: ColumnarRows, error: string): PoisonRow {
+  const row = Object.fromEntries(rows.columns.map((name, i) => [name, rows.values[i][0]]));
+  return { key: rowKeys(job.key, rows)[0], version: rows.versions[0], row, error };
+}
+
+/** The (key, version) pairs of a batch that applied: every row but the quarantined ones. */
+function appliedKeys(job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): { key: string; version: string }[] {
+  const bad = new Set(poison.map((p) => `${p.key}@${p.version}`));
+  return rowKeys(job.key, rows)
+    .map((key, r) => ({ key, version: rows.versions[r] }))
+    .filter((k) => !bad.has(`${k.key}@${k.version}`));
+}

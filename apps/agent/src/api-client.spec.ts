@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { JobId } from '#contracts';
 import { ApiClient, ApiRefusedError, ApiUnavailableError } from './api-client.js';
 
 const creds = { customerId: 'c', databaseId: 'd', secret: 's' };
@@ -56,7 +57,7 @@ describe('ApiClient retries', () => {
       [200, { jobId: 'j', state: 'failed', attemptsMade: 8, error: 'upload was refused by PostgreSQL: boom' }],
     ]);
     const api = new ApiClient(s.url, creds, fast);
-    await expect(api.waitForJob('j')).rejects.toThrow('job j failed after 8 attempt(s): upload was refused by PostgreSQL: boom');
+    await expect(api.waitForJob('j' as JobId<'upload'>)).rejects.toThrow('job j failed after 8 attempt(s): upload was refused by PostgreSQL: boom');
     await s.close();
   });
 });

@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { BackfillProgress, DeleteRequest, EnqueuedJob, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
+import type { BackfillProgress, DeleteRequest, EnqueuedJob, JobId, JobMap, JobName, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
 import { MAX_JOB_WAIT_MS } from '#contracts';
 import type { Credentials } from './config.js';
 
@@ -86,20 +86,20 @@ export class ApiClient {
     return this.send<{ rows: number; reason: string; skipAhead: boolean }>('get', `${this.tablePath(table)}/tuning`);
   }
 
-  async upload(table: string, req: UploadRequest): Promise<string> {
-    return (await this.send<EnqueuedJob>('post', this.tablePath(table), req)).jobId;
+  async upload(table: string, req: UploadRequest): Promise<JobId<'upload'>> {
+    return (await this.send<EnqueuedJob>('post', this.tablePath(table), req)).jobId as JobId<'upload'>;
   }
 
-  async delete(table: string, req: DeleteRequest): Promise<string> {
-    return (await this.send<EnqueuedJob>('delete', this.tablePath(table), req)).jobId;
+  async delete(table: string, req: DeleteRequest): Promise<JobId<'delete'>> {
+    return (await this.send<EnqueuedJob>('delete', this.tablePath(table), req)).jobId as JobId<'delete'>;
   }
 
-  async rangeHash(table: string, req: RangeHashRequest): Promise<string> {
-    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/range-hash`, req)).jobId;
+  async rangeHash(table: string, req: RangeHashRequest): Promise<JobId<'range-hash'>> {
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/range-hash`, req)).jobId as JobId<'range-hash'>;
   }
 
-  async manifestCheck(table: string, req: ManifestCheckRequest): Promise<string> {
-    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId;
+  async manifestCheck(table: string, req: ManifestCheckRequest): Promise<JobId<'manifest-check'>> {
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId as JobId<'manifest-check'>;
   }
 
   /** Records that the rows up to `next` were sent again; `next` null: the backfill is done. */
@@ -128,13 +128,13 @@ export class ApiClient {
   }
 
   /** Waits for a job until it completed or failed for good, by long polls; a failure throws with the worker's reason. */
-  async waitForJob(jobId: string, timeoutMs = 10 * 60_000): Promise<unknown> {
+  async waitForJob<N extends JobName>(jobId: JobId<N>, timeoutMs = 10 * 60_000): Promise<JobMap[N]['result']> {
     const deadline = Date.now() + timeoutMs;
     let pause = 20;
     for (;;) {
       const asked = Date.now();
       const s = await this.job(jobId, Math.max(1, Math.min(MAX_JOB_WAIT_MS, deadline - asked)));
-      if (s.state === 'completed') return s.result;
+      if (s.state === 'completed') return s.result as JobMap[N]['result'];
       if (s.state === 'failed') throw new Error(`job ${jobId} failed after ${s.attemptsMade} attempt(s): ${s.error}`);
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${s.state} after ${timeoutMs} ms`);
       // An answer at once (a job between attempts, or an API without long polls) is asked again after a growing pause.

@@ -1,4 +1,4 @@
-import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, type ManifestCheckResult, type RangeHashResult, type VersionInfo, type WireValue } from '#contracts';
+import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, type VersionInfo, type WireValue } from '#contracts';
 import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { InFlight } from './in-flight.js';
@@ -131,7 +131,7 @@ export class TablePass {
     const out: RangeDigest[] = [];
     for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES) {
       const part = ranges.slice(i, i + MAX_CHECK_RANGES).map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }));
-      const result = (await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }))) as RangeHashResult;
+      const result = await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }));
       out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
     }
     return out;
@@ -145,13 +145,13 @@ export class TablePass {
     const local = await this.source.manifest(table, ranges);
     const diff =
       local.size <= MAX_MANIFEST_ROWS
-        ? ((await this.api.waitForJob(
+        ? await this.api.waitForJob(
             await this.api.manifestCheck(table.name, {
               ranges: ranges.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() })),
               keys: [...local.keys()],
               versions: [...local.values()].map(String),
             }),
-          )) as ManifestCheckResult)
+          )
         : undefined;
     if (!diff || diff.overLimit) {
       const halves = halveRanges(ranges);

@@ -78,5 +78,9 @@ export interface JobMap {
 export type JobName = keyof JobMap;
 export const JOB_NAMES = ['upload', 'delete', 'manifest-check', 'range-hash'] as const satisfies readonly JobName[];
 
+declare const jobName: unique symbol;
+/** A job id as the API hands it out, typed by its job's name (only in types), so waiting for it yields that job's result. */
+export type JobId<N extends JobName> = string & { readonly [jobName]: N };
+
 /** One queue per job type, named after it, so a job id can say which queue it lives in. */
 export type QueueName = JobName;

@@ -18,8 +18,10 @@ import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
 import { MarkersController } from './markers/markers.controller.js';
 import { MarkersService } from './markers/markers.service.js';
-import { JobQueueService, REDIS } from './jobs/job-queue.service.js';
-import { PG_POOL, TablesService } from './tables/tables.service.js';
+import { JobQueueService } from './jobs/job-queue.service.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { TablesService } from './tables/tables.service.js';
+import { PG_POOL, REDIS } from './tokens.js';
 import { TablesController } from './tables/tables.controller.js';
 import { RegistrationRate } from './tables/registration-rate.js';
 import { TenancyController } from './tenancy/tenancy.controller.js';
@@ -34,7 +36,7 @@ const MODULE = {
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [TenancyController, TablesController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
+  controllers: [TenancyController, TablesController, JobsController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
     { provide: PG_POOL, inject: [API_CONFIG], useFactory: (config: ApiConfig) => resilientPool({ connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },

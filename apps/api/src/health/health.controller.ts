@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Inject, ServiceUnavailableException } from '@
 import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { REDIS } from '../jobs/job-queue.service.js';
+import { REDIS } from '../tokens.js';
 
 /**
  * Readiness: PostgreSQL and Redis both answer. A stranger learns ok or not, nothing more; with the admin token the

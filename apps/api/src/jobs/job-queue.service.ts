@@ -7,14 +7,13 @@ import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
 import { JOB_NAMES, newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { REDIS } from '../tokens.js';
 import { JobWaiters } from './job-waiters.js';
 
 /**
  * The producer side of the job map. Besides enqueuing, it keeps per table the set of its jobs not yet finished,
  * so the version GET can say whether anything is pending; finished jobs leave the set lazily, on the next look.
  */
-export const REDIS = Symbol('REDIS');
-
 @Injectable()
 export class JobQueueService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly queues: Record<QueueName, Queue>;

@@ -4,7 +4,7 @@ import type { TenantRef } from '#contracts';
 import { queuePrefix } from '#persistence';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
-import { REDIS } from '../jobs/job-queue.service.js';
+import { REDIS } from '../tokens.js';
 
 /** At most REGISTRATION_CHANGES_PER_MINUTE registration changes a minute per database (a fixed window in Redis). */
 @Injectable()

@@ -1,8 +1,7 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
   backfillProgressSchema,
   deleteRequestSchema,
-  jobStatusQuerySchema,
   manifestCheckRequestSchema,
   rangeHashRequestSchema,
   tableDefinitionSchema,
@@ -11,7 +10,6 @@ import {
   type BackfillProgress,
   type DeleteRequest,
   type EnqueuedJob,
-  type JobStatusQuery,
   type ManifestCheckRequest,
   type RangeHashRequest,
   type TableDefinition,
@@ -20,7 +18,6 @@ import {
 } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import { JobQueueService } from '../jobs/job-queue.service.js';
 import { TablesService } from './tables.service.js';
 
 class TableName extends ZodPipe<string> {
@@ -33,10 +30,7 @@ class TableName extends ZodPipe<string> {
 @Controller('v1/customers/:customerId/databases/:databaseId')
 @UseGuards(DatabaseGuard)
 export class TablesController {
-  constructor(
-    private readonly tables: TablesService,
-    private readonly jobs: JobQueueService,
-  ) {}
+  constructor(private readonly tables: TablesService) {}
 
   @Get('tables')
   all(@Tenant() tenant: TenantRef) {
@@ -90,12 +84,5 @@ export class TablesController {
   @HttpCode(204)
   backfill(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress): Promise<void> {
     return this.tables.backfillProgress(tenant, table, body);
-  }
-
-  @Get('jobs/:jobId')
-  async job(@Tenant() tenant: TenantRef, @Param('jobId') jobId: string, @Query(new ZodPipe(jobStatusQuerySchema, 'query')) query: JobStatusQuery) {
-    const status = await this.jobs.status(tenant, jobId, query.waitMs);
-    if (!status) throw new NotFoundException(`job ${jobId} does not exist for this database`);
-    return status;
   }
 }

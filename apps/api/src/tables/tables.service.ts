@@ -19,9 +19,8 @@ import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { TenantScope } from '../common/tenant-scope.js';
 import { JobQueueService } from '../jobs/job-queue.service.js';
+import { PG_POOL } from '../tokens.js';
 import { RegistrationRate } from './registration-rate.js';
-
-export const PG_POOL = Symbol('PG_POOL');
 
 @Injectable()
 export class TablesService {

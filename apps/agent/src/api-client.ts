@@ -1,7 +1,23 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
-import type { BackfillProgress, DeleteRequest, EnqueuedJob, JobId, JobMap, JobName, JobStatus, ManifestCheckRequest, MarkerFacts, MarkerRequest, RangeHashRequest, RegisteredTableInfo, TableDefinition, UploadRequest, VersionInfo } from '#contracts';
-import { MAX_JOB_WAIT_MS } from '#contracts';
+import {
+  MAX_JOB_WAIT_MS,
+  type BackfillProgress,
+  type DeleteRequest,
+  type EnqueuedJob,
+  type JobId,
+  type JobMap,
+  type JobName,
+  type JobStatus,
+  type ManifestCheckRequest,
+  type MarkerFacts,
+  type MarkerRequest,
+  type RangeHashRequest,
+  type RegisteredTableInfo,
+  type TableDefinition,
+  type UploadRequest,
+  type VersionInfo,
+} from '#contracts';
 import type { Credentials } from './config.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */

@@ -93,9 +93,8 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     const ref = parsePublicJobId(publicId);
     if (!ref || ref.databaseId !== tenant.databaseId) return undefined;
     const queue = this.queues[ref.queue];
-    const finished = (state: string) => state === 'completed' || state === 'failed' || state === 'unknown';
-    if (waitMs > 0) await this.waiters.wait(ref.bullId, waitMs, async () => finished(await queue.getJobState(ref.bullId)));
-    const state = await queue.getJobState(ref.bullId);
+    const read = () => queue.getJobState(ref.bullId);
+    const state = waitMs > 0 ? await this.waiters.stateAfterWaiting(ref.bullId, waitMs, read) : await read();
     if (state === 'unknown') return undefined;
     if (state !== 'completed' && state !== 'failed')
       return { jobId: publicId, state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state, attemptsMade: 0 };

@@ -21,17 +21,21 @@ export class JobWaiters {
   }
 
   /**
-   * Resolves when the job (its BullMQ id) finishes an attempt, after `ms` at the latest, or at shutdown. `finished`
-   * is asked after the waiter is in place, so a job that finished just before is not waited for.
+   * The job's state (its BullMQ id), read by `read`; when it has not finished, read again once the job finishes an
+   * attempt, after `ms` at the latest, or at shutdown. The first read comes after the waiter is in place, so a job
+   * that finishes in between is not waited for.
    */
-  async wait(bullId: string, ms: number, finished: () => Promise<boolean>): Promise<void> {
+  async stateAfterWaiting<S extends string>(bullId: string, ms: number, read: () => Promise<S>): Promise<S> {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const set = this.waiters.get(bullId) ?? new Set();
     this.waiters.set(bullId, set.add(wake));
     const timer = setTimeout(wake, ms);
     try {
-      if (!(await finished())) await woken;
+      const state = await read();
+      if (state === 'completed' || state === 'failed' || state === 'unknown') return state;
+      await woken;
+      return await read();
     } finally {
       clearTimeout(timer);
       set.delete(wake);

@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { enrollDatabase, type Stack } from '../lib/stack.js';
 
 export interface FairnessOptions {

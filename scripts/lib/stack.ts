@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { freshRemoteDatabase, serviceUrl } from './databases.js';
 import { freePort } from './services.js';
 

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, enroll, ITEMS, tenantPath, type Tenant } from '../security/support.js';
 

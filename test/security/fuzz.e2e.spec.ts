@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { JOB_NAMES } from '#contracts';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { Random } from '../../scripts/lib/chaos/random.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { ADMIN_ROUTES, fill, TENANT_ROUTES, type Route } from './routes.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, enroll, enrollCustomer, ITEMS, seedItems, snapshotOf, spellings, tenantPath, waitForJob, type Tenant } from './support.js';
 

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer, type Server } from 'node:tls';
-import { redisConnection } from '#persistence';
+import { redisConnection } from '#queues';
 import { freePort, startRedis } from '../../scripts/lib/services.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { enroll, seedItems } from './support.js';

@@ -37,10 +37,7 @@ const schema = z.object({
   DDL_LOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
   /** Every statement of the API gives up after this long (the workers have JOB_STATEMENT_TIMEOUT_MS). */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-  /**
-   * Jobs carry customer rows, and Redis keeps them in memory with no eviction: failed jobs are kept this long for
-   * ops to inspect and retry, completed ones only long enough for the agent to read their result.
-   */
+  /** How long finished jobs keep their rows in Redis (the queue policy's Retention says why). */
   JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(7),
   JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(300),
   /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */

@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
 import { JOB_NAMES } from '#contracts';
-import { databaseUrl, redisConnection, queuePrefix, resilientPool } from '#persistence';
+import { databaseUrl, resilientPool } from '#persistence';
+import { queuePrefix, redisConnection } from '#queues';
 import { loadWorkerConfig, WORKER_CONFIG, type WorkerConfig } from './config.js';
 import { DeleteService } from './delete/delete.service.js';
 import { JobGate } from './jobs/job-gate.js';

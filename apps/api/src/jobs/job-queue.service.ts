@@ -1,13 +1,15 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { queuePrefix } from '#persistence';
+import { jobOptions, queuePrefix, type Retention } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
-import { JOB_NAMES, newBullJobId, signJob, parsePublicJobId, publicJobId, QUEUE_SETTINGS, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import { JOB_NAMES, signJob, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
 import { REDIS } from '../tokens.js';
+import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobWaiters } from './job-waiters.js';
 
 /**
@@ -15,38 +17,31 @@ import { JobWaiters } from './job-waiters.js';
  * so the version GET can say whether anything is pending; finished jobs leave the set lazily, on the next look.
  */
 @Injectable()
-export class JobQueueService implements BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly queues: Record<QueueName, Queue>;
+export class JobQueueService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private queues!: Record<QueueName, Queue>;
   private readonly waiters = new JobWaiters(JOB_NAMES);
+  private readonly retention: Retention;
 
   constructor(
-    @InjectQueue('upload') upload: Queue,
-    @InjectQueue('delete') del: Queue,
-    @InjectQueue('manifest-check') manifestCheck: Queue,
-    @InjectQueue('range-hash') rangeHash: Queue,
+    private readonly moduleRef: ModuleRef,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
-    this.queues = { upload, delete: del, 'manifest-check': manifestCheck, 'range-hash': rangeHash };
+    this.retention = { completedSeconds: config.JOBS_KEEP_COMPLETED_SECONDS, failedDays: config.JOBS_KEEP_FAILED_DAYS };
+  }
+
+  /** Every queue of the job map, by name: a queue added to the map is here without a line more. */
+  onModuleInit(): void {
+    this.queues = Object.fromEntries(JOB_NAMES.map((name) => [name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })])) as Record<QueueName, Queue>;
   }
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
-    const s = QUEUE_SETTINGS[name];
     const id = newBullJobId(data.tenant.databaseId, randomUUID());
     const publicId = publicJobId(name, id);
     const queue = this.queues[name];
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
     const inFlight = await this.admit(data.tenant, data.table, publicId);
-    await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
-      jobId: id,
-      // Fair queuing with BullMQ's own priorities (lower runs first): a database's nth job in flight gets priority n,
-      // so a small tenant's one change overtakes a big tenant's backlog instead of waiting behind it.
-      priority: Math.min(inFlight, MAX_PRIORITY),
-      attempts: s.attempts,
-      backoff: { type: 'exponential', delay: s.backoffMs, jitter: 0.5 },
-      removeOnComplete: { count: s.keepCompleted.count, age: this.config.JOBS_KEEP_COMPLETED_SECONDS },
-      removeOnFail: { count: s.keepFailed.count, age: Math.round(this.config.JOBS_KEEP_FAILED_DAYS * 86400) },
-    });
+    await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), { jobId: id, ...jobOptions(name, this.retention, inFlight) });
     return publicId;
   }
 
@@ -153,9 +148,6 @@ if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SCARD', KEYS[1])`;
-
-/** BullMQ's lowest priority. */
-const MAX_PRIORITY = 2_097_152;
 
 function tenantKey(tenant: TenantRef): string {
   return `${queuePrefix()}:jobs:${tenant.databaseId}`;

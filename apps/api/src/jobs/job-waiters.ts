@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { QueueName } from '#contracts';
-import { redisConnection, queuePrefix } from '#persistence';
+import { queuePrefix, redisConnection } from '#queues';
 
 /**
  * Long polls of a job's status (`GET …/jobs/{id}?waitMs=`): a waiter is woken by BullMQ's own event stream (one

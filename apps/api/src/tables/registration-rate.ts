@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { TenantRef } from '#contracts';
-import { queuePrefix } from '#persistence';
+import { queuePrefix } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { REDIS } from '../tokens.js';

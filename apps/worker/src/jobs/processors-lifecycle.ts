@@ -2,6 +2,7 @@ import type { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { JobName } from '#contracts';
+import { drainWorkers } from '#queues';
 import { PROCESSORS } from './processors.js';
 
 /**
@@ -24,7 +25,7 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.log.log(`${signal ?? 'shutdown'}: finishing active jobs`);
-    await Promise.all(this.hosts().map(([, host]) => host.worker.close()));
+    await drainWorkers(this.hosts().map(([, host]) => host.worker));
     this.log.log('active jobs finished');
   }
 

@@ -1,6 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QUEUE_SETTINGS, type JobMap, type JobName, type Signed } from '#contracts';
+import type { JobMap, JobName, Signed } from '#contracts';
+import { workerOptions } from '#queues';
 import type { JobMeta } from './job-runner.js';
 
 /** A BullMQ job typed by the shared job map; its data carries the API's signature (JobGate checks it). */
@@ -9,8 +10,8 @@ export type TypedJob<N extends JobName> = Job<JobMap[N]['data'] & Partial<Signed
 /** What a processor of queue N returns: the job map's result, so a processor cannot answer the wrong shape. */
 export type JobResult<N extends JobName> = Promise<JobMap[N]['result']>;
 
-/** `@Processor` for one queue of the job map, at the concurrency its queue policy sets. */
-export const JobProcessor = (name: JobName): ClassDecorator => Processor(name, { concurrency: QUEUE_SETTINGS[name].concurrency });
+/** `@Processor` for one queue of the job map, consuming as its queue policy says. */
+export const JobProcessor = (name: JobName): ClassDecorator => Processor(name, workerOptions(name));
 
 /** Which attempt of which job this is, for the batch history. */
 export function jobMeta(job: Job): JobMeta {

@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import { Command } from 'commander';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,9 +12,30 @@ import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { redisConnection } from '#queues';
-import { enrollDatabase, type Stack } from '../lib/stack.js';
+import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
+import { round, withServices } from './support.js';
 
-export interface FairnessOptions {
+export const fairness = new Command('fairness')
+  .description("one customer's flood beside small tenants: their latency and the flood's throughput, each against running alone")
+  .option('--flood-databases <n>', "the flooding customer's databases, each with its own agent", (v) => Number(v), 3)
+  .option('--flood-rows <n>', 'rows of each flooding database', (v) => Number(v), 200_000)
+  .option('--flood-in-flight <n>', "each flooding agent's maxInFlight (above the share, so the cap engages)", (v) => Number(v), 48)
+  .option('--share <n>', "the API's TENANT_MAX_JOBS: jobs in flight a database may have", (v) => Number(v), 16)
+  .option('--small <n>', 'small tenants, each changing 5 rows every 2 s', (v) => Number(v), 3)
+  .option('--seconds <n>', 'how long the small tenants are measured idle', (v) => Number(v), 30)
+  .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
+  .action((o) =>
+    withServices(async () => {
+      const stack = await startStack('fairness', o.workers, { env: { TENANT_MAX_JOBS: String(o.share) } });
+      try {
+        console.log(`RESULT ${JSON.stringify(await measureFairness(stack, o))}`);
+      } finally {
+        await stack.stop();
+      }
+    }),
+  );
+
+interface FairnessOptions {
   floodDatabases: number;
   floodRows: number;
   floodInFlight: number;
@@ -26,7 +48,7 @@ export interface FairnessOptions {
  * while small tenants change 5 rows every 2 s. Measured in one run: the small tenants' change-to-cloud latency idle
  * and under the flood (p95), the flood's throughput alone and beside the small tenants, and the 429s the flood got.
  */
-export async function fairness(stack: Stack, o: FairnessOptions): Promise<Record<string, unknown>> {
+async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-fairness-'));
   // One connection per small tenant, so that their look-ups do not queue behind each other.
   const remote = new pg.Pool({ connectionString: stack.databaseUrl, max: o.small });
@@ -204,8 +226,4 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
 function p95(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? NaN);
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }

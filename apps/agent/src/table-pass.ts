@@ -1,5 +1,5 @@
-import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, type VersionInfo, type WireValue } from '#contracts';
-import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest, type VersionRange } from '#sync';
+import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, toWireRange, type VersionInfo, type VersionRange, type WireValue } from '#contracts';
+import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { InFlight } from './in-flight.js';
 import type { Source, SourceTable } from './sources/source.js';
@@ -130,7 +130,7 @@ export class TablePass {
   private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
     const out: RangeDigest[] = [];
     for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES) {
-      const part = ranges.slice(i, i + MAX_CHECK_RANGES).map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }));
+      const part = ranges.slice(i, i + MAX_CHECK_RANGES).map(toWireRange);
       const result = await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }));
       out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
     }
@@ -147,7 +147,7 @@ export class TablePass {
       local.size <= MAX_MANIFEST_ROWS
         ? await this.api.waitForJob(
             await this.api.manifestCheck(table.name, {
-              ranges: ranges.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() })),
+              ranges: ranges.map(toWireRange),
               keys: [...local.keys()],
               versions: [...local.values()].map(String),
             }),

@@ -1,3 +1,2 @@
-/** Provider tokens of the API (its configuration's token, API_CONFIG, lives beside the configuration). */
-export const PG_POOL = Symbol('PG_POOL');
+/** Provider tokens of the API (API_CONFIG lives beside the configuration, PG_POOL beside the pool in persistence). */
 export const REDIS = Symbol('REDIS');

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
 import { JOB_NAMES } from '#contracts';
-import { databaseUrl, resilientPool } from '#persistence';
+import { databaseUrl, PG_POOL, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
 import { loadWorkerConfig, WORKER_CONFIG, type WorkerConfig } from './config.js';
 import { DeleteService } from './delete/delete.service.js';
@@ -11,7 +11,6 @@ import { PROCESSORS } from './jobs/processors.js';
 import { ProcessorsLifecycle } from './jobs/processors-lifecycle.js';
 import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
 import { RangeHashService } from './range-hash/range-hash.service.js';
-import { PG_POOL } from './tokens.js';
 import { UploadService } from './upload/upload.service.js';
 
 @Module({

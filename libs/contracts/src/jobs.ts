@@ -1,6 +1,6 @@
 import type { ColumnDef } from './columns.js';
 import type { DeleteRequest, ManifestCheckRequest, RangeHashRequest } from './requests.js';
-import type { ColumnarRows, VersionRange } from './wire.js';
+import type { ColumnarRows, WireVersionRange } from './wire.js';
 
 /** A tenant is the pair (customer, database). Job data never carries a secret. */
 export interface TenantRef {
@@ -23,7 +23,7 @@ export interface UploadJob extends TableJob {
   replace?: string[];
   /** Rows of the request the API refused (design §4: quarantined, not a 400 for the batch), with the reason of each. */
   refused?: { rows: ColumnarRows; reasons: string[] };
-  range?: VersionRange;
+  range?: WireVersionRange;
   /** The table's timeline the rows were read for (UploadRequest.timeline). */
   timeline?: string;
   /** Size of the request that carried the rows, for the batch history. */

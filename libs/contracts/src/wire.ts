@@ -53,8 +53,27 @@ export const columnarRowsSchema = z
   });
 export type ColumnarRows = z.infer<typeof columnarRowsSchema>;
 
+/** The versions (after, upTo]: a slice of the difference check, the range one upload covers, … */
+export interface VersionRange {
+  after: bigint;
+  upTo: bigint;
+}
+
+/** A version range as JSON carries it (in requests, jobs and table_stats): decimal strings, as every version. */
+export interface WireVersionRange {
+  after: string;
+  upTo: string;
+}
+
+export function toWireRange(r: VersionRange): WireVersionRange {
+  return { after: r.after.toString(), upTo: r.upTo.toString() };
+}
+
+export function fromWireRange(r: WireVersionRange): VersionRange {
+  return { after: BigInt(r.after), upTo: BigInt(r.upTo) };
+}
+
 /** (after, upTo]: the contiguous version range one upload of the "local ahead" path covers. */
 export const versionRangeSchema = z
   .object({ after: versionSchema, upTo: versionSchema })
-  .refine((r) => !INT_PATTERN.test(r.after) || !INT_PATTERN.test(r.upTo) || BigInt(r.after) < BigInt(r.upTo), 'range.after must be below range.upTo');
-export type VersionRange = z.infer<typeof versionRangeSchema>;
+  .refine((r) => !INT_PATTERN.test(r.after) || !INT_PATTERN.test(r.upTo) || BigInt(r.after) < BigInt(r.upTo), 'range.after must be below range.upTo') satisfies z.ZodType<WireVersionRange>;

@@ -1,7 +1,9 @@
 import type { JobName, TenantRef } from '#contracts';
+import type { BatchOutcome } from '#sync';
 import type { Queryable } from './queryable.js';
 
-export interface BatchOutcome {
+/** One attempt of a job, as the batch history keeps it. */
+export interface BatchAttempt {
   tenant: TenantRef;
   table: string;
   jobType: JobName;
@@ -10,14 +12,14 @@ export interface BatchOutcome {
   rows: number;
   bytes: number;
   durationMs: number;
-  outcome: 'applied' | 'partial' | 'failed';
+  outcome: BatchOutcome;
   quarantined: number;
   errorClass?: string;
   error?: string;
 }
 
 /** Records one batch, outside the job's own transaction so a failure is recorded too. */
-export async function recordBatch(db: Queryable, b: BatchOutcome): Promise<void> {
+export async function recordBatch(db: Queryable, b: BatchAttempt): Promise<void> {
   await db.query(
     `INSERT INTO batch_history (database_id, customer_id, table_name, job_type, job_id, attempt, rows, bytes, duration_ms, outcome, quarantined, error_class, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,

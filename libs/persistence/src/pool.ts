@@ -1,5 +1,8 @@
 import pg from 'pg';
 
+/** The provider token of the services' pg pool (NestJS injection). */
+export const PG_POOL = Symbol('PG_POOL');
+
 /**
  * A pg pool that outlives its server. A connection killed by a PostgreSQL restart emits an error, idle or checked
  * out (between two statements of a job), that would otherwise end the process. It is reported; the statement under

@@ -1,5 +1,5 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
-import type { DeleteRequest, TenantRef, VersionRange } from '#contracts';
+import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
 
@@ -9,7 +9,7 @@ import { dataTable } from './sql-identifiers.js';
  */
 interface StatsRow {
   applied_through: string;
-  pending_ranges: { after: string; upTo: string }[];
+  pending_ranges: WireVersionRange[];
   timeline: string;
 }
 
@@ -34,7 +34,7 @@ async function lockStats(db: Queryable, tenant: TenantRef, table: string, timeli
     throw new StaleTimelineError(`made for timeline ${timeline} of table "${table}", which has since been rewound by a range delete (now timeline ${rows[0].timeline}): refused; the agent sends what is current`);
   return {
     through: BigInt(rows[0].applied_through),
-    pending: rows[0].pending_ranges.map((r) => ({ after: BigInt(r.after), upTo: BigInt(r.upTo) })),
+    pending: rows[0].pending_ranges.map(fromWireRange),
   };
 }
 
@@ -60,7 +60,7 @@ async function writeStats(
       table,
       change.rowDelta,
       change.applied.through.toString(),
-      JSON.stringify(change.applied.pending.map((r) => ({ after: r.after.toString(), upTo: r.upTo.toString() }))),
+      JSON.stringify(change.applied.pending.map(toWireRange)),
       change.maxVersion === 'recompute' ? null : change.maxVersion.toString(),
       change.modified,
       change.resetCount ?? false,
@@ -73,7 +73,7 @@ export async function recordUpload(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: VersionRange; timeline?: string },
+  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: WireVersionRange; timeline?: string },
 ): Promise<void> {
   let applied = await lockStats(db, tenant, table, u.timeline);
   if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });

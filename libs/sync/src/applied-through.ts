@@ -1,3 +1,5 @@
+import type { VersionRange } from '#contracts';
+
 /**
  * The remote "applied through" watermark: every "ahead" upload up to it has been applied. Uploads may complete
  * in any order, so ranges above the watermark wait in `pending` until the gap below them closes. The agent
@@ -6,10 +8,10 @@
 export interface AppliedThrough {
   through: bigint;
   /** Applied ranges (after, upTo] not yet contiguous with `through`, sorted by `after`. */
-  pending: { after: bigint; upTo: bigint }[];
+  pending: VersionRange[];
 }
 
-export function recordAppliedRange(state: AppliedThrough, range: { after: bigint; upTo: bigint }): AppliedThrough {
+export function recordAppliedRange(state: AppliedThrough, range: VersionRange): AppliedThrough {
   const sorted = [...state.pending, range].sort((a, b) => (a.after < b.after ? -1 : a.after > b.after ? 1 : 0));
   // In ascending order one sweep suffices: once a range starts above the watermark, every later one does too.
   let through = state.through;

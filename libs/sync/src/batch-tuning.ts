@@ -12,12 +12,17 @@ export interface TuningSettings {
   maxBytes: number;
 }
 
+/** How a batch went: applied whole, applied with some rows quarantined (partial), or failed. */
+export type BatchOutcome = 'applied' | 'partial' | 'failed';
+
+/** The batches the tuning looks back over, newest first. */
+export const TUNING_WINDOW = 10;
+
 export interface BatchSample {
   rows: number;
   bytes: number;
   durationMs: number;
-  /** partial: applied, with some rows quarantined. */
-  outcome: 'applied' | 'partial' | 'failed';
+  outcome: BatchOutcome;
 }
 
 export interface Recommendation {
@@ -53,7 +58,7 @@ export function recommendBatchSize(history: readonly BatchSample[], s: TuningSet
   }
   // The size in use: the largest of the recent batches that went well, back to the first that did not. (Small
   // repair uploads of the difference check must not drag it down, nor an old size from before a slowdown push it up.)
-  const window = history.slice(0, 10);
+  const window = history.slice(0, TUNING_WINDOW);
   const firstBad = window.findIndex((b) => b.outcome === 'failed' || b.durationMs > s.targetMs);
   const run = firstBad < 0 ? window : window.slice(0, firstBad);
   const size = Math.max(...run.map((b) => b.rows));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { VersionRange } from '#contracts';
 
 /**
  * The difference check compares a version range by the count and a digest of its (key, version) pairs, computed
@@ -33,11 +34,6 @@ export function addToDigest(d: RangeDigest, keyParts: readonly string[], version
 
 export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
   return a.count === b.count && a.sum === b.sum;
-}
-
-export interface VersionRange {
-  after: bigint;
-  upTo: bigint;
 }
 
 /** Splits (after, upTo] into at most `parts` contiguous ranges of equal version width; together they cover it exactly. */

@@ -1,11 +1,11 @@
+import type { VersionRange } from '#contracts';
+
 /**
  * The difference check walks a table in contiguous version slices: (after, upTo], each slice starting where the
  * previous one ended, wrapping to 0 after the last. Contiguity matters: a remote row whose version lies between
  * two local rows' versions (a row deleted locally) still falls inside some slice.
  */
-export interface Slice {
-  after: bigint;
-  upTo: bigint;
+export interface Slice extends VersionRange {
   /** Where the next pass starts: upTo, or 0 when this slice reached the end of the table. */
   nextPosition: bigint;
 }

@@ -1,5 +1,5 @@
-import { canonicalKeyPart, encodeKey, type ColumnType, type WireValue } from '#contracts';
-import { addToDigest, emptyDigest, type RangeDigest, type VersionRange } from '#sync';
+import { canonicalKeyPart, encodeKey, type ColumnType, type VersionRange, type WireValue } from '#contracts';
+import { addToDigest, emptyDigest, type RangeDigest } from '#sync';
 
 /** Rows of key values followed by the version, as any engine returns them, and that engine's wire conversion. */
 type KeyRows<V> = Iterable<V[]>;

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
-import { decodeKey, type ColumnarRows, type ColumnType } from '#contracts';
-import type { Marker, RangeDigest, VersionRange } from '#sync';
+import { decodeKey, type ColumnarRows, type ColumnType, type VersionRange } from '#contracts';
+import type { Marker, RangeDigest } from '#sync';
 import { digestsOf, manifestOf } from './key-rows.js';
 import { keyedTable, type Source, type SourceTable } from './source.js';
 import { mysqlColumn, mysqlToWire, type MysqlValue } from './type-mapping.js';

@@ -1,5 +1,5 @@
-import type { ColumnarRows, ColumnDef } from '#contracts';
-import type { Marker, RangeDigest, VersionRange } from '#sync';
+import type { ColumnarRows, ColumnDef, VersionRange } from '#contracts';
+import type { Marker, RangeDigest } from '#sync';
 
 /** A local table as the agent syncs it: its columns in rowferry's types and its key. */
 export interface SourceTable {

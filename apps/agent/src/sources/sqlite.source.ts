@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { decodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue } from '#contracts';
-import type { Marker, RangeDigest, VersionRange } from '#sync';
+import { decodeKey, type ColumnarRows, type ColumnDef, type ColumnType, type WireValue, type VersionRange } from '#contracts';
+import type { Marker, RangeDigest } from '#sync';
 import { digestsOf, manifestOf } from './key-rows.js';
 import { keyedTable, type Source, type SourceTable } from './source.js';
 import { sqliteColumn, sqliteToWire as toWire, type SqliteValue } from './type-mapping.js';

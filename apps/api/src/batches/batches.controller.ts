@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { tableNameSchema, type TenantRef } from '#contracts';
+import type { TenantRef } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { pageSchema, type Page } from '../common/page.js';
+import { TableNamePipe } from '../common/table-name.pipe.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { BatchesService } from './batches.service.js';
 
@@ -12,12 +13,12 @@ export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
   @Get('batches')
-  history(@Tenant() tenant: TenantRef, @Param('table', new ZodPipe(tableNameSchema, 'table name')) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
+  history(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
     return this.batches.history(tenant, table, page.limit, page.before);
   }
 
   @Get('tuning')
-  tuning(@Tenant() tenant: TenantRef, @Param('table', new ZodPipe(tableNameSchema, 'table name')) table: string) {
+  tuning(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string) {
     return this.batches.tuning(tenant, table);
   }
 }

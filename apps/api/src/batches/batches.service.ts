@@ -2,12 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LessThan } from 'typeorm';
 import type { TenantRef } from '#contracts';
 import { BatchRecord } from '#persistence';
-import { recommendBatchSize, type Recommendation, type TuningSettings } from '#sync';
+import { recommendBatchSize, TUNING_WINDOW, type Recommendation, type TuningSettings } from '#sync';
 import { TenantScope } from '../common/tenant-scope.js';
 import { API_CONFIG, tuningSettings, type ApiConfig } from '../config.js';
-
-/** Batches the tuning looks back over. */
-const TUNING_WINDOW = 10;
 
 @Injectable()
 export class BatchesService {

@@ -3,11 +3,11 @@ import { tableNameSchema, type EnqueuedJob, type TenantRef } from '#contracts';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { pageSchema, rowIdSchema, type Page } from '../common/page.js';
+import { TableNamePipe } from '../common/table-name.pipe.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { QuarantineService } from './quarantine.service.js';
 
 const idPipe = new ZodPipe(rowIdSchema, 'quarantine id');
-const tablePipe = new ZodPipe(tableNameSchema, 'table name');
 
 /** A tenant's view of its refused rows. */
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table/quarantine')
@@ -16,13 +16,13 @@ export class QuarantineController {
   constructor(private readonly quarantine: QuarantineService) {}
 
   @Get()
-  list(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
+  list(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
     return this.quarantine.list({ tenant, table }, page.limit, page.before);
   }
 
   @Post(':id/retry')
   @HttpCode(202)
-  async retry(@Tenant() tenant: TenantRef, @Param('table', tablePipe) table: string, @Param('id', idPipe) id: string): Promise<EnqueuedJob> {
+  async retry(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Param('id', idPipe) id: string): Promise<EnqueuedJob> {
     return { jobId: await this.quarantine.retry(id, tenant, table) };
   }
 }

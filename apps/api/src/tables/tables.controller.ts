@@ -5,7 +5,6 @@ import {
   manifestCheckRequestSchema,
   rangeHashRequestSchema,
   tableDefinitionSchema,
-  tableNameSchema,
   uploadRequestSchema,
   type BackfillProgress,
   type DeleteRequest,
@@ -17,14 +16,9 @@ import {
   type UploadRequest,
 } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
+import { TableNamePipe } from '../common/table-name.pipe.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { TablesService } from './tables.service.js';
-
-class TableName extends ZodPipe<string> {
-  constructor() {
-    super(tableNameSchema, 'table name');
-  }
-}
 
 /** The agent's endpoints. Every route is tenant-scoped by DatabaseGuard. */
 @Controller('v1/customers/:customerId/databases/:databaseId')
@@ -38,12 +32,12 @@ export class TablesController {
   }
 
   @Put('tables/:table')
-  register(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition) {
+  register(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition) {
     return this.tables.register(tenant, table, def);
   }
 
   @Get('tables/:table')
-  versionInfo(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string) {
+  versionInfo(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string) {
     return this.tables.versionInfo(tenant, table);
   }
 
@@ -51,7 +45,7 @@ export class TablesController {
   @HttpCode(202)
   async upload(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableName) table: string,
+    @Param('table', TableNamePipe) table: string,
     @Body(new ZodPipe(uploadRequestSchema)) body: UploadRequest,
     @Headers('content-length') contentLength: string | undefined,
   ): Promise<EnqueuedJob> {
@@ -60,7 +54,7 @@ export class TablesController {
 
   @Delete('tables/:table')
   @HttpCode(202)
-  async delete(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest): Promise<EnqueuedJob> {
+  async delete(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest): Promise<EnqueuedJob> {
     return { jobId: await this.tables.delete(tenant, table, body) };
   }
 
@@ -68,7 +62,7 @@ export class TablesController {
   @HttpCode(202)
   async manifestCheck(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableName) table: string,
+    @Param('table', TableNamePipe) table: string,
     @Body(new ZodPipe(manifestCheckRequestSchema)) body: ManifestCheckRequest,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.tables.manifestCheck(tenant, table, body) };
@@ -76,13 +70,13 @@ export class TablesController {
 
   @Post('tables/:table/range-hash')
   @HttpCode(202)
-  async rangeHash(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest): Promise<EnqueuedJob> {
+  async rangeHash(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest): Promise<EnqueuedJob> {
     return { jobId: await this.tables.rangeHash(tenant, table, body) };
   }
 
   @Post('tables/:table/backfill')
   @HttpCode(204)
-  backfill(@Tenant() tenant: TenantRef, @Param('table', TableName) table: string, @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress): Promise<void> {
+  backfill(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress): Promise<void> {
     return this.tables.backfillProgress(tenant, table, body);
   }
 }

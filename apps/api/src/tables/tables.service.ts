@@ -14,12 +14,11 @@ import {
   type UploadRequest,
   type VersionInfo,
 } from '#contracts';
-import { quarantineCounts, RegisteredTable, registerTable, TableStats } from '#persistence';
+import { PG_POOL, quarantineCounts, RegisteredTable, registerTable, TableStats } from '#persistence';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { TenantScope } from '../common/tenant-scope.js';
 import { JobQueueService } from '../jobs/job-queue.service.js';
-import { PG_POOL } from '../tokens.js';
 import { RegistrationRate } from './registration-rate.js';
 
 @Injectable()

@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { JobName, TenantRef } from '#contracts';
-import { classifyPgError, describePgError, recordBatch, StaleTimelineError, withTenant } from '#persistence';
-import { PG_POOL } from '../tokens.js';
+import { classifyPgError, describePgError, PG_POOL, recordBatch, StaleTimelineError, withTenant } from '#persistence';
 
 /** Which attempt of which job this is, for the batch history. */
 export interface JobMeta {

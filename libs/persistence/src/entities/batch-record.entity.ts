@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { BatchOutcome } from '#sync';
 
 /** One applied or failed batch: what batch-size tuning learns from and what ops read. */
 @Entity({ name: 'batch_history' })
@@ -34,7 +35,7 @@ export class BatchRecord {
   durationMs!: number;
 
   @Column({ type: 'text' })
-  outcome!: 'applied' | 'partial' | 'failed';
+  outcome!: BatchOutcome;
 
   @Column({ type: 'int' })
   quarantined!: number;

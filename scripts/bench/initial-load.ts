@@ -1,0 +1,142 @@
+import { Command } from 'commander';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { enrollDatabase, startStack } from '../lib/stack.js';
+import { makeTable, round, withServices } from './support.js';
+
+/**
+ * `npm run bench -- initial-load --rows N`: the full pipeline (SQLite agent → API → Redis → workers → PostgreSQL)
+ * against a raw COPY of the same rows into the same PostgreSQL, in one run, so the ratio survives a noisy machine.
+ */
+export const initialLoad = new Command('initial-load')
+  .description('the initial load of a SQLite table through the whole pipeline, against a raw COPY of the same rows')
+  .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
+  .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
+  .option('--batch-rows <n>', "upper bound on rows per upload batch (the API's tuning picks the size)", (v) => Number(v), 20_000)
+  .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
+  .action((o) =>
+    withServices(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-'));
+      const dbPath = join(dir, 'bench.db');
+      makeTable(dbPath, o.rows);
+      const stack = await startStack('bench', o.workers);
+      try {
+        const creds = await enrollDatabase(stack, 'bench');
+        writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
+        const configPath = join(dir, 'agent.json');
+        writeFileSync(
+          configPath,
+          JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'bench.db' }, tables: [{ name: 'bench_rows' }], batchRows: o.batchRows, maxInFlight: o.inFlight, sliceRows: 1 }),
+        );
+        const agent = new SyncAgent(loadAgentConfig(configPath), () => undefined);
+        await agent.source.installTracking(['bench_rows']);
+        await agent.registerTables();
+
+        const cpuBefore = cpuByPart(stack.pids);
+        const t0 = performance.now();
+        const report = await agent.cycle(); // ahead: every row uploaded and applied before it returns
+        const pipelineSeconds = (performance.now() - t0) / 1000;
+        const cpuAfter = cpuByPart(stack.pids);
+        await agent.close();
+        const failed = report.tables.find((t) => 'error' in t);
+        if (failed) throw new Error(`pipeline failed: ${JSON.stringify(failed)}`);
+        const remote = await count(stack.databaseUrl, creds.databaseId);
+        if (remote !== o.rows) throw new Error(`pipeline applied ${remote} of ${o.rows} rows`);
+        const rss = stack.pids.map(peakRssMb);
+
+        const copySeconds = await rawCopy(dbPath, stack.databaseUrl);
+        const result = {
+          scenario: 'initial-load',
+          rows: o.rows,
+          workers: o.workers,
+          pipeline_seconds: round(pipelineSeconds),
+          copy_seconds: round(copySeconds),
+          pipeline_rows_per_s: Math.round(o.rows / pipelineSeconds),
+          copy_rows_per_s: Math.round(o.rows / copySeconds),
+          ratio: round(copySeconds / pipelineSeconds),
+          cpu_seconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k])])),
+          peak_rss_mb: { agent: Math.round(process.resourceUsage().maxRSS / 1024), api: rss[0], workers: rss.slice(1) },
+        };
+        console.log(`RESULT ${JSON.stringify(result)}`);
+      } finally {
+        await stack.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+  );
+
+/** COPY of the same rows, read from the same SQLite file, into a table of the same shape and key. */
+async function rawCopy(sqlitePath: string, url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE TABLE bench_copy (tenant uuid NOT NULL, id bigint NOT NULL, name text, qty bigint, price double precision, note text, version bigint NOT NULL, PRIMARY KEY (tenant, id))');
+  const db = new Database(sqlitePath, { readonly: true });
+  const t0 = performance.now();
+  const rows = db.prepare('SELECT id, name, qty, price, note, _rowferry_version FROM bench_rows').raw().iterate() as Iterable<unknown[]>;
+  const tenant = '00000000-0000-4000-8000-000000000000';
+  const lines = (function* () {
+    let chunk = '';
+    for (const r of rows) {
+      chunk += `${tenant}\t${r.map((v) => (v === null ? '\\N' : String(v))).join('\t')}\n`;
+      if (chunk.length > 1 << 16) (yield chunk, (chunk = ''));
+    }
+    if (chunk) yield chunk;
+  })();
+  await pipeline(Readable.from(lines), client.query(copyFrom('COPY bench_copy FROM STDIN')));
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  await client.end();
+  return seconds;
+}
+
+async function count(url: string, databaseId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1', [databaseId]);
+  await client.end();
+  return rows[0].n;
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** CPU seconds so far of each part of the pipeline, to see where the time goes on a shared machine. */
+function cpuByPart(pids: number[]): Record<string, number> {
+  const ticks = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    } catch {
+      return 0; // the process ended between listing and reading
+    }
+  };
+  const byName = (name: string) =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .reduce((sum, d) => sum + ticks(Number(d)), 0);
+  const self = process.cpuUsage();
+  return {
+    agent: (self.user + self.system) / 1e6,
+    api: ticks(pids[0]),
+    workers: pids.slice(1).reduce((sum, p) => sum + ticks(p), 0),
+    postgres: byName('postgres'),
+    redis: byName('redis-server'),
+  };
+}

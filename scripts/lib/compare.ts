@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { quoteIdent } from '#persistence';
+import { quoteIdent } from '#contracts';
 
 /**
  * Every row of a local SQLite table against the tenant's remote rows, column by column, as JSON text of the

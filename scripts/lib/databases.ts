@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { databaseUrl, ensureServiceRole, migrate, quoteIdent } from '#persistence';
+import { quoteIdent } from '#contracts';
+import { databaseUrl, ensureServiceRole, migrate } from '#persistence';
 
 
 /** A fresh, migrated remote database for one test file, dropped by the returned function. */

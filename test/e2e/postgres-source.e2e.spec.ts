@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
-import { databaseUrl, quoteIdent } from '#persistence';
+import { quoteIdent } from '#contracts';
+import { databaseUrl } from '#persistence';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 
 const COLUMNS = ['id', 'name', 'balance', 'at', 'local_at', 'day', 'flag', 'data', 'doc', 'ref', 'ratio', 'code'];

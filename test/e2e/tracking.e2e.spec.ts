@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { databaseUrl } from '#persistence';
-import { MysqlSource } from '../../apps/agent/src/sources/mysql.source.js';
-import { PostgresSource } from '../../apps/agent/src/sources/postgres.source.js';
-import { SqliteSource } from '../../apps/agent/src/sources/sqlite.source.js';
+import { MysqlSource } from '../../apps/agent/src/sources/mysql/mysql.source.js';
+import { PostgresSource } from '../../apps/agent/src/sources/postgres/postgres.source.js';
+import { SqliteSource } from '../../apps/agent/src/sources/sqlite/sqlite.source.js';
 
 const SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 

@@ -7,3 +7,4 @@ export * from './row-check.js';
 export * from './batch-rows.js';
 export * from './registration.js';
 export * from './job-signature.js';
+export * from './identifiers.js';

@@ -1,7 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseUrl } from './config.js';
 import { CONTROL_ENTITIES } from './entities/index.js';
-import { quoteIdent } from './sql-identifiers.js';
+import { quoteIdent } from '#contracts';
 import { ControlSchema1764130000000 } from './migrations/1764130000000-control-schema.js';
 import { BatchesAndQuarantine1764140000000 } from './migrations/1764140000000-batches-and-quarantine.js';
 import { SchemaErrors1764150000000 } from './migrations/1764150000000-schema-errors.js';

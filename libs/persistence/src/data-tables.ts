@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { ColumnDef, TableDefinition } from '#contracts';
+import { quoteIdent, type ColumnDef, type TableDefinition } from '#contracts';
 import { pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
-import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable, quoteIdent } from './sql-identifiers.js';
+import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable } from './sql-identifiers.js';
 
 /** Hash partitions per data table; a tenant's rows all land in one. */
 export const PARTITIONS = 16;

@@ -1,7 +1,7 @@
-import type { ColumnDef, DeleteRequest, ManifestCheckJob, RangeHashJob, TenantRef, UploadJob } from '#contracts';
+import { quoteIdent, type ColumnDef, type DeleteRequest, type ManifestCheckJob, type RangeHashJob, type TenantRef, type UploadJob } from '#contracts';
 import { canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
-import { dataTable, quoteIdent } from './sql-identifiers.js';
+import { dataTable } from './sql-identifiers.js';
 
 /**
  * The bulk SQL on the shared data tables. Every statement names the tenant explicitly (partition pruning) on top

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { quoteIdent } from './sql-identifiers.js';
+import { quoteIdent } from '#contracts';
 
 /**
  * The login role the API and workers connect as: a member of `rowferry_app` (made by the migrations) and nothing

@@ -1,8 +1,4 @@
-/** The one way an identifier enters SQL here: double-quoted, inner quotes doubled. */
-export function quoteIdent(name: string): string {
-  if (name.length === 0 || name.includes('\0')) throw new Error(`not a usable SQL identifier: ${JSON.stringify(name)}`);
-  return `"${name.replace(/"/g, '""')}"`;
-}
+import { quoteIdent } from '#contracts';
 
 /** Schema holding the shared data tables, one per synced table name. */
 export const DATA_SCHEMA = 'rowferry_data';

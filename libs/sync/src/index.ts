@@ -5,3 +5,4 @@ export * from './applied-through.js';
 export * from './restore.js';
 export * from './batch-tuning.js';
 export * from './range-digest.js';
+export * from './safe-watermark.js';

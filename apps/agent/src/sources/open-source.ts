@@ -1,8 +1,8 @@
 import type { AgentConfig } from '../config.js';
-import { MysqlSource } from './mysql.source.js';
-import { PostgresSource } from './postgres.source.js';
+import { MysqlSource } from './mysql/mysql.source.js';
+import { PostgresSource } from './postgres/postgres.source.js';
 import type { Source } from './source.js';
-import { SqliteSource } from './sqlite.source.js';
+import { SqliteSource } from './sqlite/sqlite.source.js';
 
 /** The source adapter the config names. */
 export function openSource(source: AgentConfig['source']): Source {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKey } from '#contracts';
 import { SqliteSource } from './sqlite.source.js';
-import { sqliteColumn, sqliteColumnType, sqliteToWire as toWire } from './type-mapping.js';
+import { sqliteColumn, sqliteColumnType, sqliteToWire as toWire } from './sqlite.types.js';
 
 describe('SQLite types and values on the wire', () => {
   it.each([

@@ -1,0 +1,192 @@
+import mysql from 'mysql2/promise';
+import { decodeKey, type VersionRange } from '#contracts';
+import { SafeWatermark, type Marker } from '#sync';
+import type { SourceTable } from '../source.js';
+import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
+import { keyTypes, TrackedSource, type TableShape } from '../tracked-source.js';
+import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
+
+const SEQUENCE = '_rowferry_version_seq';
+const MARKERS = '_rowferry_markers';
+const MARKER_SQL: MarkerStatements = {
+  // FOR UPDATE locks the newest row and the gap above it: nothing can come between the compare and the write.
+  lockNewest: [`SELECT id FROM ${MARKERS} ORDER BY seq DESC LIMIT 1 FOR UPDATE`],
+  insert: `INSERT INTO ${MARKERS} (id, watermark) VALUES (?, ?)`,
+  trim: `DELETE FROM ${MARKERS} WHERE seq <= (SELECT m FROM (SELECT MAX(seq) - ? AS m FROM ${MARKERS}) x)`,
+};
+/** InnoDB's INFORMATION_SCHEMA transaction cache may be this old (100 ms), with a margin. */
+const TRX_CACHE_MS = 200;
+
+/** MySQL's identifier quoting: backticks, inner ones doubled. */
+const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/**
+ * A MySQL/MariaDB source. Tracking is a sequence (MariaDB 10.3+) and BEFORE INSERT/UPDATE triggers per table.
+ * Sequence values are handed out before commit, so the ahead path reads only up to a watermark proven safe by
+ * waiting for the InnoDB transactions that were running when the counter was read (see safeWatermark).
+ */
+export class MysqlSource extends TrackedSource<MysqlValue> {
+  private readonly pool: mysql.Pool;
+  /** Readings of the counter with the transactions running right after each. */
+  private readonly watermark = new SafeWatermark<Set<string>>();
+
+  constructor(url: string, existingVersionColumn?: string) {
+    super(q, mysqlToWire, 'the MySQL/MariaDB database', existingVersionColumn);
+    this.pool = mysql.createPool({
+      uri: url,
+      connectionLimit: 2,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      timezone: 'Z',
+      jsonStrings: true, // JSON documents exactly as stored, never re-serialised
+      rowsAsArray: true,
+    });
+    this.pool.on('connection', (c) => c.query(`SET time_zone = '+00:00'`));
+  }
+
+  private async rows<T = MysqlValue[]>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const [rows] = await this.pool.query(sql, params.map((p) => (typeof p === 'bigint' ? p.toString() : p)));
+    return rows as T[];
+  }
+
+  protected async readShape(table: string): Promise<TableShape | undefined> {
+    const info = await this.rows<[string, string]>(
+      `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+      [table],
+    );
+    if (info.length === 0) return undefined;
+    const pk = await this.rows<[string]>(
+      `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+      [table],
+    );
+    return { columns: info.map(([name, type]) => mysqlColumn(name, type)), primaryKey: pk.map(([name]) => name) };
+  }
+
+  protected async installMarkers(): Promise<void> {
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, watermark BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+  }
+
+  /** DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job. */
+  protected async installVersioning(tables: string[]): Promise<string[]> {
+    const done: string[] = [];
+    await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
+    for (const table of tables) {
+      const exists = await this.rows(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+      if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
+      const t = q(table);
+      await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NULL`);
+      // Triggers before numbering: every row written from now on gets its version from them, and every row written
+      // before (NULL) is numbered next. The other order loses rows written in between (each DDL commits on its own).
+      for (const event of ['INSERT', 'UPDATE'])
+        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`);
+      // Touching the row is enough: the update trigger stamps it (MariaDB refuses NEXTVAL here and in the trigger).
+      const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NULL WHERE ${this.vcq} IS NULL`);
+      const n = (res as { affectedRows: number }).affectedRows;
+      if (n) done.push(`${table}: versioned ${n} existing rows`);
+      await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
+      done.push(`${table}: column ${this.vcq}, triggers and index in place`);
+    }
+    return done;
+  }
+
+  /**
+   * A version is handed out inside a running InnoDB transaction. Each call records the counter and the
+   * transactions running right after it was read; once none of them runs any more, every version up to that
+   * counter is committed or rolled back, and the counter is safe (at once, when none was running).
+   */
+  async safeWatermark(): Promise<bigint> {
+    // The application's own versions carry no proof of commit order (docs/sources.md).
+    if (this.existingVersionColumn) return this.versionCounter();
+    const counter = await this.versionCounter();
+    // InnoDB serves INNODB_TRX from a cache refreshed at most every 100 ms: wait past that, so the list read below
+    // was taken after the counter was read.
+    await new Promise((r) => setTimeout(r, TRX_CACHE_MS));
+    let trx: [string][];
+    try {
+      trx = await this.rows<[string]>(`SELECT CONCAT(trx_mysql_thread_id, '@', trx_started) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()`);
+    } catch (err) {
+      throw new Error(`cannot read running transactions (information_schema.INNODB_TRX needs the PROCESS privilege): ${(err as Error).message}`);
+    }
+    const running = new Set(trx.map(([id]) => id));
+    return this.watermark.advance(counter, running, (then) => [...then].every((id) => !running.has(id)));
+  }
+
+  protected async trackedCounter(): Promise<bigint> {
+    const [[next]] = await this.rows<[string]>(`SELECT next_not_cached_value FROM ${SEQUENCE}`);
+    return BigInt(next) - 1n;
+  }
+
+  protected async maxVersion(table: string): Promise<bigint> {
+    const [[v]] = await this.rows<[string | null]>(`SELECT MAX(${this.vcq}) FROM ${q(table)}`);
+    return v === null ? 0n : BigInt(v);
+  }
+
+  async count(table: SourceTable): Promise<number> {
+    const [[n]] = await this.rows<[string]>(`SELECT COUNT(*) FROM ${q(table.name)}`);
+    return Number(n);
+  }
+
+  protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<MysqlValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`, [after, upTo, limit]);
+  }
+
+  protected selectVersions(table: SourceTable, versions: bigint[]): Promise<MysqlValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} IN (?) ORDER BY ${this.vcq}`, [versions.map(String)]);
+  }
+
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+    return (await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`, [after, limit])).map(([v]) => BigInt(v));
+  }
+
+  protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
+    const where = ranges.map(() => `(${this.vcq} > ? AND ${this.vcq} <= ?)`).join(' OR ');
+    return this.rows(`SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${where} ORDER BY ${this.vcq}`, ranges.flatMap((r) => [r.after, r.upTo]));
+  }
+
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
+    const types = keyTypes(table);
+    const values = decodeKey(types, key).map((v, i) => wireToMysql(types[i], v));
+    // Byte for byte, whatever the column's collation (the default ignores case and accents, and pads spaces),
+    // docs/difference-check.md: the collation's own match first (it can use the index), then the UTF-8 bytes.
+    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)` : `${q(k)} = ?`)).join(' AND ');
+    const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
+    const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, params);
+    return rows.length ? BigInt(rows[0][0]) : undefined;
+  }
+
+  protected async readNewestMarker(): Promise<Marker | undefined> {
+    const rows = await this.rows<[string, string]>(`SELECT id, watermark FROM ${MARKERS} ORDER BY seq DESC LIMIT 1`);
+    return rows.length ? { id: rows[0][0], watermark: BigInt(rows[0][1]) } : undefined;
+  }
+
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    const c = await this.pool.getConnection();
+    const tx: ServerTransaction = {
+      begin: () => c.beginTransaction(),
+      query: async (sql, params) => (await c.query({ sql, values: params, rowsAsArray: true }))[0] as unknown[][],
+      commit: () => c.commit(),
+      rollback: () => c.rollback(),
+      release: () => c.release(),
+    };
+    return compareAndSetMarker(tx, MARKER_SQL, marker, expected);
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    this.watermark.reset();
+  }
+
+  protected isTrackingMissing(err: unknown): boolean {
+    const code = (err as { code?: string }).code;
+    return code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR';
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
+    return this.rows(`SELECT ${this.rowColumns(table)} FROM ${q(table.name)} ${tail}`, params);
+  }
+}

@@ -1,0 +1,205 @@
+import pg from 'pg';
+import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
+import { SafeWatermark, type Marker } from '#sync';
+import type { SourceTable } from '../source.js';
+import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
+import { keyTypes, TrackedSource, type TableShape } from '../tracked-source.js';
+import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
+
+const TRACKING_SCHEMA = '_rowferry';
+
+const MARKER_SQL: MarkerStatements = {
+  // Under the table lock nothing can come between the compare and the write.
+  lockNewest: [`LOCK TABLE ${TRACKING_SCHEMA}.markers IN EXCLUSIVE MODE`, `SELECT id FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`],
+  insert: `INSERT INTO ${TRACKING_SCHEMA}.markers (id, watermark) VALUES ($1, $2)`,
+  trim: `DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - $1`,
+};
+
+/** Every value as its text form (no JavaScript Date, no rounding), except bytea (bytes) and booleans. */
+const rawTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+    if (oid === 17) return pg.types.getTypeParser(17, format);
+    if (oid === 16) return (v: string) => v === 't';
+    return (v: string) => v;
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * A PostgreSQL source. Tracking is a sequence and a BEFORE INSERT OR UPDATE trigger per table stamping the version
+ * column. Because sequence values are handed out before their transactions commit, the ahead path reads only up to
+ * the safe watermark, proven with transaction snapshots (see safeWatermark).
+ */
+export class PostgresSource extends TrackedSource<PgValue> {
+  private readonly pool: pg.Pool;
+  /** Readings of the counter with their snapshot's xmax. */
+  private readonly watermark = new SafeWatermark<bigint>();
+
+  constructor(
+    url: string,
+    private readonly schema = 'public',
+    existingVersionColumn?: string,
+  ) {
+    super(q, postgresToWire, `schema "${schema}" of the PostgreSQL database`, existingVersionColumn);
+    this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
+    // A connection dies with a server restart, idle or checked out: the next query fails or reconnects; the process
+    // must not end.
+    this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
+  }
+
+  private table(name: string): string {
+    return `${q(this.schema)}.${q(name)}`;
+  }
+
+  protected async readShape(table: string): Promise<TableShape | undefined> {
+    const { rows } = await this.pool.query<{ name: string; type: string }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+      [this.table(table)],
+    );
+    if (rows.length === 0) return undefined;
+    const pk = await this.pool.query<{ name: string }>(
+      `SELECT a.attname AS name FROM pg_index i
+         JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos) ON true
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.pos`,
+      [this.table(table)],
+    );
+    return { columns: rows.map((r) => postgresColumn(r.name, r.type)), primaryKey: pk.rows.map((r) => r.name) };
+  }
+
+  protected async installMarkers(): Promise<void> {
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA}`);
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, watermark bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+  }
+
+  protected async installVersioning(tables: string[]): Promise<string[]> {
+    const done: string[] = [];
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
+      // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version done.
+      await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
+      for (const table of tables) {
+        const t = this.table(table);
+        if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null) throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
+        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
+        const n = (await c.query(`UPDATE ${t} SET ${this.vcq} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${this.vcq} IS NULL`)).rowCount;
+        if (n) done.push(`${table}: versioned ${n} existing rows`);
+        await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
+        await c.query(`CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`);
+        done.push(`${table}: column ${this.vcq}, index and trigger in place`);
+      }
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK');
+      throw err;
+    } finally {
+      c.release();
+    }
+    return done;
+  }
+
+  /**
+   * Sequence values are handed out before commit, so a lower version can become visible after higher ones. Each call
+   * records (counter, snapshot xmax); once the oldest running transaction (xmin) is at or past that xmax, every writer
+   * that could hold a version up to that counter has finished, and the counter is safe (at once when none runs).
+   */
+  async safeWatermark(): Promise<bigint> {
+    // The application's own versions carry no proof of commit order: the highest visible version is all there is,
+    // and a row committed late below it is found by the difference check (docs/sources.md).
+    if (this.existingVersionColumn) return this.versionCounter();
+    const counter = await this.versionCounter();
+    const snap = (await this.pool.query<{ s: string }>(`SELECT pg_current_snapshot()::text AS s`)).rows[0].s;
+    const [xmin, xmax, running] = snap.split(':');
+    return this.watermark.advance(counter, BigInt(xmax), (readingXmax) => running === '' || BigInt(xmin) >= readingXmax);
+  }
+
+  protected async trackedCounter(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ v: string; called: boolean }>(`SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`);
+    return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
+  }
+
+  protected async maxVersion(table: string): Promise<bigint> {
+    const { rows } = await this.pool.query<{ v: string | null }>(`SELECT max(${this.vcq}) AS v FROM ${this.table(table)}`);
+    return rows[0].v === null ? 0n : BigInt(rows[0].v);
+  }
+
+  async count(table: SourceTable): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table(table.name)}`)).rows[0].n);
+  }
+
+  protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<PgValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} > $1 AND ${this.vcq} <= $2 ORDER BY ${this.vcq} LIMIT $3`, [after, upTo, limit]);
+  }
+
+  protected selectVersions(table: SourceTable, versions: bigint[]): Promise<PgValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} = ANY($1::bigint[]) ORDER BY ${this.vcq}`, [versions.map(String)]);
+  }
+
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT $2`, [after, limit]);
+    return rows.map((r) => BigInt(r.v));
+  }
+
+  protected async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<PgValue[][]> {
+    const { rows } = await this.pool.query({
+      text: `SELECT ${this.keyColumns(table)} FROM ${this.table(table.name)} t
+              WHERE EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS r(a, b) WHERE t.${this.vcq} > r.a AND t.${this.vcq} <= r.b)
+              ORDER BY ${this.vcq}`,
+      values: [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
+      rowMode: 'array',
+    });
+    return rows as PgValue[][];
+  }
+
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
+    const types = keyTypes(table);
+    const values = decodeKey(types, key);
+    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case), docs/difference-check.md.
+    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = $${i + 1} AND ${q(k)}::text COLLATE "C" = $${i + 1}::text COLLATE "C"` : `${q(k)} = $${i + 1}`)).join(' AND ');
+    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
+    return rows.length ? BigInt(rows[0].v) : undefined;
+  }
+
+  protected async readNewestMarker(): Promise<Marker | undefined> {
+    const { rows } = await this.pool.query<{ id: string; watermark: string }>(`SELECT id, watermark FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`);
+    return rows.length ? { id: rows[0].id, watermark: BigInt(rows[0].watermark) } : undefined;
+  }
+
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    const c = await this.pool.connect();
+    const tx: ServerTransaction = {
+      begin: async () => void (await c.query('BEGIN')),
+      query: async (sql, params) => (await c.query({ text: sql, values: params, rowMode: 'array' })).rows,
+      commit: async () => void (await c.query('COMMIT')),
+      rollback: async () => void (await c.query('ROLLBACK')),
+      release: () => c.release(),
+    };
+    return compareAndSetMarker(tx, MARKER_SQL, marker, expected);
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    this.watermark.reset();
+  }
+
+  protected isTrackingMissing(err: unknown): boolean {
+    const code = (err as { code?: string }).code;
+    return code === '42P01' || code === '42703';
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async select(table: SourceTable, tail: string, params: unknown[]): Promise<PgValue[][]> {
+    const { rows } = await this.pool.query({
+      text: `SELECT ${this.rowColumns(table)} FROM ${this.table(table.name)} ${tail}`,
+      values: params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
+      rowMode: 'array',
+    });
+    return rows as PgValue[][];
+  }
+}

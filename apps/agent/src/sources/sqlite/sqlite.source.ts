@@ -1,0 +1,183 @@
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
+import type { Marker } from '#sync';
+import type { SourceTable } from '../source.js';
+import { keyTypes, MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
+import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
+
+const COUNTER_TABLE = '_rowferry_counter';
+const MARKER_TABLE = '_rowferry_markers';
+
+/**
+ * A SQLite source. Tracking is a one-row counter table and AFTER INSERT/UPDATE triggers per table stamping the
+ * version column. SQLite has one writer at a time and the counter moves inside its transaction, so everything
+ * visible is committed: the safe watermark is the counter itself.
+ */
+export class SqliteSource extends TrackedSource<SqliteValue> {
+  private db: Database.Database;
+  /** The file opened, to notice a restore that replaced it (by rename: the handle still reads the old file). */
+  private inode: number;
+
+  constructor(
+    private readonly path: string,
+    existingVersionColumn?: string,
+  ) {
+    super(q, sqliteToWire, 'the SQLite database', existingVersionColumn);
+    [this.db, this.inode] = SqliteSource.open(path);
+  }
+
+  private static open(path: string): [Database.Database, number] {
+    const db = new Database(path, { fileMustExist: true });
+    db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
+    db.pragma('busy_timeout = 5000');
+    return [db, statSync(path).ino];
+  }
+
+  override async reopenIfReplaced(): Promise<boolean> {
+    if (statSync(this.path).ino === this.inode) return false;
+    await this.resetAfterRestore();
+    return true;
+  }
+
+  async resetAfterRestore(): Promise<void> {
+    this.db.close();
+    [this.db, this.inode] = SqliteSource.open(this.path);
+  }
+
+  protected async readShape(table: string): Promise<TableShape | undefined> {
+    const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
+    if (info.length === 0) return undefined;
+    return {
+      columns: info.map((c) => sqliteColumn(c.name, c.type)),
+      primaryKey: info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name),
+    };
+  }
+
+  protected async installMarkers(): Promise<void> {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, watermark INTEGER NOT NULL, written_at TEXT NOT NULL)`);
+  }
+
+  protected async installVersioning(tables: string[]): Promise<string[]> {
+    const done: string[] = [];
+    this.db.transaction(() => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);`);
+      for (const table of tables) {
+        const t = q(table);
+        const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
+        if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
+        const withoutRowid = (this.db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string).match(/WITHOUT\s+ROWID/i);
+        if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
+        if (!cols.some((c) => c.name === this.vc)) {
+          this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
+          done.push(`${table}: added column ${this.vcq}`);
+        }
+        // Existing rows get distinct versions above the counter, numbered in rowid order (a rowid may be 0 or negative).
+        const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
+        const n = this.db
+          .prepare(
+            `UPDATE ${t} SET ${this.vcq} = ? + n.rn
+               FROM (SELECT rowid AS rid, row_number() OVER (ORDER BY rowid) AS rn FROM ${t} WHERE ${this.vcq} IS NULL) AS n
+              WHERE ${t}.rowid = n.rid`,
+          )
+          .run(base).changes;
+        const top = this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${t}`).pluck().get() as bigint;
+        this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = max(value, ?) WHERE id = 1`).run(top);
+        if (n) done.push(`${table}: versioned ${n} existing rows`);
+        const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
+          UPDATE ${t} SET ${this.vcq} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
+        // Every write gets a fresh version, whatever the application wrote into the column (a row read with SELECT *
+        // and written back whole carries an old one). The trigger's own update sets the counter's value, which stops
+        // it there even with recursive_triggers on. Re-created, so running track again upgrades older triggers.
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq});
+          DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_insert`)};
+          DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_update`)};
+          CREATE TRIGGER ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
+          CREATE TRIGGER ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
+            WHEN NEW.${this.vcq} IS OLD.${this.vcq} OR NEW.${this.vcq} IS NOT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) BEGIN ${bump} END;`);
+        done.push(`${table}: triggers and index in place`);
+      }
+    })();
+    return done;
+  }
+
+  /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
+  async safeWatermark(): Promise<bigint> {
+    return this.versionCounter();
+  }
+
+  protected async trackedCounter(): Promise<bigint> {
+    return this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
+  }
+
+  protected async maxVersion(table: string): Promise<bigint> {
+    return (this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`).pluck().get() as bigint) ?? 0n;
+  }
+
+  async count(table: SourceTable): Promise<number> {
+    return Number(this.db.prepare(`SELECT count(*) FROM ${q(table.name)}`).pluck().get());
+  }
+
+  protected async selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<SqliteValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
+  }
+
+  protected async selectVersions(table: SourceTable, versions: bigint[]): Promise<SqliteValue[][]> {
+    // One statement for the whole list (a JSON array of integers), as the server engines do with ANY / IN.
+    return this.select(table, `WHERE ${this.vcq} IN (SELECT value FROM json_each(?)) ORDER BY ${this.vcq}`).all(`[${versions.join(',')}]`) as SqliteValue[][];
+  }
+
+  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+    return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`).pluck().all(after, limit) as bigint[];
+  }
+
+  /** Streamed, one range after the other through the version index: no slice is held in memory. */
+  protected async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<Iterable<SqliteValue[]>> {
+    const statement = this.db.prepare(`SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`).raw();
+    return (function* () {
+      for (const r of ranges) yield* statement.iterate(r.after, r.upTo) as Iterable<SqliteValue[]>;
+    })();
+  }
+
+  async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
+    const types = keyTypes(table);
+    const values = decodeKey(types, key).map((v, i) => wireToSqlite(types[i], v));
+    // Byte for byte, whatever the column's collation (NOCASE would find 'ALICE' for 'Alice'), docs/difference-check.md.
+    const where = table.key.map((k) => `${q(k)} = ? COLLATE BINARY`).join(' AND ');
+    return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
+  }
+
+  protected async readNewestMarker(): Promise<Marker | undefined> {
+    const m = this.newest.get() as { id: string; watermark: bigint } | undefined;
+    return m && { id: m.id, watermark: m.watermark };
+  }
+
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    // IMMEDIATE: the compare and the write happen under the write lock, with nothing in between.
+    return this.db
+      .transaction(() => {
+        if ((this.newest.get() as { id: string } | undefined)?.id !== expected) return false;
+        this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, watermark, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.watermark, new Date().toISOString());
+        this.db.prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - ?`).run(MARKERS_KEPT);
+        return true;
+      })
+      .immediate();
+  }
+
+  protected isTrackingMissing(err: unknown): boolean {
+    return /no such (table|column)/.test(String(err));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private get newest() {
+    return this.db.prepare(`SELECT id, watermark FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1`);
+  }
+
+  private select(table: SourceTable, tail: string) {
+    return this.db.prepare(`SELECT ${this.rowColumns(table)} FROM ${q(table.name)} ${tail}`).raw();
+  }
+}

@@ -1,0 +1,153 @@
+import type { ColumnarRows, ColumnDef, ColumnType, VersionRange } from '#contracts';
+import type { Marker, RangeDigest } from '#sync';
+import { columnarOf, digestsOf, manifestOf, type ToWire } from './source-rows.js';
+import { keyedTable, type Source, type SourceTable } from './source.js';
+
+/** The version column `track` installs, unless the config names one the application already keeps. */
+export const VERSION_COLUMN = '_rowferry_version';
+
+/** Restore markers kept in the local database: the agent only ever needs recent ones, so the table stays small. */
+export const MARKERS_KEPT = 1000;
+
+/** What `describe` reads of a table: every column (the version column too) in rowferry's types, and the primary key. */
+export interface TableShape {
+  columns: ColumnDef[];
+  primaryKey: string[];
+}
+
+/**
+ * What every engine's source does the same way, whatever its SQL: the version column (installed, or the
+ * application's own), describing a table and finding its key, the rows and keys it reads turned into wire values,
+ * manifests and digests, and the clear error when tracking is missing. An engine says how it reads and writes; `V` is
+ * a value as its driver returns it.
+ */
+export abstract class TrackedSource<V> implements Source {
+  /** The version column, and as it is written in SQL. */
+  protected readonly vc: string;
+  protected readonly vcq: string;
+  /** Tables described so far: with the application's own version column, the counter is their highest version. */
+  private readonly described = new Set<string>();
+
+  /**
+   * @param where where tables live, for errors ("the SQLite database")
+   * @param existingVersionColumn a version column the application already keeps; `track` then installs only markers
+   */
+  constructor(
+    protected readonly quote: (name: string) => string,
+    private readonly toWire: ToWire<V>,
+    private readonly where: string,
+    protected readonly existingVersionColumn?: string,
+  ) {
+    this.vc = existingVersionColumn ?? VERSION_COLUMN;
+    this.vcq = quote(this.vc);
+  }
+
+  // ---- What each engine says in its own SQL ----------------------------------------------------------------------
+
+  /** The table's columns and primary key; undefined when there is no such table. */
+  protected abstract readShape(table: string): Promise<TableShape | undefined>;
+  /** Creates the markers table (and whatever else the engine needs to hold them). */
+  protected abstract installMarkers(): Promise<void>;
+  /** Version column, counter, triggers and index for each table; says what it did. */
+  protected abstract installVersioning(tables: string[]): Promise<string[]>;
+  /** The counter `track` installed: the highest version handed out. */
+  protected abstract trackedCounter(): Promise<bigint>;
+  /** The table's highest version, 0 when it has none. */
+  protected abstract maxVersion(table: string): Promise<bigint>;
+  /** Rows (every column, then the version) with a version in (after, upTo], in version order, at most `limit`. */
+  protected abstract selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<V[][]>;
+  /** Rows (every column, then the version) with these versions, in version order. */
+  protected abstract selectVersions(table: SourceTable, versions: bigint[]): Promise<V[][]>;
+  /** The key columns then the version of the rows in the ranges (sorted, not overlapping), in version order. */
+  protected abstract keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<Iterable<V[]>>;
+  protected abstract readNewestMarker(): Promise<Marker | undefined>;
+  /** Whether an error says the tracking `track` installs is not there (no such table or column). */
+  protected abstract isTrackingMissing(err: unknown): boolean;
+
+  abstract safeWatermark(): Promise<bigint>;
+  abstract count(table: SourceTable): Promise<number>;
+  abstract versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]>;
+  abstract versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;
+  abstract writeMarker(marker: Marker, expected: string | undefined): Promise<boolean>;
+  abstract resetAfterRestore(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  // ---- The same for every engine ---------------------------------------------------------------------------------
+
+  async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
+    const shape = await this.readShape(table);
+    if (!shape) throw new Error(`table "${table}" does not exist in ${this.where}`);
+    if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc)) throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
+    this.described.add(table);
+    return keyedTable(table, shape.columns.filter((c) => c.name !== this.vc), shape.primaryKey, keyOverride);
+  }
+
+  async installTracking(tables: string[]): Promise<string[]> {
+    await this.installMarkers();
+    if (this.existingVersionColumn) return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
+    return this.installVersioning(tables);
+  }
+
+  async versionCounter(): Promise<bigint> {
+    if (!this.existingVersionColumn) return this.requireTracking(() => this.trackedCounter());
+    let max = 0n;
+    for (const t of this.described) {
+      const v = await this.maxVersion(t);
+      if (v > max) max = v;
+    }
+    return max;
+  }
+
+  async localMax(table: SourceTable): Promise<bigint> {
+    return this.requireTracking(() => this.maxVersion(table.name));
+  }
+
+  async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
+    return columnarOf(table, await this.selectAfter(table, after, upTo, limit), this.toWire);
+  }
+
+  async rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows> {
+    return columnarOf(table, versions.length === 0 ? [] : await this.selectVersions(table, versions), this.toWire);
+  }
+
+  async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
+    return manifestOf(ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges), keyTypes(table), this.toWire);
+  }
+
+  async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    return digestsOf(ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges), keyTypes(table), this.toWire, ranges);
+  }
+
+  async newestMarker(): Promise<Marker | undefined> {
+    return this.requireTracking(() => this.readNewestMarker());
+  }
+
+  /** Server engines' databases are not files: nothing to reopen. */
+  async reopenIfReplaced(): Promise<boolean> {
+    return false;
+  }
+
+  /** The column list of a row read: every column, then the version. */
+  protected rowColumns(table: SourceTable): string {
+    return [...table.columns.map((c) => this.quote(c.name)), this.vcq].join(', ');
+  }
+
+  /** The column list of a key read: the key columns, then the version. */
+  protected keyColumns(table: SourceTable): string {
+    return [...table.key.map(this.quote), this.vcq].join(', ');
+  }
+
+  private async requireTracking<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (this.isTrackingMissing(err)) throw new Error(`version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`);
+      throw err;
+    }
+  }
+}
+
+/** The rowferry types of the table's key columns, in key order. */
+export function keyTypes(table: SourceTable): ColumnType[] {
+  return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
+}

@@ -1,0 +1,8 @@
+/**
+ * The one way an identifier enters SQL in PostgreSQL and SQLite (agent and server alike): double-quoted, inner quotes
+ * doubled. An empty name or one holding NUL is refused: no quoting makes it safe.
+ */
+export function quoteIdent(name: string): string {
+  if (name.length === 0 || name.includes('\0')) throw new Error(`not a usable SQL identifier: ${JSON.stringify(name)}`);
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -18,6 +18,13 @@ export async function freshRemoteDatabase(label: string): Promise<{ url: string;
       admin.pathname = '/postgres';
       const c = new pg.Client({ connectionString: admin.toString() });
       await c.connect();
+      // A pool's end() resolves before its connections have closed: let them go of their own accord, or FORCE would
+      // kill them mid-goodbye and their clients would raise the error in whatever test runs next.
+      for (let waited = 0; waited < 3000; waited += 50) {
+        const { rows } = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       await c.end();
     },

@@ -15,7 +15,7 @@ const TABLES = [
 ];
 
 /**
- * One odd value must never stall a table (design §4): a SQLite BOOLEAN holding 'yes', a NULL in a TEXT primary key,
+ * One odd value must never stall a table (docs/sync-model.md, A bad row is the row's problem): a SQLite BOOLEAN holding 'yes', a NULL in a TEXT primary key,
  * a key too long for PostgreSQL to index, JSON nested too deep, rows with rowid ≤ 0. Each bad row is quarantined with
  * its reason wherever it is noticed (API or worker); everything else syncs, and the difference check runs clean.
  */

@@ -14,7 +14,7 @@ const SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const NAMES = ['Alice', 'bob', 'Zoë', 'zoe', 'Ärger'];
 
 /**
- * Keys are compared byte for byte on every engine (design §3.4): renaming 'Alice' to 'ALICE' under a case-insensitive
+ * Keys are compared byte for byte on every engine (docs/difference-check.md): renaming 'Alice' to 'ALICE' under a case-insensitive
  * collation (SQLite NOCASE, MariaDB's default) is a delete of one key and an insert of another, and once synced the
  * difference check finds nothing more to repair.
  */

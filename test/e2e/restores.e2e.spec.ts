@@ -15,7 +15,7 @@ const TABLES = [
 ];
 
 /**
- * Restores of every kind (design §3.3), each followed by new local writes that reuse versions the remote holds for
+ * Restores of every kind (docs/sync-model.md, Restores), each followed by new local writes that reuse versions the remote holds for
  * the lost timeline's content. The copy must end exactly equal, every column of every row.
  */
 describe('restores the agent cannot see coming', () => {

@@ -28,7 +28,7 @@ function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds
 /** Backfill batches sent in one pass: a large backfill must not hold up the other tables' passes for long. */
 const BACKFILL_BATCHES_A_PASS = 10;
 
-/** The agent: one cycle = one pass per table, framed by the restore markers (design §3.3). */
+/** The agent: one cycle = one pass per table, framed by the restore markers (docs/sync-model.md, Restores). */
 export class SyncAgent {
   readonly source: Source;
   readonly api: ApiClient;
@@ -40,7 +40,7 @@ export class SyncAgent {
   /**
    * The marker this process last saw confirmed as the server's newest. Only this agent writes markers, so while the
    * database still carries it nothing was restored and the server need not be asked: an unchanged database costs
-   * one request a pass (design §3.1). A restore brings back another marker, and a new process knows none.
+   * one request a pass (docs/sync-model.md, One pass). A restore brings back another marker, and a new process knows none.
    */
   private confirmedMarker: string | undefined;
 

@@ -123,7 +123,7 @@ export class ApiClient {
     await this.send('post', `${this.tablePath(table)}/backfill`, progress);
   }
 
-  /** What the server knows of the database's markers, and of the newest local one (design §3.3). */
+  /** What the server knows of the database's markers, and of the newest local one (docs/sync-model.md, Restores). */
   markerFacts(localMarkerId: string | undefined) {
     return this.send<MarkerFacts>('get', `${this.dbPath()}/markers${localMarkerId ? `?local=${encodeURIComponent(localMarkerId)}` : ''}`);
   }

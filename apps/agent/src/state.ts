@@ -3,7 +3,7 @@ import type { CheckRounds } from './status.js';
 
 /**
  * What the agent keeps between passes, beside the config. Only a cache: a restore can roll it back or lose it, so
- * nothing correctness depends on lives here (restore markers are kept by the server, design §3.3).
+ * nothing correctness depends on lives here (restore markers are kept by the server, docs/sync-model.md, Restores).
  */
 export interface AgentState {
   /** Where each table's difference check continues. */

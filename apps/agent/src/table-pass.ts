@@ -25,7 +25,7 @@ export interface PassReport {
 }
 
 /**
- * One pass of the sync algorithm for one table (design §3): decide, act, and when the action changed the remote,
+ * One pass of the sync algorithm for one table (docs/sync-model.md, One pass): decide, act, and when the action changed the remote,
  * decide again, so that a behind or restored table gets its deletes and then its uploads in the same pass.
  */
 export class TablePass {
@@ -86,7 +86,7 @@ export class TablePass {
     let sent = 0;
     try {
       for (;;) {
-        // The size comes from the table's batch history (design §5), never above the agent's own limit.
+        // The size comes from the table's batch history (docs/tuning.md), never above the agent's own limit.
         const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
         const rows = await this.source.rowsAfter(table, after, watermark, size);
         if (rows.versions.length === 0) break;
@@ -104,7 +104,7 @@ export class TablePass {
   }
 
   /**
-   * The difference check (design §3.4): the next contiguous version slice, compared by count and digest; where the
+   * The difference check (docs/difference-check.md): the next contiguous version slice, compared by count and digest; where the
    * two sides differ the range is split and the parts compared, down to key lists for small ranges, which are then
    * repaired. An equal slice costs one digest per side and a few bytes on the wire.
    */

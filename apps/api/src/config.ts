@@ -16,13 +16,13 @@ const schema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   /** Largest request body of every other route (table definitions, markers, …), in bytes. */
   MAX_SMALL_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
-  /** Batch-size tuning bounds (design §5). */
+  /** Batch-size tuning bounds (docs/tuning.md). */
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
   TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
   TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
   TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
-  /** Fair share (design §4): jobs one database may have waiting or running; beyond it the API answers 429. */
+  /** Fair share (docs/sync-model.md, Bounded work and fair share): jobs one database may have waiting or running; beyond it the API answers 429. */
   TENANT_MAX_JOBS: z.coerce.number().int().positive().default(64),
   /** What one tenant may hold, so that no tenant can grow the shared schema or catalog without bound. */
   MAX_DATABASES_PER_CUSTOMER: z.coerce.number().int().positive().default(100),

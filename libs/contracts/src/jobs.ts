@@ -21,7 +21,7 @@ export interface UploadJob extends TableJob {
   rows: ColumnarRows;
   /** Per row of `rows`: the remote version it replaces even though that is newer (see UploadRequest.replace). */
   replace?: string[];
-  /** Rows of the request the API refused (design §4: quarantined, not a 400 for the batch), with the reason of each. */
+  /** Rows of the request the API refused (quarantined, not a 400 for the batch: docs/sync-model.md, A bad row is the row's problem), with the reason of each. */
   refused?: { rows: ColumnarRows; reasons: string[] };
   range?: WireVersionRange;
   /** The table's timeline the rows were read for (UploadRequest.timeline). */

@@ -13,7 +13,7 @@ export const uploadRequestSchema = z
     rows: columnarRowsSchema,
     range: versionRangeSchema.optional(),
     /**
-     * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind (design §3.3):
+     * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind (docs/sync-model.md, Restores):
      * per row, the remote version it replaces, and only if the remote row still has exactly that version.
      */
     replace: z.array(versionSchema).optional(),
@@ -97,7 +97,7 @@ export type JobStatusQuery = z.infer<typeof jobStatusQuerySchema>;
 export const backfillProgressSchema = z.object({ from: versionSchema, next: versionSchema.nullable() });
 export type BackfillProgress = z.infer<typeof backfillProgressSchema>;
 
-/** POST …/markers: a restore marker the agent is about to write into the local database (design §3.3). */
+/** POST …/markers: a restore marker the agent is about to write into the local database (docs/sync-model.md, Restores). */
 export const markerSchema = z.object({ id: z.uuid(), watermark: versionSchema });
 export type MarkerRequest = z.infer<typeof markerSchema>;
 
@@ -128,10 +128,10 @@ export interface VersionInfo {
   timeline: string;
   /**
    * Columns were added for this database: its existing rows are being sent again from this version on, so they get
-   * their values too. Kept by the server, so the backfill survives the agent's death or a lost response (design §6).
+   * their values too. Kept by the server, so the backfill survives the agent's death or a lost response (docs/architecture.md, Remote storage).
    */
   backfillFrom: string | null;
-  /** Rows of this table waiting in the quarantine (refused by the cloud, design §4). */
+  /** Rows of this table waiting in the quarantine (refused by the cloud, docs/sync-model.md, A bad row is the row's problem). */
   quarantined: number;
 }
 

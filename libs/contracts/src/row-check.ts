@@ -5,7 +5,7 @@ const str = (v: WireValue) => typeof v === 'string';
 const strOrNum = (v: WireValue) => typeof v === 'string' || typeof v === 'number';
 
 /**
- * The JSON type each column type travels as (design §7). Only the JSON type is checked here: a value of the
+ * The JSON type each column type travels as (docs/architecture.md, Wire format). Only the JSON type is checked here: a value of the
  * right JSON type that PostgreSQL still refuses (a bad date, a number out of range, a NUL in text) is customer
  * data, and goes to the quarantine with PostgreSQL's reason instead of failing the whole request.
  */
@@ -29,7 +29,7 @@ export interface BatchCheck {
   /** What makes the request as a whole malformed (an unknown or repeated column, a missing key column, a bad version, a non-scalar value): a 400. */
   problem?: string;
   /**
-   * Rows holding a value of the wrong JSON type for its column, or a NULL key (design §4: a bad row is the row's
+   * Rows holding a value of the wrong JSON type for its column, or a NULL key (docs/sync-model.md: a bad row is the row's
    * problem, not the table's): position → reason. They go to the quarantine; the other rows apply.
    */
   refused: Map<number, string>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * One value on the wire (design §7): 64-bit integers, numerics, dates and timestamps travel as strings,
+ * One value on the wire (docs/architecture.md, Wire format): 64-bit integers, numerics, dates and timestamps travel as strings,
  * binary as base64, doubles as JSON numbers (NaN and ±Infinity as the strings PostgreSQL reads), NULL as null.
  */
 export type WireValue = string | number | boolean | null;

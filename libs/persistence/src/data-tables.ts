@@ -28,7 +28,7 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
 /**
  * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings, in
  * the caller's transaction. Tenant columns first, then source columns, then the row's version; primary key = tenant
- * + source key; hash partitioned by tenant; row-level security by tenant (design §6). Serialised per table name by
+ * + source key; hash partitioned by tenant; row-level security by tenant (docs/architecture.md, Remote storage). Serialised per table name by
  * an advisory lock, since two tenants may register the same name at once. A refusal never describes the shared
  * table beyond the column this database declared: other tenants' schemas are theirs.
  */

@@ -2,7 +2,7 @@ import type { RecordedMarker } from '#sync';
 import type { Queryable } from './queryable.js';
 
 /**
- * Each database's restore markers (design §3.3). The newest marker is the live one with the highest seq; a restore
+ * Each database's restore markers (docs/sync-model.md, Restores). The newest marker is the live one with the highest seq; a restore
  * to a marker retires every later one and caps its watermark there, since what those timelines wrote above it is
  * gone. A database keeps about its newest MARKERS_KEPT markers: a restore to an older backup finds no usable marker
  * and is verified instead.

@@ -10,7 +10,7 @@ export interface PoisonRow {
 }
 
 /**
- * Sets refused rows aside (design §4). A row refused again at the same version counts another attempt; a newer
+ * Sets refused rows aside (docs/sync-model.md, A bad row is the row's problem). A row refused again at the same version counts another attempt; a newer
  * version of the same key replaces the older entry.
  */
 export async function quarantineRows(db: Queryable, tenant: TenantRef, table: string, rows: PoisonRow[]): Promise<void> {
@@ -88,7 +88,7 @@ export async function quarantinedVersions(db: Queryable, tenant: TenantRef, tabl
 }
 
 /**
- * A delete takes the quarantine entries it covers with it (design §4: a quarantined row never shields its key):
+ * A delete takes the quarantine entries it covers with it (a quarantined row never shields its key: docs/sync-model.md, A bad row is the row's problem):
  * by key up to the delete's version, everything above a version, or all of the table's entries.
  * @param keys with mode 'keys': the canonical key of each deleted key, in request order
  */

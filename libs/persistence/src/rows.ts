@@ -62,7 +62,7 @@ export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | '
 }
 
 /**
- * The compare-and-set replace of design §3.3: each row replaces the remote row with its key only if that row still
+ * The compare-and-set replace of docs/sync-model.md, Restores: each row replaces the remote row with its key only if that row still
  * has exactly the version given in `replace` (a newer version from a lost timeline, which the version guard of an
  * upsert would keep for ever). Returns how many rows were replaced.
  */

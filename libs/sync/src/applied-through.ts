@@ -3,7 +3,7 @@ import type { VersionRange } from '#contracts';
 /**
  * The remote "applied through" watermark: every "ahead" upload up to it has been applied. Uploads may complete
  * in any order, so ranges above the watermark wait in `pending` until the gap below them closes. The agent
- * resumes from the watermark, never from the highest version present remotely (design §3.2).
+ * resumes from the watermark, never from the highest version present remotely (docs/sync-model.md, Applied-through).
  */
 export interface AppliedThrough {
   through: bigint;

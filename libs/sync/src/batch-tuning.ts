@@ -1,5 +1,5 @@
 /**
- * Batch size from history (design §5): grow while batches succeed quickly, shrink sharply on failure or slowness,
+ * Batch size from history (docs/tuning.md): grow while batches succeed quickly, shrink sharply on failure or slowness,
  * always within the configured bounds. Pure: the API feeds it the table's recent batches.
  */
 export interface TuningSettings {

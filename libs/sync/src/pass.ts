@@ -1,5 +1,5 @@
 /**
- * The decision at the start of one pass for one table (design §3). Pure: the agent gathers the facts, this
+ * The decision at the start of one pass for one table (docs/sync-model.md, One pass). Pure: the agent gathers the facts, this
  * function says what to do, and the agent carries it out.
  */
 export interface PassFacts {

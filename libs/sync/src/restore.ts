@@ -1,5 +1,5 @@
 /**
- * Restore detection (design §3.3). Each pass the agent writes a marker (id, safe watermark) into the local database,
+ * Restore detection (docs/sync-model.md, Restores). Each pass the agent writes a marker (id, safe watermark) into the local database,
  * after the server has recorded it: the server keeps each database's marker history and is the memory; the agent's
  * state file is only a cache that a restore can roll back or lose. A restore from backup brings back an older
  * marker: every version at or below its watermark was committed before the backup, so it means the same content on

@@ -117,7 +117,7 @@ export abstract class ChaosTenant {
     }
   }
 
-  /** A column added locally (design §6): the remote gets it, and every existing row its value. */
+  /** A column added locally (docs/architecture.md, Remote storage): the remote gets it, and every existing row its value. */
   async addColumn(): Promise<string> {
     const column = `extra_${++this.addedColumns}`;
     await this.exec(`ALTER TABLE ${this.items} ADD COLUMN ${column} VARCHAR(20) DEFAULT '${column}'`);

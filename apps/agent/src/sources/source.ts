@@ -10,7 +10,7 @@ export interface SourceTable {
 
 /**
  * What the agent needs from a local database engine. Versions come from the tracking that `track` installs;
- * reads stay below the safe watermark (design §2) so no row still being committed is skipped. Asynchronous, since
+ * reads stay below the safe watermark (docs/sync-model.md, Safe watermark) so no row still being committed is skipped. Asynchronous, since
  * server engines answer over a connection.
  */
 export interface Source {
@@ -32,7 +32,7 @@ export interface Source {
   rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows>;
   /** The local version of the row with this canonical key, if the row exists. */
   versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;
-  /** The newest restore marker in the local database (design §3.3). */
+  /** The newest restore marker in the local database (docs/sync-model.md, Restores). */
   newestMarker(): Promise<Marker | undefined>;
   /**
    * Writes a marker only if the newest local marker is still `expected` (the one seen at the start of the pass);

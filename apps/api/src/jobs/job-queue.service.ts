@@ -46,7 +46,7 @@ export class JobQueueService implements OnModuleInit, BeforeApplicationShutdown,
   }
 
   /**
-   * Fair share (design §4): one database's initial load of millions of rows must not starve other tenants' small
+   * Fair share (docs/sync-model.md, Bounded work and fair share): one database's initial load of millions of rows must not starve other tenants' small
    * changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running; beyond that the API answers
    * 429 with Retry-After and the agent backs off. The check and the add are one Redis script, so parallel requests
    * cannot overshoot; finished jobs leave the count lazily, when it looks full. Returns the database's jobs in

@@ -3,7 +3,7 @@ import type { MarkerFacts, MarkerRequest, TenantRef } from '#contracts';
 import { markerFacts, recordMarker, restoredToMarker } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
 
-/** The server side of restore detection: each database's marker history (design §3.3). */
+/** The server side of restore detection: each database's marker history (docs/sync-model.md, Restores). */
 @Injectable()
 export class MarkersService {
   constructor(private readonly scope: TenantScope) {}

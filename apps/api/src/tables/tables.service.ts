@@ -76,7 +76,7 @@ export class TablesService {
     const { problem, refused } = checkRows(reg.columns, reg.keyColumns, req.rows);
     if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
     const byName = new Map(reg.columns.map((c) => [c.name, c]));
-    // A bad row is the row's problem, not the table's (design §4): it travels aside, to the quarantine.
+    // A bad row is the row's problem, not the table's (docs/sync-model.md): it travels aside, to the quarantine.
     const [bad, rows] = refused.size ? partitionRows(req.rows, new Set(refused.keys())) : [undefined, req.rows];
     const replace = req.replace?.filter((_, r) => !refused.has(r));
     return this.jobs.enqueue('upload', {

@@ -21,7 +21,10 @@ import { MarkersController } from './markers/markers.controller.js';
 import { MarkersService } from './markers/markers.service.js';
 import { JobQueueService } from './jobs/job-queue.service.js';
 import { JobsController } from './jobs/jobs.controller.js';
-import { TablesService } from './tables/tables.service.js';
+import { SubmissionController } from './submission/submission.controller.js';
+import { SubmissionService } from './submission/submission.service.js';
+import { TableRegistrationService } from './tables/table-registration.service.js';
+import { VersionInfoService } from './tables/version-info.service.js';
 import { REDIS } from './tokens.js';
 import { TablesController } from './tables/tables.controller.js';
 import { RegistrationRate } from './tables/registration-rate.js';
@@ -37,7 +40,7 @@ const MODULE = {
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [TenancyController, TablesController, JobsController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
+  controllers: [TenancyController, TablesController, SubmissionController, JobsController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
   providers: [
     { provide: PG_POOL, inject: [API_CONFIG], useFactory: (config: ApiConfig) => resilientPool({ connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
@@ -46,7 +49,9 @@ const MODULE = {
     AdminGuard,
     DatabaseGuard,
     JobQueueService,
-    TablesService,
+    TableRegistrationService,
+    VersionInfoService,
+    SubmissionService,
     RegistrationRate,
     BatchesService,
     QuarantineService,

@@ -3,13 +3,13 @@ import { LessThan } from 'typeorm';
 import type { TenantRef, WireValue } from '#contracts';
 import { QuarantinedRow } from '#persistence';
 import { TenantScope, type Scoped } from '../common/tenant-scope.js';
-import { TablesService } from '../tables/tables.service.js';
+import { SubmissionService } from '../submission/submission.service.js';
 
 @Injectable()
 export class QuarantineService {
   constructor(
     private readonly scope: TenantScope,
-    private readonly tables: TablesService,
+    private readonly submission: SubmissionService,
   ) {}
 
   /** Quarantined rows, newest first, for one tenant's table or (admin) across tenants. */
@@ -35,6 +35,6 @@ export class QuarantineService {
     if (!q) throw new NotFoundException(`quarantined row ${id} does not exist${tenant ? ' for this database' : ''}`);
     const columns = Object.keys(q.row);
     const rows = { columns, values: columns.map((c) => [q.row[c] as WireValue]), versions: [q.version] };
-    return this.tables.upload({ customerId: q.customerId, databaseId: q.databaseId }, q.tableName, { rows }, JSON.stringify(q.row).length);
+    return this.submission.upload({ customerId: q.customerId, databaseId: q.databaseId }, q.tableName, { rows }, JSON.stringify(q.row).length);
   }
 }

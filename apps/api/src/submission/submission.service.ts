@@ -1,0 +1,61 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { checkRows, partitionRows, type DeleteRequest, type ManifestCheckRequest, type RangeHashRequest, type TenantRef, type UploadRequest } from '#contracts';
+import { JobQueueService } from '../jobs/job-queue.service.js';
+import { keyDefs, TableRegistrationService } from '../tables/table-registration.service.js';
+
+/**
+ * Turns the agent's requests into jobs: each is checked against the table as registered (a 400 names what is wrong)
+ * and enqueued with the column definitions the worker needs; the answer is the job's id.
+ */
+@Injectable()
+export class SubmissionService {
+  constructor(
+    private readonly tables: TableRegistrationService,
+    private readonly jobs: JobQueueService,
+  ) {}
+
+  async upload(tenant: TenantRef, table: string, req: UploadRequest, bytes: number): Promise<string> {
+    const reg = await this.tables.registered(tenant, table);
+    const { problem, refused } = checkRows(reg.columns, reg.keyColumns, req.rows);
+    if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+    const byName = new Map(reg.columns.map((c) => [c.name, c]));
+    // A bad row is the row's problem, not the table's (docs/sync-model.md): it travels aside, to the quarantine.
+    const [bad, rows] = refused.size ? partitionRows(req.rows, new Set(refused.keys())) : [undefined, req.rows];
+    const replace = req.replace?.filter((_, r) => !refused.has(r));
+    return this.jobs.enqueue('upload', {
+      tenant,
+      table,
+      key: keyDefs(reg),
+      columns: req.rows.columns.map((n) => byName.get(n)!),
+      rows,
+      ...(replace ? { replace } : {}),
+      ...(bad ? { refused: { rows: bad, reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason) } } : {}),
+      range: req.range,
+      timeline: req.timeline,
+      bytes,
+    });
+  }
+
+  async delete(tenant: TenantRef, table: string, request: DeleteRequest): Promise<string> {
+    const reg = await this.tables.registered(tenant, table);
+    const key = keyDefs(reg);
+    if (request.mode === 'keys') {
+      if (request.keys.length !== key.length)
+        throw new BadRequestException(`table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`);
+      const { problem, refused } = checkRows(key, reg.keyColumns, { columns: reg.keyColumns, values: request.keys, versions: request.versions });
+      const firstRefused = [...refused.entries()][0];
+      if (problem ?? firstRefused) throw new BadRequestException(`table "${table}": ${problem ?? `key ${firstRefused[0]}: ${firstRefused[1]}`}`);
+    }
+    return this.jobs.enqueue('delete', { tenant, table, key, request });
+  }
+
+  async manifestCheck(tenant: TenantRef, table: string, req: ManifestCheckRequest): Promise<string> {
+    const reg = await this.tables.registered(tenant, table);
+    return this.jobs.enqueue('manifest-check', { tenant, table, key: keyDefs(reg), ...req });
+  }
+
+  async rangeHash(tenant: TenantRef, table: string, req: RangeHashRequest): Promise<string> {
+    const reg = await this.tables.registered(tenant, table);
+    return this.jobs.enqueue('range-hash', { tenant, table, key: keyDefs(reg), ...req });
+  }
+}

@@ -4,8 +4,14 @@ import { fairness } from './bench/fairness.js';
 import { initialLoad } from './bench/initial-load.js';
 import { slowDatabase } from './bench/slow-database.js';
 
-/** `npm run bench -- <scenario> [options]`: one file per scenario in scripts/bench/; numbers go to docs/benchmarks.md. */
-const program = new Command('bench').addCommand(initialLoad).addCommand(fairness).addCommand(slowDatabase).addCommand(antiEntropy);
+/**
+ * `npm run bench -- <scenario> [options]`: one file per scenario in scripts/bench/; numbers go to docs/benchmarks.md.
+ */
+const program = new Command('bench')
+  .addCommand(initialLoad)
+  .addCommand(fairness)
+  .addCommand(slowDatabase)
+  .addCommand(antiEntropy);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -19,4 +19,5 @@ const report = await runChaos({
   log: (line) => console.log(`chaos: ${line}`),
 });
 console.log(formatReport(report));
-process.exitCode = report.differences.length === 0 && report.convergedInSeconds !== null && report.comparisonCatches ? 0 : 1;
+process.exitCode =
+  report.differences.length === 0 && report.convergedInSeconds !== null && report.comparisonCatches ? 0 : 1;

@@ -47,7 +47,9 @@ async function demo(): Promise<number> {
   try {
     say(`API on ${stack.apiUrl}`);
     createSampleDatabase(dbPath, 100_000);
-    say(`sample SQLite database with 100,000 items, 30,000 order lines (composite key), 1,011 tags (text key) at ${dbPath}`);
+    say(
+      `sample SQLite database with 100,000 items, 30,000 order lines (composite key), 1,011 tags (text key) at ${dbPath}`,
+    );
     writeFileSync(
       configPath,
       [
@@ -60,12 +62,25 @@ async function demo(): Promise<number> {
       ].join('\n'),
     );
     const customer = await adminPost(stack, '/v1/admin/customers', { name: 'Demo Shop Ltd' });
-    cli(['register', '-c', configPath, '--customer', customer.customerId, '--enrollment-key', customer.enrollmentKey, '--name', 'demo-shop']);
+    cli([
+      'register',
+      '-c',
+      configPath,
+      '--customer',
+      customer.customerId,
+      '--enrollment-key',
+      customer.enrollmentKey,
+      '--name',
+      'demo-shop',
+    ]);
     cli(['track', '-c', configPath]);
 
     agent = new SyncAgent(loadAgentConfig(configPath), (l) => say(`agent ${l.replace(/^\S+ /, '')}`));
     const creds = JSON.parse(execFileSync('cat', [join(dir, 'credentials.json')], { encoding: 'utf8' }));
-    const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat();
+    const differences = async () =>
+      (
+        await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))
+      ).flat();
 
     say('initial sync');
     await syncUntilEqual(agent, differences);
@@ -78,13 +93,17 @@ async function demo(): Promise<number> {
              DELETE FROM order_lines WHERE order_id BETWEEN 100 AND 120;
              DELETE FROM tags WHERE code IN ('alpha', '東京');
              UPDATE tags SET label = 'changed' WHERE code LIKE 'tag-1%';`);
-    db.exec(`DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 100)`);
+    db.exec(
+      `DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 100)`,
+    );
     db.close();
     await syncUntilEqual(agent, differences);
 
     const diffs = await differences();
     await printSummary(stack, dbPath, creds.databaseId);
-    say(`Bull Board was at ${stack.apiUrl}/admin/queues during the demo (user ops, password ${boardPassword}); an API started with BULL_BOARD_PASSWORD serves it`);
+    say(
+      `Bull Board was at ${stack.apiUrl}/admin/queues during the demo (user ops, password ${boardPassword}); an API started with BULL_BOARD_PASSWORD serves it`,
+    );
     if (diffs.length) {
       say(`DIFFERENCES:\n${diffs.slice(0, 20).join('\n')}`);
       return 1;
@@ -114,8 +133,16 @@ function cli(args: string[]): void {
   say(`rowferry-agent ${args[0]}: ${out.trim().split('\n').join('; ')}`);
 }
 
-async function adminPost(stack: Stack, path: string, body: unknown): Promise<{ customerId: string; enrollmentKey: string }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function adminPost(
+  stack: Stack,
+  path: string,
+  body: unknown,
+): Promise<{ customerId: string; enrollmentKey: string }> {
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { customerId: string; enrollmentKey: string };
 }
@@ -126,10 +153,25 @@ async function printSummary(stack: Stack, dbPath: string, databaseId: string): P
   await client.connect();
   const rows = [];
   for (const t of TABLES) {
-    const l = local.prepare(`SELECT count(*) AS n, max(_rowferry_version) AS v FROM ${t.name}`).get() as { n: number; v: number };
-    const r = (await client.query(`SELECT count(*)::int AS n, max(_rf_version)::text AS v FROM rowferry_data.${t.name} WHERE _rf_database = $1`, [databaseId])).rows[0];
+    const l = local.prepare(`SELECT count(*) AS n, max(_rowferry_version) AS v FROM ${t.name}`).get() as {
+      n: number;
+      v: number;
+    };
+    const r = (
+      await client.query(
+        `SELECT count(*)::int AS n, max(_rf_version)::text AS v FROM rowferry_data.${t.name} WHERE _rf_database = $1`,
+        [databaseId],
+      )
+    ).rows[0];
     const diffs = await compareTable(dbPath, stack.databaseUrl, databaseId, t.name, t.key);
-    rows.push({ table: t.name, localRows: l.n, remoteRows: r.n, localVersion: String(l.v), remoteVersion: r.v, equal: diffs.length === 0 ? 'yes' : `NO (${diffs.length})` });
+    rows.push({
+      table: t.name,
+      localRows: l.n,
+      remoteRows: r.n,
+      localVersion: String(l.v),
+      remoteVersion: r.v,
+      equal: diffs.length === 0 ? 'yes' : `NO (${diffs.length})`,
+    });
   }
   await client.end();
   local.close();

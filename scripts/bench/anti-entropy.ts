@@ -9,7 +9,9 @@ import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { makeTable, round, withServices } from './support.js';
 
-/** `npm run bench -- anti-entropy`: the difference check verifying an equal table, then finding scattered differences. */
+/**
+ * `npm run bench -- anti-entropy`: the difference check verifying an equal table, then finding scattered differences.
+ */
 export const antiEntropy = new Command('anti-entropy')
   .description('the difference check on a large table: verify an equal table, then find scattered differences')
   .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
@@ -24,11 +26,24 @@ export const antiEntropy = new Command('anti-entropy')
       try {
         const creds = await enrollDatabase(stack, 'ae');
         writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-        writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'bench.db' }, tables: [{ name: 'bench_rows' }], sliceRows: o.sliceRows }));
+        writeFileSync(
+          join(dir, 'agent.json'),
+          JSON.stringify({
+            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+            source: { type: 'sqlite', path: 'bench.db' },
+            tables: [{ name: 'bench_rows' }],
+            sliceRows: o.sliceRows,
+          }),
+        );
         const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
         await agent.source.installTracking(['bench_rows']);
         await admin.connect();
-        const remoteCount = async () => (await admin.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1', [creds.databaseId])).rows[0].n as number;
+        const remoteCount = async () =>
+          (
+            await admin.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1', [
+              creds.databaseId,
+            ])
+          ).rows[0].n as number;
         const local = new Database(dbPath);
         const localCount = () => Number(local.prepare('SELECT count(*) FROM bench_rows').pluck().get());
         /** Passes until a full round of the check has run; returns the passes and their wall time. */
@@ -60,14 +75,24 @@ export const antiEntropy = new Command('anti-entropy')
         const bytes = agent.api.traffic.sent - before.sent + agent.api.traffic.received - before.received;
         const t0 = performance.now();
         local.prepare('SELECT id, _rowferry_version FROM bench_rows').raw().all();
-        await admin.query({ text: 'SELECT id, _rf_version FROM rowferry_data.bench_rows WHERE _rf_database = $1', values: [creds.databaseId], rowMode: 'array' });
+        await admin.query({
+          text: 'SELECT id, _rf_version FROM rowferry_data.bench_rows WHERE _rf_database = $1',
+          values: [creds.databaseId],
+          rowMode: 'array',
+        });
         const readSeconds = (performance.now() - t0) / 1000;
 
         // 2. One row deleted locally at a random place.
         const pick = () => 1 + Math.floor(Math.random() * o.rows);
         const one = pick();
         local.prepare('DELETE FROM bench_rows WHERE id = ?').run(one);
-        const gone = async () => (await admin.query('SELECT 1 FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND id = $2', [creds.databaseId, one])).rowCount === 0;
+        const gone = async () =>
+          (
+            await admin.query('SELECT 1 FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND id = $2', [
+              creds.databaseId,
+              one,
+            ])
+          ).rowCount === 0;
         const onePasses = await passesUntil(gone, 10);
 
         // 3. 100 scattered local deletes and 100 scattered rows missing remotely.
@@ -80,13 +105,15 @@ export const antiEntropy = new Command('anti-entropy')
           const id = pick();
           if (!deleted.has(id) && id !== one) missing.push(id);
         }
-        await admin.query('DELETE FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND id = ANY($2::bigint[])', [creds.databaseId, missing]);
+        await admin.query('DELETE FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND id = ANY($2::bigint[])', [
+          creds.databaseId,
+          missing,
+        ]);
         const repaired = async () => {
-          const { rows } = await admin.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND (id = ANY($2::bigint[]) OR id = ANY($3::bigint[]))', [
-            creds.databaseId,
-            [...deleted],
-            missing,
-          ]);
+          const { rows } = await admin.query(
+            'SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1 AND (id = ANY($2::bigint[]) OR id = ANY($3::bigint[]))',
+            [creds.databaseId, [...deleted], missing],
+          );
           return rows[0].n === missing.length && (await remoteCount()) === localCount();
         };
         const scatteredPasses = await passesUntil(repaired, 10);

@@ -16,10 +16,17 @@ import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
 import { round, withServices } from './support.js';
 
 export const fairness = new Command('fairness')
-  .description("one customer's flood beside small tenants: their latency and the flood's throughput, each against running alone")
+  .description(
+    "one customer's flood beside small tenants: their latency and the flood's throughput, each against running alone",
+  )
   .option('--flood-databases <n>', "the flooding customer's databases, each with its own agent", (v) => Number(v), 3)
   .option('--flood-rows <n>', 'rows of each flooding database', (v) => Number(v), 200_000)
-  .option('--flood-in-flight <n>', "each flooding agent's maxInFlight (above the share, so the cap engages)", (v) => Number(v), 48)
+  .option(
+    '--flood-in-flight <n>',
+    "each flooding agent's maxInFlight (above the share, so the cap engages)",
+    (v) => Number(v),
+    48,
+  )
   .option('--share <n>', "the API's TENANT_MAX_JOBS: jobs in flight a database may have", (v) => Number(v), 16)
   .option('--small <n>', 'small tenants, each changing 5 rows every 2 s', (v) => Number(v), 3)
   .option('--seconds <n>', 'how long the small tenants are measured idle', (v) => Number(v), 30)
@@ -53,12 +60,17 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
   // One connection per small tenant, so that their look-ups do not queue behind each other.
   const remote = new pg.Pool({ connectionString: stack.databaseUrl, max: o.small });
   try {
-    const small = await Promise.all(Array.from({ length: o.small }, (_, i) => agentFor(stack, dir, `small${i}`, 100, 4)));
+    const small = await Promise.all(
+      Array.from({ length: o.small }, (_, i) => agentFor(stack, dir, `small${i}`, 100, 4)),
+    );
     const idleUntil = Date.now() + o.seconds * 1000;
     const idle = await stages(stack, small, await smallTenantsWhile(small, remote, () => Date.now() < idleUntil));
     const alone = await flood(stack, dir, 'alone', o);
     let flooding = true;
-    const [together, underFlood] = await Promise.all([flood(stack, dir, 'together', o).finally(() => (flooding = false)), smallTenantsWhile(small, remote, () => flooding)]);
+    const [together, underFlood] = await Promise.all([
+      flood(stack, dir, 'together', o).finally(() => (flooding = false)),
+      smallTenantsWhile(small, remote, () => flooding),
+    ]);
     const busy = await stages(stack, small, underFlood);
     await Promise.all(small.map((s) => s.agent.close()));
     small.forEach((s) => s.db.close());
@@ -69,7 +81,11 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
       small_p95_ms: { idle: idle.latency, under_flood: busy.latency, ratio: round(busy.latency / idle.latency) },
       small_stages_p95_ms: { idle, under_flood: busy },
       small_changes_measured: { idle: idle.changes, under_flood: busy.changes },
-      flood_rows_per_s: { alone: alone.rowsPerSecond, with_small_tenants: together.rowsPerSecond, ratio: round(together.rowsPerSecond / alone.rowsPerSecond) },
+      flood_rows_per_s: {
+        alone: alone.rowsPerSecond,
+        with_small_tenants: together.rowsPerSecond,
+        ratio: round(together.rowsPerSecond / alone.rowsPerSecond),
+      },
       flood_429s: { alone: alone.refusals, with_small_tenants: together.refusals },
     };
   } finally {
@@ -86,8 +102,17 @@ interface BenchAgent {
   requests: Map<string, number[]>;
 }
 
-/** A database of `rows` rows in a SQLite file, enrolled, and its agent's config file: the config's path and the database id. */
-async function sourceFor(stack: Stack, dir: string, name: string, rows: number, maxInFlight: number): Promise<{ config: string; databaseId: string }> {
+/**
+ * A database of `rows` rows in a SQLite file, enrolled, and its agent's config file: the config's path and the database
+ * id.
+ */
+async function sourceFor(
+  stack: Stack,
+  dir: string,
+  name: string,
+  rows: number,
+  maxInFlight: number,
+): Promise<{ config: string; databaseId: string }> {
   const creds = await enrollDatabase(stack, name);
   const db = new Database(join(dir, `${name}.db`));
   db.pragma('journal_mode = WAL');
@@ -101,13 +126,26 @@ async function sourceFor(stack: Stack, dir: string, name: string, rows: number, 
   const config = join(dir, `${name}.json`);
   writeFileSync(
     config,
-    JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` }, source: { type: 'sqlite', path: `${name}.db` }, tables: [{ name: 'items' }], batchRows: 20_000, maxInFlight, sliceRows: 1000 }),
+    JSON.stringify({
+      api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` },
+      source: { type: 'sqlite', path: `${name}.db` },
+      tables: [{ name: 'items' }],
+      batchRows: 20_000,
+      maxInFlight,
+      sliceRows: 1000,
+    }),
   );
   return { config, databaseId: creds.databaseId };
 }
 
 /** A small tenant's agent, here in the bench's process, with its database open for changes. */
-async function agentFor(stack: Stack, dir: string, name: string, rows: number, maxInFlight: number): Promise<BenchAgent> {
+async function agentFor(
+  stack: Stack,
+  dir: string,
+  name: string,
+  rows: number,
+  maxInFlight: number,
+): Promise<BenchAgent> {
   const { config, databaseId } = await sourceFor(stack, dir, name, rows, maxInFlight);
   const agent = new SyncAgent(loadAgentConfig(config), () => undefined);
   await agent.source.installTracking(['items']);
@@ -117,7 +155,9 @@ async function agentFor(stack: Stack, dir: string, name: string, rows: number, m
   const http = (agent.api as unknown as { http: AxiosInstance }).http;
   http.interceptors.request.use((req) => (started.set(req, Date.now()), req));
   http.interceptors.response.use((res) => {
-    const route = `${res.config.method?.toUpperCase()} …${String(res.config.url).replace(/^.*databases\/[^/]+/, '').replace(/jobs\/.*/, 'jobs/{id}')}`;
+    const route = `${res.config.method?.toUpperCase()} …${String(res.config.url)
+      .replace(/^.*databases\/[^/]+/, '')
+      .replace(/jobs\/.*/, 'jobs/{id}')}`;
     requests.set(route, [...(requests.get(route) ?? []), Date.now() - started.get(res.config)!]);
     return res;
   });
@@ -128,19 +168,37 @@ async function agentFor(stack: Stack, dir: string, name: string, rows: number, m
  * The flood: every database's initial load at once, each agent in its own process (as on customers' machines, and
  * so that the flood does not share the small tenants' event loop here); its throughput and the 429s it got.
  */
-async function flood(stack: Stack, dir: string, label: string, o: FairnessOptions): Promise<{ rowsPerSecond: number; refusals: number }> {
-  const configs = await Promise.all(Array.from({ length: o.floodDatabases }, (_, i) => sourceFor(stack, dir, `flood_${label}_${i}`, o.floodRows, o.floodInFlight)));
+async function flood(
+  stack: Stack,
+  dir: string,
+  label: string,
+  o: FairnessOptions,
+): Promise<{ rowsPerSecond: number; refusals: number }> {
+  const configs = await Promise.all(
+    Array.from({ length: o.floodDatabases }, (_, i) =>
+      sourceFor(stack, dir, `flood_${label}_${i}`, o.floodRows, o.floodInFlight),
+    ),
+  );
   // Niced: on this one box the flooding agents' own CPU stands in for their customers' machines, not the server's.
-  const agents = configs.map(({ config }) => spawn('nice', ['-n', '19', process.execPath, fileURLToPath(new URL('./flood-agent.js', import.meta.url)), config], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const agents = configs.map(({ config }) =>
+    spawn('nice', ['-n', '19', process.execPath, fileURLToPath(new URL('./flood-agent.js', import.meta.url)), config], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
   const lines = agents.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
   for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a flooding agent did not get ready');
   const t0 = performance.now();
   for (const p of agents) p.stdin!.write('go\n');
-  const results = await Promise.all(lines.map(async (l) => JSON.parse((await l.next()).value as string) as { refusals: number; failed: unknown }));
+  const results = await Promise.all(
+    lines.map(async (l) => JSON.parse((await l.next()).value as string) as { refusals: number; failed: unknown }),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const failed = results.find((r) => r.failed);
   if (failed) throw new Error(`a flooding agent failed: ${JSON.stringify(failed.failed)}`);
-  return { rowsPerSecond: Math.round((o.floodDatabases * o.floodRows) / seconds), refusals: results.reduce((n, r) => n + r.refusals, 0) };
+  return {
+    rowsPerSecond: Math.round((o.floodDatabases * o.floodRows) / seconds),
+    refusals: results.reduce((n, r) => n + r.refusals, 0),
+  };
 }
 
 /** One small tenant's change: when it was committed locally and when the cloud held it (ms since the epoch). */
@@ -168,10 +226,15 @@ async function smallTenantsWhile(small: BenchAgent[], remote: pg.Pool, going: ()
         s.db.transaction(() => ids.forEach((id) => update.run(id)))();
         // The newest version and its row; the cloud holds the change once that row there has it (a key look-up, so
         // that measuring does not add a scan to the load being measured).
-        const newest = s.db.prepare('SELECT id, _rowferry_version AS v FROM items ORDER BY _rowferry_version DESC LIMIT 1').get() as { id: number; v: number };
+        const newest = s.db
+          .prepare('SELECT id, _rowferry_version AS v FROM items ORDER BY _rowferry_version DESC LIMIT 1')
+          .get() as { id: number; v: number };
         const committed = Date.now();
-        for (const giveUp = committed + 60_000; Date.now() < giveUp; ) {
-          const { rows } = await remote.query('SELECT _rf_version::bigint AS v FROM rowferry_data.items WHERE _rf_database = $1 AND id = $2', [s.databaseId, newest.id]);
+        for (const giveUp = committed + 60_000; Date.now() < giveUp;) {
+          const { rows } = await remote.query(
+            'SELECT _rf_version::bigint AS v FROM rowferry_data.items WHERE _rf_database = $1 AND id = $2',
+            [s.databaseId, newest.id],
+          );
           if (Number(rows[0]?.v) >= newest.v) break;
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -206,7 +269,16 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
     const jobs = (await queue.getJobs(['completed'])).sort((a, b) => a.timestamp - b.timestamp);
     const rows = changes.flatMap((c) => {
       const job = jobs.find((j) => j.data.tenant.databaseId === c.databaseId && j.timestamp >= c.committed);
-      return job ? [{ enqueue: job.timestamp - c.committed, wait: job.processedOn! - job.timestamp, run: job.finishedOn! - job.processedOn!, seen: c.arrived - job.finishedOn! }] : [];
+      return job
+        ? [
+            {
+              enqueue: job.timestamp - c.committed,
+              wait: job.processedOn! - job.timestamp,
+              run: job.finishedOn! - job.processedOn!,
+              seen: c.arrived - job.finishedOn!,
+            },
+          ]
+        : [];
     });
     return {
       changes: changes.length,
@@ -215,7 +287,12 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
       wait: p95(rows.map((r) => r.wait)),
       run: p95(rows.map((r) => r.run)),
       seen: p95(rows.map((r) => r.seen)),
-      requests: Object.fromEntries([...new Set(small.flatMap((s) => [...s.requests.keys()]))].map((route) => [route, p95(small.flatMap((s) => s.requests.get(route) ?? []))])),
+      requests: Object.fromEntries(
+        [...new Set(small.flatMap((s) => [...s.requests.keys()]))].map((route) => [
+          route,
+          p95(small.flatMap((s) => s.requests.get(route) ?? [])),
+        ]),
+      ),
     };
   } finally {
     await queue.close();

@@ -20,7 +20,12 @@ export const initialLoad = new Command('initial-load')
   .description('the initial load of a SQLite table through the whole pipeline, against a raw COPY of the same rows')
   .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
   .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
-  .option('--batch-rows <n>', "upper bound on rows per upload batch (the API's tuning picks the size)", (v) => Number(v), 20_000)
+  .option(
+    '--batch-rows <n>',
+    "upper bound on rows per upload batch (the API's tuning picks the size)",
+    (v) => Number(v),
+    20_000,
+  )
   .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
   .action((o) =>
     withServices(async () => {
@@ -34,7 +39,14 @@ export const initialLoad = new Command('initial-load')
         const configPath = join(dir, 'agent.json');
         writeFileSync(
           configPath,
-          JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'bench.db' }, tables: [{ name: 'bench_rows' }], batchRows: o.batchRows, maxInFlight: o.inFlight, sliceRows: 1 }),
+          JSON.stringify({
+            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+            source: { type: 'sqlite', path: 'bench.db' },
+            tables: [{ name: 'bench_rows' }],
+            batchRows: o.batchRows,
+            maxInFlight: o.inFlight,
+            sliceRows: 1,
+          }),
         );
         const agent = new SyncAgent(loadAgentConfig(configPath), () => undefined);
         await agent.source.installTracking(['bench_rows']);
@@ -77,16 +89,24 @@ export const initialLoad = new Command('initial-load')
 async function rawCopy(sqlitePath: string, url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  await client.query('CREATE TABLE bench_copy (tenant uuid NOT NULL, id bigint NOT NULL, name text, qty bigint, price double precision, note text, version bigint NOT NULL, PRIMARY KEY (tenant, id))');
+  await client.query(
+    'CREATE TABLE bench_copy (tenant uuid NOT NULL, id bigint NOT NULL, name text, qty bigint, price double precision, note text, version bigint NOT NULL, PRIMARY KEY (tenant, id))',
+  );
   const db = new Database(sqlitePath, { readonly: true });
   const t0 = performance.now();
-  const rows = db.prepare('SELECT id, name, qty, price, note, _rowferry_version FROM bench_rows').raw().iterate() as Iterable<unknown[]>;
+  const rows = db
+    .prepare('SELECT id, name, qty, price, note, _rowferry_version FROM bench_rows')
+    .raw()
+    .iterate() as Iterable<unknown[]>;
   const tenant = '00000000-0000-4000-8000-000000000000';
   const lines = (function* () {
     let chunk = '';
     for (const r of rows) {
       chunk += `${tenant}\t${r.map((v) => (v === null ? '\\N' : String(v))).join('\t')}\n`;
-      if (chunk.length > 1 << 16) (yield chunk, (chunk = ''));
+      if (chunk.length > 1 << 16) {
+        yield chunk;
+        chunk = '';
+      }
     }
     if (chunk) yield chunk;
   })();
@@ -100,7 +120,10 @@ async function rawCopy(sqlitePath: string, url: string): Promise<number> {
 async function count(url: string, databaseId: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const { rows } = await client.query('SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1', [databaseId]);
+  const { rows } = await client.query(
+    'SELECT count(*)::int AS n FROM rowferry_data.bench_rows WHERE _rf_database = $1',
+    [databaseId],
+  );
   await client.end();
   return rows[0].n;
 }

@@ -9,7 +9,9 @@ import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { withServices } from './support.js';
 
-/** `npm run bench -- slow-database`: batch-size tuning shown on wide rows, a database that becomes slow, then recovers. */
+/**
+ * `npm run bench -- slow-database`: batch-size tuning shown on wide rows, a database that becomes slow, then recovers.
+ */
 export const slowDatabase = new Command('slow-database')
   .description('shows batch-size tuning: wide rows, a database that becomes slow, then recovers')
   .option('--rounds <n>', 'rounds of new rows', (v) => Number(v), 9)
@@ -18,7 +20,14 @@ export const slowDatabase = new Command('slow-database')
     withServices(async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rowferry-tuning-'));
       const targetMs = 500;
-      const stack = await startStack('tuning', 2, { env: { TUNING_TARGET_MS: String(targetMs), TUNING_INITIAL_ROWS: '1000', TUNING_MAX_ROWS: '20000', TUNING_MAX_BYTES: String(8 * 1024 * 1024) } });
+      const stack = await startStack('tuning', 2, {
+        env: {
+          TUNING_TARGET_MS: String(targetMs),
+          TUNING_INITIAL_ROWS: '1000',
+          TUNING_MAX_ROWS: '20000',
+          TUNING_MAX_BYTES: String(8 * 1024 * 1024),
+        },
+      });
       const admin = new pg.Client({ connectionString: stack.databaseUrl });
       try {
         const dbPath = join(dir, 'wide.db');
@@ -26,27 +35,49 @@ export const slowDatabase = new Command('slow-database')
         local.exec('CREATE TABLE wide (id INTEGER PRIMARY KEY, payload TEXT, note TEXT)');
         const creds = await enrollDatabase(stack, 'tuning');
         writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-        writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'wide.db' }, tables: [{ name: 'wide' }], maxInFlight: 1, sliceRows: 1_000_000 }));
+        writeFileSync(
+          join(dir, 'agent.json'),
+          JSON.stringify({
+            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+            source: { type: 'sqlite', path: 'wide.db' },
+            tables: [{ name: 'wide' }],
+            maxInFlight: 1,
+            sliceRows: 1_000_000,
+          }),
+        );
         const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
         await agent.source.installTracking(['wide']);
         await agent.registerTables();
         await admin.connect();
-        await admin.query(`CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN NEW; END $$`);
-        console.log(`target ${targetMs} ms a batch; rows of ~1 KiB; one batch in flight so each size answers the one before`);
+        await admin.query(
+          `CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN NEW; END $$`,
+        );
+        console.log(
+          `target ${targetMs} ms a batch; rows of ~1 KiB; one batch in flight so each size answers the one before`,
+        );
         console.log('round | database | batch sizes (rows) | batch durations (ms) | last recommendation');
         let id = 0;
         const insert = local.prepare('INSERT INTO wide (id, payload, note) VALUES (?, ?, ?)');
         for (let round = 1; round <= o.rounds; round++) {
           const slow = round > o.rounds / 3 && round <= (2 * o.rounds) / 3;
-          await admin.query(slow ? `CREATE OR REPLACE TRIGGER slow BEFORE INSERT OR UPDATE ON rowferry_data.wide FOR EACH ROW EXECUTE FUNCTION slow_row()` : `DROP TRIGGER IF EXISTS slow ON rowferry_data.wide`);
+          await admin.query(
+            slow
+              ? `CREATE OR REPLACE TRIGGER slow BEFORE INSERT OR UPDATE ON rowferry_data.wide FOR EACH ROW EXECUTE FUNCTION slow_row()`
+              : `DROP TRIGGER IF EXISTS slow ON rowferry_data.wide`,
+          );
           local.transaction(() => {
-            for (let i = 0; i < o.rowsPerRound; i++) (id++, insert.run(id, 'x'.repeat(1000) + id, `round ${round}`));
+            for (let i = 0; i < o.rowsPerRound; i++) insert.run(++id, 'x'.repeat(1000) + id, `round ${round}`);
           })();
           const before = await lastBatchId(admin);
           await agent.cycle();
-          const { rows } = await admin.query(`SELECT rows, duration_ms FROM batch_history WHERE id > $1 AND job_type = 'upload' ORDER BY id`, [before]);
+          const { rows } = await admin.query(
+            `SELECT rows, duration_ms FROM batch_history WHERE id > $1 AND job_type = 'upload' ORDER BY id`,
+            [before],
+          );
           const tuning = await agent.api.tuning('wide');
-          console.log(`${round} | ${slow ? 'slow (0.2 ms a row)' : 'normal'} | ${abridge(rows.map((r) => r.rows))} | ${abridge(rows.map((r) => r.duration_ms))} | ${tuning.rows}: ${tuning.reason}`);
+          console.log(
+            `${round} | ${slow ? 'slow (0.2 ms a row)' : 'normal'} | ${abridge(rows.map((r) => r.rows))} | ${abridge(rows.map((r) => r.duration_ms))} | ${tuning.rows}: ${tuning.reason}`,
+          );
         }
         await agent.close();
         local.close();

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { ensureServices } from '../lib/services.js';
 
-/** Runs a scenario with PostgreSQL, Redis and MariaDB up (started privately if they are not), stopping what it started. */
+/**
+ * Runs a scenario with PostgreSQL, Redis and MariaDB up (started privately if they are not), stopping what it started.
+ */
 export async function withServices(scenario: () => Promise<void>): Promise<void> {
   const services = await ensureServices();
   Object.assign(process.env, services.env);

@@ -6,14 +6,29 @@ import { quoteIdent } from '#contracts';
  * Every row of a local SQLite table against the tenant's remote rows, column by column, as JSON text of the
  * normalised values. Returns a list of differences (empty when equal).
  */
-export async function compareTable(sqlitePath: string, databaseUrl: string, databaseId: string, table: string, key: string[], versionColumn = '_rowferry_version'): Promise<string[]> {
+export async function compareTable(
+  sqlitePath: string,
+  databaseUrl: string,
+  databaseId: string,
+  table: string,
+  key: string[],
+  versionColumn = '_rowferry_version',
+): Promise<string[]> {
   const local = new Database(sqlitePath, { readonly: true });
   local.defaultSafeIntegers(true);
-  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name).filter((n) => n !== versionColumn);
-  const localRows = local.prepare(`SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(table)}`).raw().all() as unknown[][];
+  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[])
+    .map((c) => c.name)
+    .filter((n) => n !== versionColumn);
+  const localRows = local
+    .prepare(`SELECT ${cols.map(quoteIdent).join(', ')} FROM ${quoteIdent(table)}`)
+    .raw()
+    .all() as unknown[][];
   local.close();
   // Dates as PostgreSQL prints them (YYYY-MM-DD), not as JavaScript Date objects in the local time zone.
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1082 ? (v: string) => v : pg.types.getTypeParser(oid, format)) };
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === 1082 ? (v: string) => v : pg.types.getTypeParser(oid, format),
+  };
   const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
   await client.connect();
   const { rows: remoteRows } = await client.query({
@@ -23,9 +38,19 @@ export async function compareTable(sqlitePath: string, databaseUrl: string, data
   });
   await client.end();
   // Both sides as text: pg gives int8 and numeric as strings, SQLite (safe integers) gives BigInt.
-  const norm = (v: unknown) => (v === null ? 'null' : Buffer.isBuffer(v) ? `b:${v.toString('base64')}` : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  const norm = (v: unknown) =>
+    v === null
+      ? 'null'
+      : Buffer.isBuffer(v)
+        ? `b:${v.toString('base64')}`
+        : typeof v === 'boolean'
+          ? v
+            ? '1'
+            : '0'
+          : String(v);
   const keyIdx = key.map((k) => cols.indexOf(k));
-  const index = (rows: unknown[][]) => new Map(rows.map((r) => [JSON.stringify(keyIdx.map((i) => norm(r[i]))), JSON.stringify(r.map(norm))]));
+  const index = (rows: unknown[][]) =>
+    new Map(rows.map((r) => [JSON.stringify(keyIdx.map((i) => norm(r[i]))), JSON.stringify(r.map(norm))]));
   const l = index(localRows);
   const r = index(remoteRows as unknown[][]);
   const diffs: string[] = [];

@@ -3,7 +3,6 @@ import pg from 'pg';
 import { quoteIdent } from '#contracts';
 import { databaseUrl, ensureServiceRole, migrate } from '#persistence';
 
-
 /** A fresh, migrated remote database for one test file, dropped by the returned function. */
 export async function freshRemoteDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = databaseUrl();

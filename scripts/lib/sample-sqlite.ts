@@ -17,10 +17,31 @@ export function createSampleDatabase(path: string, items: number): void {
   const tag = db.prepare('INSERT INTO tags VALUES (?, ?)');
   db.transaction(() => {
     for (let i = 1; i <= items; i++) {
-      item.run(i, `item ${i}`, (i % 1000) / 100, i % 7 === 0 ? null : i * 3, i / 7, i % 5 === 0 ? Buffer.from([i & 255, 0, 255, (i >> 8) & 255]) : null, i % 11 === 0 ? '' : null);
+      item.run(
+        i,
+        `item ${i}`,
+        (i % 1000) / 100,
+        i % 7 === 0 ? null : i * 3,
+        i / 7,
+        i % 5 === 0 ? Buffer.from([i & 255, 0, 255, (i >> 8) & 255]) : null,
+        i % 11 === 0 ? '' : null,
+      );
       if (i <= items / 10) for (let l = 1; l <= 3; l++) line.run(i, l, `SKU-${i}-${l}`, l * i);
     }
-    for (const code of ['Alpha', 'alpha', 'ALPHA', 'Zürich', 'zürich', '東京', 'emoji 😀', 'a,b', 'a"b', "o'brien", 'x'.repeat(300)]) tag.run(code, `label ${code}`);
+    for (const code of [
+      'Alpha',
+      'alpha',
+      'ALPHA',
+      'Zürich',
+      'zürich',
+      '東京',
+      'emoji 😀',
+      'a,b',
+      'a"b',
+      "o'brien",
+      'x'.repeat(300),
+    ])
+      tag.run(code, `label ${code}`);
     for (let i = 0; i < 1000; i++) tag.run(`tag-${i.toString(36)}`, i % 2 ? null : `l${i}`);
   })();
   db.close();

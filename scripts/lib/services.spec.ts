@@ -11,7 +11,10 @@ describe('ensureServices', () => {
 
   it('starts private PostgreSQL and Redis when nothing answers, and stops them', async () => {
     const [pgPort, redisPort] = [await freePort(), await freePort()];
-    const s = await ensureServices({ DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/rowferry`, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const s = await ensureServices({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/rowferry`,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    });
     try {
       expect(s.env.DATABASE_URL).not.toContain(`:${pgPort}/`);
       const client = new pg.Client({ connectionString: s.env.DATABASE_URL.replace('/rowferry', '/postgres') });

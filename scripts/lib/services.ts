@@ -75,26 +75,43 @@ async function startPostgres(): Promise<{ proc: ChildProcess; dir: string; port:
   // PostgreSQL refuses to run as root: run it as the "postgres" user when we are root.
   const user = userInfo().uid === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
   if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
-  const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync'], { encoding: 'utf8', cwd: dir, ...user });
-  if (init.status !== 0) throw new Error(`initdb for a private PostgreSQL failed: ${init.error?.message ?? ''}${init.stderr || init.stdout}`);
-  const port = await freePort();
-  const proc = spawn(join(bin, 'postgres'), ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], {
-    stdio: 'ignore',
+  const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync'], {
+    encoding: 'utf8',
     cwd: dir,
     ...user,
   });
+  if (init.status !== 0)
+    throw new Error(
+      `initdb for a private PostgreSQL failed: ${init.error?.message ?? ''}${init.stderr || init.stdout}`,
+    );
+  const port = await freePort();
+  const proc = spawn(
+    join(bin, 'postgres'),
+    ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    {
+      stdio: 'ignore',
+      cwd: dir,
+      ...user,
+    },
+  );
   await waitUntilReachable('PostgreSQL', port);
   return { proc, dir, port };
 }
 
 /** A private Redis on a free loopback port (tests that break Redis use one, never the shared one). */
 /** A throwaway Redis on a free port; `settings(port, dir)` may add configuration (TLS, ACL users, …). */
-export async function startRedis(settings: (port: number, dir: string) => string[] = (port) => ['--port', String(port)]): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
+export async function startRedis(
+  settings: (port: number, dir: string) => string[] = (port) => ['--port', String(port)],
+): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
   const bin = onPath('redis-server');
   if (!bin) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-redis-'));
   const port = await freePort();
-  const proc = spawn(bin, [...settings(port, dir), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const proc = spawn(
+    bin,
+    [...settings(port, dir), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   await waitUntilReachable('Redis', port);
   return { proc, dir, port };
 }

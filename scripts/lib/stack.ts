@@ -20,8 +20,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** The real thing from the compiled output: a migrated database, the API and N worker processes, on a private queue prefix. */
-export async function startStack(label: string, workers = 2, options: { output?: 'ignore' | 'inherit'; env?: Record<string, string> } = {}): Promise<Stack> {
+/**
+ * The real thing from the compiled output: a migrated database, the API and N worker processes, on a private queue
+ * prefix.
+ */
+export async function startStack(
+  label: string,
+  workers = 2,
+  options: { output?: 'ignore' | 'inherit'; env?: Record<string, string> } = {},
+): Promise<Stack> {
   const db = await freshRemoteDatabase(label);
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
@@ -36,7 +43,10 @@ export async function startStack(label: string, workers = 2, options: { output?:
   };
   const procs: ChildProcess[] = [];
   const start = (entry: string) => {
-    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], { env, stdio: ['ignore', options.output ?? 'ignore', 'inherit'] });
+    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], {
+      env,
+      stdio: ['ignore', options.output ?? 'ignore', 'inherit'],
+    });
     procs.push(p);
   };
   start('api');
@@ -50,7 +60,14 @@ export async function startStack(label: string, workers = 2, options: { output?:
     databaseUrl: db.url,
     env: env as Record<string, string>,
     stop: async () => {
-      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+      await Promise.all(
+        procs.map(
+          (p) =>
+            new Promise((r) =>
+              p.exitCode !== null || p.signalCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM')),
+            ),
+        ),
+      );
       await db.drop();
       await dropQueueKeys(env.QUEUE_PREFIX);
     },
@@ -87,12 +104,21 @@ async function waitForHealth(url: string): Promise<void> {
 }
 
 /** Creates a customer and registers one database for it, as an admin and then an agent would. */
-export async function enrollDatabase(stack: Stack, name: string): Promise<{ customerId: string; databaseId: string; secret: string }> {
+export async function enrollDatabase(
+  stack: Stack,
+  name: string,
+): Promise<{ customerId: string; databaseId: string; secret: string }> {
   const post = async <T>(path: string, token: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${stack.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.apiUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const customer = await post<{ customerId: string; enrollmentKey: string }>('/v1/admin/customers', stack.adminToken, { name });
+  const customer = await post<{ customerId: string; enrollmentKey: string }>('/v1/admin/customers', stack.adminToken, {
+    name,
+  });
   return post(`/v1/customers/${customer.customerId}/databases`, customer.enrollmentKey, { name: `${name}-db` });
 }

@@ -46,7 +46,8 @@ describe('the agent survives jobs that fail or vanish', () => {
   async function until(what: string, test: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await test())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; agent output:\n${output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; agent output:\n${output.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -57,7 +58,17 @@ describe('the agent survives jobs that fail or vanish', () => {
     const creds = await enrollDatabase(stack, 'survivor');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     const configPath = join(dir, 'agent.json');
-    writeFileSync(configPath, JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'shop.db' }, tables: TABLES, batchRows: 500, maxInFlight: 8, intervalSeconds: 0.5 }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'shop.db' },
+        tables: TABLES,
+        batchRows: 500,
+        maxInFlight: 8,
+        intervalSeconds: 0.5,
+      }),
+    );
     const setup = new SyncAgent(loadAgentConfig(configPath), () => undefined);
     await setup.source.installTracking(TABLES.map((t) => t.name));
     await setup.registerTables();
@@ -74,7 +85,10 @@ describe('the agent survives jobs that fail or vanish', () => {
     agentProc = proc;
     proc.stdout!.on('data', (d) => (output += d));
     proc.stderr!.on('data', (d) => (output += d));
-    await until('a failed pass', () => /items: pass failed: .*permission denied/.test(output) || proc.exitCode !== null);
+    await until(
+      'a failed pass',
+      () => /items: pass failed: .*permission denied/.test(output) || proc.exitCode !== null,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // more passes fail the same way
     if (proc.exitCode !== null) throw new Error(`the agent exited with ${proc.exitCode}:\n${output.slice(-2000)}`);
     await admin.query(`GRANT INSERT ON ${tables} TO rowferry_tenant`);
@@ -85,7 +99,9 @@ describe('the agent survives jobs that fail or vanish', () => {
     const lockWaiters = async () => {
       const c = new pg.Client({ connectionString: stack.databaseUrl });
       await c.connect();
-      const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`);
+      const { rows } = await c.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+      );
       await c.end();
       return rows[0].n as number;
     };
@@ -97,7 +113,10 @@ describe('the agent survives jobs that fail or vanish', () => {
     await admin.query('ROLLBACK');
 
     // 3. The same process carries on and the copy converges, every column of every row.
-    const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat();
+    const differences = async () =>
+      (
+        await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))
+      ).flat();
     await until('convergence', async () => proc.exitCode !== null || (await differences()).length === 0, 90_000);
     if (proc.exitCode !== null) throw new Error(`the agent exited with ${proc.exitCode}:\n${output.slice(-2000)}`);
     expect(await differences()).toEqual([]);

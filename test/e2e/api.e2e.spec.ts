@@ -8,9 +8,18 @@ describe('API validation and authentication', () => {
   let base: string;
   let auth: Record<string, string>;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const call = async (method: string, path: string, body?: unknown, headers = auth): Promise<{ status: number; body: any }> => {
-    const res = await fetch(base + path, { method, headers, body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body) });
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers = auth,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read any field of any answer
+  ): Promise<{ status: number; body: any }> => {
+    const res = await fetch(base + path, {
+      method,
+      headers,
+      body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   };
 
@@ -34,18 +43,100 @@ describe('API validation and authentication', () => {
   });
 
   it.each([
-    ['unknown table', 'POST', '/tables/nope', { rows: { columns: ['id'], values: [['1']], versions: ['1'] } }, 404, /table "nope" is not registered for this database/],
-    ['unknown column', 'POST', '/tables/items', { rows: { columns: ['id', 'colour'], values: [['1'], ['red']], versions: ['1'] } }, 400, /column "colour" is not registered/],
-    ['not a single value', 'POST', '/tables/items', { rows: { columns: ['id', 'price'], values: [['1'], [{ n: 1 }]], versions: ['1'] } }, 400, /column "price" in row 0: \{"n":1\} is not a single value/],
-    ['missing key column', 'POST', '/tables/items', { rows: { columns: ['name'], values: [['x']], versions: ['1'] } }, 400, /key column "id" is missing/],
-    ['ragged batch', 'POST', '/tables/items', { rows: { columns: ['id', 'name'], values: [['1', '2'], ['x']], versions: ['1', '2'] } }, 400, /column "name" has 1 values but the batch has 2 versions/],
-    ['version out of range', 'POST', '/tables/items', { rows: { columns: ['id'], values: [['1']], versions: ['9223372036854775808'] } }, 400, /non-negative 64-bit integer/],
+    [
+      'unknown table',
+      'POST',
+      '/tables/nope',
+      { rows: { columns: ['id'], values: [['1']], versions: ['1'] } },
+      404,
+      /table "nope" is not registered for this database/,
+    ],
+    [
+      'unknown column',
+      'POST',
+      '/tables/items',
+      { rows: { columns: ['id', 'colour'], values: [['1'], ['red']], versions: ['1'] } },
+      400,
+      /column "colour" is not registered/,
+    ],
+    [
+      'not a single value',
+      'POST',
+      '/tables/items',
+      { rows: { columns: ['id', 'price'], values: [['1'], [{ n: 1 }]], versions: ['1'] } },
+      400,
+      /column "price" in row 0: \{"n":1\} is not a single value/,
+    ],
+    [
+      'missing key column',
+      'POST',
+      '/tables/items',
+      { rows: { columns: ['name'], values: [['x']], versions: ['1'] } },
+      400,
+      /key column "id" is missing/,
+    ],
+    [
+      'ragged batch',
+      'POST',
+      '/tables/items',
+      { rows: { columns: ['id', 'name'], values: [['1', '2'], ['x']], versions: ['1', '2'] } },
+      400,
+      /column "name" has 1 values but the batch has 2 versions/,
+    ],
+    [
+      'version out of range',
+      'POST',
+      '/tables/items',
+      { rows: { columns: ['id'], values: [['1']], versions: ['9223372036854775808'] } },
+      400,
+      /non-negative 64-bit integer/,
+    ],
     ['malformed JSON', 'POST', '/tables/items', '{"rows": [', 400, /JSON|Unexpected|Expected/],
-    ['bad table name', 'GET', '/tables/bad-name', undefined, 400, /invalid table name: must start with a letter or underscore and hold only letters, digits and underscores/],
+    [
+      'bad table name',
+      'GET',
+      '/tables/bad-name',
+      undefined,
+      400,
+      /invalid table name: must start with a letter or underscore and hold only letters, digits and underscores/,
+    ],
     ['bad delete mode', 'DELETE', '/tables/items', { mode: 'everything' }, 400, /invalid request body: mode/],
-    ['wrong key arity on delete', 'DELETE', '/tables/items', { mode: 'keys', keys: [['1'], ['x']], versions: ['1'] }, 400, /has 1 key column\(s\) \(id\); the request gives 2 key array\(s\)/],
-    ['key change', 'PUT', '/tables/items', { columns: [{ name: 'id', type: 'bigint' }, { name: 'name', type: 'text' }], key: ['name'] }, 409, /registered with key \(id\); changing it to \(name\) is refused/],
-    ['type change', 'PUT', '/tables/items', { columns: [{ name: 'id', type: 'bigint' }, { name: 'price', type: 'text' }], key: ['id'] }, 409, /column "price" of table "items" is registered as numeric; changing it to text is refused/],
+    [
+      'wrong key arity on delete',
+      'DELETE',
+      '/tables/items',
+      { mode: 'keys', keys: [['1'], ['x']], versions: ['1'] },
+      400,
+      /has 1 key column\(s\) \(id\); the request gives 2 key array\(s\)/,
+    ],
+    [
+      'key change',
+      'PUT',
+      '/tables/items',
+      {
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'name', type: 'text' },
+        ],
+        key: ['name'],
+      },
+      409,
+      /registered with key \(id\); changing it to \(name\) is refused/,
+    ],
+    [
+      'type change',
+      'PUT',
+      '/tables/items',
+      {
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'price', type: 'text' },
+        ],
+        key: ['id'],
+      },
+      409,
+      /column "price" of table "items" is registered as numeric; changing it to text is refused/,
+    ],
     ['unknown job', 'GET', '/jobs/upload.nope', undefined, 404, /job upload.nope does not exist for this database/],
   ])('%s', async (_name, method, path, body, status, message) => {
     const r = await call(method, path, body);
@@ -60,14 +151,31 @@ describe('API validation and authentication', () => {
   it('needs a secret, and the admin API needs the admin token', async () => {
     expect((await call('GET', '/tables', undefined, {})).status).toBe(401);
     expect((await call('GET', '/tables', undefined, { authorization: 'Bearer wrong' })).status).toBe(403);
-    const admin = await fetch(`${stack.apiUrl}/v1/admin/customers`, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    const admin = await fetch(`${stack.apiUrl}/v1/admin/customers`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(admin.status).toBe(401);
   });
 
   it('answers version info for all tables in one call, with nothing pending and the refused definition shown', async () => {
     const r = await call('GET', '/tables');
     expect(r.body).toEqual([
-      { table: 'items', maxVersion: '0', appliedThrough: '0', rowCount: '0', lastModifiedAt: null, pendingJobs: 0, schemaError: expect.stringMatching(/column "price" of table "items" is registered as numeric; changing it to text is refused/), timeline: '0', backfillFrom: null, quarantined: 0 },
+      {
+        table: 'items',
+        maxVersion: '0',
+        appliedThrough: '0',
+        rowCount: '0',
+        lastModifiedAt: null,
+        pendingJobs: 0,
+        schemaError: expect.stringMatching(
+          /column "price" of table "items" is registered as numeric; changing it to text is refused/,
+        ),
+        timeline: '0',
+        backfillFrom: null,
+        quarantined: 0,
+      },
     ]);
   });
 

@@ -15,9 +15,10 @@ const TABLES = [
 ];
 
 /**
- * One odd value must never stall a table (docs/sync-model.md, A bad row is the row's problem): a SQLite BOOLEAN holding 'yes', a NULL in a TEXT primary key,
- * a key too long for PostgreSQL to index, JSON nested too deep, rows with rowid ≤ 0. Each bad row is quarantined with
- * its reason wherever it is noticed (API or worker); everything else syncs, and the difference check runs clean.
+ * One odd value must never stall a table (docs/sync-model.md, A bad row is the row's problem): a SQLite BOOLEAN holding
+ * 'yes', a NULL in a TEXT primary key, a key too long for PostgreSQL to index, JSON nested too deep, rows with rowid ≤
+ * 0. Each bad row is quarantined with its reason wherever it is noticed (API or worker); everything else syncs, and the
+ * difference check runs clean.
  */
 describe('bad values are the row’s problem, not the table’s', () => {
   let stack: Stack;
@@ -29,11 +30,21 @@ describe('bad values are the row’s problem, not the table’s', () => {
   const base = () => `${stack.apiUrl}/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(base() + path, { method, headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base() + path, {
+      method,
+      headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   };
-  const quarantine = async (table: string) => ((await api('GET', `/tables/${table}/quarantine`)).body.rows as { rowKey: string; error: string }[]).sort((a, b) => a.rowKey.localeCompare(b.rowKey));
-  const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat().map((d) => d.slice(0, 60));
+  const quarantine = async (table: string) =>
+    ((await api('GET', `/tables/${table}/quarantine`)).body.rows as { rowKey: string; error: string }[]).sort((a, b) =>
+      a.rowKey.localeCompare(b.rowKey),
+    );
+  const differences = async () =>
+    (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key))))
+      .flat()
+      .map((d) => d.slice(0, 60));
 
   beforeAll(async () => {
     stack = await startStack('bad_values');
@@ -55,7 +66,16 @@ describe('bad values are the row’s problem, not the table’s', () => {
     db.close();
     creds = await enrollDatabase(stack, 'odd');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'odd.db' }, tables: TABLES, batchRows: 1000, sliceRows: 1000 }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'odd.db' },
+        tables: TABLES,
+        batchRows: 1000,
+        sliceRows: 1000,
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
     await agent.source.installTracking(TABLES.map((t) => t.name));
   });
@@ -78,15 +98,24 @@ describe('bad values are the row’s problem, not the table’s', () => {
     expect(codes.map((q) => q.rowKey)).toEqual([JSON.stringify([longKey]), '[null]']);
     expect(codes[0].error).toMatch(/index row (size|requires)|SQLSTATE 54000/);
     expect(codes[1].error).toMatch(/key column "code" is NULL/);
-    const expected = ['codes ["null"]: local ["null","no key at all"] remote (missing)', `codes ${JSON.stringify([longKey])}`, 'flags ["1500"]: local ["1500","yes","says yes"] remote (missing)'];
+    const expected = [
+      'codes ["null"]: local ["null","no key at all"] remote (missing)',
+      `codes ${JSON.stringify([longKey])}`,
+      'flags ["1500"]: local ["1500","yes","says yes"] remote (missing)',
+    ];
     expect((await differences()).sort()).toEqual(expected.map((d) => d.slice(0, 60)).sort());
     const info = (await api('GET', '/tables')).body as { table: string; rowCount: string; pendingJobs: number }[];
-    expect(info.map((i) => [i.table, i.rowCount])).toEqual([['codes', '3000'], ['flags', '3002']]);
+    expect(info.map((i) => [i.table, i.rowCount])).toEqual([
+      ['codes', '3000'],
+      ['flags', '3002'],
+    ]);
   });
 
   it('fixed locally, the rows sync and leave the quarantine', async () => {
     const db = new Database(dbPath);
-    db.exec(`UPDATE flags SET ok = 1 WHERE id = 1500; UPDATE codes SET code = 'was null' WHERE code IS NULL; DELETE FROM codes WHERE length(code) > 1000;`);
+    db.exec(
+      `UPDATE flags SET ok = 1 WHERE id = 1500; UPDATE codes SET code = 'was null' WHERE code IS NULL; DELETE FROM codes WHERE length(code) > 1000;`,
+    );
     db.close();
     for (let i = 0; i < 5; i++) await agent.cycle();
     expect(await quarantine('flags')).toEqual([]);
@@ -94,9 +123,29 @@ describe('bad values are the row’s problem, not the table’s', () => {
   });
 
   it('a JSON value nested too deep for PostgreSQL is quarantined, the rest of the batch applies', async () => {
-    expect((await api('PUT', '/tables/docs', { columns: [{ name: 'id', type: 'bigint' }, { name: 'doc', type: 'json' }], key: ['id'] })).status).toBe(200);
+    expect(
+      (
+        await api('PUT', '/tables/docs', {
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'doc', type: 'json' },
+          ],
+          key: ['id'],
+        })
+      ).status,
+    ).toBe(200);
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-    const up = await api('POST', '/tables/docs', { rows: { columns: ['id', 'doc'], values: [['1', '2', '3'], ['{"a":1}', deep, '[]']], versions: ['1', '2', '3'] }, range: { after: '0', upTo: '3' } });
+    const up = await api('POST', '/tables/docs', {
+      rows: {
+        columns: ['id', 'doc'],
+        values: [
+          ['1', '2', '3'],
+          ['{"a":1}', deep, '[]'],
+        ],
+        versions: ['1', '2', '3'],
+      },
+      range: { after: '0', upTo: '3' },
+    });
     expect(up.status).toBe(202);
     expect(await agent.api.waitForJob(up.body.jobId)).toMatchObject({ applied: 2, quarantined: 1 });
     const [q] = await quarantine('docs');
@@ -110,16 +159,32 @@ describe('bad values are the row’s problem, not the table’s', () => {
     await admin.query(`CREATE DATABASE \`${name}\``);
     const maria = await enrollDatabase(stack, 'maria-odd');
     writeFileSync(join(dir, 'maria.creds.json'), JSON.stringify(maria));
-    writeFileSync(join(dir, 'maria.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'maria.creds.json' }, source: { type: 'mysql', url: `${server}/${name}` }, tables: [{ name: 'switches' }], stateFile: 'maria.state.json' }));
+    writeFileSync(
+      join(dir, 'maria.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'maria.creds.json' },
+        source: { type: 'mysql', url: `${server}/${name}` },
+        tables: [{ name: 'switches' }],
+        stateFile: 'maria.state.json',
+      }),
+    );
     const mariaAgent = new SyncAgent(loadAgentConfig(join(dir, 'maria.json')), () => undefined);
     try {
       await admin.query(`CREATE TABLE \`${name}\`.switches (id BIGINT PRIMARY KEY, on_off TINYINT(1))`);
       await admin.query(`INSERT INTO \`${name}\`.switches VALUES (1, 0), (2, 1), (3, 2), (4, NULL)`);
       await mariaAgent.source.installTracking(['switches']);
       for (let i = 0; i < 2; i++) expect((await mariaAgent.cycle()).tables.filter((t) => 'error' in t)).toEqual([]);
-      const res = await fetch(`${stack.apiUrl}/v1/customers/${maria.customerId}/databases/${maria.databaseId}/tables/switches/quarantine`, { headers: { authorization: `Bearer ${maria.secret}` } });
+      const res = await fetch(
+        `${stack.apiUrl}/v1/customers/${maria.customerId}/databases/${maria.databaseId}/tables/switches/quarantine`,
+        { headers: { authorization: `Bearer ${maria.secret}` } },
+      );
       const rows = ((await res.json()) as { rows: { rowKey: string; error: string }[] }).rows;
-      expect(rows).toEqual([expect.objectContaining({ rowKey: '["3"]', error: expect.stringMatching(/column "on_off" \(boolean\): expected true or false, got "2"/) })]);
+      expect(rows).toEqual([
+        expect.objectContaining({
+          rowKey: '["3"]',
+          error: expect.stringMatching(/column "on_off" \(boolean\): expected true or false, got "2"/),
+        }),
+      ]);
       const info = await mariaAgent.api.versionInfo('switches');
       expect(info).toMatchObject({ rowCount: '3', quarantined: 1 });
     } finally {

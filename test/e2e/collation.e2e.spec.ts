@@ -14,9 +14,9 @@ const SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const NAMES = ['Alice', 'bob', 'Zoë', 'zoe', 'Ärger'];
 
 /**
- * Keys are compared byte for byte on every engine (docs/difference-check.md): renaming 'Alice' to 'ALICE' under a case-insensitive
- * collation (SQLite NOCASE, MariaDB's default) is a delete of one key and an insert of another, and once synced the
- * difference check finds nothing more to repair.
+ * Keys are compared byte for byte on every engine (docs/difference-check.md): renaming 'Alice' to 'ALICE' under a
+ * case-insensitive collation (SQLite NOCASE, MariaDB's default) is a delete of one key and an insert of another, and
+ * once synced the difference check finds nothing more to repair.
  */
 describe('keys under case- and accent-insensitive collations', () => {
   let stack: Stack;
@@ -49,10 +49,23 @@ describe('keys under case- and accent-insensitive collations', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function agentFor(name: string, source: unknown, table: string): Promise<{ agent: SyncAgent; databaseId: string }> {
+  async function agentFor(
+    name: string,
+    source: unknown,
+    table: string,
+  ): Promise<{ agent: SyncAgent; databaseId: string }> {
     const creds = await enrollDatabase(stack, name);
     writeFileSync(join(dir, `${name}.creds.json`), JSON.stringify(creds));
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` }, source, tables: [{ name: table }], stateFile: `${name}.state.json`, sliceRows: 3 }));
+    writeFileSync(
+      join(dir, `${name}.json`),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` },
+        source,
+        tables: [{ name: table }],
+        stateFile: `${name}.state.json`,
+        sliceRows: 3,
+      }),
+    );
     const agent = new SyncAgent(loadAgentConfig(join(dir, `${name}.json`)), () => undefined);
     agents.push(agent);
     await agent.source.installTracking([table]);
@@ -60,7 +73,11 @@ describe('keys under case- and accent-insensitive collations', () => {
   }
 
   const remoteNames = async (table: string, databaseId: string) =>
-    (await remote.query(`SELECT name FROM rowferry_data.${table} WHERE _rf_database = $1 ORDER BY name COLLATE "C"`, [databaseId])).rows.map((r) => r.name);
+    (
+      await remote.query(`SELECT name FROM rowferry_data.${table} WHERE _rf_database = $1 ORDER BY name COLLATE "C"`, [
+        databaseId,
+      ])
+    ).rows.map((r) => r.name);
 
   /** Passes until the remote keys are the expected ones; then a whole round of the check must repair nothing. */
   async function converge(agent: SyncAgent, table: string, databaseId: string, expected: string[]) {
@@ -70,7 +87,8 @@ describe('keys under case- and accent-insensitive collations', () => {
       return r;
     };
     await pass();
-    for (let i = 0; i < 10 && JSON.stringify(await remoteNames(table, databaseId)) !== JSON.stringify(expected); i++) await pass();
+    for (let i = 0; i < 10 && JSON.stringify(await remoteNames(table, databaseId)) !== JSON.stringify(expected); i++)
+      await pass();
     expect(await remoteNames(table, databaseId)).toEqual(expected);
     let repaired = 0;
     for (let i = 0; i < 4; i++) {
@@ -86,7 +104,8 @@ describe('keys under case- and accent-insensitive collations', () => {
     const path = join(dir, 'people.db');
     const db = new Database(path);
     db.exec(`CREATE TABLE people (name TEXT COLLATE NOCASE PRIMARY KEY, note TEXT)`);
-    for (const n of NAMES.filter((n) => n !== 'zoe')) db.prepare('INSERT INTO people VALUES (?, ?)').run(n, `note ${n}`);
+    for (const n of NAMES.filter((n) => n !== 'zoe'))
+      db.prepare('INSERT INTO people VALUES (?, ?)').run(n, `note ${n}`);
     db.close();
     const { agent, databaseId } = await agentFor('sqlite', { type: 'sqlite', path: 'people.db' }, 'people');
     await converge(agent, 'people', databaseId, sorted(NAMES.filter((n) => n !== 'zoe')));
@@ -101,7 +120,8 @@ describe('keys under case- and accent-insensitive collations', () => {
     await admin.query(`CREATE DATABASE \`${mysqlDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
     await admin.query(`CREATE TABLE \`${mysqlDb}\`.persons (name VARCHAR(50) PRIMARY KEY, note TEXT)`);
     // utf8mb4_general_ci also folds accents: 'Zoë' and 'zoe' cannot both be keys; 'zoe' stands alone here.
-    for (const n of NAMES.filter((n) => n !== 'Zoë')) await admin.query(`INSERT INTO \`${mysqlDb}\`.persons VALUES (?, ?)`, [n, `note ${n}`]);
+    for (const n of NAMES.filter((n) => n !== 'Zoë'))
+      await admin.query(`INSERT INTO \`${mysqlDb}\`.persons VALUES (?, ?)`, [n, `note ${n}`]);
     const { agent, databaseId } = await agentFor('maria', { type: 'mysql', url: `${SERVER}/${mysqlDb}` }, 'persons');
     await converge(agent, 'persons', databaseId, sorted(NAMES.filter((n) => n !== 'Zoë')));
     await admin.query(`UPDATE \`${mysqlDb}\`.persons SET name = 'ALICE' WHERE name = 'alice'`);
@@ -120,7 +140,8 @@ describe('keys under case- and accent-insensitive collations', () => {
     try {
       await src.query(`CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
       await src.query(`CREATE TABLE members (name text COLLATE nocase PRIMARY KEY, note text)`);
-      for (const n of NAMES.filter((n) => n !== 'zoe')) await src.query(`INSERT INTO members VALUES ($1, $2)`, [n, `note ${n}`]);
+      for (const n of NAMES.filter((n) => n !== 'zoe'))
+        await src.query(`INSERT INTO members VALUES ($1, $2)`, [n, `note ${n}`]);
       const { agent, databaseId } = await agentFor('postgres', { type: 'postgres', url }, 'members');
       await converge(agent, 'members', databaseId, sorted(NAMES.filter((n) => n !== 'zoe')));
       await src.query(`UPDATE members SET name = 'ALICE' WHERE name = 'alice'`);

@@ -12,7 +12,11 @@ import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.
 const SLICE = 500;
 const TABLES = [
   { name: 'ints', key: ['id'], ddl: 'CREATE TABLE ints (id INTEGER PRIMARY KEY, v TEXT)' },
-  { name: 'pairs', key: ['a', 'b'], ddl: 'CREATE TABLE pairs (a INTEGER NOT NULL, b TEXT NOT NULL, v TEXT, PRIMARY KEY (a, b))' },
+  {
+    name: 'pairs',
+    key: ['a', 'b'],
+    ddl: 'CREATE TABLE pairs (a INTEGER NOT NULL, b TEXT NOT NULL, v TEXT, PRIMARY KEY (a, b))',
+  },
   { name: 'words', key: ['w'], ddl: 'CREATE TABLE words (w TEXT PRIMARY KEY, v TEXT)' },
   { name: 'things', key: ['id'], ddl: 'CREATE TABLE things (id UUID PRIMARY KEY, v TEXT)' },
 ];
@@ -26,7 +30,10 @@ describe('difference check: range digests and bisection, every key shape', () =>
   let agent: SyncAgent;
   let admin: pg.Client;
 
-  const differences = async () => (await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))).flat();
+  const differences = async () =>
+    (
+      await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))
+    ).flat();
 
   /** Passes until equal after a whole round; returns how many it took. */
   async function syncUntilEqual(max = 20): Promise<number> {
@@ -51,14 +58,25 @@ describe('difference check: range digests and bisection, every key shape', () =>
       for (let i = 1; i <= 3000; i++) {
         db.prepare('INSERT INTO ints VALUES (?, ?)').run(i, `v${i}`);
         db.prepare('INSERT INTO pairs VALUES (?, ?, ?)').run(i % 300, `b${i}`, `v${i}`);
-        db.prepare('INSERT INTO words VALUES (?, ?)').run([`Wort-${i}`, `wort-${i}-ß`, `Ölfeld ${i}`, `東京 ${i}`, `emoji ${i} 😀`][i % 5], `v${i}`);
+        db.prepare('INSERT INTO words VALUES (?, ?)').run(
+          [`Wort-${i}`, `wort-${i}-ß`, `Ölfeld ${i}`, `東京 ${i}`, `emoji ${i} 😀`][i % 5],
+          `v${i}`,
+        );
         db.prepare('INSERT INTO things VALUES (?, ?)').run(randomUUID(), `v${i}`);
       }
     })();
     db.close();
     creds = await enrollDatabase(stack, 'keys');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'keys.db' }, tables: TABLES.map(({ name, key }) => ({ name, key })), sliceRows: SLICE }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'keys.db' },
+        tables: TABLES.map(({ name, key }) => ({ name, key })),
+        sliceRows: SLICE,
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
     await agent.source.installTracking(TABLES.map((t) => t.name));
     admin = new pg.Client({ connectionString: stack.databaseUrl });
@@ -77,13 +95,24 @@ describe('difference check: range digests and bisection, every key shape', () =>
     const db = new Database(dbPath);
     db.defaultSafeIntegers(true);
     for (const t of TABLES) {
-      const versions = db.prepare(`SELECT _rowferry_version FROM ${t.name} ORDER BY _rowferry_version`).pluck().all() as bigint[];
+      const versions = db
+        .prepare(`SELECT _rowferry_version FROM ${t.name} ORDER BY _rowferry_version`)
+        .pluck()
+        .all() as bigint[];
       // Local deletes: the last row of the first slice and the first row of the second, the first and the last version.
       const doomed = [versions[SLICE - 1], versions[SLICE], versions[0], versions[versions.length - 1]];
       for (const v of doomed) db.prepare(`DELETE FROM ${t.name} WHERE _rowferry_version = ?`).run(v);
       // Remote damage: rows gone remotely, and rows whose remote copy is older and stale.
-      await admin.query(`DELETE FROM rowferry_data.${t.name} WHERE _rf_database = $1 AND _rf_version IN ($2, $3, $4)`, [creds.databaseId, versions[1000], versions[1733], versions[2999 - 7]]);
-      await admin.query(`UPDATE rowferry_data.${t.name} SET v = 'stale', _rf_version = _rf_version - 1 WHERE _rf_database = $1 AND _rf_version IN ($2, $3)`, [creds.databaseId, versions[42], versions[2500]]);
+      await admin.query(`DELETE FROM rowferry_data.${t.name} WHERE _rf_database = $1 AND _rf_version IN ($2, $3, $4)`, [
+        creds.databaseId,
+        versions[1000],
+        versions[1733],
+        versions[2999 - 7],
+      ]);
+      await admin.query(
+        `UPDATE rowferry_data.${t.name} SET v = 'stale', _rf_version = _rf_version - 1 WHERE _rf_database = $1 AND _rf_version IN ($2, $3)`,
+        [creds.databaseId, versions[42], versions[2500]],
+      );
     }
     db.close();
     expect((await differences()).length).toBe(TABLES.length * 9);

@@ -25,9 +25,18 @@ describe('existing version column', () => {
     db.close();
     creds = await enrollDatabase(stack, 'rv');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'app.db', versionColumn: 'rv' }, tables: [{ name: 'notes' }] }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'app.db', versionColumn: 'rv' },
+        tables: [{ name: 'notes' }],
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-    expect(await agent.source.installTracking(['notes'])).toEqual(['versions come from the existing column "rv": only the restore markers table is installed']);
+    expect(await agent.source.installTracking(['notes'])).toEqual([
+      'versions come from the existing column "rv": only the restore markers table is installed',
+    ]);
   });
 
   afterAll(async () => {

@@ -17,8 +17,16 @@ describe('fair share', () => {
     const upload = async (c: typeof busy) => {
       const base = `${stack.apiUrl}/v1/customers/${c.customerId}/databases/${c.databaseId}/tables/t`;
       const headers = { authorization: `Bearer ${c.secret}`, 'content-type': 'application/json' };
-      await fetch(base, { method: 'PUT', headers, body: JSON.stringify({ columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }) });
-      return fetch(base, { method: 'POST', headers, body: JSON.stringify({ rows: { columns: ['id'], values: [['1']], versions: ['1'] } }) });
+      await fetch(base, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }),
+      });
+      return fetch(base, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ rows: { columns: ['id'], values: [['1']], versions: ['1'] } }),
+      });
     };
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await upload(busy)).status);
@@ -26,7 +34,9 @@ describe('fair share', () => {
     const refused = await upload(busy);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('2');
-    expect(((await refused.json()) as { message: string }).message).toMatch(/already has 3 jobs waiting or running; retry later/);
+    expect(((await refused.json()) as { message: string }).message).toMatch(
+      /already has 3 jobs waiting or running; retry later/,
+    );
     expect((await upload(quiet)).status).toBe(202);
   });
 });

@@ -8,9 +8,13 @@ describe('job status long polls', () => {
   let stack: Stack;
   let queue: Queue;
   let t: Tenant;
-  const jobs = (jobId: string, query = '') => call(stack, 'GET', `${tenantPath(t)}/jobs/${jobId}${query}`, { secret: t.secret });
+  const jobs = (jobId: string, query = '') =>
+    call(stack, 'GET', `${tenantPath(t)}/jobs/${jobId}${query}`, { secret: t.secret });
   const upload = async (id: string) => {
-    const r = await call(stack, 'POST', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: { rows: { columns: ['id'], values: [[id]], versions: [id] } } });
+    const r = await call(stack, 'POST', `${tenantPath(t)}/tables/items`, {
+      secret: t.secret,
+      body: { rows: { columns: ['id'], values: [[id]], versions: [id] } },
+    });
     expect(r.status).toBe(202);
     return r.body.jobId as string;
   };
@@ -23,7 +27,9 @@ describe('job status long polls', () => {
     stack = await startStack('job_status', 1);
     queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     t = await enroll(stack, 'long-poll');
-    expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(200);
+    expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(
+      200,
+    );
   });
   afterAll(async () => {
     await queue?.resume();
@@ -65,11 +71,14 @@ describe('job status long polls', () => {
     expect(missingMs).toBeLessThan(2000);
   });
 
-  it.each(['?waitMs=10001', '?waitMs=-1', '?waitMs=soon', '?waitMs=1.5'])('refuses %s with a 400 naming waitMs', async (query) => {
-    const r = await jobs(await upload('4'), query);
-    expect(r.status).toBe(400);
-    expect(JSON.stringify(r.body)).toContain('waitMs');
-  });
+  it.each(['?waitMs=10001', '?waitMs=-1', '?waitMs=soon', '?waitMs=1.5'])(
+    'refuses %s with a 400 naming waitMs',
+    async (query) => {
+      const r = await jobs(await upload('4'), query);
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toContain('waitMs');
+    },
+  );
 
   it('answers a long poll at once when the API shuts down, so it does not hold the server open', async () => {
     await queue.pause();

@@ -39,7 +39,10 @@ describe('MySQL/MariaDB source', () => {
     const b = theirs.map((r) => JSON.stringify(r));
     const bs = new Set(b);
     const as = new Set(a);
-    return [...a.filter((r) => !bs.has(r)).map((r) => `local ${r}`), ...b.filter((r) => !as.has(r)).map((r) => `remote ${r}`)];
+    return [
+      ...a.filter((r) => !bs.has(r)).map((r) => `local ${r}`),
+      ...b.filter((r) => !as.has(r)).map((r) => `remote ${r}`),
+    ];
   }
 
   async function cycle() {
@@ -54,7 +57,14 @@ describe('MySQL/MariaDB source', () => {
     const admin = await mysql.createConnection(SERVER);
     await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4`);
     await admin.end();
-    source = await mysql.createConnection({ uri: `${SERVER}/${dbName}`, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true, timezone: 'Z' });
+    source = await mysql.createConnection({
+      uri: `${SERVER}/${dbName}`,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      jsonStrings: true,
+      timezone: 'Z',
+    });
     await source.query(`SET time_zone = '+00:00'`);
     remote = new pg.Client({ connectionString: stack.databaseUrl });
     await remote.connect();
@@ -62,16 +72,26 @@ describe('MySQL/MariaDB source', () => {
       id BIGINT PRIMARY KEY, name TEXT, balance DECIMAL(38, 10), at TIMESTAMP(6) NULL, local_at DATETIME(6), day DATE, flag TINYINT(1),
       data VARBINARY(300), ratio DOUBLE, code VARCHAR(8), ref UUID, doc JSON) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    await source.query(`INSERT INTO accounts VALUES
+    await source.query(
+      `INSERT INTO accounts VALUES
       (-9223372036854775808, 'min', -1234567890123456789012345678.0123456789, '1970-01-01 00:00:01.123456', '1000-01-01 00:00:00.000001', '1583-10-15', 1, ?, 0.1, 'abc', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2.5, "x"], "b": null}'),
       (9223372036854775807, 'max', 9999999999999999999999999999.9999999999, '2038-01-19 03:14:07.999999', '9999-12-31 23:59:59.999999', '9999-12-31', 0, ?, 1.7976931348623157e308, '', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '[]'),
       (0, '', 0, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL),
-      (2, 'emoji 😀 and e\u0301 combining', 1e-10, '2024-02-29 12:00:00', '2024-02-29 12:00:00', '1969-07-20', 1, NULL, -2.5e-300, 'ß', NULL, '"just a string"')`, [Buffer.from([0, 1, 2]), all]);
+      (2, 'emoji 😀 and e\u0301 combining', 1e-10, '2024-02-29 12:00:00', '2024-02-29 12:00:00', '1969-07-20', 1, NULL, -2.5e-300, 'ß', NULL, '"just a string"')`,
+      [Buffer.from([0, 1, 2]), all],
+    );
     await source.query(`INSERT INTO accounts (id, name) SELECT seq, CONCAT('bulk ', seq) FROM seq_100_to_2099`);
     dir = mkdtempSync(join(tmpdir(), 'rowferry-mysql-'));
     creds = await enrollDatabase(stack, 'mysql-source');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'mysql', url: `${SERVER}/${dbName}` }, tables: [{ name: 'accounts' }] }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'mysql', url: `${SERVER}/${dbName}` },
+        tables: [{ name: 'accounts' }],
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
     await agent.source.installTracking(['accounts']);
   });
@@ -111,17 +131,27 @@ describe('MySQL/MariaDB source', () => {
     slow = await mysql.createConnection(`${SERVER}/${dbName}`);
     await slow.query('BEGIN');
     await slow.query(`INSERT INTO accounts (id, name) VALUES (5000, 'committed last, lower version')`);
-    const [[lowRow]] = (await slow.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5000`)) as unknown as [{ v: string }[]];
+    const [[lowRow]] = (await slow.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5000`)) as unknown as [
+      { v: string }[],
+    ];
     await source.query(`INSERT INTO accounts (id, name) VALUES (5001, 'committed first, higher version')`);
-    const [[highRow]] = (await source.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5001`)) as unknown as [{ v: string }[]];
+    const [[highRow]] = (await source.query(
+      `SELECT _rowferry_version AS v FROM accounts WHERE id = 5001`,
+    )) as unknown as [{ v: string }[]];
     const low = BigInt(lowRow.v);
     expect(BigInt(highRow.v)).toBeGreaterThan(low);
 
     await cycle();
-    const held = (await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [creds.databaseId])).rows[0].t;
+    const held = (
+      await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [
+        creds.databaseId,
+      ])
+    ).rows[0].t;
     expect(BigInt(held)).toBeLessThan(low);
     // The restore marker written in that pass holds the safe watermark, not a counter that includes the open version.
-    const [[marker]] = (await source.query(`SELECT CAST(watermark AS CHAR) AS w FROM _rowferry_markers ORDER BY seq DESC LIMIT 1`)) as unknown as [{ w: string }[]];
+    const [[marker]] = (await source.query(
+      `SELECT CAST(watermark AS CHAR) AS w FROM _rowferry_markers ORDER BY seq DESC LIMIT 1`,
+    )) as unknown as [{ w: string }[]];
     expect(BigInt(marker.w)).toBeLessThan(low);
 
     await slow.query('COMMIT');
@@ -130,7 +160,12 @@ describe('MySQL/MariaDB source', () => {
     const pass = await cycle();
     expect(pass.steps[0]).toBe('ahead');
     expect(pass.uploaded).toBeGreaterThanOrEqual(2);
-    const rows = (await remote.query(`SELECT id::int FROM rowferry_data.accounts WHERE _rf_database = $1 AND id BETWEEN 5000 AND 5001 ORDER BY id`, [creds.databaseId])).rows;
+    const rows = (
+      await remote.query(
+        `SELECT id::int FROM rowferry_data.accounts WHERE _rf_database = $1 AND id BETWEEN 5000 AND 5001 ORDER BY id`,
+        [creds.databaseId],
+      )
+    ).rows;
     expect(rows).toEqual([{ id: 5000 }, { id: 5001 }]);
     expect(await differences()).toEqual([]);
   });

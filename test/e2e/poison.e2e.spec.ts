@@ -30,8 +30,18 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const base = () => `/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
-  const board = { authorization: `Basic ${Buffer.from(`ops:${BOARD_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' };
-  const quarantine = async () => (await api('GET', `${base()}/tables/people/quarantine`)).body.rows as { id: string; rowKey: string; error: string; attempts: number; row: Record<string, unknown> }[];
+  const board = {
+    authorization: `Basic ${Buffer.from(`ops:${BOARD_PASSWORD}`).toString('base64')}`,
+    'content-type': 'application/json',
+  };
+  const quarantine = async () =>
+    (await api('GET', `${base()}/tables/people/quarantine`)).body.rows as {
+      id: string;
+      rowKey: string;
+      error: string;
+      attempts: number;
+      row: Record<string, unknown>;
+    }[];
   const differences = () => compareTable(dbPath, stack.databaseUrl, creds.databaseId, 'people', ['id']);
 
   async function cycles(n: number) {
@@ -60,7 +70,15 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     db.close();
     creds = await enrollDatabase(stack, 'poison');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'people.db' }, tables: [{ name: 'people' }], sliceRows: 2000 }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'people.db' },
+        tables: [{ name: 'people' }],
+        sliceRows: 2000,
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
     await agent.source.installTracking(['people']);
   });
@@ -82,7 +100,12 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     expect(byKey['["5004"]']).toMatch(/value too long for type character varying\(10\)/);
     expect(q.find((r) => r.rowKey === '["5004"]')!.row).toMatchObject({ id: '5004', code: 'x'.repeat(25) }); // the row as sent
     // Everything else arrived and the table moved past them.
-    expect((await differences()).map((d) => d.slice(0, d.indexOf(':'))).sort()).toEqual(['people ["5001"]', 'people ["5002"]', 'people ["5003"]', 'people ["5004"]']);
+    expect((await differences()).map((d) => d.slice(0, d.indexOf(':'))).sort()).toEqual([
+      'people ["5001"]',
+      'people ["5002"]',
+      'people ["5003"]',
+      'people ["5004"]',
+    ]);
     const info = (await api('GET', `${base()}/tables/people`)).body;
     expect(info).toMatchObject({ rowCount: '5996', appliedThrough: '6000', pendingJobs: 0 });
   });
@@ -99,9 +122,14 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
   });
 
   it('shows the rows to ops across tenants and records the partial batches', async () => {
-    const admin = await api('GET', '/v1/admin/quarantine?limit=10', undefined, { authorization: `Bearer ${stack.adminToken}` });
+    const admin = await api('GET', '/v1/admin/quarantine?limit=10', undefined, {
+      authorization: `Bearer ${stack.adminToken}`,
+    });
     expect(admin.body.rows).toHaveLength(4);
-    const history = (await api('GET', `${base()}/tables/people/batches?limit=100`)).body.batches as { outcome: string; quarantined: number }[];
+    const history = (await api('GET', `${base()}/tables/people/batches?limit=100`)).body.batches as {
+      outcome: string;
+      quarantined: number;
+    }[];
     expect(history.filter((b) => b.outcome === 'partial').reduce((n, b) => n + b.quarantined, 0)).toBe(4);
     const tuning = (await api('GET', `${base()}/tables/people/tuning`)).body;
     expect(tuning).toMatchObject({ rows: expect.any(Number), reason: expect.any(String), settings: { minRows: 100 } });
@@ -147,9 +175,20 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     await admin.connect();
     // The statement cannot run at all (no privilege): the job fails at once, rows untouched.
     await admin.query(`REVOKE INSERT ON rowferry_data.people FROM rowferry_tenant`);
-    const up = await api('POST', `${base()}/tables/people`, { rows: { columns: ['id', 'name'], values: [['7001', '7002'], ['a', 'b']], versions: ['7001', '7002'] } });
+    const up = await api('POST', `${base()}/tables/people`, {
+      rows: {
+        columns: ['id', 'name'],
+        values: [
+          ['7001', '7002'],
+          ['a', 'b'],
+        ],
+        versions: ['7001', '7002'],
+      },
+    });
     await expect(agent.api.waitForJob(up.body.jobId)).rejects.toThrow(/permission denied/);
-    const failed = (await api('GET', '/admin/queues/api/queues?activeQueue=upload&status=failed', undefined, board)).body.queues.find((q: { name: string }) => q.name === 'upload');
+    const failed = (
+      await api('GET', '/admin/queues/api/queues?activeQueue=upload&status=failed', undefined, board)
+    ).body.queues.find((q: { name: string }) => q.name === 'upload');
     const job = failed.jobs.find((j: { id: string }) => up.body.jobId.endsWith(j.id));
     expect(job.name).toMatch(/^upload people: 2 rows, repair, database [0-9a-f-]{36} \(customer [0-9a-f-]{36}\)$/);
     expect(job.failedReason).toMatch(/upload of 2 rows to "people" was refused by PostgreSQL: permission denied/);
@@ -163,7 +202,10 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     expect((await retry()).status).toBeLessThan(300); // a completed job retried again: idempotent
     await agent.api.waitForJob(up.body.jobId);
     const { rows } = await admin.query(`SELECT id::int, name FROM rowferry_data.people WHERE id > 7000 ORDER BY id`);
-    expect(rows).toEqual([{ id: 7001, name: 'a' }, { id: 7002, name: 'b' }]);
+    expect(rows).toEqual([
+      { id: 7001, name: 'a' },
+      { id: 7002, name: 'b' },
+    ]);
     await admin.end();
   });
 });

@@ -27,11 +27,22 @@ describe('PostgreSQL source', () => {
   /** Every column of every row as PostgreSQL prints it (UTC, ISO), source against remote. */
   async function differences(): Promise<string[]> {
     const list = COLUMNS.map((c) => `${quoteIdent(c)}::text`).join(', ');
-    const a = (await source.query({ text: `SELECT ${list} FROM accounts ORDER BY id`, rowMode: 'array' })).rows.map((r) => JSON.stringify(r));
-    const b = (await remote.query({ text: `SELECT ${list} FROM rowferry_data.accounts WHERE _rf_database = $1 ORDER BY id`, values: [creds.databaseId], rowMode: 'array' })).rows.map((r) => JSON.stringify(r));
+    const a = (await source.query({ text: `SELECT ${list} FROM accounts ORDER BY id`, rowMode: 'array' })).rows.map(
+      (r) => JSON.stringify(r),
+    );
+    const b = (
+      await remote.query({
+        text: `SELECT ${list} FROM rowferry_data.accounts WHERE _rf_database = $1 ORDER BY id`,
+        values: [creds.databaseId],
+        rowMode: 'array',
+      })
+    ).rows.map((r) => JSON.stringify(r));
     const remoteSet = new Set(b);
     const localSet = new Set(a);
-    return [...a.filter((r) => !remoteSet.has(r)).map((r) => `local ${r}`), ...b.filter((r) => !localSet.has(r)).map((r) => `remote ${r}`)];
+    return [
+      ...a.filter((r) => !remoteSet.has(r)).map((r) => `local ${r}`),
+      ...b.filter((r) => !localSet.has(r)).map((r) => `remote ${r}`),
+    ];
   }
 
   async function cycle() {
@@ -67,7 +78,14 @@ describe('PostgreSQL source', () => {
     dir = mkdtempSync(join(tmpdir(), 'rowferry-pgsrc-'));
     creds = await enrollDatabase(stack, 'pg-source');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(join(dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'postgres', url: sourceUrl }, tables: [{ name: 'accounts' }] }));
+    writeFileSync(
+      join(dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'postgres', url: sourceUrl },
+        tables: [{ name: 'accounts' }],
+      }),
+    );
     agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
     await agent.source.installTracking(['accounts']);
   });
@@ -117,12 +135,22 @@ describe('PostgreSQL source', () => {
     expect(high).toBeGreaterThan(low);
 
     await cycle();
-    const held = (await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [creds.databaseId])).rows[0].t;
+    const held = (
+      await remote.query(`SELECT applied_through::text AS t FROM table_stats WHERE database_id = $1`, [
+        creds.databaseId,
+      ])
+    ).rows[0].t;
     expect(BigInt(held)).toBeLessThan(low); // the watermark did not move past the open transaction's version
     // The restore marker written in that pass holds the safe watermark, not a counter that includes the open version.
-    const marker = (await source.query(`SELECT watermark::text AS w FROM _rowferry.markers ORDER BY seq DESC LIMIT 1`)).rows[0].w;
+    const marker = (await source.query(`SELECT watermark::text AS w FROM _rowferry.markers ORDER BY seq DESC LIMIT 1`))
+      .rows[0].w;
     expect(BigInt(marker)).toBeLessThan(low);
-    const recorded = (await remote.query(`SELECT watermark::text AS w FROM database_markers WHERE database_id = $1 ORDER BY seq DESC LIMIT 1`, [creds.databaseId])).rows[0].w;
+    const recorded = (
+      await remote.query(
+        `SELECT watermark::text AS w FROM database_markers WHERE database_id = $1 ORDER BY seq DESC LIMIT 1`,
+        [creds.databaseId],
+      )
+    ).rows[0].w;
     expect(recorded).toBe(marker);
 
     await slow.query('COMMIT');
@@ -131,7 +159,12 @@ describe('PostgreSQL source', () => {
     const pass = await cycle();
     expect(pass.steps[0]).toBe('ahead');
     expect(pass.uploaded).toBeGreaterThanOrEqual(2);
-    const rows = (await remote.query(`SELECT id::int FROM rowferry_data.accounts WHERE _rf_database = $1 AND id BETWEEN 5000 AND 5001 ORDER BY id`, [creds.databaseId])).rows;
+    const rows = (
+      await remote.query(
+        `SELECT id::int FROM rowferry_data.accounts WHERE _rf_database = $1 AND id BETWEEN 5000 AND 5001 ORDER BY id`,
+        [creds.databaseId],
+      )
+    ).rows;
     expect(rows).toEqual([{ id: 5000 }, { id: 5001 }]);
     expect(await differences()).toEqual([]);
   });

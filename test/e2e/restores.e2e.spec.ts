@@ -15,8 +15,8 @@ const TABLES = [
 ];
 
 /**
- * Restores of every kind (docs/sync-model.md, Restores), each followed by new local writes that reuse versions the remote holds for
- * the lost timeline's content. The copy must end exactly equal, every column of every row.
+ * Restores of every kind (docs/sync-model.md, Restores), each followed by new local writes that reuse versions the
+ * remote holds for the lost timeline's content. The copy must end exactly equal, every column of every row.
  */
 describe('restores the agent cannot see coming', () => {
   let stack: Stack;
@@ -57,14 +57,16 @@ describe('restores the agent cannot see coming', () => {
     const backup = (tag: string) => {
       checkpoint();
       copyFileSync(dbPath, join(dir, `${tag}.db`));
-      if (existsSync(join(dir, 'rowferry-state.json'))) copyFileSync(join(dir, 'rowferry-state.json'), join(dir, `${tag}.state.json`));
+      if (existsSync(join(dir, 'rowferry-state.json')))
+        copyFileSync(join(dir, 'rowferry-state.json'), join(dir, `${tag}.state.json`));
     };
     /** Puts a backup back in place of the database (the agent closed), with or without the agent's state. */
     const restore = async (tag: string, state: 'with state' | 'state lost') => {
       for (const suffix of ['-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
       copyFileSync(join(dir, `${tag}.db`), dbPath);
       rmSync(join(dir, 'rowferry-state.json'), { force: true });
-      if (state === 'with state' && existsSync(join(dir, `${tag}.state.json`))) copyFileSync(join(dir, `${tag}.state.json`), join(dir, 'rowferry-state.json'));
+      if (state === 'with state' && existsSync(join(dir, `${tag}.state.json`)))
+        copyFileSync(join(dir, `${tag}.state.json`), join(dir, 'rowferry-state.json'));
     };
     const livesOn = () =>
       exec(`UPDATE items SET note = 'lost timeline', price = price + 100 WHERE id <= 3000;
@@ -167,7 +169,10 @@ describe('restores the agent cannot see coming', () => {
     // Rows untouched by either timeline were never deleted and uploaded again: they keep their creation time.
     const admin = new pg.Client({ connectionString: stack.databaseUrl });
     await admin.connect();
-    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM rowferry_data.items WHERE _rf_database = $1 AND _rf_created_at < $2`, [s.creds.databaseId, restoredAt]);
+    const { rows } = await admin.query(
+      `SELECT count(*)::int AS n FROM rowferry_data.items WHERE _rf_database = $1 AND _rf_created_at < $2`,
+      [s.creds.databaseId, restoredAt],
+    );
     await admin.end();
     expect(rows[0].n).toBeGreaterThan(15_000); // only rows above the local maximum went (the ordinary 'behind' step)
     await syncUntilEqual(agent, s.differences);
@@ -178,10 +183,14 @@ describe('restores the agent cannot see coming', () => {
 function loadBackupInPlace(dbPath: string, backupPath: string): void {
   const db = new Database(dbPath);
   db.exec(`ATTACH DATABASE '${backupPath.replace(/'/g, "''")}' AS bk`);
-  const triggers = db.prepare(`SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'`).all() as { name: string; sql: string }[];
+  const triggers = db.prepare(`SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'`).all() as {
+    name: string;
+    sql: string;
+  }[];
   db.transaction(() => {
     for (const t of triggers) db.exec(`DROP TRIGGER "${t.name}"`);
-    for (const t of ['items', 'order_lines', 'tags', '_rowferry_markers', '_rowferry_counter']) db.exec(`DELETE FROM main."${t}"; INSERT INTO main."${t}" SELECT * FROM bk."${t}";`);
+    for (const t of ['items', 'order_lines', 'tags', '_rowferry_markers', '_rowferry_counter'])
+      db.exec(`DELETE FROM main."${t}"; INSERT INTO main."${t}" SELECT * FROM bk."${t}";`);
     for (const t of triggers) db.exec(t.sql);
   })();
   db.exec('DETACH DATABASE bk');

@@ -39,10 +39,18 @@ describe('schema evolution', () => {
   }
 
   function writeConfig(t: Tenant) {
-    writeFileSync(join(t.dir, 'agent.json'), JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'local.db' }, tables: t.tables }));
+    writeFileSync(
+      join(t.dir, 'agent.json'),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'local.db' },
+        tables: t.tables,
+      }),
+    );
   }
 
-  const differences = async (t: Tenant, table: string, key: string[]) => compareTable(t.db, stack.databaseUrl, t.creds.databaseId, table, key);
+  const differences = async (t: Tenant, table: string, key: string[]) =>
+    compareTable(t.db, stack.databaseUrl, t.creds.databaseId, table, key);
 
   async function cycles(t: Tenant, n: number) {
     const reports = [];
@@ -63,7 +71,11 @@ describe('schema evolution', () => {
         { name: 'tags', key: ['code'] },
       ],
     );
-    b = await tenant('b', `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, weight REAL); INSERT INTO items VALUES (1, 'b one', 1.5), (2, 'b two', 2.5);`, [{ name: 'items', key: ['id'] }]);
+    b = await tenant(
+      'b',
+      `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, weight REAL); INSERT INTO items VALUES (1, 'b one', 1.5), (2, 'b two', 2.5);`,
+      [{ name: 'items', key: ['id'] }],
+    );
     await cycles(a, 2);
     await cycles(b, 2);
   });
@@ -120,13 +132,21 @@ describe('schema evolution', () => {
     bLocal.close();
 
     const [report] = await cycles(a, 1);
-    expect(report.tables.find((t) => t.table === 'tags')).toEqual({ table: 'tags', error: expect.stringMatching(/definition refused: .*table "tags" is registered with key \(code\); changing it to \(label\) is refused/) });
+    expect(report.tables.find((t) => t.table === 'tags')).toEqual({
+      table: 'tags',
+      error: expect.stringMatching(
+        /definition refused: .*table "tags" is registered with key \(code\); changing it to \(label\) is refused/,
+      ),
+    });
     expect(await differences(a, 'items', ['id'])).toEqual([]);
     await cycles(b, 1);
     expect(await differences(b, 'items', ['id'])).toEqual([]);
 
     // Visible in the API and in `rowferry-agent status`.
-    const res = await fetch(`${stack.apiUrl}/v1/customers/${a.creds.customerId}/databases/${a.creds.databaseId}/tables/tags`, { headers: { authorization: `Bearer ${a.creds.secret}` } });
+    const res = await fetch(
+      `${stack.apiUrl}/v1/customers/${a.creds.customerId}/databases/${a.creds.databaseId}/tables/tags`,
+      { headers: { authorization: `Bearer ${a.creds.secret}` } },
+    );
     expect(((await res.json()) as { schemaError: string }).schemaError).toMatch(/changing it to \(label\) is refused/);
     const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
     const out = execFileSync(process.execPath, [cli, 'status', '-c', join(a.dir, 'agent.json')], { encoding: 'utf8' });

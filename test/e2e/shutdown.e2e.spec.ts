@@ -15,23 +15,31 @@ describe('graceful worker shutdown', () => {
   it('lets the active job finish before the worker exits', async () => {
     const creds = await enrollDatabase(stack, 'slow');
     const base = `${stack.apiUrl}/v1/customers/${creds.customerId}/databases/${creds.databaseId}`;
-    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
       const res = await fetch(base + path, {
         method,
         headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return res.json();
+      return (await res.json()) as Record<string, unknown>;
     };
     await call('PUT', '/tables/slow', { columns: [{ name: 'id', type: 'bigint' }], key: ['id'] });
     // Every insert statement into this table takes 2 seconds.
     const admin = new pg.Client({ connectionString: stack.databaseUrl });
     await admin.connect();
-    await admin.query(`CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$`);
-    await admin.query(`CREATE TRIGGER slow BEFORE INSERT ON rowferry_data.slow FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`);
+    await admin.query(
+      `CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$`,
+    );
+    await admin.query(
+      `CREATE TRIGGER slow BEFORE INSERT ON rowferry_data.slow FOR EACH STATEMENT EXECUTE FUNCTION slow_down()`,
+    );
 
-    const { jobId } = await call('POST', '/tables/slow', { rows: { columns: ['id'], values: [['1', '2', '3']], versions: ['1', '2', '3'] }, range: { after: '0', upTo: '3' } });
-    for (let i = 0; i < 100 && (await call('GET', `/jobs/${jobId}`)).state !== 'active'; i++) await new Promise((r) => setTimeout(r, 50));
+    const { jobId } = await call('POST', '/tables/slow', {
+      rows: { columns: ['id'], values: [['1', '2', '3']], versions: ['1', '2', '3'] },
+      range: { after: '0', upTo: '3' },
+    });
+    for (let i = 0; i < 100 && (await call('GET', `/jobs/${jobId}`)).state !== 'active'; i++)
+      await new Promise((r) => setTimeout(r, 50));
     const worker = stack.pids[1];
     process.kill(worker, 'SIGTERM');
     const stoppedAt = Date.now();

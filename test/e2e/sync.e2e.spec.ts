@@ -28,7 +28,14 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     const configPath = join(dir, 'agent.yaml');
     writeFileSync(
       configPath,
-      JSON.stringify({ api: { url: stack.apiUrl, credentialsFile: 'creds.json' }, source: { type: 'sqlite', path: 'shop.db' }, tables: TABLES, batchRows: 5000, sliceRows: 25000, maxInFlight: 4 }),
+      JSON.stringify({
+        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
+        source: { type: 'sqlite', path: 'shop.db' },
+        tables: TABLES,
+        batchRows: 5000,
+        sliceRows: 25000,
+        maxInFlight: 4,
+      }),
     );
     return new SyncAgent(loadAgentConfig(configPath), () => undefined);
   };
@@ -78,7 +85,9 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
 
   it('syncs the deletion of the newest rows (local version below remote) with a range delete', async () => {
     const db = local();
-    db.exec(`DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 50)`);
+    db.exec(
+      `DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 50)`,
+    );
     db.close();
     const first = await agent.cycle();
     expect(first.tables.find((t) => t.table === 'items')).toMatchObject({ steps: ['behind', 'equal'] });
@@ -91,7 +100,9 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     copyFileSync(dbPath, backup);
     // Life goes on after the backup, and syncs.
     let db = local();
-    db.exec(`UPDATE items SET note = 'after backup' WHERE id <= 2000; DELETE FROM items WHERE id BETWEEN 3000 AND 3010;`);
+    db.exec(
+      `UPDATE items SET note = 'after backup' WHERE id <= 2000; DELETE FROM items WHERE id BETWEEN 3000 AND 3010;`,
+    );
     db.close();
     await sync();
     // The database is restored from the backup; new writes reuse versions the remote holds for other content.
@@ -122,17 +133,28 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
       ['GET', '/tables'],
       ['GET', '/tables/items'],
       ['PUT', '/tables/items', { columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }],
-      ['POST', '/tables/items', { rows: { columns: ['id', 'name'], values: [['1'], ['hacked']], versions: ['999999999'] } }],
+      [
+        'POST',
+        '/tables/items',
+        { rows: { columns: ['id', 'name'], values: [['1'], ['hacked']], versions: ['999999999'] } },
+      ],
       ['DELETE', '/tables/items', { mode: 'all' }],
       ['POST', '/tables/items/manifest-check', { after: '0', upTo: '10', keys: [], versions: [] }],
       ['GET', '/jobs/upload.00000000-0000-4000-8000-000000000000'],
     ];
     for (const [method, path, body] of attempts) {
-      const res = await fetch(base + path, { method, headers: otherAuth, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(base + path, {
+        method,
+        headers: otherAuth,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       expect([method, path, res.status]).toEqual([method, path, 403]);
     }
     // Its own customer id with our database id: the database is not its customer's (the same 403, see test/security).
-    const crossed = await fetch(`${stack.apiUrl}/v1/customers/${other.customerId}/databases/${creds.databaseId}/tables`, { headers: otherAuth });
+    const crossed = await fetch(
+      `${stack.apiUrl}/v1/customers/${other.customerId}/databases/${creds.databaseId}/tables`,
+      { headers: otherAuth },
+    );
     expect(crossed.status).toBe(403);
     await new Promise((r) => setTimeout(r, 500)); // anything wrongly enqueued would have been applied by now
     expect(await differences()).toEqual(before);

@@ -21,7 +21,9 @@ describe('version tracking', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A throwaway PostgreSQL source database with an application connection and the agent's source on it. */
-  async function withPgSource(test: (app: pg.Client, source: PostgresSource, url: string) => Promise<void>): Promise<void> {
+  async function withPgSource(
+    test: (app: pg.Client, source: PostgresSource, url: string) => Promise<void>,
+  ): Promise<void> {
     const name = `rowferry_track_${randomBytes(4).toString('hex')}`;
     const adminUrl = databaseUrl().replace(/\/[^/]*$/, '/postgres');
     const admin = new pg.Client({ connectionString: adminUrl });
@@ -65,7 +67,9 @@ describe('version tracking', () => {
       await source.installTracking(['orders']);
       const written = await w.stop();
       expect(written).toBeGreaterThan(0);
-      const [[row]] = (await app.query(`SELECT COUNT(*) AS n, COUNT(_rowferry_version) AS versioned, COUNT(DISTINCT _rowferry_version) AS distinct_versions FROM orders`)) as unknown as [{ n: number; versioned: number; distinct_versions: number }[]];
+      const [[row]] = (await app.query(
+        `SELECT COUNT(*) AS n, COUNT(_rowferry_version) AS versioned, COUNT(DISTINCT _rowferry_version) AS distinct_versions FROM orders`,
+      )) as unknown as [{ n: number; versioned: number; distinct_versions: number }[]];
       expect(row).toEqual({ n: 200_000 + written, versioned: 200_000 + written, distinct_versions: 200_000 + written });
     } finally {
       await source.close();
@@ -83,8 +87,14 @@ describe('version tracking', () => {
       await source.installTracking(['orders']);
       const written = await w.stop();
       expect(written).toBeGreaterThan(0);
-      const { rows } = await app.query(`SELECT count(*)::int AS n, count(_rowferry_version)::int AS versioned, count(DISTINCT _rowferry_version)::int AS distinct_versions FROM orders`);
-      expect(rows[0]).toEqual({ n: 200_000 + written, versioned: 200_000 + written, distinct_versions: 200_000 + written });
+      const { rows } = await app.query(
+        `SELECT count(*)::int AS n, count(_rowferry_version)::int AS versioned, count(DISTINCT _rowferry_version)::int AS distinct_versions FROM orders`,
+      );
+      expect(rows[0]).toEqual({
+        n: 200_000 + written,
+        versioned: 200_000 + written,
+        distinct_versions: 200_000 + written,
+      });
     }));
 
   it('PostgreSQL: a row written back with an old version gets a fresh one; after a restore the safe watermark is proven again', () =>
@@ -98,7 +108,9 @@ describe('version tracking', () => {
         const old = (await app.query(`SELECT _rowferry_version AS v FROM orders WHERE id = 1`)).rows[0].v;
         await app.query(`UPDATE orders SET note = 'other writer' WHERE id = 1`);
         await app.query(`UPDATE orders SET note = 'written back', _rowferry_version = $1 WHERE id = 1`, [old]);
-        const { rows } = await app.query(`SELECT _rowferry_version::int AS v, (SELECT last_value::int FROM _rowferry.version_seq) AS counter FROM orders WHERE id = 1`);
+        const { rows } = await app.query(
+          `SELECT _rowferry_version::int AS v, (SELECT last_value::int FROM _rowferry.version_seq) AS counter FROM orders WHERE id = 1`,
+        );
         expect(rows[0].v).toBe(rows[0].counter);
 
         // The safe watermark was proven up to the counter; then a restore rewinds the sequence, and a transaction holds
@@ -125,7 +137,11 @@ describe('version tracking', () => {
     const source = new SqliteSource(path);
     await source.installTracking(['orders']);
     // The application reads row 1 with SELECT *, another writer changes it, then the first writes it back whole.
-    const read = db.prepare(`SELECT * FROM orders WHERE id = 1`).get() as { id: bigint; note: string; _rowferry_version: bigint };
+    const read = db.prepare(`SELECT * FROM orders WHERE id = 1`).get() as {
+      id: bigint;
+      note: string;
+      _rowferry_version: bigint;
+    };
     db.exec(`UPDATE orders SET note = 'other writer' WHERE id = 1`);
     db.prepare(`UPDATE orders SET note = ?, _rowferry_version = ? WHERE id = 1`).run('a2', read._rowferry_version);
     const counter = db.prepare(`SELECT value FROM _rowferry_counter`).pluck().get() as bigint;

@@ -7,10 +7,26 @@ import { enroll, tenantPath, type Tenant } from './support.js';
  * Sends a large body without waiting for it to be wanted, as an attacker would: the answer, or "reset" when the
  * server closed the connection before the body was all sent.
  */
-function flood(stack: Stack, path: string, bytes: number, headers: Record<string, string> = {}, chunked = false): Promise<number | 'reset'> {
+function flood(
+  stack: Stack,
+  path: string,
+  bytes: number,
+  headers: Record<string, string> = {},
+  chunked = false,
+): Promise<number | 'reset'> {
   const url = new URL(stack.apiUrl);
   return new Promise((resolve) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(bytes) }), ...headers } });
+    const req = request({
+      host: url.hostname,
+      port: url.port,
+      path,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(chunked ? {} : { 'content-length': String(bytes) }),
+        ...headers,
+      },
+    });
     let answered = false;
     req.on('response', (res) => {
       answered = true;
@@ -66,7 +82,9 @@ describe('large bodies cost nothing until their sender is authenticated', () => 
       rounds.push(
         ...(await Promise.all([
           ...Array.from({ length: 4 }, () => flood(stack, upload, 32 * 1024 * 1024)),
-          ...Array.from({ length: 2 }, () => flood(stack, upload, 32 * 1024 * 1024, { authorization: 'Bearer rfs_wrong' })),
+          ...Array.from({ length: 2 }, () =>
+            flood(stack, upload, 32 * 1024 * 1024, { authorization: 'Bearer rfs_wrong' }),
+          ),
           ...Array.from({ length: 2 }, () => flood(stack, upload, 32 * 1024 * 1024, {}, true)),
         ])),
       );
@@ -81,9 +99,17 @@ describe('large bodies cost nothing until their sender is authenticated', () => 
   });
 
   it('a small route refuses a large declared body before reading it, and a large chunked one at its limit', async () => {
-    expect([413, 'reset']).toContain(await flood(stack, `${tenantPath(t)}/markers`, 32 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }));
-    expect([413, 'reset']).toContain(await flood(stack, `${tenantPath(t)}/markers`, 4 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }, true));
-    const small = await fetch(`${stack.apiUrl}${tenantPath(t)}/markers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.secret}` }, body: '{"id":"x"}' });
+    expect([413, 'reset']).toContain(
+      await flood(stack, `${tenantPath(t)}/markers`, 32 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }),
+    );
+    expect([413, 'reset']).toContain(
+      await flood(stack, `${tenantPath(t)}/markers`, 4 * 1024 * 1024, { authorization: `Bearer ${t.secret}` }, true),
+    );
+    const small = await fetch(`${stack.apiUrl}${tenantPath(t)}/markers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.secret}` },
+      body: '{"id":"x"}',
+    });
     expect(small.status).toBe(400); // read and validated: the route works
   });
 });

@@ -8,7 +8,10 @@ describe('fair share cannot be bypassed', () => {
   let stack: Stack;
   const LIMIT = 8;
   const upload = (t: Tenant, databaseId = t.databaseId) =>
-    call(stack, 'POST', `${tenantPath({ ...t, databaseId })}/tables/items`, { secret: t.secret, body: { rows: { columns: ['id'], values: [['1']], versions: ['1'] } } });
+    call(stack, 'POST', `${tenantPath({ ...t, databaseId })}/tables/items`, {
+      secret: t.secret,
+      body: { rows: { columns: ['id'], values: [['1']], versions: ['1'] } },
+    });
 
   beforeAll(async () => {
     // No workers: jobs stay waiting, so the share fills deterministically.
@@ -20,7 +23,9 @@ describe('fair share cannot be bypassed', () => {
 
   async function registered(name: string): Promise<Tenant> {
     const t = await enroll(stack, name);
-    expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(200);
+    expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(
+      200,
+    );
     return t;
   }
 
@@ -32,7 +37,9 @@ describe('fair share cannot be bypassed', () => {
     expect(answers.filter((a) => a.status === 429)).toHaveLength(3 * LIMIT);
     for (const a of answers.filter((x) => x.status === 202)) {
       expect(a.body.jobId).toContain(`.${t.databaseId}.`);
-      expect((await call(stack, 'GET', `${tenantPath(t)}/jobs/${a.body.jobId}`, { secret: t.secret })).body.state).toBe('waiting');
+      expect((await call(stack, 'GET', `${tenantPath(t)}/jobs/${a.body.jobId}`, { secret: t.secret })).body.state).toBe(
+        'waiting',
+      );
     }
   });
 
@@ -45,7 +52,7 @@ describe('fair share cannot be bypassed', () => {
     expect(info.body.pendingJobs).toBe(LIMIT);
   });
 
-  it('another database still gets its jobs in, ahead of the busy ones: a database\'s nth job in flight has priority n', async () => {
+  it("another database still gets its jobs in, ahead of the busy ones: a database's nth job in flight has priority n", async () => {
     const quiet = await registered('quiet');
     const busy = await registered('busy');
     const busyJobs = [];
@@ -53,7 +60,8 @@ describe('fair share cannot be bypassed', () => {
     const quietJob = (await upload(quiet)).body.jobId;
     const queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     try {
-      const priority = async (publicId: string) => (await queue.getJob(publicId.slice('upload.'.length)))!.opts.priority;
+      const priority = async (publicId: string) =>
+        (await queue.getJob(publicId.slice('upload.'.length)))!.opts.priority;
       expect(await Promise.all(busyJobs.map(priority))).toEqual([1, 2, 3, 4, 5]);
       expect(await priority(quietJob)).toBe(1);
     } finally {

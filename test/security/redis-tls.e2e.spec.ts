@@ -13,9 +13,50 @@ function certificates(dir: string): { ca: string; cert: string; key: string } {
   const f = (name: string) => join(dir, name);
   writeFileSync(f('san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   for (const args of [
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=rowferry test CA', '-keyout', f('ca.key'), '-out', f('ca.pem')],
-    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('redis.key'), '-out', f('redis.csr')],
-    ['x509', '-req', '-in', f('redis.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('san.cnf'), '-out', f('redis.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=rowferry test CA',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.pem'),
+    ],
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      f('redis.key'),
+      '-out',
+      f('redis.csr'),
+    ],
+    [
+      'x509',
+      '-req',
+      '-in',
+      f('redis.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      f('san.cnf'),
+      '-out',
+      f('redis.pem'),
+    ],
   ]) {
     const r = spawnSync('openssl', args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
@@ -35,7 +76,20 @@ describe('Redis over TLS with an ACL user', () => {
   let ca: string;
 
   beforeAll(async () => {
-    const started = await startRedis((port) => ['--port', String(port), '--user', 'default', 'off', '--user', 'rowferry', 'on', '>queue-password', '~*', '&*', '+@all']);
+    const started = await startRedis((port) => [
+      '--port',
+      String(port),
+      '--user',
+      'default',
+      'off',
+      '--user',
+      'rowferry',
+      'on',
+      '>queue-password',
+      '~*',
+      '&*',
+      '+@all',
+    ]);
     if (!started) throw new Error('redis-server is not installed');
     redis = started;
     const certs = certificates(redis.dir);
@@ -48,7 +102,9 @@ describe('Redis over TLS with an ACL user', () => {
       upstream.on('error', () => client.destroy());
     });
     await new Promise<void>((r) => terminator.listen(tlsPort, '127.0.0.1', r));
-    stack = await startStack('redis_tls', 1, { env: { REDIS_URL: `rediss://rowferry:queue-password@127.0.0.1:${tlsPort}`, NODE_EXTRA_CA_CERTS: ca } });
+    stack = await startStack('redis_tls', 1, {
+      env: { REDIS_URL: `rediss://rowferry:queue-password@127.0.0.1:${tlsPort}`, NODE_EXTRA_CA_CERTS: ca },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -58,7 +114,15 @@ describe('Redis over TLS with an ACL user', () => {
   });
 
   it('parses rediss:// with a user name into TLS options and ACL credentials', () => {
-    expect(redisConnection({ REDIS_URL: 'rediss://ops%40x:p%40ss@cache.example:6380/2' })).toEqual({ host: 'cache.example', port: 6380, username: 'ops@x', password: 'p@ss', db: 2, tls: {}, maxRetriesPerRequest: null });
+    expect(redisConnection({ REDIS_URL: 'rediss://ops%40x:p%40ss@cache.example:6380/2' })).toEqual({
+      host: 'cache.example',
+      port: 6380,
+      username: 'ops@x',
+      password: 'p@ss',
+      db: 2,
+      tls: {},
+      maxRetriesPerRequest: null,
+    });
     expect(() => redisConnection({ REDIS_URL: 'http://x' })).toThrow(/must be redis:\/\/ or rediss:\/\//);
   });
 

@@ -13,12 +13,30 @@ const rows = { rows: { columns: ['id', 'name', 'price'], values: [['900'], ['for
 
 export const TENANT_ROUTES: Route[] = [
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/tables' },
-  { method: 'PUT', path: '/v1/customers/{c}/databases/{d}/tables/items', body: { columns: [{ name: 'id', type: 'bigint' }, { name: 'forged', type: 'text' }], key: ['id'] } },
+  {
+    method: 'PUT',
+    path: '/v1/customers/{c}/databases/{d}/tables/items',
+    body: {
+      columns: [
+        { name: 'id', type: 'bigint' },
+        { name: 'forged', type: 'text' },
+      ],
+      key: ['id'],
+    },
+  },
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/tables/items' },
   { method: 'POST', path: '/v1/customers/{c}/databases/{d}/tables/items', body: rows },
   { method: 'DELETE', path: '/v1/customers/{c}/databases/{d}/tables/items', body: { mode: 'all' } },
-  { method: 'POST', path: '/v1/customers/{c}/databases/{d}/tables/items/manifest-check', body: { ranges: [{ after: '0', upTo: '1000' }], keys: [], versions: [] } },
-  { method: 'POST', path: '/v1/customers/{c}/databases/{d}/tables/items/range-hash', body: { ranges: [{ after: '0', upTo: '1000' }] } },
+  {
+    method: 'POST',
+    path: '/v1/customers/{c}/databases/{d}/tables/items/manifest-check',
+    body: { ranges: [{ after: '0', upTo: '1000' }], keys: [], versions: [] },
+  },
+  {
+    method: 'POST',
+    path: '/v1/customers/{c}/databases/{d}/tables/items/range-hash',
+    body: { ranges: [{ after: '0', upTo: '1000' }] },
+  },
   { method: 'POST', path: '/v1/customers/{c}/databases/{d}/tables/items/backfill', body: { from: '0', next: null } },
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/jobs/{job}' },
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/tables/items/batches' },
@@ -26,7 +44,11 @@ export const TENANT_ROUTES: Route[] = [
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/tables/items/quarantine' },
   { method: 'POST', path: '/v1/customers/{c}/databases/{d}/tables/items/quarantine/{q}/retry' },
   { method: 'GET', path: '/v1/customers/{c}/databases/{d}/markers' },
-  { method: 'POST', path: '/v1/customers/{c}/databases/{d}/markers', body: { id: '6f1c1c1e-0000-4000-8000-000000000001', watermark: '5' } },
+  {
+    method: 'POST',
+    path: '/v1/customers/{c}/databases/{d}/markers',
+    body: { id: '6f1c1c1e-0000-4000-8000-000000000001', watermark: '5' },
+  },
   { method: 'POST', path: '/v1/customers/{c}/databases/{d}/markers/{m}/restored' },
 ];
 

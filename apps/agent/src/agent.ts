@@ -18,7 +18,9 @@ export interface CycleReport {
   changedUnderPass?: boolean;
 }
 
-/** What the difference check repaired, per round, for `status`: a round that repaired nothing proves the table equal. */
+/**
+ * What the difference check repaired, per round, for `status`: a round that repaired nothing proves the table equal.
+ */
 function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds {
   const found = (rounds?.found ?? 0) + r.repaired + r.deleted;
   const roundDone = r.steps.at(-1) === 'equal' && r.position === 0n;
@@ -40,7 +42,8 @@ export class SyncAgent {
   /**
    * The marker this process last saw confirmed as the server's newest. Only this agent writes markers, so while the
    * database still carries it nothing was restored and the server need not be asked: an unchanged database costs
-   * one request a pass (docs/sync-model.md, One pass). A restore brings back another marker, and a new process knows none.
+   * one request a pass (docs/sync-model.md, One pass). A restore brings back another marker, and a new process knows
+   * none.
    */
   private confirmedMarker: string | undefined;
 
@@ -68,7 +71,8 @@ export class SyncAgent {
         if (this.registered.get(t.name) !== definition) {
           const info = await this.api.registerTable(t.name, { columns: table.columns, key: table.key });
           this.registered.set(t.name, definition);
-          if (info.added.length) this.log(`${t.name}: new column(s) ${info.added.join(', ')}: existing rows will be sent again`);
+          if (info.added.length)
+            this.log(`${t.name}: new column(s) ${info.added.join(', ')}: existing rows will be sent again`);
         }
         this.tables.set(t.name, table);
         delete this.state.refusals[t.name];
@@ -89,7 +93,11 @@ export class SyncAgent {
     const local = await this.source.newestMarker();
     const restore = await this.judgeRestore(local);
     const restoredTo = restore.kind === 'to-marker' ? restore.marker.watermark : undefined;
-    const report: CycleReport = { tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })), restore: restore.kind, restoredTo };
+    const report: CycleReport = {
+      tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })),
+      restore: restore.kind,
+      restoredTo,
+    };
     // The marker comes first: a backup taken from now on holds it, so a restore of a backup taken before this pass,
     // even one that lands while the pass runs, brings back an older marker than the server's newest. (After a
     // restore to a marker, it comes last instead: only once every table has been handled.)
@@ -106,7 +114,8 @@ export class SyncAgent {
         const r = await this.pass.run(table, info, position, restoredTo);
         this.state.positions[table.name] = r.position;
         this.state.rounds[table.name] = countRound(this.state.rounds[table.name], r);
-        // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is equal.
+        // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is
+        // equal.
         let from = r.steps.at(-1) === 'equal' ? info.backfillFrom : null;
         for (let batch = 0; from !== null && batch < BACKFILL_BATCHES_A_PASS; batch++) {
           const next = await this.pass.resend(table, BigInt(from), r.timeline);
@@ -116,7 +125,9 @@ export class SyncAgent {
         }
         if (restoredTo !== undefined && !r.steps.includes('restore')) allHandled = false;
         report.tables.push(r);
-        this.log(`${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`);
+        this.log(
+          `${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`,
+        );
       } catch (err) {
         allHandled = false;
         const error = err instanceof Error ? err.message : String(err);
@@ -137,10 +148,16 @@ export class SyncAgent {
   private async judgeRestore(local: Marker | undefined): Promise<RestoreFinding> {
     if (local !== undefined && local.id === this.confirmedMarker) return { kind: 'none' };
     const facts = await this.api.markerFacts(local?.id);
-    const recorded = facts.recorded ? { id: facts.recorded.id, watermark: BigInt(facts.recorded.watermark), newest: facts.recorded.newest } : undefined;
+    const recorded = facts.recorded
+      ? { id: facts.recorded.id, watermark: BigInt(facts.recorded.watermark), newest: facts.recorded.newest }
+      : undefined;
     const restore = judgeRestore(local, recorded, facts.serverHasMarkers);
-    if (restore.kind === 'to-marker') this.log(`restore detected (marker ${restore.marker.id}): versions above ${restore.marker.watermark} are synced again`);
-    if (restore.kind === 'no-usable-marker') this.log('restore detected with no marker the server knows: verifying every table from the start');
+    if (restore.kind === 'to-marker')
+      this.log(
+        `restore detected (marker ${restore.marker.id}): versions above ${restore.marker.watermark} are synced again`,
+      );
+    if (restore.kind === 'no-usable-marker')
+      this.log('restore detected with no marker the server knows: verifying every table from the start');
     if (restore.kind !== 'none') await this.source.resetAfterRestore();
     this.confirmedMarker = restore.kind === 'none' ? local?.id : undefined;
     return restore;

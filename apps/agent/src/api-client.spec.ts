@@ -57,7 +57,9 @@ describe('ApiClient retries', () => {
       [200, { jobId: 'j', state: 'failed', attemptsMade: 8, error: 'upload was refused by PostgreSQL: boom' }],
     ]);
     const api = new ApiClient(s.url, creds, fast);
-    await expect(api.waitForJob('j' as JobId<'upload'>)).rejects.toThrow('job j failed after 8 attempt(s): upload was refused by PostgreSQL: boom');
+    await expect(api.waitForJob('j' as JobId<'upload'>)).rejects.toThrow(
+      'job j failed after 8 attempt(s): upload was refused by PostgreSQL: boom',
+    );
     await s.close();
   });
 });

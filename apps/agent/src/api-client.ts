@@ -111,11 +111,13 @@ export class ApiClient {
   }
 
   async rangeHash(table: string, req: RangeHashRequest): Promise<JobId<'range-hash'>> {
-    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/range-hash`, req)).jobId as JobId<'range-hash'>;
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/range-hash`, req))
+      .jobId as JobId<'range-hash'>;
   }
 
   async manifestCheck(table: string, req: ManifestCheckRequest): Promise<JobId<'manifest-check'>> {
-    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req)).jobId as JobId<'manifest-check'>;
+    return (await this.send<EnqueuedJob>('post', `${this.tablePath(table)}/manifest-check`, req))
+      .jobId as JobId<'manifest-check'>;
   }
 
   /** Records that the rows up to `next` were sent again; `next` null: the backfill is done. */
@@ -125,7 +127,10 @@ export class ApiClient {
 
   /** What the server knows of the database's markers, and of the newest local one (docs/sync-model.md, Restores). */
   markerFacts(localMarkerId: string | undefined) {
-    return this.send<MarkerFacts>('get', `${this.dbPath()}/markers${localMarkerId ? `?local=${encodeURIComponent(localMarkerId)}` : ''}`);
+    return this.send<MarkerFacts>(
+      'get',
+      `${this.dbPath()}/markers${localMarkerId ? `?local=${encodeURIComponent(localMarkerId)}` : ''}`,
+    );
   }
 
   /** Records a marker with the server before it is written locally. */
@@ -140,10 +145,15 @@ export class ApiClient {
 
   /** A job's status; with `waitMs`, once it has finished or after that long at the latest (a long poll). */
   job(jobId: string, waitMs = 0) {
-    return this.send<JobStatus>('get', `${this.dbPath()}/jobs/${encodeURIComponent(jobId)}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`);
+    return this.send<JobStatus>(
+      'get',
+      `${this.dbPath()}/jobs/${encodeURIComponent(jobId)}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`,
+    );
   }
 
-  /** Waits for a job until it completed or failed for good, by long polls; a failure throws with the worker's reason. */
+  /**
+   * Waits for a job until it completed or failed for good, by long polls; a failure throws with the worker's reason.
+   */
   async waitForJob<N extends JobName>(jobId: JobId<N>, timeoutMs = 10 * 60_000): Promise<JobMap[N]['result']> {
     const deadline = Date.now() + timeoutMs;
     let pause = 20;
@@ -170,12 +180,23 @@ export class ApiClient {
     return `${this.dbPath()}/tables/${encodeURIComponent(table)}`;
   }
 
-  private async send<T>(method: 'get' | 'post' | 'put' | 'delete', path: string, body?: unknown, bearer = this.creds?.secret): Promise<T> {
+  private async send<T>(
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    body?: unknown,
+    bearer = this.creds?.secret,
+  ): Promise<T> {
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
-      let waitMs = Math.min(this.retry.maxDelayMs, this.retry.firstDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      let waitMs =
+        Math.min(this.retry.maxDelayMs, this.retry.firstDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       try {
-        const res = await this.http.request({ method, url: path, data: body, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+        const res = await this.http.request({
+          method,
+          url: path,
+          data: body,
+          headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        });
         if (res.status < 300) return res.data as T;
         const message = typeof res.data?.message === 'string' ? res.data.message : JSON.stringify(res.data);
         if (res.status === 429) {
@@ -191,7 +212,9 @@ export class ApiClient {
       }
       if (attempt < this.retry.attempts) await sleep(waitMs);
     }
-    throw new ApiUnavailableError(`${method.toUpperCase()} ${path} failed ${this.retry.attempts} times; last: ${lastProblem}`);
+    throw new ApiUnavailableError(
+      `${method.toUpperCase()} ${path} failed ${this.retry.attempts} times; last: ${lastProblem}`,
+    );
   }
 }
 

@@ -15,7 +15,12 @@ describe('agent config', () => {
   };
 
   it('reads YAML, fills defaults and resolves paths against the file', () => {
-    const c = loadAgentConfig(write('ok.yaml', 'api: { url: "http://127.0.0.1:3000", credentialsFile: creds.json }\nsource: { type: sqlite, path: shop.db }\ntables: [{ name: items }]\n'));
+    const c = loadAgentConfig(
+      write(
+        'ok.yaml',
+        'api: { url: "http://127.0.0.1:3000", credentialsFile: creds.json }\nsource: { type: sqlite, path: shop.db }\ntables: [{ name: items }]\n',
+      ),
+    );
     expect(c).toMatchObject({ intervalSeconds: 30, batchRows: 20000, maxInFlight: 4, sliceRows: 500000 });
     expect(c.source).toEqual({ type: 'sqlite', path: join(dir, 'shop.db') });
     expect(c.api.credentialsFile).toBe(join(dir, 'creds.json'));
@@ -23,11 +28,26 @@ describe('agent config', () => {
   });
 
   it.each([
-    ['api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]', /api\.url: /],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]', /source(\.type)?: source\.type must be "sqlite", "postgres" or "mysql"/],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []', /tables: list at least one table to sync/],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: "bad name" }]', /tables\.0\.name: must start with a letter/],
-    ['api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0', /batchRows: /],
+    [
+      'api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]',
+      /api\.url: /,
+    ],
+    [
+      'api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]',
+      /source(\.type)?: source\.type must be "sqlite", "postgres" or "mysql"/,
+    ],
+    [
+      'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []',
+      /tables: list at least one table to sync/,
+    ],
+    [
+      'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: "bad name" }]',
+      /tables\.0\.name: must start with a letter/,
+    ],
+    [
+      'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0',
+      /batchRows: /,
+    ],
     ['{ not yaml', /cannot read config/],
   ])('names the bad field: %#', (text, message) => {
     expect(() => loadAgentConfig(write('bad.yaml', text))).toThrow(message);

@@ -10,12 +10,28 @@ const schema = z.object({
     /** JSON file with customerId, databaseId and secret, written by `rowferry-agent register`. */
     credentialsFile: z.string().min(1),
   }),
-  /** versionColumn: an existing column the application keeps (increasing on every insert and update) instead of `track`'s. */
-  source: z.discriminatedUnion('type', [
-    z.object({ type: z.literal('sqlite'), path: z.string().min(1), versionColumn: columnNameSchema.optional() }),
-    z.object({ type: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'), schema: z.string().min(1).default('public'), versionColumn: columnNameSchema.optional() }),
-    z.object({ type: z.literal('mysql'), url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL'), versionColumn: columnNameSchema.optional() }),
-  ], { error: 'source.type must be "sqlite", "postgres" or "mysql"' }),
+  /**
+   * versionColumn: an existing column the application keeps (increasing on every insert and update) instead of
+   * `track`'s.
+   */
+  source: z.discriminatedUnion(
+    'type',
+    [
+      z.object({ type: z.literal('sqlite'), path: z.string().min(1), versionColumn: columnNameSchema.optional() }),
+      z.object({
+        type: z.literal('postgres'),
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+        schema: z.string().min(1).default('public'),
+        versionColumn: columnNameSchema.optional(),
+      }),
+      z.object({
+        type: z.literal('mysql'),
+        url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL'),
+        versionColumn: columnNameSchema.optional(),
+      }),
+    ],
+    { error: 'source.type must be "sqlite", "postgres" or "mysql"' },
+  ),
   tables: z
     .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
     .min(1, 'list at least one table to sync'),
@@ -29,13 +45,15 @@ const schema = z.object({
 
 export type AgentConfig = z.infer<typeof schema> & { stateFile: string };
 
-/** Reads a YAML or JSON config; a bad one fails with one message naming each bad field. Paths are relative to the file. */
+/**
+ * Reads a YAML or JSON config; a bad one fails with one message naming each bad field. Paths are relative to the file.
+ */
 export function loadAgentConfig(path: string): AgentConfig {
   let raw: unknown;
   try {
     raw = YAML.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read config ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read config ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -64,9 +82,13 @@ export function loadCredentials(config: AgentConfig, env: NodeJS.ProcessEnv = pr
   try {
     creds = JSON.parse(readFileSync(config.api.credentialsFile, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read credentials ${config.api.credentialsFile} (run "rowferry-agent register" first): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `cannot read credentials ${config.api.credentialsFile} (run "rowferry-agent register" first): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   const secret = env.ROWFERRY_SECRET ?? creds.secret;
-  if (!creds.customerId || !creds.databaseId || !secret) throw new Error(`credentials ${config.api.credentialsFile} must hold customerId, databaseId and secret`);
+  if (!creds.customerId || !creds.databaseId || !secret)
+    throw new Error(`credentials ${config.api.credentialsFile} must hold customerId, databaseId and secret`);
   return { customerId: creds.customerId, databaseId: creds.databaseId, secret };
 }

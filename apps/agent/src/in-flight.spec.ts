@@ -1,7 +1,8 @@
 import { InFlight } from './in-flight.js';
 
 const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
-const failLater = (ms: number, message: string) => new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms));
+const failLater = (ms: number, message: string) =>
+  new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms));
 
 describe('InFlight', () => {
   let unhandled: unknown[];

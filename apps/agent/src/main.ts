@@ -8,7 +8,9 @@ import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
 import { tableStatus } from './status.js';
 
-const program = new Command('rowferry-agent').description('Keeps a copy of local tables in the rowferry cloud PostgreSQL.');
+const program = new Command('rowferry-agent').description(
+  'Keeps a copy of local tables in the rowferry cloud PostgreSQL.',
+);
 const configOption = ['-c, --config <file>', 'agent config (YAML or JSON)', 'rowferry-agent.yaml'] as const;
 
 program
@@ -58,10 +60,13 @@ program
           if (o.once && report.tables.some((t) => 'error' in t)) process.exitCode = 1;
         } catch (err) {
           // The API may be down for a while: log and try again next interval, never crash.
-          console.error(`${new Date().toISOString()} cycle failed: ${err instanceof Error ? err.message : String(err)}`);
+          console.error(
+            `${new Date().toISOString()} cycle failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
           if (o.once) process.exitCode = 1;
         }
-        for (let waited = 0; !o.once && !stopping && waited < config.intervalSeconds * 1000; waited += 200) await sleep(200);
+        for (let waited = 0; !o.once && !stopping && waited < config.intervalSeconds * 1000; waited += 200)
+          await sleep(200);
       } while (!o.once && !stopping);
     } finally {
       await agent.close();

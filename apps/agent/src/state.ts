@@ -16,19 +16,29 @@ export interface AgentState {
 
 export function loadState(path: string): AgentState {
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as { positions?: Record<string, string>; refusals?: Record<string, string>; rounds?: Record<string, CheckRounds> };
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+      positions?: Record<string, string>;
+      refusals?: Record<string, string>;
+      rounds?: Record<string, CheckRounds>;
+    };
     return { positions: toBigInts(raw.positions ?? {}), refusals: raw.refusals ?? {}, rounds: raw.rounds ?? {} };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, refusals: {}, rounds: {} };
-    throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
 /** Written to a temporary file and renamed, so a crash never leaves half a state. */
 export function saveState(path: string, state: AgentState): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds }, null, 2));
+  writeFileSync(
+    `${path}.tmp`,
+    JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds }, null, 2),
+  );
   renameSync(`${path}.tmp`, path);
 }
 
 const toBigInts = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, BigInt(v)]));
-const toStrings = (r: Record<string, bigint>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.toString()]));
+const toStrings = (r: Record<string, bigint>) =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.toString()]));

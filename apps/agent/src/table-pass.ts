@@ -1,4 +1,12 @@
-import { decodeKey, MAX_CHECK_RANGES, MAX_MANIFEST_ROWS, toWireRange, type VersionInfo, type VersionRange, type WireValue } from '#contracts';
+import {
+  decodeKey,
+  MAX_CHECK_RANGES,
+  MAX_MANIFEST_ROWS,
+  toWireRange,
+  type VersionInfo,
+  type VersionRange,
+  type WireValue,
+} from '#contracts';
 import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { InFlight } from './in-flight.js';
@@ -25,8 +33,8 @@ export interface PassReport {
 }
 
 /**
- * One pass of the sync algorithm for one table (docs/sync-model.md, One pass): decide, act, and when the action changed the remote,
- * decide again, so that a behind or restored table gets its deletes and then its uploads in the same pass.
+ * One pass of the sync algorithm for one table (docs/sync-model.md, One pass): decide, act, and when the action changed
+ * the remote, decide again, so that a behind or restored table gets its deletes and then its uploads in the same pass.
  */
 export class TablePass {
   constructor(
@@ -35,14 +43,32 @@ export class TablePass {
     private readonly settings: PassSettings,
   ) {}
 
-  async run(table: SourceTable, info: VersionInfo, position: bigint, restoredTo: bigint | undefined): Promise<PassReport> {
-    const report: PassReport = { table: table.name, steps: [], uploaded: 0, deleted: 0, checked: 0, repaired: 0, position, timeline: info.timeline };
+  async run(
+    table: SourceTable,
+    info: VersionInfo,
+    position: bigint,
+    restoredTo: bigint | undefined,
+  ): Promise<PassReport> {
+    const report: PassReport = {
+      table: table.name,
+      steps: [],
+      uploaded: 0,
+      deleted: 0,
+      checked: 0,
+      repaired: 0,
+      position,
+      timeline: info.timeline,
+    };
     let remote = info;
     let restore = restoredTo;
     for (let step = 0; step < 4; step++) {
       const d = decidePass({
         localMax: await this.source.localMax(table),
-        remote: { maxVersion: BigInt(remote.maxVersion), appliedThrough: BigInt(remote.appliedThrough), pendingJobs: remote.pendingJobs },
+        remote: {
+          maxVersion: BigInt(remote.maxVersion),
+          appliedThrough: BigInt(remote.appliedThrough),
+          pendingJobs: remote.pendingJobs,
+        },
         restoredTo: restore,
       });
       report.steps.push(d.kind);
@@ -53,11 +79,22 @@ export class TablePass {
         case 'restore':
         case 'behind':
           // Order-sensitive: nothing more is sent for this table until the range delete is applied.
-          await this.api.waitForJob(await this.api.delete(table.name, { mode: 'above', version: d.deleteAbove.toString(), timeline: remote.timeline }));
+          await this.api.waitForJob(
+            await this.api.delete(table.name, {
+              mode: 'above',
+              version: d.deleteAbove.toString(),
+              timeline: remote.timeline,
+            }),
+          );
           restore = undefined;
           break;
         case 'ahead':
-          report.uploaded += await this.uploadAhead(table, d.uploadAfter, await this.source.safeWatermark(), remote.timeline);
+          report.uploaded += await this.uploadAhead(
+            table,
+            d.uploadAfter,
+            await this.source.safeWatermark(),
+            remote.timeline,
+          );
           break;
         case 'equal':
           await this.checkSlice(table, report);
@@ -91,7 +128,11 @@ export class TablePass {
         const rows = await this.source.rowsAfter(table, after, watermark, size);
         if (rows.versions.length === 0) break;
         const upTo = BigInt(rows.versions[rows.versions.length - 1]);
-        const jobId = await this.api.upload(table.name, { rows, range: { after: after.toString(), upTo: upTo.toString() }, timeline });
+        const jobId = await this.api.upload(table.name, {
+          rows,
+          range: { after: after.toString(), upTo: upTo.toString() },
+          timeline,
+        });
         inFlight.add(this.api.waitForJob(jobId));
         sent += rows.versions.length;
         after = upTo;
@@ -104,13 +145,18 @@ export class TablePass {
   }
 
   /**
-   * The difference check (docs/difference-check.md): the next contiguous version slice, compared by count and digest; where the
-   * two sides differ the range is split and the parts compared, down to key lists for small ranges, which are then
-   * repaired. An equal slice costs one digest per side and a few bytes on the wire.
+   * The difference check (docs/difference-check.md): the next contiguous version slice, compared by count and digest;
+   * where the two sides differ the range is split and the parts compared, down to key lists for small ranges, which are
+   * then repaired. An equal slice costs one digest per side and a few bytes on the wire.
    */
   private async checkSlice(table: SourceTable, report: PassReport): Promise<void> {
     const localMax = await this.source.localMax(table);
-    const slice = nextSlice(report.position, await this.source.versionsAfter(table, report.position, this.settings.sliceRows), localMax, this.settings.sliceRows);
+    const slice = nextSlice(
+      report.position,
+      await this.source.versionsAfter(table, report.position, this.settings.sliceRows),
+      localMax,
+      this.settings.sliceRows,
+    );
     const leaves: VersionRange[] = [];
     let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
     while (level.length > 0) {
@@ -123,7 +169,8 @@ export class TablePass {
     }
     // Leaves come level by level; the API takes ranges in version order only.
     leaves.sort((a, b) => (a.after < b.after ? -1 : 1));
-    for (let i = 0; i < leaves.length; i += MAX_CHECK_RANGES) await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report);
+    for (let i = 0; i < leaves.length; i += MAX_CHECK_RANGES)
+      await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report);
     report.position = slice.nextPosition;
   }
 
@@ -155,7 +202,10 @@ export class TablePass {
         : undefined;
     if (!diff || diff.overLimit) {
       const halves = halveRanges(ranges);
-      if (!halves) throw new Error(`table "${table.name}": version ${ranges[0].upTo} alone holds more than ${MAX_MANIFEST_ROWS} rows; it cannot be checked`);
+      if (!halves)
+        throw new Error(
+          `table "${table.name}": version ${ranges[0].upTo} alone holds more than ${MAX_MANIFEST_ROWS} rows; it cannot be checked`,
+        );
       for (const part of halves) await this.repair(table, part, report);
       return;
     }
@@ -177,7 +227,11 @@ export class TablePass {
       for (let i = 0; i < versions.length; i += this.settings.batchRows) {
         const rows = await this.source.rowsWithVersions(table, versions.slice(i, i + this.settings.batchRows));
         if (rows.versions.length === 0) continue;
-        const request = { rows, timeline: report.timeline, ...(replacing ? { replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : {}) };
+        const request = {
+          rows,
+          timeline: report.timeline,
+          ...(replacing ? { replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : {}),
+        };
         jobs.add(this.api.upload(table.name, request).then((id) => this.api.waitForJob(id)));
         report.repaired += rows.versions.length;
       }
@@ -189,7 +243,11 @@ export class TablePass {
         const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
         const keys: WireValue[][] = table.key.map(() => []);
         for (const g of gone) decodeKey(types, g.key).forEach((v, i) => keys[i].push(v));
-        jobs.add(this.api.delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version), timeline: report.timeline }).then((id) => this.api.waitForJob(id)));
+        jobs.add(
+          this.api
+            .delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version), timeline: report.timeline })
+            .then((id) => this.api.waitForJob(id)),
+        );
         report.deleted += gone.length;
       }
     } finally {

@@ -40,9 +40,27 @@ const MODULE = {
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [TenancyController, TablesController, SubmissionController, JobsController, BatchesController, QuarantineController, AdminQuarantineController, MarkersController, HealthController],
+  controllers: [
+    TenancyController,
+    TablesController,
+    SubmissionController,
+    JobsController,
+    BatchesController,
+    QuarantineController,
+    AdminQuarantineController,
+    MarkersController,
+    HealthController,
+  ],
   providers: [
-    { provide: PG_POOL, inject: [API_CONFIG], useFactory: (config: ApiConfig) => resilientPool({ connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS }, (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`)) },
+    {
+      provide: PG_POOL,
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) =>
+        resilientPool(
+          { connectionString: databaseUrl(), max: 4, statement_timeout: config.STATEMENT_TIMEOUT_MS },
+          (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`),
+        ),
+    },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
     TenantScope,

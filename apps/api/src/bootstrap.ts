@@ -13,9 +13,16 @@ import { loadApiConfig } from './config.js';
 export async function startApi(): Promise<INestApplication> {
   const config = loadApiConfig(); // fails before anything starts when ADMIN_TOKEN is missing
   const log = createLogger('rowferry-api');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: new PinoNestLogger(log) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    logger: new PinoNestLogger(log),
+  });
   const guard = app.get(DatabaseGuard);
-  app.use(readJsonBodies({ bulk: config.MAX_BODY_BYTES, small: config.MAX_SMALL_BODY_BYTES }, (req) => guard.authenticate(req)));
+  app.use(
+    readJsonBodies({ bulk: config.MAX_BODY_BYTES, small: config.MAX_SMALL_BODY_BYTES }, (req) =>
+      guard.authenticate(req),
+    ),
+  );
   app.useGlobalFilters(new TooManyRequestsFilter());
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

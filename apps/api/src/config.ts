@@ -7,22 +7,40 @@ const schema = z.object({
     .min(16, 'ADMIN_TOKEN must be at least 16 characters'),
   /** The key jobs are signed with, shared with the workers and never stored in Redis (see signJob). */
   JOB_SIGNING_KEY: z
-    .string({ error: 'JOB_SIGNING_KEY is not set: the workers could not tell the API\'s jobs from jobs added to Redis some other way' })
+    .string({
+      error:
+        "JOB_SIGNING_KEY is not set: the workers could not tell the API's jobs from jobs added to Redis some other way",
+    })
     .min(32, 'JOB_SIGNING_KEY must be at least 32 characters'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Address to listen on; loopback unless told otherwise (0.0.0.0 in a container). */
   HOST: z.string().default('127.0.0.1'),
   /** Largest request body of the routes that carry rows (upload, delete by keys, manifest check), in bytes. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   /** Largest request body of every other route (table definitions, markers, …), in bytes. */
-  MAX_SMALL_BODY_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  MAX_SMALL_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** Batch-size tuning bounds (docs/tuning.md). */
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
   TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
   TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
-  TUNING_MAX_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
-  /** Fair share (docs/sync-model.md, Bounded work and fair share): jobs one database may have waiting or running; beyond it the API answers 429. */
+  TUNING_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /**
+   * Fair share (docs/sync-model.md, Bounded work and fair share): jobs one database may have waiting or running; beyond
+   * it the API answers 429.
+   */
   TENANT_MAX_JOBS: z.coerce.number().int().positive().default(64),
   /** What one tenant may hold, so that no tenant can grow the shared schema or catalog without bound. */
   MAX_DATABASES_PER_CUSTOMER: z.coerce.number().int().positive().default(100),
@@ -49,12 +67,19 @@ export type ApiConfig = z.infer<typeof schema>;
 /** Reads the API's settings from the environment; throws one message naming every bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`bad API configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`bad API configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
 }
 
 export const API_CONFIG = Symbol('API_CONFIG');
 
 export function tuningSettings(c: ApiConfig) {
-  return { minRows: c.TUNING_MIN_ROWS, maxRows: c.TUNING_MAX_ROWS, initialRows: c.TUNING_INITIAL_ROWS, targetMs: c.TUNING_TARGET_MS, maxBytes: c.TUNING_MAX_BYTES };
+  return {
+    minRows: c.TUNING_MIN_ROWS,
+    maxRows: c.TUNING_MAX_ROWS,
+    initialRows: c.TUNING_INITIAL_ROWS,
+    targetMs: c.TUNING_TARGET_MS,
+    maxBytes: c.TUNING_MAX_BYTES,
+  };
 }

@@ -10,7 +10,10 @@ const schema = z.object({
   JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** The key the API signs jobs with (the same on the API and every worker; never stored in Redis). */
   JOB_SIGNING_KEY: z
-    .string({ error: 'JOB_SIGNING_KEY is not set: the worker cannot tell the API\'s jobs from jobs added to Redis some other way' })
+    .string({
+      error:
+        "JOB_SIGNING_KEY is not set: the worker cannot tell the API's jobs from jobs added to Redis some other way",
+    })
     .min(32, 'JOB_SIGNING_KEY must be at least 32 characters'),
 });
 export type WorkerConfig = z.infer<typeof schema>;
@@ -18,7 +21,10 @@ export type WorkerConfig = z.infer<typeof schema>;
 /** Reads the worker's settings from the environment; throws one message naming every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`bad worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `bad worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 

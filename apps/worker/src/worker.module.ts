@@ -24,8 +24,13 @@ import { UploadService } from './upload/upload.service.js';
       provide: PG_POOL,
       inject: [WORKER_CONFIG],
       useFactory: (config: WorkerConfig) =>
-        resilientPool({ connectionString: databaseUrl(), max: config.PG_POOL_SIZE, statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS }, (err) =>
-          new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
+        resilientPool(
+          {
+            connectionString: databaseUrl(),
+            max: config.PG_POOL_SIZE,
+            statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS,
+          },
+          (err) => new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
         ),
     },
     JobGate,

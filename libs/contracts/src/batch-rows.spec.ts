@@ -20,20 +20,121 @@ describe('batch rows', () => {
   });
 
   it.each([
-    ['no duplicates: the same batch', [['eu', '1', 'a'], ['eu', '2', 'b']], [1, 2], [['eu', '1', 'a'], ['eu', '2', 'b']], ['1', '2']],
-    ['the highest version wins wherever it stands', [['eu', '1', 'a'], ['eu', '1', 'b'], ['eu', '1', 'c']], [3, 5, 4], [['eu', '1', 'b']], ['5']],
-    ['equal versions: the later row wins', [['eu', '1', 'a'], ['eu', '1', 'b']], [3, 3], [['eu', '1', 'b']], ['3']],
-    ['keys equal only canonically (leading zeros) are one key', [['eu', '01', 'a'], ['eu', '1', 'b']], [9, 2], [['eu', '01', 'a']], ['9']],
-    ['order of the kept rows is preserved', [['eu', '2', 'x'], ['us', '1', 'a'], ['eu', '2', 'y'], ['us', '3', 'c']], [1, 2, 3, 4], [['us', '1', 'a'], ['eu', '2', 'y'], ['us', '3', 'c']], ['2', '3', '4']],
-    ["text keys differing in case are two keys", [['eu', '1', 'a'], ['EU', '1', 'b']], [1, 2], [['eu', '1', 'a'], ['EU', '1', 'b']], ['1', '2']],
+    [
+      'no duplicates: the same batch',
+      [
+        ['eu', '1', 'a'],
+        ['eu', '2', 'b'],
+      ],
+      [1, 2],
+      [
+        ['eu', '1', 'a'],
+        ['eu', '2', 'b'],
+      ],
+      ['1', '2'],
+    ],
+    [
+      'the highest version wins wherever it stands',
+      [
+        ['eu', '1', 'a'],
+        ['eu', '1', 'b'],
+        ['eu', '1', 'c'],
+      ],
+      [3, 5, 4],
+      [['eu', '1', 'b']],
+      ['5'],
+    ],
+    [
+      'equal versions: the later row wins',
+      [
+        ['eu', '1', 'a'],
+        ['eu', '1', 'b'],
+      ],
+      [3, 3],
+      [['eu', '1', 'b']],
+      ['3'],
+    ],
+    [
+      'keys equal only canonically (leading zeros) are one key',
+      [
+        ['eu', '01', 'a'],
+        ['eu', '1', 'b'],
+      ],
+      [9, 2],
+      [['eu', '01', 'a']],
+      ['9'],
+    ],
+    [
+      'order of the kept rows is preserved',
+      [
+        ['eu', '2', 'x'],
+        ['us', '1', 'a'],
+        ['eu', '2', 'y'],
+        ['us', '3', 'c'],
+      ],
+      [1, 2, 3, 4],
+      [
+        ['us', '1', 'a'],
+        ['eu', '2', 'y'],
+        ['us', '3', 'c'],
+      ],
+      ['2', '3', '4'],
+    ],
+    [
+      'text keys differing in case are two keys',
+      [
+        ['eu', '1', 'a'],
+        ['EU', '1', 'b'],
+      ],
+      [1, 2],
+      [
+        ['eu', '1', 'a'],
+        ['EU', '1', 'b'],
+      ],
+      ['1', '2'],
+    ],
   ] as const)('%s', (_name, rows, versions, keptRows, keptVersions) => {
-    const out = newestPerKey(key, batch(rows.map((r) => [...r]), [...versions]));
-    expect(out).toEqual(batch(keptRows.map((r) => [...r]), keptVersions.map(Number)));
+    const out = newestPerKey(
+      key,
+      batch(
+        rows.map((r) => [...r]),
+        [...versions],
+      ),
+    );
+    expect(out).toEqual(
+      batch(
+        keptRows.map((r) => [...r]),
+        keptVersions.map(Number),
+      ),
+    );
   });
 
   it('partitions a batch by position, keeping batch order on both sides', () => {
-    const b = batch([['eu', '1', 'a'], ['eu', '2', 'b'], ['eu', '3', 'c'], ['eu', '4', 'd']], [1, 2, 3, 4]);
-    expect(partitionRows(b, new Set([3, 1]))).toEqual([batch([['eu', '2', 'b'], ['eu', '4', 'd']], [2, 4]), batch([['eu', '1', 'a'], ['eu', '3', 'c']], [1, 3])]);
+    const b = batch(
+      [
+        ['eu', '1', 'a'],
+        ['eu', '2', 'b'],
+        ['eu', '3', 'c'],
+        ['eu', '4', 'd'],
+      ],
+      [1, 2, 3, 4],
+    );
+    expect(partitionRows(b, new Set([3, 1]))).toEqual([
+      batch(
+        [
+          ['eu', '2', 'b'],
+          ['eu', '4', 'd'],
+        ],
+        [2, 4],
+      ),
+      batch(
+        [
+          ['eu', '1', 'a'],
+          ['eu', '3', 'c'],
+        ],
+        [1, 3],
+      ),
+    ]);
     expect(partitionRows(b, new Set())).toEqual([batch([], []), b]);
   });
 });

@@ -4,16 +4,27 @@ import type { ColumnarRows, WireValue } from './wire.js';
 
 /** Rows from..to of a column-wise batch. */
 export function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
-  return { columns: rows.columns, values: rows.values.map((v) => v.slice(from, to)), versions: rows.versions.slice(from, to) };
+  return {
+    columns: rows.columns,
+    values: rows.values.map((v) => v.slice(from, to)),
+    versions: rows.versions.slice(from, to),
+  };
 }
 
 /** Rows at these positions of a column-wise batch, in the order given. */
 export function pickRows(rows: ColumnarRows, positions: number[]): ColumnarRows {
-  return { columns: rows.columns, values: rows.values.map((v) => positions.map((p) => v[p])), versions: positions.map((p) => rows.versions[p]) };
+  return {
+    columns: rows.columns,
+    values: rows.values.map((v) => positions.map((p) => v[p])),
+    versions: positions.map((p) => rows.versions[p]),
+  };
 }
 
 /** The rows at the positions given and the others, each in batch order. */
-export function partitionRows(rows: ColumnarRows, positions: ReadonlySet<number>): [picked: ColumnarRows, rest: ColumnarRows] {
+export function partitionRows(
+  rows: ColumnarRows,
+  positions: ReadonlySet<number>,
+): [picked: ColumnarRows, rest: ColumnarRows] {
   const picked: number[] = [];
   const rest: number[] = [];
   rows.versions.forEach((_, r) => (positions.has(r) ? picked : rest).push(r));
@@ -35,7 +46,12 @@ export function rowKey(key: readonly ColumnDef[], values: readonly WireValue[]):
 /** The canonical key of each row of a batch, in row order. */
 export function rowKeys(key: readonly ColumnDef[], rows: ColumnarRows): string[] {
   const at = key.map((k) => rows.columns.indexOf(k.name));
-  return rows.versions.map((_, r) => rowKey(key, at.map((c) => (c < 0 ? null : rows.values[c][r]))));
+  return rows.versions.map((_, r) =>
+    rowKey(
+      key,
+      at.map((c) => (c < 0 ? null : rows.values[c][r])),
+    ),
+  );
 }
 
 /**
@@ -51,5 +67,8 @@ export function newestPerKey(key: readonly ColumnDef[], rows: ColumnarRows): Col
     if (had === undefined || BigInt(rows.versions[had]) <= BigInt(rows.versions[r])) best.set(k, r);
   });
   if (best.size === keys.length) return rows;
-  return pickRows(rows, [...best.values()].sort((a, b) => a - b));
+  return pickRows(
+    rows,
+    [...best.values()].sort((a, b) => a - b),
+  );
 }

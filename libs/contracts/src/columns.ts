@@ -29,7 +29,10 @@ const identifier = z
   .string()
   .min(1, 'must not be empty')
   .max(63, 'must be at most 63 characters (a PostgreSQL identifier)')
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or underscore and hold only letters, digits and underscores');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'must start with a letter or underscore and hold only letters, digits and underscores',
+  );
 
 export const tableNameSchema = identifier;
 
@@ -46,7 +49,9 @@ export const columnNameSchema = identifier
   .refine((n) => !n.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX), {
     message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
   })
-  .refine((n) => !SYSTEM_COLUMN_NAMES.includes(n), { message: `must not be one of PostgreSQL's system column names (${SYSTEM_COLUMN_NAMES.join(', ')})` });
+  .refine((n) => !SYSTEM_COLUMN_NAMES.includes(n), {
+    message: `must not be one of PostgreSQL's system column names (${SYSTEM_COLUMN_NAMES.join(', ')})`,
+  });
 
 export const columnDefSchema = z
   .object({
@@ -55,21 +60,31 @@ export const columnDefSchema = z
     /** For text: the declared maximum length (varchar(n)), enforced remotely. */
     length: z.number().int().min(1).max(10_485_760).optional(),
   })
-  .refine((c) => c.length === undefined || c.type === 'text', { message: 'only text columns can have a length', path: ['length'] });
+  .refine((c) => c.length === undefined || c.type === 'text', {
+    message: 'only text columns can have a length',
+    path: ['length'],
+  });
 export type ColumnDef = z.infer<typeof columnDefSchema>;
 
 export const tableDefinitionSchema = z
   .object({
-    columns: z.array(columnDefSchema).min(1, 'a table needs at least one column').max(MAX_TABLE_COLUMNS, `a table can have at most ${MAX_TABLE_COLUMNS} columns`),
+    columns: z
+      .array(columnDefSchema)
+      .min(1, 'a table needs at least one column')
+      .max(MAX_TABLE_COLUMNS, `a table can have at most ${MAX_TABLE_COLUMNS} columns`),
     key: z
       .array(columnNameSchema)
       .min(1, 'a table needs a key: a primary key or a configured key')
-      .max(MAX_KEY_COLUMNS, `a key can have at most ${MAX_KEY_COLUMNS} columns (PostgreSQL indexes at most 32, one is the tenant)`),
+      .max(
+        MAX_KEY_COLUMNS,
+        `a key can have at most ${MAX_KEY_COLUMNS} columns (PostgreSQL indexes at most 32, one is the tenant)`,
+      ),
   })
   .superRefine((def, ctx) => {
     const byName = new Map<string, ColumnDef>();
     for (const c of def.columns) {
-      if (byName.has(c.name)) ctx.addIssue({ code: 'custom', message: `column "${c.name}" is listed twice`, path: ['columns'] });
+      if (byName.has(c.name))
+        ctx.addIssue({ code: 'custom', message: `column "${c.name}" is listed twice`, path: ['columns'] });
       byName.set(c.name, c);
     }
     for (const k of def.key) {
@@ -82,7 +97,8 @@ export const tableDefinitionSchema = z
           path: ['key'],
         });
     }
-    if (new Set(def.key).size !== def.key.length) ctx.addIssue({ code: 'custom', message: 'a key column is listed twice', path: ['key'] });
+    if (new Set(def.key).size !== def.key.length)
+      ctx.addIssue({ code: 'custom', message: 'a key column is listed twice', path: ['key'] });
   });
 export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
 

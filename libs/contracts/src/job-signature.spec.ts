@@ -2,7 +2,12 @@ import { signJob, verifiedJob } from './job-signature.js';
 
 describe('job signatures', () => {
   const key = 'k'.repeat(32);
-  const job = { tenant: { customerId: 'c', databaseId: 'd' }, table: 't', rows: { columns: ['id'], values: [['1']], versions: ['1'] }, bytes: 10 };
+  const job = {
+    tenant: { customerId: 'c', databaseId: 'd' },
+    table: 't',
+    rows: { columns: ['id'], values: [['1']], versions: ['1'] },
+    bytes: 10,
+  };
 
   it('a job the API signed is verified after the JSON round trip BullMQ makes', () => {
     const stored = JSON.parse(JSON.stringify(signJob({ ...job, range: undefined }, key)));

@@ -21,7 +21,10 @@ export interface UploadJob extends TableJob {
   rows: ColumnarRows;
   /** Per row of `rows`: the remote version it replaces even though that is newer (see UploadRequest.replace). */
   replace?: string[];
-  /** Rows of the request the API refused (quarantined, not a 400 for the batch: docs/sync-model.md, A bad row is the row's problem), with the reason of each. */
+  /**
+   * Rows of the request the API refused (quarantined, not a 400 for the batch: docs/sync-model.md, A bad row is the
+   * row's problem), with the reason of each.
+   */
   refused?: { rows: ColumnarRows; reasons: string[] };
   range?: WireVersionRange;
   /** The table's timeline the rows were read for (UploadRequest.timeline). */
@@ -79,7 +82,10 @@ export type JobName = keyof JobMap;
 export const JOB_NAMES = ['upload', 'delete', 'manifest-check', 'range-hash'] as const satisfies readonly JobName[];
 
 declare const jobName: unique symbol;
-/** A job id as the API hands it out, typed by its job's name (only in types), so waiting for it yields that job's result. */
+/**
+ * A job id as the API hands it out, typed by its job's name (only in types), so waiting for it yields that job's
+ * result.
+ */
 export type JobId<N extends JobName> = string & { readonly [jobName]: N };
 
 /** One queue per job type, named after it, so a job id can say which queue it lives in. */

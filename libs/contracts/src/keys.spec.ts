@@ -12,7 +12,9 @@ describe('canonical key encoding', () => {
   it('normalises integers and uuids so both sides agree', () => {
     expect(encodeKey(['bigint'], [42])).toBe(encodeKey(['bigint'], ['42']));
     expect(encodeKey(['bigint'], ['-9223372036854775808'])).toBe('["-9223372036854775808"]');
-    expect(encodeKey(['uuid'], ['A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'])).toBe('["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]');
+    expect(encodeKey(['uuid'], ['A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'])).toBe(
+      '["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"]',
+    );
   });
 
   it('keeps text exactly: case, non-ASCII, quotes, empty string', () => {
@@ -45,18 +47,42 @@ describe('wire schemas', () => {
   });
 
   it('names the column whose value count is off', () => {
-    const r = columnarRowsSchema.safeParse({ columns: ['id', 'name'], values: [['1', '2'], ['a']], versions: ['1', '2'] });
+    const r = columnarRowsSchema.safeParse({
+      columns: ['id', 'name'],
+      values: [['1', '2'], ['a']],
+      versions: ['1', '2'],
+    });
     expect(r.success).toBe(false);
-    expect(r.error?.issues.map((i) => i.message).join()).toMatch(/column "name" has 1 values but the batch has 2 versions/);
+    expect(r.error?.issues.map((i) => i.message).join()).toMatch(
+      /column "name" has 1 values but the batch has 2 versions/,
+    );
   });
 
   it('validates table definitions with messages that name the problem', () => {
-    const bad = (def: unknown) => tableDefinitionSchema.safeParse(def).error?.issues.map((i) => i.message).join('; ');
-    expect(bad({ columns: [{ name: 'id', type: 'bigint' }], key: ['nope'] })).toMatch(/key column "nope" is not among the columns/);
+    const bad = (def: unknown) =>
+      tableDefinitionSchema
+        .safeParse(def)
+        .error?.issues.map((i) => i.message)
+        .join('; ');
+    expect(bad({ columns: [{ name: 'id', type: 'bigint' }], key: ['nope'] })).toMatch(
+      /key column "nope" is not among the columns/,
+    );
     expect(bad({ columns: [{ name: 'x', type: 'double' }], key: ['x'] })).toMatch(/key column "x" has type double/);
     expect(bad({ columns: [{ name: '_rf_version', type: 'bigint' }], key: ['_rf_version'] })).toMatch(/reserved/);
-    expect(bad({ columns: [{ name: 'a', type: 'bigint' }, { name: 'a', type: 'text' }], key: ['a'] })).toMatch(/listed twice/);
-    expect(bad({ columns: [{ name: 'a b', type: 'bigint' }], key: ['a b'] })).toMatch(/letters, digits and underscores/);
-    expect(tableDefinitionSchema.safeParse({ columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }).success).toBe(true);
+    expect(
+      bad({
+        columns: [
+          { name: 'a', type: 'bigint' },
+          { name: 'a', type: 'text' },
+        ],
+        key: ['a'],
+      }),
+    ).toMatch(/listed twice/);
+    expect(bad({ columns: [{ name: 'a b', type: 'bigint' }], key: ['a b'] })).toMatch(
+      /letters, digits and underscores/,
+    );
+    expect(tableDefinitionSchema.safeParse({ columns: [{ name: 'id', type: 'bigint' }], key: ['id'] }).success).toBe(
+      true,
+    );
   });
 });

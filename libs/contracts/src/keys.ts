@@ -7,7 +7,8 @@ import type { WireValue } from './wire.js';
  * bytes. A JSON array has no separator collisions: (1,'11') and (11,'1') encode differently.
  */
 export function encodeKey(types: readonly ColumnType[], values: readonly WireValue[]): string {
-  if (types.length !== values.length) throw new Error(`a key has ${types.length} columns but ${values.length} values were given`);
+  if (types.length !== values.length)
+    throw new Error(`a key has ${types.length} columns but ${values.length} values were given`);
   return JSON.stringify(values.map((v, i) => canonicalKeyPart(types[i], v)));
 }
 

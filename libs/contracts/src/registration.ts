@@ -6,21 +6,32 @@ export interface Registration {
   key: string[];
 }
 
-export type MergedDefinition = { ok: true; definition: TableDefinition; added: string[] } | { ok: false; reason: string };
+export type MergedDefinition =
+  { ok: true; definition: TableDefinition; added: string[] } | { ok: false; reason: string };
 
 /**
  * The registration after a new definition from the agent: columns only ever accumulate (a column missing from a
  * later definition stays). A changed key or column type is refused, saying what differs.
  */
-export function mergeDefinition(table: string, existing: Registration | undefined, def: TableDefinition): MergedDefinition {
+export function mergeDefinition(
+  table: string,
+  existing: Registration | undefined,
+  def: TableDefinition,
+): MergedDefinition {
   if (existing && existing.key.join() !== def.key.join())
-    return { ok: false, reason: `table "${table}" is registered with key (${existing.key.join(', ')}); changing it to (${def.key.join(', ')}) is refused` };
+    return {
+      ok: false,
+      reason: `table "${table}" is registered with key (${existing.key.join(', ')}); changing it to (${def.key.join(', ')}) is refused`,
+    };
   const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
   const added: string[] = [];
   for (const c of def.columns) {
     const had = columns.get(c.name);
     if (had && columnTypeName(had) !== columnTypeName(c))
-      return { ok: false, reason: `column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused` };
+      return {
+        ok: false,
+        reason: `column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`,
+      };
     if (!had) added.push(c.name);
     columns.set(c.name, c);
   }

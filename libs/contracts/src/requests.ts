@@ -13,13 +13,17 @@ export const uploadRequestSchema = z
     rows: columnarRowsSchema,
     range: versionRangeSchema.optional(),
     /**
-     * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind (docs/sync-model.md, Restores):
-     * per row, the remote version it replaces, and only if the remote row still has exactly that version.
+     * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind
+     * (docs/sync-model.md, Restores): per row, the remote version it replaces, and only if the remote row still has
+     * exactly that version.
      */
     replace: z.array(versionSchema).optional(),
     timeline: timelineSchema,
   })
-  .refine((u) => u.replace === undefined || !Array.isArray(u.rows.versions) || u.replace.length === u.rows.versions.length, 'replace must have one version per row')
+  .refine(
+    (u) => u.replace === undefined || !Array.isArray(u.rows.versions) || u.replace.length === u.rows.versions.length,
+    'replace must have one version per row',
+  )
   .refine((u) => u.replace === undefined || u.range === undefined, 'a replace is a repair: it carries no range');
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
@@ -35,7 +39,10 @@ export const deleteRequestSchema = z.discriminatedUnion('mode', [
       versions: z.array(versionSchema).min(1),
       timeline: timelineSchema,
     })
-    .refine((d) => d.keys.every((k) => k.length === d.versions.length), 'every key array must have one value per version'),
+    .refine(
+      (d) => d.keys.every((k) => k.length === d.versions.length),
+      'every key array must have one value per version',
+    ),
   z.object({ mode: z.literal('above'), version: versionSchema, timeline: timelineSchema }),
   z.object({ mode: z.literal('all'), timeline: timelineSchema }),
 ]);
@@ -43,7 +50,10 @@ export type DeleteRequest = z.infer<typeof deleteRequestSchema>;
 
 const rangeSchema = z
   .object({ after: versionSchema, upTo: versionSchema })
-  .refine((r) => !isVersion(r.after) || !isVersion(r.upTo) || BigInt(r.after) <= BigInt(r.upTo), 'after must not be above upTo');
+  .refine(
+    (r) => !isVersion(r.after) || !isVersion(r.upTo) || BigInt(r.after) <= BigInt(r.upTo),
+    'after must not be above upTo',
+  );
 
 /** Ranges one check job may cover (the agent sends more in several requests). */
 export const MAX_CHECK_RANGES = 4096;
@@ -60,7 +70,11 @@ const checkRangesSchema = z
     for (let i = 1; i < ranges.length; i++) {
       const [prev, r] = [ranges[i - 1], ranges[i]];
       if (isVersion(prev.upTo) && isVersion(r.after) && BigInt(r.after) < BigInt(prev.upTo)) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `ranges must be sorted and must not overlap: range ${i} starts at ${r.after}, below the end of range ${i - 1} (${prev.upTo})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `ranges must be sorted and must not overlap: range ${i} starts at ${r.after}, below the end of range ${i - 1} (${prev.upTo})`,
+        });
         return;
       }
     }
@@ -72,11 +86,15 @@ const checkRangesSchema = z
  */
 export const MAX_MANIFEST_ROWS = 100_000;
 
-/** POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff. */
+/**
+ * POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff.
+ */
 export const manifestCheckRequestSchema = z
   .object({
     ranges: checkRangesSchema,
-    keys: z.array(z.string()).max(MAX_MANIFEST_ROWS, `at most ${MAX_MANIFEST_ROWS} keys a request: ask for smaller ranges`),
+    keys: z
+      .array(z.string())
+      .max(MAX_MANIFEST_ROWS, `at most ${MAX_MANIFEST_ROWS} keys a request: ask for smaller ranges`),
     versions: z.array(versionSchema),
   })
   .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length');
@@ -90,14 +108,18 @@ export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 export const MAX_JOB_WAIT_MS = 10_000;
 
 /** GET …/jobs/{id}?waitMs=: answer when the job has finished, or after waitMs at the latest (a long poll). */
-export const jobStatusQuerySchema = z.object({ waitMs: z.coerce.number().int().min(0).max(MAX_JOB_WAIT_MS).default(0) });
+export const jobStatusQuerySchema = z.object({
+  waitMs: z.coerce.number().int().min(0).max(MAX_JOB_WAIT_MS).default(0),
+});
 export type JobStatusQuery = z.infer<typeof jobStatusQuerySchema>;
 
 /** POST …/tables/{table}/backfill: rows up to `next` were sent again and applied; null: the backfill is done. */
 export const backfillProgressSchema = z.object({ from: versionSchema, next: versionSchema.nullable() });
 export type BackfillProgress = z.infer<typeof backfillProgressSchema>;
 
-/** POST …/markers: a restore marker the agent is about to write into the local database (docs/sync-model.md, Restores). */
+/**
+ * POST …/markers: a restore marker the agent is about to write into the local database (docs/sync-model.md, Restores).
+ */
 export const markerSchema = z.object({ id: z.uuid(), watermark: versionSchema });
 export type MarkerRequest = z.infer<typeof markerSchema>;
 
@@ -128,10 +150,14 @@ export interface VersionInfo {
   timeline: string;
   /**
    * Columns were added for this database: its existing rows are being sent again from this version on, so they get
-   * their values too. Kept by the server, so the backfill survives the agent's death or a lost response (docs/architecture.md, Remote storage).
+   * their values too. Kept by the server, so the backfill survives the agent's death or a lost response
+   * (docs/architecture.md, Remote storage).
    */
   backfillFrom: string | null;
-  /** Rows of this table waiting in the quarantine (refused by the cloud, docs/sync-model.md, A bad row is the row's problem). */
+  /**
+   * Rows of this table waiting in the quarantine (refused by the cloud, docs/sync-model.md, A bad row is the row's
+   * problem).
+   */
   quarantined: number;
 }
 

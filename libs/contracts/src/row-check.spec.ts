@@ -11,17 +11,39 @@ const cols: ColumnDef[] = [
   { name: 'u', type: 'uuid' },
   { name: 'f', type: 'double' },
 ];
-const batch = (columns: string[], values: unknown[][]) => ({ columns, values: values as never, versions: values[0].map((_, i) => String(i + 1)) });
+const batch = (columns: string[], values: unknown[][]) => ({
+  columns,
+  values: values as never,
+  versions: values[0].map((_, i) => String(i + 1)),
+});
 
 describe('checkRows', () => {
   it('describes a value nested too deep to serialise instead of failing on it', () => {
     const deep = JSON.parse('['.repeat(10_000) + ']'.repeat(10_000));
-    expect(checkRows(cols, ['id'], batch(['id', 'name'], [['1'], [deep]])).problem).toMatch(/column "name" in row 0: a value nested too deep to show is not a single value/);
+    expect(checkRows(cols, ['id'], batch(['id', 'name'], [['1'], [deep]])).problem).toMatch(
+      /column "name" in row 0: a value nested too deep to show is not a single value/,
+    );
   });
 
   it('accepts well-formed values of every type, and NULL outside the key', () => {
     expect(
-      checkRows(cols, ['id'], batch(cols.map((c) => c.name), [['1', '-9223372036854775808'], ['a', null], ['1.50', '-1e-3'], ['AAE=', null], [true, false], ['2024-01-01T00:00:00.123456Z', null], ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null], [1.5, 'NaN']])),
+      checkRows(
+        cols,
+        ['id'],
+        batch(
+          cols.map((c) => c.name),
+          [
+            ['1', '-9223372036854775808'],
+            ['a', null],
+            ['1.50', '-1e-3'],
+            ['AAE=', null],
+            [true, false],
+            ['2024-01-01T00:00:00.123456Z', null],
+            ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null],
+            [1.5, 'NaN'],
+          ],
+        ),
+      ),
     ).toEqual({ refused: new Map() });
   });
 
@@ -37,11 +59,51 @@ describe('checkRows', () => {
 
   it.each([
     [['id'], [['1', null, '3']], 1, /key column "id" is NULL/],
-    [['id', 'ok'], [['1', '2'], [true, 'yes']], 1, /column "ok" \(boolean\): expected true or false, got "yes"/],
-    [['id', 'ok'], [['1', '2'], ['2', false]], 0, /column "ok" \(boolean\): expected true or false, got "2"/],
-    [['id', 'price'], [['1', '2'], [true, '1']], 0, /column "price" \(numeric\): expected a decimal number as a string, got true/],
-    [['id', 'blob'], [['1', '2'], ['AA==', 7]], 1, /column "blob" \(bytea\): expected base64 text, got 7/],
-    [['id', 'name'], [['1', '2'], [5, 'x']], 0, /column "name" \(text\): expected a string, got 5/],
+    [
+      ['id', 'ok'],
+      [
+        ['1', '2'],
+        [true, 'yes'],
+      ],
+      1,
+      /column "ok" \(boolean\): expected true or false, got "yes"/,
+    ],
+    [
+      ['id', 'ok'],
+      [
+        ['1', '2'],
+        ['2', false],
+      ],
+      0,
+      /column "ok" \(boolean\): expected true or false, got "2"/,
+    ],
+    [
+      ['id', 'price'],
+      [
+        ['1', '2'],
+        [true, '1'],
+      ],
+      0,
+      /column "price" \(numeric\): expected a decimal number as a string, got true/,
+    ],
+    [
+      ['id', 'blob'],
+      [
+        ['1', '2'],
+        ['AA==', 7],
+      ],
+      1,
+      /column "blob" \(bytea\): expected base64 text, got 7/,
+    ],
+    [
+      ['id', 'name'],
+      [
+        ['1', '2'],
+        [5, 'x'],
+      ],
+      0,
+      /column "name" \(text\): expected a string, got 5/,
+    ],
   ])('refuses only the row for %j %j (row %i)', (columns, values, row, message) => {
     const check = checkRows(cols, ['id'], batch(columns as string[], values as unknown[][]));
     expect(check.problem).toBeUndefined();
@@ -57,16 +119,26 @@ describe('checkRows', () => {
 
 describe('checkRows leaves content to PostgreSQL', () => {
   it('passes well-typed values PostgreSQL may still refuse: they are quarantined there with its reason', () => {
-    expect(checkRows(cols, ['id'], batch(['id', 'at', 'u', 'blob'], [['99999999999999999999'], ['2024-02-30'], ['not-a-uuid'], ['!!']]))).toEqual({ refused: new Map() });
+    expect(
+      checkRows(
+        cols,
+        ['id'],
+        batch(['id', 'at', 'u', 'blob'], [['99999999999999999999'], ['2024-02-30'], ['not-a-uuid'], ['!!']]),
+      ),
+    ).toEqual({ refused: new Map() });
   });
 });
 
 describe('checkRows versions', () => {
   it.each([['-1'], ['1.5'], ['9223372036854775808'], ['abc'], [7]])('refuses version %j', (v) => {
-    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: [v as string] }).problem).toMatch(/version in row 0 .* non-negative 64-bit integer/);
+    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: [v as string] }).problem).toMatch(
+      /version in row 0 .* non-negative 64-bit integer/,
+    );
   });
 
   it('accepts the largest version', () => {
-    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: ['9223372036854775807'] })).toEqual({ refused: new Map() });
+    expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: ['9223372036854775807'] })).toEqual({
+      refused: new Map(),
+    });
   });
 });

@@ -5,9 +5,9 @@ const str = (v: WireValue) => typeof v === 'string';
 const strOrNum = (v: WireValue) => typeof v === 'string' || typeof v === 'number';
 
 /**
- * The JSON type each column type travels as (docs/architecture.md, Wire format). Only the JSON type is checked here: a value of the
- * right JSON type that PostgreSQL still refuses (a bad date, a number out of range, a NUL in text) is customer
- * data, and goes to the quarantine with PostgreSQL's reason instead of failing the whole request.
+ * The JSON type each column type travels as (docs/architecture.md, Wire format). Only the JSON type is checked here: a
+ * value of the right JSON type that PostgreSQL still refuses (a bad date, a number out of range, a NUL in text) is
+ * customer data, and goes to the quarantine with PostgreSQL's reason instead of failing the whole request.
  */
 const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string }> = {
   bigint: { test: strOrNum, says: 'a 64-bit integer as a decimal string' },
@@ -26,11 +26,14 @@ const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string
 const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 export interface BatchCheck {
-  /** What makes the request as a whole malformed (an unknown or repeated column, a missing key column, a bad version, a non-scalar value): a 400. */
+  /**
+   * What makes the request as a whole malformed (an unknown or repeated column, a missing key column, a bad version, a
+   * non-scalar value): a 400.
+   */
   problem?: string;
   /**
-   * Rows holding a value of the wrong JSON type for its column, or a NULL key (docs/sync-model.md: a bad row is the row's
-   * problem, not the table's): position → reason. They go to the quarantine; the other rows apply.
+   * Rows holding a value of the wrong JSON type for its column, or a NULL key (docs/sync-model.md: a bad row is the
+   * row's problem, not the table's): position → reason. They go to the quarantine; the other rows apply.
    */
   refused: Map<number, string>;
 }
@@ -41,13 +44,21 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
   const byName = new Map(columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   for (const name of rows.columns) {
-    if (!byName.has(name)) return { problem: `column "${name}" is not registered for this table (registered: ${[...byName.keys()].join(', ')})`, refused };
+    if (!byName.has(name))
+      return {
+        problem: `column "${name}" is not registered for this table (registered: ${[...byName.keys()].join(', ')})`,
+        refused,
+      };
     if (seen.has(name)) return { problem: `column "${name}" is sent twice`, refused };
     seen.add(name);
   }
   for (const k of key) if (!seen.has(k)) return { problem: `key column "${k}" is missing from the batch`, refused };
   for (let r = 0; r < rows.versions.length; r++)
-    if (!isVersion(rows.versions[r])) return { problem: `version in row ${r} is ${preview(rows.versions[r], 40)}; a version is a non-negative 64-bit integer as a decimal string`, refused };
+    if (!isVersion(rows.versions[r]))
+      return {
+        problem: `version in row ${r} is ${preview(rows.versions[r], 40)}; a version is a non-negative 64-bit integer as a decimal string`,
+        refused,
+      };
   const keySet = new Set(key);
   for (let c = 0; c < rows.columns.length; c++) {
     const def = byName.get(rows.columns[c])!;
@@ -55,13 +66,19 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
     const values = rows.values[c];
     for (let r = 0; r < values.length; r++) {
       const v = values[r];
-      if (!isScalar(v)) return { problem: `column "${def.name}" in row ${r}: ${preview(v, 60)} is not a single value (a string, number, boolean or null)`, refused };
+      if (!isScalar(v))
+        return {
+          problem: `column "${def.name}" in row ${r}: ${preview(v, 60)} is not a single value (a string, number, boolean or null)`,
+          refused,
+        };
       if (refused.has(r)) continue;
       if (v === null) {
-        if (keySet.has(def.name)) refused.set(r, `key column "${def.name}" is NULL: a row without a key cannot be stored`);
+        if (keySet.has(def.name))
+          refused.set(r, `key column "${def.name}" is NULL: a row without a key cannot be stored`);
         continue;
       }
-      if (!shape.test(v)) refused.set(r, `column "${def.name}" (${def.type}): expected ${shape.says}, got ${preview(v, 60)}`);
+      if (!shape.test(v))
+        refused.set(r, `column "${def.name}" (${def.type}): expected ${shape.says}, got ${preview(v, 60)}`);
     }
   }
   return { refused };

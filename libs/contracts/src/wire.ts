@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * One value on the wire (docs/architecture.md, Wire format): 64-bit integers, numerics, dates and timestamps travel as strings,
- * binary as base64, doubles as JSON numbers (NaN and ±Infinity as the strings PostgreSQL reads), NULL as null.
+ * One value on the wire (docs/architecture.md, Wire format): 64-bit integers, numerics, dates and timestamps travel as
+ * strings, binary as base64, doubles as JSON numbers (NaN and ±Infinity as the strings PostgreSQL reads), NULL as null.
  */
 export type WireValue = string | number | boolean | null;
 export const wireValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -15,7 +15,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 export const int64StringSchema = z
   .string()
   .regex(INT_PATTERN, 'must be a decimal integer string')
-  .refine((s) => !INT_PATTERN.test(s) || (BigInt(s) >= INT64_MIN && BigInt(s) <= INT64_MAX), 'does not fit a signed 64-bit integer');
+  .refine(
+    (s) => !INT_PATTERN.test(s) || (BigInt(s) >= INT64_MIN && BigInt(s) <= INT64_MAX),
+    'does not fit a signed 64-bit integer',
+  );
 
 /** A version as the agent reads it: never negative. */
 export const versionSchema = int64StringSchema.refine((s) => !s.startsWith('-'), 'a version is never negative');
@@ -37,7 +40,10 @@ export const columnarRowsSchema = z
     columns: z.array(z.string()).min(1),
     // Each value and version is checked against its column's type by checkRows, in one pass over the batch:
     // a schema per value costs more than the rest of the request's handling together.
-    values: z.custom<WireValue[][]>((v) => Array.isArray(v) && v.every(Array.isArray), 'must be an array of one array per column'),
+    values: z.custom<WireValue[][]>(
+      (v) => Array.isArray(v) && v.every(Array.isArray),
+      'must be an array of one array per column',
+    ),
     versions: z.custom<string[]>((v) => Array.isArray(v), 'must be an array of versions'),
   })
   .superRefine((b, ctx) => {
@@ -76,4 +82,7 @@ export function fromWireRange(r: WireVersionRange): VersionRange {
 /** (after, upTo]: the contiguous version range one upload of the "local ahead" path covers. */
 export const versionRangeSchema = z
   .object({ after: versionSchema, upTo: versionSchema })
-  .refine((r) => !INT_PATTERN.test(r.after) || !INT_PATTERN.test(r.upTo) || BigInt(r.after) < BigInt(r.upTo), 'range.after must be below range.upTo') satisfies z.ZodType<WireVersionRange>;
+  .refine(
+    (r) => !INT_PATTERN.test(r.after) || !INT_PATTERN.test(r.upTo) || BigInt(r.after) < BigInt(r.upTo),
+    'range.after must be below range.upTo',
+  ) satisfies z.ZodType<WireVersionRange>;

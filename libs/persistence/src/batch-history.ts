@@ -23,6 +23,20 @@ export async function recordBatch(db: Queryable, b: BatchAttempt): Promise<void>
   await db.query(
     `INSERT INTO batch_history (database_id, customer_id, table_name, job_type, job_id, attempt, rows, bytes, duration_ms, outcome, quarantined, error_class, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [b.tenant.databaseId, b.tenant.customerId, b.table, b.jobType, b.jobId, b.attempt, b.rows, b.bytes, Math.round(b.durationMs), b.outcome, b.quarantined, b.errorClass ?? null, b.error ?? null],
+    [
+      b.tenant.databaseId,
+      b.tenant.customerId,
+      b.table,
+      b.jobType,
+      b.jobId,
+      b.attempt,
+      b.rows,
+      b.bytes,
+      Math.round(b.durationMs),
+      b.outcome,
+      b.quarantined,
+      b.errorClass ?? null,
+      b.error ?? null,
+    ],
   );
 }

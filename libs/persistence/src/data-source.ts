@@ -10,7 +10,15 @@ import { RestoresAndBackfills1764170000000 } from './migrations/1764170000000-re
 import { InternalNames1764180000000 } from './migrations/1764180000000-internal-names.js';
 import { LeastPrivilege1764190000000 } from './migrations/1764190000000-least-privilege.js';
 
-export const CONTROL_MIGRATIONS = [ControlSchema1764130000000, BatchesAndQuarantine1764140000000, SchemaErrors1764150000000, QuarantineLongKeys1764160000000, RestoresAndBackfills1764170000000, InternalNames1764180000000, LeastPrivilege1764190000000];
+export const CONTROL_MIGRATIONS = [
+  ControlSchema1764130000000,
+  BatchesAndQuarantine1764140000000,
+  SchemaErrors1764150000000,
+  QuarantineLongKeys1764160000000,
+  RestoresAndBackfills1764170000000,
+  InternalNames1764180000000,
+  LeastPrivilege1764190000000,
+];
 
 /** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */
 export function controlDataSourceOptions(url = databaseUrl()): DataSourceOptions {

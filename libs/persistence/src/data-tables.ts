@@ -28,9 +28,9 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
 /**
  * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings, in
  * the caller's transaction. Tenant columns first, then source columns, then the row's version; primary key = tenant
- * + source key; hash partitioned by tenant; row-level security by tenant (docs/architecture.md, Remote storage). Serialised per table name by
- * an advisory lock, since two tenants may register the same name at once. A refusal never describes the shared
- * table beyond the column this database declared: other tenants' schemas are theirs.
+ * + source key; hash partitioned by tenant; row-level security by tenant (docs/architecture.md, Remote storage).
+ * Serialised per table name by an advisory lock, since two tenants may register the same name at once. A refusal never
+ * describes the shared table beyond the column this database declared: other tenants' schemas are theirs.
  */
 export async function shapeDataTable(tx: Queryable, table: string, def: TableDefinition): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
@@ -72,7 +72,12 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
   await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${quoteIdent(TENANT_ROLE)}`);
 }
 
-async function extendDataTable(db: Queryable, table: string, def: TableDefinition, existing: Map<string, string>): Promise<void> {
+async function extendDataTable(
+  db: Queryable,
+  table: string,
+  def: TableDefinition,
+  existing: Map<string, string>,
+): Promise<void> {
   const remoteKey = await readPrimaryKey(db, table);
   const wantedKey = ['_rf_database', ...def.key];
   if (remoteKey.join() !== wantedKey.join())
@@ -96,7 +101,9 @@ async function addColumn(db: Queryable, table: string, c: ColumnDef): Promise<vo
     await db.query(`ALTER TABLE ${dataTable(table)} ADD COLUMN ${quoteIdent(c.name)} ${pgType(c)}`);
   } catch (err) {
     if ((err as { code?: string }).code !== '54011') throw err; // too many columns
-    throw new IncompatibleTableError(`table "${table}" is shared by name with other databases and has no room for column "${c.name}": sync it under another name`);
+    throw new IncompatibleTableError(
+      `table "${table}" is shared by name with other databases and has no room for column "${c.name}": sync it under another name`,
+    );
   }
 }
 
@@ -130,4 +137,3 @@ async function readPrimaryKey(db: Queryable, table: string): Promise<string[]> {
   );
   return rows.map((r) => r.name);
 }
-

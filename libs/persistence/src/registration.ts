@@ -41,7 +41,10 @@ export async function registerTable(
   let outcome: RegistrationOutcome;
   try {
     await tx.query('BEGIN');
-    await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('rowferry.database_id', $2, true)`, [`${limits.lockTimeoutMs}ms`, tenant.databaseId]);
+    await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('rowferry.database_id', $2, true)`, [
+      `${limits.lockTimeoutMs}ms`,
+      tenant.databaseId,
+    ]);
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`rowferry.registration:${tenant.databaseId}`]);
     const { rows } = await tx.query<{ columns: ColumnDef[]; key_columns: string[] }>(
       'SELECT columns, key_columns FROM registered_tables WHERE database_id = $1 AND table_name = $2',
@@ -54,13 +57,22 @@ export async function registerTable(
     await tx.query('ROLLBACK').catch(() => undefined);
     if (err instanceof IncompatibleTableError) outcome = { kind: 'refused', reason: err.message };
     else if ((err as { code?: string }).code === '55P03')
-      outcome = { kind: 'busy', reason: `the shared table "${table}" is busy (its lock was not free within ${limits.lockTimeoutMs} ms): nothing was changed, retry in a few seconds` };
+      outcome = {
+        kind: 'busy',
+        reason: `the shared table "${table}" is busy (its lock was not free within ${limits.lockTimeoutMs} ms): nothing was changed, retry in a few seconds`,
+      };
     else throw err;
   } finally {
     tx.release();
   }
   if (outcome.kind === 'refused')
-    await withTenant(pool, tenant, (c) => c.query('UPDATE registered_tables SET schema_error = $3 WHERE database_id = $1 AND table_name = $2', [tenant.databaseId, table, outcome.reason]));
+    await withTenant(pool, tenant, (c) =>
+      c.query('UPDATE registered_tables SET schema_error = $3 WHERE database_id = $1 AND table_name = $2', [
+        tenant.databaseId,
+        table,
+        outcome.reason,
+      ]),
+    );
   return outcome;
 }
 
@@ -77,10 +89,20 @@ async function register(
   if (!merged.ok) return { kind: 'refused', reason: merged.reason };
   const { definition, added } = merged;
   if (definition.columns.length > limits.maxColumns)
-    return { kind: 'over-limit', reason: `table "${table}" would have ${definition.columns.length} columns; a table may have at most ${limits.maxColumns}` };
+    return {
+      kind: 'over-limit',
+      reason: `table "${table}" would have ${definition.columns.length} columns; a table may have at most ${limits.maxColumns}`,
+    };
   if (!existing) {
-    const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM registered_tables WHERE database_id = $1', [tenant.databaseId]);
-    if (rows[0].n >= limits.maxTables) return { kind: 'over-limit', reason: `this database already has ${rows[0].n} tables registered; it may have at most ${limits.maxTables}` };
+    const { rows } = await tx.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM registered_tables WHERE database_id = $1',
+      [tenant.databaseId],
+    );
+    if (rows[0].n >= limits.maxTables)
+      return {
+        kind: 'over-limit',
+        reason: `this database already has ${rows[0].n} tables registered; it may have at most ${limits.maxTables}`,
+      };
   }
   if (!existing || added.length) {
     await beforeChange();
@@ -92,8 +114,15 @@ async function register(
      ON CONFLICT (database_id, table_name) DO UPDATE SET columns = EXCLUDED.columns, key_columns = EXCLUDED.key_columns, schema_error = NULL, updated_at = now()`,
     [tenant.databaseId, table, JSON.stringify(definition.columns), JSON.stringify(definition.key)],
   );
-  await tx.query('INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [tenant.databaseId, table, tenant.customerId]);
+  await tx.query(
+    'INSERT INTO table_stats (database_id, table_name, customer_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [tenant.databaseId, table, tenant.customerId],
+  );
   // The existing rows need the new columns' values: remembered here, so nothing the agent loses can lose it.
-  if (added.length) await tx.query(`UPDATE table_stats SET backfill_from = 0 WHERE database_id = $1 AND table_name = $2`, [tenant.databaseId, table]);
+  if (added.length)
+    await tx.query(`UPDATE table_stats SET backfill_from = 0 WHERE database_id = $1 AND table_name = $2`, [
+      tenant.databaseId,
+      table,
+    ]);
   return { kind: 'registered', definition, added };
 }

@@ -5,8 +5,14 @@ import { ensureDataTable, IncompatibleTableError } from './data-tables.js';
 import { deleteRows, readManifest, upsertRows } from './rows.js';
 import { withTenant } from './tenant-transaction.js';
 
-const A: TenantRef = { customerId: '00000000-0000-4000-8000-00000000000a', databaseId: '10000000-0000-4000-8000-00000000000a' };
-const B: TenantRef = { customerId: '00000000-0000-4000-8000-00000000000b', databaseId: '10000000-0000-4000-8000-00000000000b' };
+const A: TenantRef = {
+  customerId: '00000000-0000-4000-8000-00000000000a',
+  databaseId: '10000000-0000-4000-8000-00000000000a',
+};
+const B: TenantRef = {
+  customerId: '00000000-0000-4000-8000-00000000000b',
+  databaseId: '10000000-0000-4000-8000-00000000000b',
+};
 
 const def: TableDefinition = {
   columns: [
@@ -20,7 +26,11 @@ const def: TableDefinition = {
 };
 const key: ColumnDef[] = [def.columns[0], def.columns[1]];
 
-function upload(tenant: TenantRef, rows: [string, string, string | null, string, string][], versions: string[]): UploadJob {
+function upload(
+  tenant: TenantRef,
+  rows: [string, string, string | null, string, string][],
+  versions: string[],
+): UploadJob {
   return {
     tenant,
     table: 'orders',
@@ -50,14 +60,39 @@ describe('data tables and bulk SQL (real PostgreSQL)', () => {
   });
 
   const all = async (tenant: TenantRef) =>
-    withTenant(pool, tenant, async (c) => (await c.query(`SELECT region, id::text, encode(payload,'base64') AS payload, price::text, _rf_version::text AS v FROM rowferry_data.orders ORDER BY region, id`)).rows);
+    withTenant(
+      pool,
+      tenant,
+      async (c) =>
+        (
+          await c.query(
+            `SELECT region, id::text, encode(payload,'base64') AS payload, price::text, _rf_version::text AS v FROM rowferry_data.orders ORDER BY region, id`,
+          )
+        ).rows,
+    );
 
   it('upserts with a version guard: an older version never replaces a newer one', async () => {
-    const r1 = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z'], ['eu', '11', null, '2', '2024-01-01T00:00:00Z']], ['5', '6'])));
+    const r1 = await withTenant(pool, A, (c) =>
+      upsertRows(
+        c,
+        upload(
+          A,
+          [
+            ['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z'],
+            ['eu', '11', null, '2', '2024-01-01T00:00:00Z'],
+          ],
+          ['5', '6'],
+        ),
+      ),
+    );
     expect(r1).toMatchObject({ applied: 2, inserted: 2, skippedOlder: 0, maxVersion: 6n });
-    const older = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', null, '0', '2024-01-01T00:00:00Z']], ['4'])));
+    const older = await withTenant(pool, A, (c) =>
+      upsertRows(c, upload(A, [['eu', '1', null, '0', '2024-01-01T00:00:00Z']], ['4'])),
+    );
     expect(older).toMatchObject({ applied: 0, skippedOlder: 1 });
-    const again = await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z']], ['5'])));
+    const again = await withTenant(pool, A, (c) =>
+      upsertRows(c, upload(A, [['eu', '1', 'AAE=', '1.50', '2024-01-01T00:00:00.123456Z']], ['5'])),
+    );
     expect(again).toMatchObject({ applied: 1, inserted: 0 });
     expect(await all(A)).toEqual([
       { region: 'eu', id: '1', payload: 'AAE=', price: '1.50', v: '5' },
@@ -69,30 +104,64 @@ describe('data tables and bulk SQL (real PostgreSQL)', () => {
     await withTenant(pool, B, (c) => upsertRows(c, upload(B, [['eu', '1', null, '9', '2024-01-01T00:00:00Z']], ['1'])));
     expect((await all(B)).map((r) => r.price)).toEqual(['9']);
     // B tries to write and delete A's rows: RLS refuses the write and hides the rows from the delete.
-    await expect(withTenant(pool, B, (c) => upsertRows(c, upload(A, [['eu', '7', null, '1', '2024-01-01T00:00:00Z']], ['1'])))).rejects.toThrow(/row-level security/);
+    await expect(
+      withTenant(pool, B, (c) => upsertRows(c, upload(A, [['eu', '7', null, '1', '2024-01-01T00:00:00Z']], ['1']))),
+    ).rejects.toThrow(/row-level security/);
     expect(await withTenant(pool, B, (c) => deleteRows(c, A, 'orders', key, { mode: 'all' }))).toBe(0);
     expect(await all(A)).toHaveLength(2);
   });
 
   it('deletes by key only rows whose version is not newer than the one seen', async () => {
-    const keys = [['eu', 'eu'], ['1', '11']];
-    expect(await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'keys', keys, versions: ['4', '6'] }))).toBe(1);
+    const keys = [
+      ['eu', 'eu'],
+      ['1', '11'],
+    ];
+    expect(
+      await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'keys', keys, versions: ['4', '6'] })),
+    ).toBe(1);
     expect((await all(A)).map((r) => r.id)).toEqual(['1']);
   });
 
   it('reads the manifest of a version slice with canonical keys, and deletes above a version', async () => {
-    await withTenant(pool, A, (c) => upsertRows(c, upload(A, [['us', '2', null, '1', '2024-01-01T00:00:00Z'], ['us', '3', null, '1', '2024-01-01T00:00:00Z']], ['7', '8'])));
-    const m = await withTenant(pool, A, (c) => readManifest(c, { tenant: A, table: 'orders', key, ranges: [{ after: '5', upTo: '8' }] }, 1000));
-    expect([...m!.entries()].sort()).toEqual([['["us","2"]', 7n], ['["us","3"]', 8n]]);
+    await withTenant(pool, A, (c) =>
+      upsertRows(
+        c,
+        upload(
+          A,
+          [
+            ['us', '2', null, '1', '2024-01-01T00:00:00Z'],
+            ['us', '3', null, '1', '2024-01-01T00:00:00Z'],
+          ],
+          ['7', '8'],
+        ),
+      ),
+    );
+    const m = await withTenant(pool, A, (c) =>
+      readManifest(c, { tenant: A, table: 'orders', key, ranges: [{ after: '5', upTo: '8' }] }, 1000),
+    );
+    expect([...m!.entries()].sort()).toEqual([
+      ['["us","2"]', 7n],
+      ['["us","3"]', 8n],
+    ]);
     // More rows than a job may load: nothing is loaded, the caller is told to ask for less.
-    expect(await withTenant(pool, A, (c) => readManifest(c, { tenant: A, table: 'orders', key, ranges: [{ after: '5', upTo: '8' }] }, 1))).toBeUndefined();
+    expect(
+      await withTenant(pool, A, (c) =>
+        readManifest(c, { tenant: A, table: 'orders', key, ranges: [{ after: '5', upTo: '8' }] }, 1),
+      ),
+    ).toBeUndefined();
     expect(await withTenant(pool, A, (c) => deleteRows(c, A, 'orders', key, { mode: 'above', version: '7' }))).toBe(1);
     expect((await all(A)).map((r) => r.v)).toEqual(['5', '7']);
   });
 
   it('adds new columns and refuses incompatible definitions with a clear error', async () => {
     await ensureDataTable(pool, 'orders', { ...def, columns: [...def.columns, { name: 'note', type: 'text' }] });
-    await expect(ensureDataTable(pool, 'orders', { ...def, columns: [{ ...def.columns[0] }, { name: 'id', type: 'text' }], key: ['region', 'id'] })).rejects.toThrow(
+    await expect(
+      ensureDataTable(pool, 'orders', {
+        ...def,
+        columns: [{ ...def.columns[0] }, { name: 'id', type: 'text' }],
+        key: ['region', 'id'],
+      }),
+    ).rejects.toThrow(
       /column "id" of table "orders" is shared by name with other databases, with a type other than text/,
     );
     await expect(ensureDataTable(pool, 'orders', { ...def, key: ['id'] })).rejects.toThrow(IncompatibleTableError);

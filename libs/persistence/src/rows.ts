@@ -1,4 +1,12 @@
-import { quoteIdent, type ColumnDef, type DeleteRequest, type ManifestCheckJob, type RangeHashJob, type TenantRef, type UploadJob } from '#contracts';
+import {
+  quoteIdent,
+  type ColumnDef,
+  type DeleteRequest,
+  type ManifestCheckJob,
+  type RangeHashJob,
+  type TenantRef,
+  type UploadJob,
+} from '#contracts';
 import { canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
@@ -32,12 +40,17 @@ function unnestBatch(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: numbe
 }
 
 /** One `INSERT … SELECT FROM unnest(…)` per batch; each column array is one text[] parameter. */
-export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>): Promise<AppliedUpload> {
+export async function upsertRows(
+  db: Queryable,
+  job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>,
+): Promise<AppliedUpload> {
   const { table, columns, rows, key, tenant } = job;
   const keyNames = new Set(key.map((k) => k.name));
   const u = unnestBatch(job, 3);
   const params: unknown[] = [tenant.customerId, tenant.databaseId, ...u.params];
-  const updates = columns.filter((c) => !keyNames.has(c.name)).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+  const updates = columns
+    .filter((c) => !keyNames.has(c.name))
+    .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const keyCols = key.map((k) => quoteIdent(k.name));
   // New rows are told apart by _rf_created_at = now() (this transaction's start): xmax, the usual way, cannot be
   // read from a partitioned table, and probing for existing rows first would cost one more index lookup per row.
@@ -52,7 +65,9 @@ export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | '
       RETURNING _rf_created_at = now() AS inserted, _rf_version
     )
     SELECT count(*)::int AS applied, (count(*) FILTER (WHERE inserted))::int AS inserted, max(_rf_version)::text AS max_version FROM up`;
-  const { rows: [r] } = await db.query<{ applied: number; inserted: number; max_version: string | null }>(sql, params);
+  const {
+    rows: [r],
+  } = await db.query<{ applied: number; inserted: number; max_version: string | null }>(sql, params);
   return {
     applied: r.applied,
     inserted: r.inserted,
@@ -62,14 +77,20 @@ export async function upsertRows(db: Queryable, job: Pick<UploadJob, 'table' | '
 }
 
 /**
- * The compare-and-set replace of docs/sync-model.md, Restores: each row replaces the remote row with its key only if that row still
- * has exactly the version given in `replace` (a newer version from a lost timeline, which the version guard of an
- * upsert would keep for ever). Returns how many rows were replaced.
+ * The compare-and-set replace of docs/sync-model.md, Restores: each row replaces the remote row with its key only if
+ * that row still has exactly the version given in `replace` (a newer version from a lost timeline, which the version
+ * guard of an upsert would keep for ever). Returns how many rows were replaced.
  */
-export async function replaceRows(db: Queryable, job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>, replace: string[]): Promise<number> {
+export async function replaceRows(
+  db: Queryable,
+  job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>,
+  replace: string[],
+): Promise<number> {
   const u = unnestBatch(job, 2, replace);
   const keyNames = new Set(job.key.map((k) => k.name));
-  const sets = job.columns.map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`)).filter((x) => x !== undefined);
+  const sets = job.columns
+    .map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`))
+    .filter((x) => x !== undefined);
   const match = job.key.map((k) => `t.${quoteIdent(k.name)} = ${fromWireSql(k.type, `u.${quoteIdent(k.name)}`)}`);
   const { rows } = await db.query<{ n: number }>(
     `WITH r AS (UPDATE ${dataTable(job.table)} AS t
@@ -83,7 +104,13 @@ export async function replaceRows(db: Queryable, job: Pick<UploadJob, 'table' | 
   return rows[0].n;
 }
 
-export async function deleteRows(db: Queryable, tenant: TenantRef, table: string, key: ColumnDef[], request: DeleteRequest): Promise<number> {
+export async function deleteRows(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  key: ColumnDef[],
+  request: DeleteRequest,
+): Promise<number> {
   const t = dataTable(table);
   let sql: string;
   let params: unknown[];
@@ -106,7 +133,10 @@ export async function deleteRows(db: Queryable, tenant: TenantRef, table: string
       break;
     }
   }
-  const { rows } = await db.query<{ deleted: number }>(`WITH d AS (${sql} RETURNING 1) SELECT count(*)::int AS deleted FROM d`, params);
+  const { rows } = await db.query<{ deleted: number }>(
+    `WITH d AS (${sql} RETURNING 1) SELECT count(*)::int AS deleted FROM d`,
+    params,
+  );
   return rows[0].deleted;
 }
 
@@ -114,7 +144,11 @@ export async function deleteRows(db: Queryable, tenant: TenantRef, table: string
  * The remote (canonical key, version) pairs of some version ranges (after, upTo], or undefined when they hold more
  * than `maxRows`: a job never loads more than that, however large the ranges it was given.
  */
-export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'ranges'>, maxRows: number): Promise<Map<string, bigint> | undefined> {
+export async function readManifest(
+  db: Queryable,
+  job: Pick<ManifestCheckJob, 'tenant' | 'table' | 'key' | 'ranges'>,
+  maxRows: number,
+): Promise<Map<string, bigint> | undefined> {
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const { rows } = await db.query<{ k: string[]; v: string }>(
     `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v
@@ -131,7 +165,10 @@ export async function readManifest(db: Queryable, job: Pick<ManifestCheckJob, 't
  * Count and digest of the remote rows in each version range, computed in SQL exactly as rowHash does in the agent:
  * md5 over the length-prefixed canonical key parts, `|`, the version; the first 60 bits summed exactly.
  */
-export async function readRangeDigests(db: Queryable, job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'>): Promise<{ count: number; sum: bigint }[]> {
+export async function readRangeDigests(
+  db: Queryable,
+  job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'>,
+): Promise<{ count: number; sum: bigint }[]> {
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t._rf_version)`;
   const { rows } = await db.query<{ n: number; s: string }>(

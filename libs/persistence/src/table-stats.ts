@@ -24,14 +24,21 @@ export class StaleTimelineError extends Error {}
  * the table has moved on; the lock is taken after the job's rows are written, so a range delete that committed
  * meanwhile is seen here and the whole transaction is rolled back.
  */
-async function lockStats(db: Queryable, tenant: TenantRef, table: string, timeline: string | undefined): Promise<AppliedThrough> {
+async function lockStats(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  timeline: string | undefined,
+): Promise<AppliedThrough> {
   const { rows } = await db.query<StatsRow>(
     `SELECT applied_through::text, pending_ranges, timeline::text FROM table_stats WHERE database_id = $1 AND table_name = $2 FOR UPDATE`,
     [tenant.databaseId, table],
   );
   if (rows.length === 0) throw new Error(`table "${table}" is not registered for database ${tenant.databaseId}`);
   if (timeline !== undefined && timeline !== rows[0].timeline)
-    throw new StaleTimelineError(`made for timeline ${timeline} of table "${table}", which has since been rewound by a range delete (now timeline ${rows[0].timeline}): refused; the agent sends what is current`);
+    throw new StaleTimelineError(
+      `made for timeline ${timeline} of table "${table}", which has since been rewound by a range delete (now timeline ${rows[0].timeline}): refused; the agent sends what is current`,
+    );
   return {
     through: BigInt(rows[0].applied_through),
     pending: rows[0].pending_ranges.map(fromWireRange),
@@ -42,7 +49,14 @@ async function writeStats(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  change: { rowDelta: number; maxVersion: bigint | 'recompute'; applied: AppliedThrough; modified: boolean; resetCount?: boolean; newTimeline?: boolean },
+  change: {
+    rowDelta: number;
+    maxVersion: bigint | 'recompute';
+    applied: AppliedThrough;
+    modified: boolean;
+    resetCount?: boolean;
+    newTimeline?: boolean;
+  },
 ): Promise<void> {
   await db.query(
     `UPDATE table_stats
@@ -73,15 +87,32 @@ export async function recordUpload(
   db: Queryable,
   tenant: TenantRef,
   table: string,
-  u: { inserted: number; applied: number; maxVersion: bigint | undefined | 'recompute'; range?: WireVersionRange; timeline?: string },
+  u: {
+    inserted: number;
+    applied: number;
+    maxVersion: bigint | undefined | 'recompute';
+    range?: WireVersionRange;
+    timeline?: string;
+  },
 ): Promise<void> {
   let applied = await lockStats(db, tenant, table, u.timeline);
   if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });
-  await writeStats(db, tenant, table, { rowDelta: u.inserted, maxVersion: u.maxVersion ?? 0n, applied, modified: u.applied > 0 });
+  await writeStats(db, tenant, table, {
+    rowDelta: u.inserted,
+    maxVersion: u.maxVersion ?? 0n,
+    applied,
+    modified: u.applied > 0,
+  });
 }
 
 /** A range delete ('above' or 'all') rewinds the watermark and starts a new timeline. */
-export async function recordDelete(db: Queryable, tenant: TenantRef, table: string, request: DeleteRequest, deleted: number): Promise<void> {
+export async function recordDelete(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  request: DeleteRequest,
+  deleted: number,
+): Promise<void> {
   let applied = await lockStats(db, tenant, table, request.timeline);
   if (request.mode === 'above') applied = rewindAppliedThrough(applied, BigInt(request.version));
   if (request.mode === 'all') applied = { through: 0n, pending: [] };

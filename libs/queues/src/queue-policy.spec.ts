@@ -1,5 +1,12 @@
 import { JOB_NAMES } from '#contracts';
-import { drainWorkers, fairPriority, jobOptions, LOWEST_PRIORITY, QUEUE_POLICY, workerOptions } from './queue-policy.js';
+import {
+  drainWorkers,
+  fairPriority,
+  jobOptions,
+  LOWEST_PRIORITY,
+  QUEUE_POLICY,
+  workerOptions,
+} from './queue-policy.js';
 
 describe('the queue policy', () => {
   const retention = { completedSeconds: 300, failedDays: 7 };
@@ -42,7 +49,9 @@ describe('the queue policy', () => {
 
   it('drains by closing every worker and waiting for all of them', async () => {
     const closed: number[] = [];
-    const worker = (n: number, ms: number) => ({ close: () => new Promise<void>((r) => setTimeout(() => (closed.push(n), r()), ms)) });
+    const worker = (n: number, ms: number) => ({
+      close: () => new Promise<void>((r) => setTimeout(() => (closed.push(n), r()), ms)),
+    });
     await drainWorkers([worker(1, 30), worker(2, 1), worker(3, 10)]);
     expect(closed).toEqual([2, 3, 1]);
   });

@@ -18,7 +18,8 @@ export interface RedisConnection {
  */
 export function redisConnection(env: NodeJS.ProcessEnv = process.env): RedisConnection {
   const url = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`REDIS_URL must be redis:// or rediss:// (TLS), not ${url.protocol}//`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`REDIS_URL must be redis:// or rediss:// (TLS), not ${url.protocol}//`);
   return {
     host: url.hostname,
     port: Number(url.port || 6379),
@@ -37,6 +38,7 @@ export function redisConnection(env: NodeJS.ProcessEnv = process.env): RedisConn
  */
 export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
   const prefix = env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX;
-  if (!/^\{[^}]+\}/.test(prefix)) throw new Error(`QUEUE_PREFIX "${prefix}" must start with a Redis hash tag such as {rowferry}`);
+  if (!/^\{[^}]+\}/.test(prefix))
+    throw new Error(`QUEUE_PREFIX "${prefix}" must start with a Redis hash tag such as {rowferry}`);
   return prefix;
 }

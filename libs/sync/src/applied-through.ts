@@ -28,6 +28,8 @@ export function recordAppliedRange(state: AppliedThrough, range: VersionRange): 
 export function rewindAppliedThrough(state: AppliedThrough, version: bigint): AppliedThrough {
   return {
     through: state.through < version ? state.through : version,
-    pending: state.pending.filter((r) => r.after < version).map((r) => ({ after: r.after, upTo: r.upTo < version ? r.upTo : version })),
+    pending: state.pending
+      .filter((r) => r.after < version)
+      .map((r) => ({ after: r.after, upTo: r.upTo < version ? r.upTo : version })),
   };
 }

@@ -1,11 +1,27 @@
 import { recommendBatchSize, type BatchSample, type TuningSettings } from './batch-tuning.js';
 
-const settings: TuningSettings = { minRows: 100, maxRows: 20_000, initialRows: 2000, targetMs: 1000, maxBytes: 16 * 1024 * 1024 };
-const ok = (rows: number, durationMs = 100, bytes = rows * 50): BatchSample => ({ rows, bytes, durationMs, outcome: 'applied' });
+const settings: TuningSettings = {
+  minRows: 100,
+  maxRows: 20_000,
+  initialRows: 2000,
+  targetMs: 1000,
+  maxBytes: 16 * 1024 * 1024,
+};
+const ok = (rows: number, durationMs = 100, bytes = rows * 50): BatchSample => ({
+  rows,
+  bytes,
+  durationMs,
+  outcome: 'applied',
+});
 const failed = (rows: number): BatchSample => ({ rows, bytes: rows * 50, durationMs: 50, outcome: 'failed' });
 
 /** Simulates a table: each batch takes `msPerRow(rows)` and fails when `fails(rows)`; returns the sizes chosen. */
-function simulate(steps: number, msPerRow: (i: number) => number, s = settings, fails = (_rows: number, _i: number) => false): number[] {
+function simulate(
+  steps: number,
+  msPerRow: (i: number) => number,
+  s = settings,
+  fails = (_rows: number, _i: number) => false,
+): number[] {
   const history: BatchSample[] = [];
   const sizes: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -18,7 +34,11 @@ function simulate(steps: number, msPerRow: (i: number) => number, s = settings, 
 
 describe('recommendBatchSize', () => {
   it('starts at the initial size', () => {
-    expect(recommendBatchSize([], settings)).toEqual({ rows: 2000, reason: 'no batches yet: starting at 2000 rows', skipAhead: false });
+    expect(recommendBatchSize([], settings)).toEqual({
+      rows: 2000,
+      reason: 'no batches yet: starting at 2000 rows',
+      skipAhead: false,
+    });
   });
 
   it('converges up to the maximum under steady quick success, and stays there', () => {
@@ -56,7 +76,10 @@ describe('recommendBatchSize', () => {
 
   it('triggers skip-ahead when batches at the minimum still fail or hold refused rows', () => {
     expect(recommendBatchSize([failed(100)], settings)).toMatchObject({ rows: 100, skipAhead: true });
-    expect(recommendBatchSize([{ ...ok(80), outcome: 'partial' }], settings)).toMatchObject({ rows: 100, skipAhead: true });
+    expect(recommendBatchSize([{ ...ok(80), outcome: 'partial' }], settings)).toMatchObject({
+      rows: 100,
+      skipAhead: true,
+    });
     expect(recommendBatchSize([failed(100)], settings).reason).toMatch(/skip ahead/);
   });
 
@@ -64,8 +87,16 @@ describe('recommendBatchSize', () => {
     expect(recommendBatchSize([failed(150)], settings).rows).toBe(100);
     expect(recommendBatchSize([ok(150, 100_000)], settings).rows).toBe(100);
     expect(recommendBatchSize([ok(19_000), ok(19_000), ok(19_000)], settings).rows).toBe(20_000);
-    const sizes = simulate(50, () => 0.001, settings, (_rows, i) => i % 7 === 3);
-    for (const n of sizes) expect(n).toBeGreaterThanOrEqual(100), expect(n).toBeLessThanOrEqual(20_000);
+    const sizes = simulate(
+      50,
+      () => 0.001,
+      settings,
+      (_rows, i) => i % 7 === 3,
+    );
+    for (const n of sizes) {
+      expect(n).toBeGreaterThanOrEqual(100);
+      expect(n).toBeLessThanOrEqual(20_000);
+    }
   });
 
   it('respects the byte limit for wide rows', () => {

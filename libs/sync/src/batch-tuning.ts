@@ -39,7 +39,16 @@ const QUICK_STREAK = 3;
 export function recommendBatchSize(history: readonly BatchSample[], s: TuningSettings): Recommendation {
   const clamp = (n: number) => Math.max(s.minRows, Math.min(s.maxRows, Math.floor(n)));
   const last = history[0];
-  if (!last) return byteCapped({ rows: clamp(s.initialRows), reason: `no batches yet: starting at ${clamp(s.initialRows)} rows`, skipAhead: false }, undefined, s);
+  if (!last)
+    return byteCapped(
+      {
+        rows: clamp(s.initialRows),
+        reason: `no batches yet: starting at ${clamp(s.initialRows)} rows`,
+        skipAhead: false,
+      },
+      undefined,
+      s,
+    );
 
   const troubled = last.outcome !== 'applied';
   if (troubled && last.rows <= s.minRows)
@@ -50,11 +59,23 @@ export function recommendBatchSize(history: readonly BatchSample[], s: TuningSet
     };
   if (last.outcome === 'failed') {
     const rows = clamp(last.rows / 2);
-    return byteCapped({ rows, reason: `the last batch (${last.rows} rows) failed: halving to ${rows}`, skipAhead: false }, last, s);
+    return byteCapped(
+      { rows, reason: `the last batch (${last.rows} rows) failed: halving to ${rows}`, skipAhead: false },
+      last,
+      s,
+    );
   }
   if (last.durationMs > s.targetMs) {
     const rows = clamp((last.rows * s.targetMs) / last.durationMs);
-    return byteCapped({ rows, reason: `the last batch (${last.rows} rows) took ${Math.round(last.durationMs)} ms, over the ${s.targetMs} ms target: scaling down to ${rows}`, skipAhead: false }, last, s);
+    return byteCapped(
+      {
+        rows,
+        reason: `the last batch (${last.rows} rows) took ${Math.round(last.durationMs)} ms, over the ${s.targetMs} ms target: scaling down to ${rows}`,
+        skipAhead: false,
+      },
+      last,
+      s,
+    );
   }
   // The size in use: the largest of the recent batches that went well, back to the first that did not. (Small
   // repair uploads of the difference check must not drag it down, nor an old size from before a slowdown push it up.)
@@ -66,10 +87,29 @@ export function recommendBatchSize(history: readonly BatchSample[], s: TuningSet
   const quick = recent.length === QUICK_STREAK && recent.every((b) => b.durationMs < s.targetMs / 2);
   if (quick && size < s.maxRows) {
     const rows = clamp(size * 2);
-    return byteCapped({ rows, reason: `the last ${QUICK_STREAK} batches succeeded in under half the ${s.targetMs} ms target: growing to ${rows}`, skipAhead: false }, last, s);
+    return byteCapped(
+      {
+        rows,
+        reason: `the last ${QUICK_STREAK} batches succeeded in under half the ${s.targetMs} ms target: growing to ${rows}`,
+        skipAhead: false,
+      },
+      last,
+      s,
+    );
   }
   const rows = clamp(size);
-  return byteCapped({ rows, reason: rows >= s.maxRows ? `at the maximum (${s.maxRows} rows) and within the target` : `within the ${s.targetMs} ms target: keeping ${rows}`, skipAhead: false }, last, s);
+  return byteCapped(
+    {
+      rows,
+      reason:
+        rows >= s.maxRows
+          ? `at the maximum (${s.maxRows} rows) and within the target`
+          : `within the ${s.targetMs} ms target: keeping ${rows}`,
+      skipAhead: false,
+    },
+    last,
+    s,
+  );
 }
 
 function byteCapped(r: Recommendation, last: BatchSample | undefined, s: TuningSettings): Recommendation {
@@ -77,5 +117,9 @@ function byteCapped(r: Recommendation, last: BatchSample | undefined, s: TuningS
   const bytesPerRow = last.bytes / last.rows;
   const cap = Math.max(s.minRows, Math.floor(s.maxBytes / bytesPerRow));
   if (r.rows <= cap) return r;
-  return { ...r, rows: cap, reason: `${r.reason}; capped at ${cap} rows by the ${s.maxBytes}-byte limit (${Math.round(bytesPerRow)} bytes a row)` };
+  return {
+    ...r,
+    rows: cap,
+    reason: `${r.reason}; capped at ${cap} rows by the ${s.maxBytes}-byte limit (${Math.round(bytesPerRow)} bytes a row)`,
+  };
 }

@@ -1,6 +1,12 @@
 import { decidePass, type PassFacts } from './pass.js';
 
-const facts = (localMax: bigint, maxVersion: bigint, appliedThrough: bigint, pendingJobs = 0, restoredTo?: bigint): PassFacts => ({
+const facts = (
+  localMax: bigint,
+  maxVersion: bigint,
+  appliedThrough: bigint,
+  pendingJobs = 0,
+  restoredTo?: bigint,
+): PassFacts => ({
   localMax,
   remote: { maxVersion, appliedThrough, pendingJobs },
   restoredTo,

@@ -1,4 +1,13 @@
-import { addToDigest, bisectStep, emptyDigest, rowHash, rowHashInput, sameDigest, splitRange, halveRanges } from './range-digest.js';
+import {
+  addToDigest,
+  bisectStep,
+  emptyDigest,
+  rowHash,
+  rowHashInput,
+  sameDigest,
+  splitRange,
+  halveRanges,
+} from './range-digest.js';
 
 describe('row hash', () => {
   it('prefixes each key part with its UTF-8 length, so no two keys share an input', () => {
@@ -46,7 +55,8 @@ describe('range digest', () => {
 });
 
 describe('splitRange', () => {
-  const cover = (parts: { after: bigint; upTo: bigint }[]) => parts.every((p, i) => p.after < p.upTo && (i === 0 || p.after === parts[i - 1].upTo));
+  const cover = (parts: { after: bigint; upTo: bigint }[]) =>
+    parts.every((p, i) => p.after < p.upTo && (i === 0 || p.after === parts[i - 1].upTo));
 
   it.each([
     [0n, 100n, 16],
@@ -105,7 +115,12 @@ describe('bisectStep', () => {
     let levels = 0;
     const leaves: { after: bigint; upTo: bigint }[] = [];
     while (level.length) {
-      const step = bisectStep(level, level.map((x) => digest(x, false)), level.map((x) => digest(x, true)), s);
+      const step = bisectStep(
+        level,
+        level.map((x) => digest(x, false)),
+        level.map((x) => digest(x, true)),
+        s,
+      );
       leaves.push(...step.leaves);
       level = step.next;
       levels++;
@@ -119,7 +134,14 @@ describe('bisectStep', () => {
 describe('halveRanges', () => {
   const r = (after: number, upTo: number) => ({ after: BigInt(after), upTo: BigInt(upTo) });
   it.each([
-    ['an even list in halves', [r(0, 1), r(1, 2), r(5, 9), r(9, 10)], [[r(0, 1), r(1, 2)], [r(5, 9), r(9, 10)]]],
+    [
+      'an even list in halves',
+      [r(0, 1), r(1, 2), r(5, 9), r(9, 10)],
+      [
+        [r(0, 1), r(1, 2)],
+        [r(5, 9), r(9, 10)],
+      ],
+    ],
     ['an odd list, the first half larger', [r(0, 1), r(1, 2), r(5, 9)], [[r(0, 1), r(1, 2)], [r(5, 9)]]],
     ['one wide range in two', [r(0, 10)], [[r(0, 5)], [r(5, 10)]]],
     ['one range two versions wide', [r(3, 5)], [[r(3, 4)], [r(4, 5)]]],

@@ -36,7 +36,9 @@ export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {
   return a.count === b.count && a.sum === b.sum;
 }
 
-/** Splits (after, upTo] into at most `parts` contiguous ranges of equal version width; together they cover it exactly. */
+/**
+ * Splits (after, upTo] into at most `parts` contiguous ranges of equal version width; together they cover it exactly.
+ */
 export function splitRange(r: VersionRange, parts: number): VersionRange[] {
   if (parts < 2) throw new Error('a range is split into at least 2 parts');
   const width = r.upTo - r.after;

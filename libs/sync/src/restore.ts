@@ -1,9 +1,9 @@
 /**
- * Restore detection (docs/sync-model.md, Restores). Each pass the agent writes a marker (id, safe watermark) into the local database,
- * after the server has recorded it: the server keeps each database's marker history and is the memory; the agent's
- * state file is only a cache that a restore can roll back or lose. A restore from backup brings back an older
- * marker: every version at or below its watermark was committed before the backup, so it means the same content on
- * both sides; everything above it is suspect.
+ * Restore detection (docs/sync-model.md, Restores). Each pass the agent writes a marker (id, safe watermark) into the
+ * local database, after the server has recorded it: the server keeps each database's marker history and is the memory;
+ * the agent's state file is only a cache that a restore can roll back or lose. A restore from backup brings back an
+ * older marker: every version at or below its watermark was committed before the backup, so it means the same content
+ * on both sides; everything above it is suspect.
  */
 export interface Marker {
   id: string;
@@ -34,7 +34,11 @@ export type RestoreFinding =
  * @param recorded the server's record of that marker, if it has one
  * @param serverHasMarkers whether the server has recorded any marker for this database
  */
-export function judgeRestore(local: Marker | undefined, recorded: RecordedMarker | undefined, serverHasMarkers: boolean): RestoreFinding {
+export function judgeRestore(
+  local: Marker | undefined,
+  recorded: RecordedMarker | undefined,
+  serverHasMarkers: boolean,
+): RestoreFinding {
   if (!serverHasMarkers) return { kind: 'none' }; // a first run: nothing to compare with
   if (!local || !recorded) return { kind: 'no-usable-marker' };
   if (recorded.newest) return { kind: 'none' };

@@ -1,6 +1,8 @@
 import { SafeWatermark } from './safe-watermark.js';
 
-/** Evidence as PostgreSQL gives it: the snapshot's xmax at the reading; finished once the oldest running xid is past it. */
+/**
+ * Evidence as PostgreSQL gives it: the snapshot's xmax at the reading; finished once the oldest running xid is past it.
+ */
 const finishedBefore = (xmin: number) => (xmax: number) => xmin >= xmax;
 
 describe('the safe watermark', () => {

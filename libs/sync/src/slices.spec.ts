@@ -41,7 +41,8 @@ describe('nextSlice', () => {
   });
 
   it('finds a remote row deleted locally exactly between two slices', () => {
-    // Local rows 1..10 without 4: with slices of 3 rows the first slice ends at 3 and the next at 6 (rows 5, 6 and ...).
+    // Local rows 1..10 without 4: with slices of 3 rows the first slice ends at 3 and the next at 6 (rows 5, 6 and
+    // ...).
     const local = [1n, 2n, 3n, 5n, 6n, 7n, 8n, 9n, 10n];
     const slices = walk(local, 3);
     // A [min, max]-of-local-rows slicing would go 1..3 then 5..7 and never look at version 4.

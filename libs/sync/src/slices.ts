@@ -15,7 +15,12 @@ export interface Slice extends VersionRange {
  * @param versionsAfter versions of the first local rows above `position`, ascending, at most `sliceRows` of them
  * @param localMax the table's highest local version
  */
-export function nextSlice(position: bigint, versionsAfter: readonly bigint[], localMax: bigint, sliceRows: number): Slice {
+export function nextSlice(
+  position: bigint,
+  versionsAfter: readonly bigint[],
+  localMax: bigint,
+  sliceRows: number,
+): Slice {
   if (sliceRows < 1) throw new Error('sliceRows must be at least 1');
   // A position past the end (rows deleted since, or a restore) starts over.
   const after = position > localMax ? 0n : position;

@@ -3,7 +3,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 
 /**
  * The processes of a chaos run (API, workers, agents), each restarted when it exits, as a supervisor (systemd,
- * Docker's restart policy) would. Exits the run did not cause are counted: each one is a crash worth reading in its log.
+ * Docker's restart policy) would. Exits the run did not cause are counted: each one is a crash worth reading in its
+ * log.
  */
 export class Supervised {
   private proc: ChildProcess | undefined;

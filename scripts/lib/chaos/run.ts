@@ -58,10 +58,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const servers: PrivateServer[] = [];
   const processes: Supervised[] = [];
   const tenants: ChaosTenant[] = [];
-  const report: ChaosReport = { seed: options.seed, seconds: options.seconds, faults: {}, faultLog: [], writes: 0, rowsCompared: 0, differences: [], convergedInSeconds: null, crashes: {}, quarantined: 0, comparisonCatches: false, logs };
+  const report: ChaosReport = {
+    seed: options.seed,
+    seconds: options.seconds,
+    faults: {},
+    faultLog: [],
+    writes: 0,
+    rowsCompared: 0,
+    differences: [],
+    convergedInSeconds: null,
+    crashes: {},
+    quarantined: 0,
+    comparisonCatches: false,
+    logs,
+  };
   try {
     log(`starting private PostgreSQL, Redis and MariaDB in ${work}`);
-    const [postgres, redis, maria] = await Promise.all([PrivateServer.postgres(), PrivateServer.redis(), PrivateServer.mariadb()]);
+    const [postgres, redis, maria] = await Promise.all([
+      PrivateServer.postgres(),
+      PrivateServer.redis(),
+      PrivateServer.mariadb(),
+    ]);
     servers.push(postgres, redis, maria);
     const pgBase = `postgres://postgres@127.0.0.1:${postgres.port}`;
     const remoteUrl = `${pgBase}/rowferry`;
@@ -69,9 +86,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const port = await freePort();
     const adminToken = randomBytes(24).toString('hex');
-    const env = { ...process.env, DATABASE_URL: await serviceUrl(remoteUrl), REDIS_URL: `redis://127.0.0.1:${redis.port}`, QUEUE_PREFIX: '{rowferry-chaos}', ADMIN_TOKEN: adminToken, JOB_SIGNING_KEY: randomBytes(32).toString('hex'), PORT: String(port), LOG_LEVEL: 'warn' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: await serviceUrl(remoteUrl),
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      QUEUE_PREFIX: '{rowferry-chaos}',
+      ADMIN_TOKEN: adminToken,
+      JOB_SIGNING_KEY: randomBytes(32).toString('hex'),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
     const api = new Supervised('api', [`${root}/dist/apps/api/src/main.js`], env, join(logs, 'api.log'));
-    const workers = Array.from({ length: WORKERS }, (_, i) => new Supervised(`worker-${i + 1}`, [`${root}/dist/apps/worker/src/main.js`], env, join(logs, `worker-${i + 1}.log`)));
+    const workers = Array.from(
+      { length: WORKERS },
+      (_, i) =>
+        new Supervised(
+          `worker-${i + 1}`,
+          [`${root}/dist/apps/worker/src/main.js`],
+          env,
+          join(logs, `worker-${i + 1}.log`),
+        ),
+    );
     processes.push(api, ...workers);
     for (const p of processes) p.start();
     const apiUrl = `http://127.0.0.1:${port}`;
@@ -105,12 +140,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const source = t.openSource();
       await source.installTracking(t.tables.map((x) => x.name));
       await source.close();
-      const agent = new Supervised(`agent-${t.name}`, [`${root}/dist/apps/agent/src/main.js`, 'run', '-c', config], process.env, join(logs, `agent-${t.name}.log`));
+      const agent = new Supervised(
+        `agent-${t.name}`,
+        [`${root}/dist/apps/agent/src/main.js`, 'run', '-c', config],
+        process.env,
+        join(logs, `agent-${t.name}.log`),
+      );
       agents.set(t, agent);
       processes.push(agent);
       agent.start();
     }
-    log(`${tenants.length} tenants, ${processes.length} processes; writing and injecting faults for ${options.seconds} s (seed ${options.seed})`);
+    log(
+      `${tenants.length} tenants, ${processes.length} processes; writing and injecting faults for ${options.seconds} s (seed ${options.seed})`,
+    );
 
     // Writers: one loop per tenant, until the chaos phase ends.
     let writing = true;
@@ -205,7 +247,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deadline = stopped + (options.convergeTimeoutSeconds ?? 300) * 1000;
     let equalSince: number | null = null;
     for (;;) {
-      const results = await Promise.all(tenants.map((t) => t.compare(remoteUrl, databaseIds.get(t)!).catch((err) => ({ rows: 0, differences: [`${t.name}: compare failed: ${err.message}`] }))));
+      const results = await Promise.all(
+        tenants.map((t) =>
+          t
+            .compare(remoteUrl, databaseIds.get(t)!)
+            .catch((err) => ({ rows: 0, differences: [`${t.name}: compare failed: ${err.message}`] })),
+        ),
+      );
       report.rowsCompared = results.reduce((n, r) => n + r.rows, 0);
       report.differences = results.flatMap((r) => r.differences);
       if (report.differences.length === 0) {
@@ -217,7 +265,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     report.convergedInSeconds = equalSince === null ? null : Math.round((equalSince - stopped) / 100) / 10;
     report.quarantined = await countQuarantined(remoteUrl);
-    report.comparisonCatches = (await Promise.all(tenants.map((t) => comparisonCatches(t, remoteUrl, databaseIds.get(t)!)))).every(Boolean);
+    report.comparisonCatches = (
+      await Promise.all(tenants.map((t) => comparisonCatches(t, remoteUrl, databaseIds.get(t)!)))
+    ).every(Boolean);
     for (const p of processes) report.crashes[p.name] = p.crashes;
     return report;
   } finally {
@@ -225,13 +275,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const t of tenants) await t.close().catch(() => undefined);
     for (const s of servers) await s.destroy();
     // The logs stay where something went wrong (a difference, or a process that died by itself).
-    if (report.differences.length === 0 && Object.values(report.crashes).every((n) => n === 0)) rmSync(work, { recursive: true, force: true });
+    if (report.differences.length === 0 && Object.values(report.crashes).every((n) => n === 0))
+      rmSync(work, { recursive: true, force: true });
   }
 }
 
 export function formatReport(r: ChaosReport): string {
   const faults = Object.entries(r.faults).map(([k, v]) => `  ${String(v).padStart(3)} × ${k}`);
-  const crashes = Object.entries(r.crashes).filter(([, n]) => n > 0).map(([k, v]) => `${k} ${v}`);
+  const crashes = Object.entries(r.crashes)
+    .filter(([, n]) => n > 0)
+    .map(([k, v]) => `${k} ${v}`);
   return [
     `chaos run: seed ${r.seed}, ${r.seconds} s of faults, ${r.writes} writes`,
     `faults injected (${Object.values(r.faults).reduce((a, b) => a + b, 0)}):`,
@@ -250,7 +303,12 @@ export function formatReport(r: ChaosReport): string {
 async function waitForHealth(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)) return;
+    if (
+      await fetch(`${url}/health`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      return;
     await sleep(200);
   }
   throw new Error(`the API at ${url} did not become healthy`);
@@ -275,11 +333,20 @@ async function comparisonCatches(t: ChaosTenant, remoteUrl: string, databaseId: 
   await c.connect();
   const table = `rowferry_data.${t.tables[0].name}`;
   try {
-    const { rows } = await c.query(`SELECT id, name FROM ${table} WHERE _rf_database = $1 ORDER BY id LIMIT 1`, [databaseId]);
+    const { rows } = await c.query(`SELECT id, name FROM ${table} WHERE _rf_database = $1 ORDER BY id LIMIT 1`, [
+      databaseId,
+    ]);
     if (rows.length === 0) return false;
-    await c.query(`UPDATE ${table} SET name = coalesce(name, '') || ' (changed)' WHERE _rf_database = $1 AND id = $2`, [databaseId, rows[0].id]);
+    await c.query(`UPDATE ${table} SET name = coalesce(name, '') || ' (changed)' WHERE _rf_database = $1 AND id = $2`, [
+      databaseId,
+      rows[0].id,
+    ]);
     const caught = (await t.compare(remoteUrl, databaseId)).differences.length === 1;
-    await c.query(`UPDATE ${table} SET name = $3 WHERE _rf_database = $1 AND id = $2`, [databaseId, rows[0].id, rows[0].name]);
+    await c.query(`UPDATE ${table} SET name = $3 WHERE _rf_database = $1 AND id = $2`, [
+      databaseId,
+      rows[0].id,
+      rows[0].name,
+    ]);
     return caught && (await t.compare(remoteUrl, databaseId)).differences.length === 0;
   } finally {
     await c.end();

@@ -26,10 +26,27 @@ export class PrivateServer {
     const dir = mkdtempSync(join(tmpdir(), 'rowferry-chaos-pg-'));
     const user = userInfo().uid === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
     if (user.uid !== undefined) chownSync(dir, user.uid, user.gid!);
-    const init = spawnSync(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync'], { encoding: 'utf8', cwd: dir, ...user });
+    const init = spawnSync(
+      join(bin, 'initdb'),
+      ['-D', join(dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync'],
+      { encoding: 'utf8', cwd: dir, ...user },
+    );
     if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
     const port = await freePort();
-    const args = ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'];
+    const args = [
+      '-D',
+      join(dir, 'data'),
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ];
     return new PrivateServer('PostgreSQL', port, dir, join(bin, 'postgres'), args, user).start();
   }
 
@@ -39,7 +56,14 @@ export class PrivateServer {
     const dir = mkdtempSync(join(tmpdir(), 'rowferry-chaos-redis-'));
     const port = await freePort();
     // Nothing kept on disk: a restart loses every job, which is one of the faults.
-    return new PrivateServer('Redis', port, dir, bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {}).start();
+    return new PrivateServer(
+      'Redis',
+      port,
+      dir,
+      bin,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      {},
+    ).start();
   }
 
   static async mariadb(): Promise<PrivateServer> {
@@ -50,10 +74,24 @@ export class PrivateServer {
     const data = join(dir, 'data');
     mkdirSync(data);
     const asUser = userInfo().uid === 0 ? ['--user=root'] : [];
-    const init = spawnSync(install, ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asUser], { encoding: 'utf8' });
+    const init = spawnSync(
+      install,
+      ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asUser],
+      { encoding: 'utf8' },
+    );
     if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${init.stderr || init.stdout}`);
     const port = await freePort();
-    const args = ['--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(dir, 'mysqld.sock')}`, `--pid-file=${join(dir, 'mysqld.pid')}`, '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=2', ...asUser];
+    const args = [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${join(dir, 'mysqld.sock')}`,
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      '--skip-name-resolve',
+      '--innodb-flush-log-at-trx-commit=2',
+      ...asUser,
+    ];
     return new PrivateServer('MariaDB', port, dir, daemon, args, {}).start();
   }
 

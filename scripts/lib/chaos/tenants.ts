@@ -27,7 +27,18 @@ export interface Comparison {
 }
 
 /** Odd values that must arrive exactly: non-ASCII, combining marks, quotes, empty strings next to NULLs. */
-const NAMES = ['plain', 'emoji 😀', 'e\u0301 combining', "o'brien", 'quote " inside', '', 'Zürich', 'ALPHA', 'alpha', '東京'];
+const NAMES = [
+  'plain',
+  'emoji 😀',
+  'e\u0301 combining',
+  "o'brien",
+  'quote " inside',
+  '',
+  'Zürich',
+  'ALPHA',
+  'alpha',
+  '東京',
+];
 const TAG_CODES = ['Alpha', 'alpha', 'ALPHA', 'Zürich', 'zürich', 'a,b', "o'brien", '東京', 'emoji 😀'];
 const INITIAL_ROWS = 1500;
 
@@ -60,7 +71,10 @@ export abstract class ChaosTenant {
   abstract restore(tag: string): Promise<void>;
   abstract close(): Promise<void>;
   /** The local rows of a table rendered as text the way remoteText renders the remote ones (server engines). */
-  protected abstract localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]>;
+  protected abstract localRows(
+    table: string,
+    columns: { name: string; type: ColumnType }[],
+  ): Promise<(string | null)[][]>;
 
   /** Every column of every row of every table, local against remote, as the agent describes the columns. */
   async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
@@ -72,7 +86,13 @@ export abstract class ChaosTenant {
         const { columns } = await source.describe(t.name, t.key);
         const local = await this.localRows(t.name, columns);
         rows += local.length;
-        differences.push(...this.rowsCompared(indexRows(local, columns, t.key), await remoteRows(remoteUrl, databaseId, t.name, columns, t.key), t.name));
+        differences.push(
+          ...this.rowsCompared(
+            indexRows(local, columns, t.key),
+            await remoteRows(remoteUrl, databaseId, t.name, columns, t.key),
+            t.name,
+          ),
+        );
       }
     } finally {
       await source.close();
@@ -93,8 +113,16 @@ export abstract class ChaosTenant {
   async setup(rng: Random): Promise<void> {
     await this.createTables();
     for (let i = 1; i <= INITIAL_ROWS; i++) await this.insertItem(rng, i);
-    for (let o = 1; o <= INITIAL_ROWS / 3; o++) for (let l = 1; l <= 2; l++) await this.exec(`INSERT INTO ${this.lines} (order_id, line, sku, qty) VALUES (?, ?, ?, ?)`, [o, l, `SKU-${o}-${l}`, rng.int(-5, 5) * 1e12]);
-    for (const code of TAG_CODES) await this.insertTag(code, rng).catch(() => undefined); // a case-insensitive key refuses the twins
+    for (let o = 1; o <= INITIAL_ROWS / 3; o++)
+      for (let l = 1; l <= 2; l++)
+        await this.exec(`INSERT INTO ${this.lines} (order_id, line, sku, qty) VALUES (?, ?, ?, ?)`, [
+          o,
+          l,
+          `SKU-${o}-${l}`,
+          rng.int(-5, 5) * 1e12,
+        ]);
+    // a case-insensitive key refuses the twins
+    for (const code of TAG_CODES) await this.insertTag(code, rng).catch(() => undefined);
   }
 
   /** One random write: an insert, an update or a delete in one of the three tables. */
@@ -104,11 +132,32 @@ export abstract class ChaosTenant {
     const id = rng.int(1, this.nextId);
     try {
       if (roll < 0.3) await this.insertItem(rng, this.nextId++);
-      else if (roll < 0.55) await this.exec(`UPDATE ${this.items} SET name = ?, amount = ?, flag = ?, note = ? WHERE id = ?`, [rng.pick(NAMES), cents(rng), this.bool(rng.chance(0.5)), rng.chance(0.3) ? null : `n${rng.int(0, 99)}`, id]);
+      else if (roll < 0.55)
+        await this.exec(`UPDATE ${this.items} SET name = ?, amount = ?, flag = ?, note = ? WHERE id = ?`, [
+          rng.pick(NAMES),
+          cents(rng),
+          this.bool(rng.chance(0.5)),
+          rng.chance(0.3) ? null : `n${rng.int(0, 99)}`,
+          id,
+        ]);
       else if (roll < 0.65) await this.exec(`DELETE FROM ${this.items} WHERE id = ?`, [id]);
-      else if (roll < 0.75) await this.exec(`INSERT INTO ${this.lines} (order_id, line, sku, qty) VALUES (?, ?, ?, ?)`, [id, rng.int(1, 9), rng.pick(NAMES), rng.int(0, 1000)]);
-      else if (roll < 0.85) await this.exec(`UPDATE ${this.lines} SET qty = ? WHERE order_id = ?`, [rng.int(0, 1000), rng.int(1, INITIAL_ROWS / 3)]);
-      else if (roll < 0.9) await this.exec(`DELETE FROM ${this.lines} WHERE order_id = ? AND line = ?`, [rng.int(1, this.nextId), rng.int(1, 9)]);
+      else if (roll < 0.75)
+        await this.exec(`INSERT INTO ${this.lines} (order_id, line, sku, qty) VALUES (?, ?, ?, ?)`, [
+          id,
+          rng.int(1, 9),
+          rng.pick(NAMES),
+          rng.int(0, 1000),
+        ]);
+      else if (roll < 0.85)
+        await this.exec(`UPDATE ${this.lines} SET qty = ? WHERE order_id = ?`, [
+          rng.int(0, 1000),
+          rng.int(1, INITIAL_ROWS / 3),
+        ]);
+      else if (roll < 0.9)
+        await this.exec(`DELETE FROM ${this.lines} WHERE order_id = ? AND line = ?`, [
+          rng.int(1, this.nextId),
+          rng.int(1, 9),
+        ]);
       else if (roll < 0.96) await this.insertTag(`${rng.pick(TAG_CODES)} ${rng.int(0, 300)}`, rng);
       else await this.exec(`DELETE FROM ${this.tags} WHERE code = ?`, [`${rng.pick(TAG_CODES)} ${rng.int(0, 300)}`]);
     } catch (err) {
@@ -117,7 +166,10 @@ export abstract class ChaosTenant {
     }
   }
 
-  /** A column added locally (docs/architecture.md, Remote storage): the remote gets it, and every existing row its value. */
+  /**
+   * A column added locally (docs/architecture.md, Remote storage): the remote gets it, and every existing row its
+   * value.
+   */
   async addColumn(): Promise<string> {
     const column = `extra_${++this.addedColumns}`;
     await this.exec(`ALTER TABLE ${this.items} ADD COLUMN ${column} VARCHAR(20) DEFAULT '${column}'`);
@@ -136,12 +188,17 @@ export abstract class ChaosTenant {
   }
 
   private insertTag(code: string, rng: Random): Promise<void> {
-    return this.exec(`INSERT INTO ${this.tags} (code, label) VALUES (?, ?)`, [code, rng.chance(0.2) ? null : rng.pick(NAMES)]);
+    return this.exec(`INSERT INTO ${this.tags} (code, label) VALUES (?, ?)`, [
+      code,
+      rng.chance(0.2) ? null : rng.pick(NAMES),
+    ]);
   }
 
   protected rowsCompared(local: Map<string, string>, remote: Map<string, string>, table: string): string[] {
     const out: string[] = [];
-    for (const [k, v] of local) if (remote.get(k) !== v) out.push(`${this.name} ${table} ${k}: local ${v} remote ${remote.get(k) ?? '(missing)'}`);
+    for (const [k, v] of local)
+      if (remote.get(k) !== v)
+        out.push(`${this.name} ${table} ${k}: local ${v} remote ${remote.get(k) ?? '(missing)'}`);
     for (const k of remote.keys()) if (!local.has(k)) out.push(`${this.name} ${table} ${k}: remote only`);
     return out;
   }
@@ -153,7 +210,9 @@ function cents(rng: Random): string {
 
 function isExpectedWriteError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return /UNIQUE|duplicate|ER_DUP_ENTRY|23505|SQLITE_BUSY|ECONNREFUSED|ECONNRESET|57P0|terminat|closed|not queryable|Connection|PROTOCOL|server has gone|EPIPE|database is locked/i.test(`${e.code ?? ''} ${e.message ?? ''}`);
+  return /UNIQUE|duplicate|ER_DUP_ENTRY|23505|SQLITE_BUSY|ECONNREFUSED|ECONNRESET|57P0|terminat|closed|not queryable|Connection|PROTOCOL|server has gone|EPIPE|database is locked/i.test(
+    `${e.code ?? ''} ${e.message ?? ''}`,
+  );
 }
 
 // SQLite
@@ -177,7 +236,8 @@ export class SqliteTenant extends ChaosTenant {
 
   protected async createTables(): Promise<void> {
     this.open();
-    this.db.exec(`CREATE TABLE ${this.items} (id INTEGER PRIMARY KEY, name TEXT, amount NUMERIC, flag BOOLEAN, data BLOB, note TEXT);
+    this.db
+      .exec(`CREATE TABLE ${this.items} (id INTEGER PRIMARY KEY, name TEXT, amount NUMERIC, flag BOOLEAN, data BLOB, note TEXT);
       CREATE TABLE ${this.lines} (order_id INTEGER NOT NULL, line INTEGER NOT NULL, sku TEXT, qty INTEGER, PRIMARY KEY (order_id, line));
       CREATE TABLE ${this.tags} (code TEXT PRIMARY KEY, label TEXT);`);
   }
@@ -215,7 +275,8 @@ export class SqliteTenant extends ChaosTenant {
   restoreState(tag: string | undefined): void {
     const state = join(this.dir, 'rowferry-state.json');
     rmSync(state, { force: true });
-    if (tag && existsSync(join(this.dir, `backup-${tag}.state.json`))) copyFileSync(join(this.dir, `backup-${tag}.state.json`), state);
+    if (tag && existsSync(join(this.dir, `backup-${tag}.state.json`)))
+      copyFileSync(join(this.dir, `backup-${tag}.state.json`), state);
   }
 
   protected async localRows(): Promise<(string | null)[][]> {
@@ -227,7 +288,9 @@ export class SqliteTenant extends ChaosTenant {
     const differences: string[] = [];
     let rows = 0;
     for (const t of this.tables) {
-      differences.push(...(await compareTable(this.path, remoteUrl, databaseId, t.name, t.key)).map((d) => `${this.name} ${d}`));
+      differences.push(
+        ...(await compareTable(this.path, remoteUrl, databaseId, t.name, t.key)).map((d) => `${this.name} ${d}`),
+      );
       rows += Number(this.db.prepare(`SELECT count(*) FROM ${t.name}`).pluck().get());
     }
     return { rows, differences };
@@ -246,7 +309,13 @@ function remoteText(type: ColumnType, col: string): string {
   return `${col}::text`;
 }
 
-async function remoteRows(remoteUrl: string, databaseId: string, table: string, columns: { name: string; type: ColumnType }[], key: string[]): Promise<Map<string, string>> {
+async function remoteRows(
+  remoteUrl: string,
+  databaseId: string,
+  table: string,
+  columns: { name: string; type: ColumnType }[],
+  key: string[],
+): Promise<Map<string, string>> {
   const c = new pg.Client({ connectionString: remoteUrl });
   await c.connect();
   try {
@@ -320,8 +389,12 @@ export class PostgresTenant extends ServerTenant {
   }
 
   protected async createTables(): Promise<void> {
-    await this.exec(`CREATE TABLE ${this.items} (id bigint PRIMARY KEY, name text, amount numeric(12, 2), flag boolean, data bytea, note text)`);
-    await this.exec(`CREATE TABLE ${this.lines} (order_id bigint, line bigint, sku text, qty bigint, PRIMARY KEY (order_id, line))`);
+    await this.exec(
+      `CREATE TABLE ${this.items} (id bigint PRIMARY KEY, name text, amount numeric(12, 2), flag boolean, data bytea, note text)`,
+    );
+    await this.exec(
+      `CREATE TABLE ${this.lines} (order_id bigint, line bigint, sku text, qty bigint, PRIMARY KEY (order_id, line))`,
+    );
     await this.exec(`CREATE TABLE ${this.tags} (code text PRIMARY KEY, label text)`);
   }
 
@@ -371,9 +444,17 @@ export class PostgresTenant extends ServerTenant {
     }
   }
 
-  protected async localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]> {
+  protected async localRows(
+    table: string,
+    columns: { name: string; type: ColumnType }[],
+  ): Promise<(string | null)[][]> {
     const c = await this.connected();
-    return (await c.query({ text: `SELECT ${columns.map((col) => remoteText(col.type, `"${col.name}"`)).join(', ')} FROM public.${table}`, rowMode: 'array' })).rows;
+    return (
+      await c.query({
+        text: `SELECT ${columns.map((col) => remoteText(col.type, `"${col.name}"`)).join(', ')} FROM public.${table}`,
+        rowMode: 'array',
+      })
+    ).rows;
   }
 
   async close(): Promise<void> {
@@ -412,8 +493,12 @@ export class MariadbTenant extends ServerTenant {
   }
 
   protected async createTables(): Promise<void> {
-    await this.exec(`CREATE TABLE ${this.items} (id BIGINT PRIMARY KEY, name TEXT, amount DECIMAL(12, 2), flag TINYINT(1), data VARBINARY(64), note TEXT) ENGINE=InnoDB`);
-    await this.exec(`CREATE TABLE ${this.lines} (order_id BIGINT, line BIGINT, sku TEXT, qty BIGINT, PRIMARY KEY (order_id, line)) ENGINE=InnoDB`);
+    await this.exec(
+      `CREATE TABLE ${this.items} (id BIGINT PRIMARY KEY, name TEXT, amount DECIMAL(12, 2), flag TINYINT(1), data VARBINARY(64), note TEXT) ENGINE=InnoDB`,
+    );
+    await this.exec(
+      `CREATE TABLE ${this.lines} (order_id BIGINT, line BIGINT, sku TEXT, qty BIGINT, PRIMARY KEY (order_id, line)) ENGINE=InnoDB`,
+    );
     await this.exec(`CREATE TABLE ${this.tags} (code VARCHAR(100) PRIMARY KEY, label TEXT) ENGINE=InnoDB`);
   }
 
@@ -428,7 +513,8 @@ export class MariadbTenant extends ServerTenant {
   async backup(tag: string): Promise<void> {
     const bk = `${this.database}_bk_${tag}`;
     await this.exec(`CREATE DATABASE ${bk}`);
-    for (const t of [...this.tables.map((x) => x.name), '_rowferry_markers']) await this.exec(`CREATE TABLE ${bk}.${t} AS SELECT * FROM ${t}`);
+    for (const t of [...this.tables.map((x) => x.name), '_rowferry_markers'])
+      await this.exec(`CREATE TABLE ${bk}.${t} AS SELECT * FROM ${t}`);
     await this.exec(`CREATE TABLE ${bk}.counter AS SELECT next_not_cached_value AS next FROM _rowferry_version_seq`);
   }
 
@@ -452,10 +538,17 @@ export class MariadbTenant extends ServerTenant {
     }
   }
 
-  protected async localRows(table: string, columns: { name: string; type: ColumnType }[]): Promise<(string | null)[][]> {
+  protected async localRows(
+    table: string,
+    columns: { name: string; type: ColumnType }[],
+  ): Promise<(string | null)[][]> {
     const c = await this.connected();
-    const list = columns.map((col) => (col.type === 'bytea' ? `HEX(\`${col.name}\`)` : `CAST(\`${col.name}\` AS CHAR)`)).join(', ');
-    return ((await c.query({ sql: `SELECT ${list} FROM ${table}`, rowsAsArray: true })) as unknown as [(string | null)[][]])[0];
+    const list = columns
+      .map((col) => (col.type === 'bytea' ? `HEX(\`${col.name}\`)` : `CAST(\`${col.name}\` AS CHAR)`))
+      .join(', ');
+    return (
+      (await c.query({ sql: `SELECT ${list} FROM ${table}`, rowsAsArray: true })) as unknown as [(string | null)[][]]
+    )[0];
   }
 
   async close(): Promise<void> {
@@ -466,6 +559,17 @@ export class MariadbTenant extends ServerTenant {
 /** The agent's config for a tenant: quick passes and small batches, so faults land in every phase of the algorithm. */
 export function writeAgentConfig(t: ChaosTenant, apiUrl: string): string {
   const path = join(t.dir, 'agent.json');
-  writeFileSync(path, JSON.stringify({ api: { url: apiUrl, credentialsFile: 'creds.json' }, source: t.sourceConfig, tables: t.tables, intervalSeconds: 0.5, batchRows: 400, maxInFlight: 4, sliceRows: 1000 }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      api: { url: apiUrl, credentialsFile: 'creds.json' },
+      source: t.sourceConfig,
+      tables: t.tables,
+      intervalSeconds: 0.5,
+      batchRows: 400,
+      maxInFlight: 4,
+      sliceRows: 1000,
+    }),
+  );
   return path;
 }

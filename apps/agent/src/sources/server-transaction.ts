@@ -25,7 +25,12 @@ export interface MarkerStatements {
  * Writes a restore marker only if the newest local marker is still `expected`, in one transaction; false when it is
  * not (the database changed under the agent, restored mid-pass). The table keeps only recent markers.
  */
-export async function compareAndSetMarker(tx: ServerTransaction, sql: MarkerStatements, marker: Marker, expected: string | undefined): Promise<boolean> {
+export async function compareAndSetMarker(
+  tx: ServerTransaction,
+  sql: MarkerStatements,
+  marker: Marker,
+  expected: string | undefined,
+): Promise<boolean> {
   try {
     await tx.begin();
     let newest: unknown[][] = [];

@@ -1,4 +1,11 @@
-import { canonicalKeyPart, encodeKey, type ColumnarRows, type ColumnType, type VersionRange, type WireValue } from '#contracts';
+import {
+  canonicalKeyPart,
+  encodeKey,
+  type ColumnarRows,
+  type ColumnType,
+  type VersionRange,
+  type WireValue,
+} from '#contracts';
 import { addToDigest, emptyDigest, type RangeDigest } from '#sync';
 import type { SourceTable } from './source.js';
 
@@ -9,7 +16,9 @@ import type { SourceTable } from './source.js';
 export type ToWire<V> = (type: ColumnType, value: V) => WireValue;
 
 const versionOf = (row: unknown[]) => BigInt(row[row.length - 1] as string | bigint);
-/** A row with a NULL key part can never be stored remotely (its upload put it in the quarantine): no part of the check. */
+/**
+ * A row with a NULL key part can never be stored remotely (its upload put it in the quarantine): no part of the check.
+ */
 const hasKey = (row: unknown[]) => row.every((v, i) => i === row.length - 1 || v !== null);
 
 /** Rows of every column then the version, column-wise as the wire carries them. */
@@ -23,14 +32,31 @@ export function columnarOf<V>(table: SourceTable, rows: V[][], toWire: ToWire<V>
 }
 
 /** Canonical key → version, for the key-level diff, from rows of the key columns then the version. */
-export function manifestOf<V>(rows: Iterable<V[]>, types: readonly ColumnType[], toWire: ToWire<V>): Map<string, bigint> {
+export function manifestOf<V>(
+  rows: Iterable<V[]>,
+  types: readonly ColumnType[],
+  toWire: ToWire<V>,
+): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const row of rows) if (hasKey(row)) out.set(encodeKey(types, row.slice(0, -1).map((v, i) => toWire(types[i], v))), versionOf(row));
+  for (const row of rows)
+    if (hasKey(row))
+      out.set(
+        encodeKey(
+          types,
+          row.slice(0, -1).map((v, i) => toWire(types[i], v)),
+        ),
+        versionOf(row),
+      );
   return out;
 }
 
 /** Count and digest per range, from rows of the key columns then the version in ascending version order. */
-export function digestsOf<V>(rows: Iterable<V[]>, types: readonly ColumnType[], toWire: ToWire<V>, ranges: readonly VersionRange[]): RangeDigest[] {
+export function digestsOf<V>(
+  rows: Iterable<V[]>,
+  types: readonly ColumnType[],
+  toWire: ToWire<V>,
+  ranges: readonly VersionRange[],
+): RangeDigest[] {
   const digests = ranges.map(() => emptyDigest());
   let i = 0;
   for (const row of rows) {
@@ -38,7 +64,11 @@ export function digestsOf<V>(rows: Iterable<V[]>, types: readonly ColumnType[], 
     while (i < ranges.length && version > ranges[i].upTo) i++;
     if (i === ranges.length) break;
     if (version <= ranges[i].after || !hasKey(row)) continue;
-    addToDigest(digests[i], row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], toWire(types[k], v))), version);
+    addToDigest(
+      digests[i],
+      row.slice(0, -1).map((v, k) => canonicalKeyPart(types[k], toWire(types[k], v))),
+      version,
+    );
   }
   return digests;
 }

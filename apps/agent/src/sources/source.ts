@@ -10,8 +10,8 @@ export interface SourceTable {
 
 /**
  * What the agent needs from a local database engine. Versions come from the tracking that `track` installs;
- * reads stay below the safe watermark (docs/sync-model.md, Safe watermark) so no row still being committed is skipped. Asynchronous, since
- * server engines answer over a connection.
+ * reads stay below the safe watermark (docs/sync-model.md, Safe watermark) so no row still being committed is skipped.
+ * Asynchronous, since server engines answer over a connection.
  */
 export interface Source {
   describe(table: string, keyOverride?: string[]): Promise<SourceTable>;
@@ -46,10 +46,22 @@ export interface Source {
   close(): Promise<void>;
 }
 
-/** A described table with its key: the configured one, else the primary key; refused with a reason when there is none. */
-export function keyedTable(name: string, columns: ColumnDef[], primaryKey: string[], keyOverride?: string[]): SourceTable {
+/**
+ * A described table with its key: the configured one, else the primary key; refused with a reason when there is none.
+ */
+export function keyedTable(
+  name: string,
+  columns: ColumnDef[],
+  primaryKey: string[],
+  keyOverride?: string[],
+): SourceTable {
   const key = keyOverride ?? primaryKey;
-  if (key.length === 0) throw new Error(`table "${name}" has no primary key and no key is configured for it (set tables[].key in the config)`);
-  for (const k of key) if (!columns.some((c) => c.name === k)) throw new Error(`configured key column "${k}" does not exist in table "${name}"`);
+  if (key.length === 0)
+    throw new Error(
+      `table "${name}" has no primary key and no key is configured for it (set tables[].key in the config)`,
+    );
+  for (const k of key)
+    if (!columns.some((c) => c.name === k))
+      throw new Error(`configured key column "${k}" does not exist in table "${name}"`);
   return { name, columns, key };
 }

@@ -77,14 +77,21 @@ export abstract class TrackedSource<V> implements Source {
   async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
     const shape = await this.readShape(table);
     if (!shape) throw new Error(`table "${table}" does not exist in ${this.where}`);
-    if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc)) throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
+    if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc))
+      throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
     this.described.add(table);
-    return keyedTable(table, shape.columns.filter((c) => c.name !== this.vc), shape.primaryKey, keyOverride);
+    return keyedTable(
+      table,
+      shape.columns.filter((c) => c.name !== this.vc),
+      shape.primaryKey,
+      keyOverride,
+    );
   }
 
   async installTracking(tables: string[]): Promise<string[]> {
     await this.installMarkers();
-    if (this.existingVersionColumn) return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
+    if (this.existingVersionColumn)
+      return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
     return this.installVersioning(tables);
   }
 
@@ -111,11 +118,20 @@ export abstract class TrackedSource<V> implements Source {
   }
 
   async manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>> {
-    return manifestOf(ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges), keyTypes(table), this.toWire);
+    return manifestOf(
+      ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges),
+      keyTypes(table),
+      this.toWire,
+    );
   }
 
   async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
-    return digestsOf(ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges), keyTypes(table), this.toWire, ranges);
+    return digestsOf(
+      ranges.length === 0 ? [] : await this.keysAndVersions(table, ranges),
+      keyTypes(table),
+      this.toWire,
+      ranges,
+    );
   }
 
   async newestMarker(): Promise<Marker | undefined> {
@@ -141,7 +157,11 @@ export abstract class TrackedSource<V> implements Source {
     try {
       return await read();
     } catch (err) {
-      if (this.isTrackingMissing(err)) throw new Error(`version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`);
+      if (this.isTrackingMissing(err))
+        throw new Error(
+          `version tracking is not installed in this database: run "rowferry-agent track" (${(err as Error).message})`,
+          { cause: err },
+        );
       throw err;
     }
   }

@@ -13,7 +13,8 @@ export class AdminGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.isAdmin(context.switchToHttp().getRequest<Request>().headers.authorization)) throw new UnauthorizedException('admin token missing or wrong');
+    if (!this.isAdmin(context.switchToHttp().getRequest<Request>().headers.authorization))
+      throw new UnauthorizedException('admin token missing or wrong');
     return true;
   }
 

@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+  createParamDecorator,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { Repository } from 'typeorm';
@@ -33,7 +40,9 @@ export class DatabaseGuard implements CanActivate {
     const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new UnauthorizedException('missing "Authorization: Bearer <database secret>"');
     const { customerId = '', databaseId = '' } = req.params as Record<string, string>;
-    const refused = new ForbiddenException(`this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`);
+    const refused = new ForbiddenException(
+      `this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`,
+    );
     if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success) throw refused;
     const db = await this.databases.findOneBy({ id: databaseId.toLowerCase() });
     if (!db || db.customerId !== customerId.toLowerCase() || !secretMatches(secret, db.secretHash)) throw refused;

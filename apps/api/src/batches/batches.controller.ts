@@ -13,7 +13,11 @@ export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
   @Get('batches')
-  history(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
+  history(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Query(new ZodPipe(pageSchema, 'query')) page: Page,
+  ) {
     return this.batches.history(tenant, table, page.limit, page.before);
   }
 

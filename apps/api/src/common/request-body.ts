@@ -29,13 +29,21 @@ export function readJsonBodies(limits: BodyLimits, authenticate: Authenticate): 
     const m = BULK_ROUTE.exec(req.path);
     const bulk = !!m && (req.method === 'POST' || (req.method === 'DELETE' && !m[3]));
     const limit = bulk ? limits.bulk : limits.small;
-    if (declared > limit) return refuse(res, 413, `a request body of ${declared} bytes is over this route's limit of ${limit} bytes`, true);
+    if (declared > limit)
+      return refuse(res, 413, `a request body of ${declared} bytes is over this route's limit of ${limit} bytes`, true);
     const read = () =>
       parse[bulk ? 'bulk' : 'small'](req, res, (err?: unknown) => {
         if (!err) return next();
         const e = err as { status?: number; type?: string; message?: string };
         const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 400;
-        refuse(res, status, e.type === 'entity.too.large' ? `the request body is over this route's limit of ${limit} bytes` : `the request body is not valid JSON: ${e.message}`, false);
+        refuse(
+          res,
+          status,
+          e.type === 'entity.too.large'
+            ? `the request body is over this route's limit of ${limit} bytes`
+            : `the request body is not valid JSON: ${e.message}`,
+          false,
+        );
       });
     if (!bulk) return read();
     authenticate({ headers: req.headers, params: { customerId: decodePart(m[1]), databaseId: decodePart(m[2]) } }).then(

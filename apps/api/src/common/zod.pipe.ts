@@ -11,7 +11,9 @@ export class ZodPipe<T> implements PipeTransform<unknown, T> {
   transform(value: unknown): T {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.slice(0, 10).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    const problems = parsed.error.issues
+      .slice(0, 10)
+      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
     throw new BadRequestException(`invalid ${this.what}: ${problems.join('; ')}`);
   }
 }

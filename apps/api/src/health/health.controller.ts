@@ -1,5 +1,10 @@
 import { Controller, Get, Headers, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { REDIS } from '../tokens.js';
@@ -19,7 +24,9 @@ export class HealthController {
   ) {}
 
   @Get()
-  async check(@Headers('authorization') authorization: string | undefined): Promise<HealthCheckResult | { status: 'ok' }> {
+  async check(
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<HealthCheckResult | { status: 'ok' }> {
     const admin = this.adminGuard.isAdmin(authorization);
     try {
       const result = await this.health.check([() => this.db.pingCheck('postgres'), () => this.redis()]);
@@ -35,7 +42,11 @@ export class HealthController {
     try {
       const info = await this.redisClient.info('memory');
       const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-      return check.up({ usedMemoryBytes: field('used_memory'), maxMemoryBytes: field('maxmemory'), evictionPolicy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown' });
+      return check.up({
+        usedMemoryBytes: field('used_memory'),
+        maxMemoryBytes: field('maxmemory'),
+        evictionPolicy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown',
+      });
     } catch (err) {
       return check.down({ message: err instanceof Error ? err.message : String(err) });
     }

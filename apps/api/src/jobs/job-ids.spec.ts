@@ -6,7 +6,11 @@ const UUID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
 describe('public job ids', () => {
   it('round-trip queue, BullMQ id and owning database', () => {
     const bullId = newBullJobId(DB, UUID);
-    expect(parsePublicJobId(publicJobId('manifest-check', bullId))).toEqual({ queue: 'manifest-check', bullId, databaseId: DB });
+    expect(parsePublicJobId(publicJobId('manifest-check', bullId))).toEqual({
+      queue: 'manifest-check',
+      bullId,
+      databaseId: DB,
+    });
   });
 
   it.each([

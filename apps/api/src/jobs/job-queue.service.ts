@@ -1,5 +1,11 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -7,7 +13,15 @@ import { jobOptions, queuePrefix, type Retention } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import { API_CONFIG, type ApiConfig } from '../config.js';
 import { randomUUID } from 'node:crypto';
-import { JOB_NAMES, signJob, type JobMap, type JobName, type JobStatus, type QueueName, type TenantRef } from '#contracts';
+import {
+  JOB_NAMES,
+  signJob,
+  type JobMap,
+  type JobName,
+  type JobStatus,
+  type QueueName,
+  type TenantRef,
+} from '#contracts';
 import { REDIS } from '../tokens.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobWaiters } from './job-waiters.js';
@@ -32,7 +46,9 @@ export class JobQueueService implements OnModuleInit, BeforeApplicationShutdown,
 
   /** Every queue of the job map, by name: a queue added to the map is here without a line more. */
   onModuleInit(): void {
-    this.queues = Object.fromEntries(JOB_NAMES.map((name) => [name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })])) as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(
+      JOB_NAMES.map((name) => [name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })]),
+    ) as Record<QueueName, Queue>;
   }
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
@@ -41,26 +57,33 @@ export class JobQueueService implements OnModuleInit, BeforeApplicationShutdown,
     const queue = this.queues[name];
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
     const inFlight = await this.admit(data.tenant, data.table, publicId);
-    await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), { jobId: id, ...jobOptions(name, this.retention, inFlight) });
+    await queue.add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
+      jobId: id,
+      ...jobOptions(name, this.retention, inFlight),
+    });
     return publicId;
   }
 
   /**
-   * Fair share (docs/sync-model.md, Bounded work and fair share): one database's initial load of millions of rows must not starve other tenants' small
-   * changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running; beyond that the API answers
-   * 429 with Retry-After and the agent backs off. The check and the add are one Redis script, so parallel requests
-   * cannot overshoot; finished jobs leave the count lazily, when it looks full. Returns the database's jobs in
-   * flight, this one included.
+   * Fair share (docs/sync-model.md, Bounded work and fair share): one database's initial load of millions of rows must
+   * not starve other tenants' small changes, so each database may have at most TENANT_MAX_JOBS jobs waiting or running;
+   * beyond that the API answers 429 with Retry-After and the agent backs off. The check and the add are one Redis
+   * script, so parallel requests cannot overshoot; finished jobs leave the count lazily, when it looks full. Returns
+   * the database's jobs in flight, this one included.
    */
   private async admit(tenant: TenantRef, table: string, publicId: string): Promise<number> {
     const limit = this.config.TENANT_MAX_JOBS;
-    const add = async () => Number(await this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId));
+    const add = async () =>
+      Number(await this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId));
     const first = await add();
     if (first > 0) return first;
     await this.unfinished(tenantKey(tenant));
     const second = await add();
     if (second > 0) return second;
-    throw new TooManyRequestsException(`database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`, 2);
+    throw new TooManyRequestsException(
+      `database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`,
+      2,
+    );
   }
 
   async pendingJobs(tenant: TenantRef, table: string): Promise<number> {
@@ -92,12 +115,20 @@ export class JobQueueService implements OnModuleInit, BeforeApplicationShutdown,
     const state = waitMs > 0 ? await this.waiters.stateAfterWaiting(ref.bullId, waitMs, read) : await read();
     if (state === 'unknown') return undefined;
     if (state !== 'completed' && state !== 'failed')
-      return { jobId: publicId, state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state, attemptsMade: 0 };
+      return {
+        jobId: publicId,
+        state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state,
+        attemptsMade: 0,
+      };
     const job = await queue.getJob(ref.bullId);
     if (!job) return undefined;
     // Finished: it leaves the in-flight count now (the agent polls every job it sends), which keeps the priorities of
     // the next jobs true; a job nobody polls leaves lazily.
-    await this.redis.multi().srem(tenantKey(tenant), publicId).srem(pendingKey(tenant, (job.data as { table: string }).table), publicId).exec();
+    await this.redis
+      .multi()
+      .srem(tenantKey(tenant), publicId)
+      .srem(pendingKey(tenant, (job.data as { table: string }).table), publicId)
+      .exec();
     return {
       jobId: publicId,
       state,
@@ -131,10 +162,14 @@ function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): strin
   }
   if ('request' in data) {
     const r = data.request;
-    const what = r.mode === 'keys' ? `${r.versions.length} keys` : r.mode === 'above' ? `versions above ${r.version}` : 'all rows';
+    const what =
+      r.mode === 'keys' ? `${r.versions.length} keys` : r.mode === 'above' ? `versions above ${r.version}` : 'all rows';
     return `delete ${data.table}: ${what}, ${tenant}`;
   }
-  const ranges = data.ranges.length === 1 ? `versions (${data.ranges[0].after}, ${data.ranges[0].upTo}]` : `${data.ranges.length} version ranges`;
+  const ranges =
+    data.ranges.length === 1
+      ? `versions (${data.ranges[0].after}, ${data.ranges[0].upTo}]`
+      : `${data.ranges.length} version ranges`;
   if ('keys' in data) return `manifest-check ${data.table}: ${ranges}, ${data.keys.length} keys, ${tenant}`;
   return `range-hash ${data.table}: ${ranges}, ${tenant}`;
 }

@@ -11,7 +11,11 @@ export class JobsController {
   constructor(private readonly jobs: JobQueueService) {}
 
   @Get(':jobId')
-  async job(@Tenant() tenant: TenantRef, @Param('jobId') jobId: string, @Query(new ZodPipe(jobStatusQuerySchema, 'query')) query: JobStatusQuery): Promise<JobStatus> {
+  async job(
+    @Tenant() tenant: TenantRef,
+    @Param('jobId') jobId: string,
+    @Query(new ZodPipe(jobStatusQuerySchema, 'query')) query: JobStatusQuery,
+  ): Promise<JobStatus> {
     const status = await this.jobs.status(tenant, jobId, query.waitMs);
     if (!status) throw new NotFoundException(`job ${jobId} does not exist for this database`);
     return status;

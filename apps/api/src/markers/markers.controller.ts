@@ -15,7 +15,10 @@ export class MarkersController {
   constructor(private readonly markers: MarkersService) {}
 
   @Get()
-  facts(@Tenant() tenant: TenantRef, @Query(new ZodPipe(factsQuery, 'query')) query: z.infer<typeof factsQuery>): Promise<MarkerFacts> {
+  facts(
+    @Tenant() tenant: TenantRef,
+    @Query(new ZodPipe(factsQuery, 'query')) query: z.infer<typeof factsQuery>,
+  ): Promise<MarkerFacts> {
     return this.markers.facts(tenant, query.local);
   }
 
@@ -27,7 +30,10 @@ export class MarkersController {
 
   @Post(':markerId/restored')
   @HttpCode(204)
-  restored(@Tenant() tenant: TenantRef, @Param('markerId', new ZodPipe(markerId, 'marker id')) id: string): Promise<void> {
+  restored(
+    @Tenant() tenant: TenantRef,
+    @Param('markerId', new ZodPipe(markerId, 'marker id')) id: string,
+  ): Promise<void> {
     return this.markers.restored(tenant, id);
   }
 }

@@ -9,8 +9,15 @@ export class MarkersService {
   constructor(private readonly scope: TenantScope) {}
 
   async facts(tenant: TenantRef, markerId: string | undefined): Promise<MarkerFacts> {
-    const { serverHasMarkers, recorded } = await this.scope.run(tenant, ({ db }) => markerFacts(db, tenant.databaseId, markerId));
-    return { serverHasMarkers, recorded: recorded ? { id: recorded.id, watermark: recorded.watermark.toString(), newest: recorded.newest } : null };
+    const { serverHasMarkers, recorded } = await this.scope.run(tenant, ({ db }) =>
+      markerFacts(db, tenant.databaseId, markerId),
+    );
+    return {
+      serverHasMarkers,
+      recorded: recorded
+        ? { id: recorded.id, watermark: recorded.watermark.toString(), newest: recorded.newest }
+        : null,
+    };
   }
 
   record(tenant: TenantRef, marker: MarkerRequest): Promise<void> {
@@ -18,6 +25,7 @@ export class MarkersService {
   }
 
   async restored(tenant: TenantRef, markerId: string): Promise<void> {
-    if (!(await this.scope.run(tenant, ({ db }) => restoredToMarker(db, tenant.databaseId, markerId)))) throw new NotFoundException(`marker ${markerId} is not one of this database's`);
+    if (!(await this.scope.run(tenant, ({ db }) => restoredToMarker(db, tenant.databaseId, markerId))))
+      throw new NotFoundException(`marker ${markerId} is not one of this database's`);
   }
 }

@@ -50,5 +50,8 @@ const RETRY = /\/api\/queues\/[^/]+\/([^/]+\/retry|retry\/failed)$/;
  */
 function lookAndRetryOnly(req: Request, res: Response, next: NextFunction) {
   if (req.method === 'GET' || req.method === 'HEAD' || (req.method === 'PUT' && RETRY.test(req.path))) return next();
-  res.status(405).json({ statusCode: 405, message: 'Bull Board is read-only here, but for retries: jobs are made by the API alone' });
+  res.status(405).json({
+    statusCode: 405,
+    message: 'Bull Board is read-only here, but for retries: jobs are made by the API alone',
+  });
 }

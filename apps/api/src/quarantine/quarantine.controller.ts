@@ -16,13 +16,21 @@ export class QuarantineController {
   constructor(private readonly quarantine: QuarantineService) {}
 
   @Get()
-  list(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Query(new ZodPipe(pageSchema, 'query')) page: Page) {
+  list(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Query(new ZodPipe(pageSchema, 'query')) page: Page,
+  ) {
     return this.quarantine.list({ tenant, table }, page.limit, page.before);
   }
 
   @Post(':id/retry')
   @HttpCode(202)
-  async retry(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Param('id', idPipe) id: string): Promise<EnqueuedJob> {
+  async retry(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Param('id', idPipe) id: string,
+  ): Promise<EnqueuedJob> {
     return { jobId: await this.quarantine.retry(id, tenant, table) };
   }
 }
@@ -34,7 +42,10 @@ export class AdminQuarantineController {
   constructor(private readonly quarantine: QuarantineService) {}
 
   @Get()
-  list(@Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query')) page: Page & { table?: string }) {
+  list(
+    @Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query'))
+    page: Page & { table?: string },
+  ) {
     return this.quarantine.list({ table: page.table }, page.limit, page.before);
   }
 

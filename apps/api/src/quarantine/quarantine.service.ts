@@ -30,11 +30,21 @@ export class QuarantineService {
 
   /** Sends a quarantined row again exactly as it was sent; jobs are idempotent, so retrying is always safe. */
   async retry(id: string, tenant?: TenantRef, table?: string): Promise<string> {
-    const find = ({ manager }: Scoped) => manager.findOneBy(QuarantinedRow, { id, ...(tenant ? { databaseId: tenant.databaseId } : {}), ...(table ? { tableName: table } : {}) });
+    const find = ({ manager }: Scoped) =>
+      manager.findOneBy(QuarantinedRow, {
+        id,
+        ...(tenant ? { databaseId: tenant.databaseId } : {}),
+        ...(table ? { tableName: table } : {}),
+      });
     const q = await (tenant ? this.scope.run(tenant, find) : this.scope.acrossTenants(find));
     if (!q) throw new NotFoundException(`quarantined row ${id} does not exist${tenant ? ' for this database' : ''}`);
     const columns = Object.keys(q.row);
     const rows = { columns, values: columns.map((c) => [q.row[c] as WireValue]), versions: [q.version] };
-    return this.submission.upload({ customerId: q.customerId, databaseId: q.databaseId }, q.tableName, { rows }, JSON.stringify(q.row).length);
+    return this.submission.upload(
+      { customerId: q.customerId, databaseId: q.databaseId },
+      q.tableName,
+      { rows },
+      JSON.stringify(q.row).length,
+    );
   }
 }

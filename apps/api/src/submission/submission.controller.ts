@@ -16,7 +16,10 @@ import { TableNamePipe } from '../common/table-name.pipe.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { SubmissionService } from './submission.service.js';
 
-/** The routes that become jobs: 202 with the job's id, whose status is at GET …/jobs/{id}. Tenant-scoped by DatabaseGuard. */
+/**
+ * The routes that become jobs: 202 with the job's id, whose status is at GET …/jobs/{id}. Tenant-scoped by
+ * DatabaseGuard.
+ */
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table')
 @UseGuards(DatabaseGuard)
 export class SubmissionController {
@@ -35,7 +38,11 @@ export class SubmissionController {
 
   @Delete()
   @HttpCode(202)
-  async delete(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest): Promise<EnqueuedJob> {
+  async delete(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest,
+  ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.delete(tenant, table, body) };
   }
 
@@ -51,7 +58,11 @@ export class SubmissionController {
 
   @Post('range-hash')
   @HttpCode(202)
-  async rangeHash(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest): Promise<EnqueuedJob> {
+  async rangeHash(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest,
+  ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.rangeHash(tenant, table, body) };
   }
 }

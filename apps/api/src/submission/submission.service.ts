@@ -1,5 +1,13 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { checkRows, partitionRows, type DeleteRequest, type ManifestCheckRequest, type RangeHashRequest, type TenantRef, type UploadRequest } from '#contracts';
+import {
+  checkRows,
+  partitionRows,
+  type DeleteRequest,
+  type ManifestCheckRequest,
+  type RangeHashRequest,
+  type TenantRef,
+  type UploadRequest,
+} from '#contracts';
 import { JobQueueService } from '../jobs/job-queue.service.js';
 import { keyDefs, TableRegistrationService } from '../tables/table-registration.service.js';
 
@@ -29,7 +37,14 @@ export class SubmissionService {
       columns: req.rows.columns.map((n) => byName.get(n)!),
       rows,
       ...(replace ? { replace } : {}),
-      ...(bad ? { refused: { rows: bad, reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason) } } : {}),
+      ...(bad
+        ? {
+            refused: {
+              rows: bad,
+              reasons: [...refused.entries()].sort(([a], [b]) => a - b).map(([, reason]) => reason),
+            },
+          }
+        : {}),
       range: req.range,
       timeline: req.timeline,
       bytes,
@@ -41,10 +56,17 @@ export class SubmissionService {
     const key = keyDefs(reg);
     if (request.mode === 'keys') {
       if (request.keys.length !== key.length)
-        throw new BadRequestException(`table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`);
-      const { problem, refused } = checkRows(key, reg.keyColumns, { columns: reg.keyColumns, values: request.keys, versions: request.versions });
+        throw new BadRequestException(
+          `table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`,
+        );
+      const { problem, refused } = checkRows(key, reg.keyColumns, {
+        columns: reg.keyColumns,
+        values: request.keys,
+        versions: request.versions,
+      });
       const firstRefused = [...refused.entries()][0];
-      if (problem ?? firstRefused) throw new BadRequestException(`table "${table}": ${problem ?? `key ${firstRefused[0]}: ${firstRefused[1]}`}`);
+      if (problem ?? firstRefused)
+        throw new BadRequestException(`table "${table}": ${problem ?? `key ${firstRefused[0]}: ${firstRefused[1]}`}`);
     }
     return this.jobs.enqueue('delete', { tenant, table, key, request });
   }

@@ -22,8 +22,14 @@ export class TableRegistrationService {
    * definition stays. A changed key or column type is refused for this tenant (409), with what differs.
    */
   async register(tenant: TenantRef, table: string, def: TableDefinition): Promise<RegisteredTableInfo> {
-    const limits = { maxTables: this.config.MAX_TABLES_PER_DATABASE, maxColumns: this.config.MAX_COLUMNS_PER_TABLE, lockTimeoutMs: this.config.DDL_LOCK_TIMEOUT_MS };
-    const outcome = await registerTable(this.pool, tenant, table, def, limits, () => this.registrationRate.take(tenant));
+    const limits = {
+      maxTables: this.config.MAX_TABLES_PER_DATABASE,
+      maxColumns: this.config.MAX_COLUMNS_PER_TABLE,
+      lockTimeoutMs: this.config.DDL_LOCK_TIMEOUT_MS,
+    };
+    const outcome = await registerTable(this.pool, tenant, table, def, limits, () =>
+      this.registrationRate.take(tenant),
+    );
     switch (outcome.kind) {
       case 'registered':
         return { table, ...outcome.definition, added: outcome.added };
@@ -37,7 +43,9 @@ export class TableRegistrationService {
 
   /** The table as registered for this database; 404 saying how to register it when it is not. */
   async registered(tenant: TenantRef, table: string): Promise<RegisteredTable> {
-    const reg = await this.scope.run(tenant, ({ manager }) => manager.findOneBy(RegisteredTable, { databaseId: tenant.databaseId, tableName: table }));
+    const reg = await this.scope.run(tenant, ({ manager }) =>
+      manager.findOneBy(RegisteredTable, { databaseId: tenant.databaseId, tableName: table }),
+    );
     if (!reg) throw notRegistered(table);
     return reg;
   }
@@ -45,9 +53,16 @@ export class TableRegistrationService {
   /** Records how far the backfill got, unless it was restarted meanwhile (more columns added): then 409. */
   async backfillProgress(tenant: TenantRef, table: string, progress: BackfillProgress): Promise<void> {
     const { affected } = await this.scope.run(tenant, ({ manager }) =>
-      manager.update(TableStats, { databaseId: tenant.databaseId, tableName: table, backfillFrom: progress.from }, { backfillFrom: progress.next }),
+      manager.update(
+        TableStats,
+        { databaseId: tenant.databaseId, tableName: table, backfillFrom: progress.from },
+        { backfillFrom: progress.next },
+      ),
     );
-    if (!affected) throw new ConflictException(`table "${table}" has no backfill at version ${progress.from} (it is done, or restarted because columns were added): read its version info again`);
+    if (!affected)
+      throw new ConflictException(
+        `table "${table}" has no backfill at version ${progress.from} (it is done, or restarted because columns were added): read its version info again`,
+      );
   }
 }
 
@@ -57,5 +72,7 @@ export function keyDefs(reg: RegisteredTable): ColumnDef[] {
 }
 
 export function notRegistered(table: string): NotFoundException {
-  return new NotFoundException(`table "${table}" is not registered for this database; register it first with PUT …/tables/${table}`);
+  return new NotFoundException(
+    `table "${table}" is not registered for this database; register it first with PUT …/tables/${table}`,
+  );
 }

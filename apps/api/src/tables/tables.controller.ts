@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { backfillProgressSchema, tableDefinitionSchema, type BackfillProgress, type TableDefinition, type TenantRef } from '#contracts';
+import {
+  backfillProgressSchema,
+  tableDefinitionSchema,
+  type BackfillProgress,
+  type TableDefinition,
+  type TenantRef,
+} from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { TableNamePipe } from '../common/table-name.pipe.js';
 import { ZodPipe } from '../common/zod.pipe.js';
@@ -21,7 +27,11 @@ export class TablesController {
   }
 
   @Put(':table')
-  register(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition) {
+  register(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition,
+  ) {
     return this.registration.register(tenant, table, def);
   }
 
@@ -32,7 +42,11 @@ export class TablesController {
 
   @Post(':table/backfill')
   @HttpCode(204)
-  backfill(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string, @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress): Promise<void> {
+  backfill(
+    @Tenant() tenant: TenantRef,
+    @Param('table', TableNamePipe) table: string,
+    @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress,
+  ): Promise<void> {
     return this.registration.backfillProgress(tenant, table, body);
   }
 }

@@ -26,9 +26,17 @@ export class VersionInfoService {
 
   private async read(tenant: TenantRef, table?: string): Promise<VersionInfo[]> {
     const { stats, errors, quarantined } = await this.scope.run(tenant, async ({ manager, db }) => ({
-      stats: await manager.find(TableStats, { where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) }, order: { tableName: 'ASC' } }),
+      stats: await manager.find(TableStats, {
+        where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) },
+        order: { tableName: 'ASC' },
+      }),
       errors: new Map(
-        (await manager.find(RegisteredTable, { where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) }, select: { tableName: true, schemaError: true } })).map((t) => [t.tableName, t.schemaError]),
+        (
+          await manager.find(RegisteredTable, {
+            where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) },
+            select: { tableName: true, schemaError: true },
+          })
+        ).map((t) => [t.tableName, t.schemaError]),
       ),
       quarantined: await quarantineCounts(db, tenant, table),
     }));

@@ -15,7 +15,9 @@ export class TenancyService {
   /** A new customer and its enrollment key, shown this once. */
   async createCustomer(name: string): Promise<{ customerId: string; enrollmentKey: string }> {
     const enrollmentKey = newSecret('rfe');
-    const customer = await this.customers.save(this.customers.create({ name, enrollmentKeyHash: hashSecret(enrollmentKey) }));
+    const customer = await this.customers.save(
+      this.customers.create({ name, enrollmentKeyHash: hashSecret(enrollmentKey) }),
+    );
     return { customerId: customer.id, enrollmentKey };
   }
 
@@ -27,13 +29,21 @@ export class TenancyService {
   async registerDatabase(customerId: string, enrollmentKey: string | undefined, name: string) {
     if (!enrollmentKey) throw new UnauthorizedException('missing "Authorization: Bearer <enrollment key>"');
     return this.customers.manager.transaction(async (tx) => {
-      const customer = await tx.findOne(Customer, { where: { id: customerId.toLowerCase() }, lock: { mode: 'pessimistic_write' } });
-      if (!customer || !secretMatches(enrollmentKey, customer.enrollmentKeyHash)) throw new UnauthorizedException(`this enrollment key does not open customer ${customerId}`);
+      const customer = await tx.findOne(Customer, {
+        where: { id: customerId.toLowerCase() },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!customer || !secretMatches(enrollmentKey, customer.enrollmentKeyHash))
+        throw new UnauthorizedException(`this enrollment key does not open customer ${customerId}`);
       const count = await tx.countBy(RegisteredDatabase, { customerId: customer.id });
       if (count >= this.config.MAX_DATABASES_PER_CUSTOMER)
-        throw new ConflictException(`customer ${customer.id} already has ${count} databases; it may have at most ${this.config.MAX_DATABASES_PER_CUSTOMER}`);
+        throw new ConflictException(
+          `customer ${customer.id} already has ${count} databases; it may have at most ${this.config.MAX_DATABASES_PER_CUSTOMER}`,
+        );
       const secret = newSecret('rfs');
-      const db = await tx.save(tx.create(RegisteredDatabase, { customerId: customer.id, name, secretHash: hashSecret(secret) }));
+      const db = await tx.save(
+        tx.create(RegisteredDatabase, { customerId: customer.id, name, secretHash: hashSecret(secret) }),
+      );
       return { customerId: customer.id, databaseId: db.id, secret };
     });
   }

@@ -10,10 +10,24 @@ export class DeleteService {
 
   delete(job: DeleteJob, meta: JobMeta): Promise<DeleteResult> {
     const { request } = job;
-    const record = { jobType: 'delete' as const, meta, rows: request.mode === 'keys' ? request.versions.length : 0, bytes: 0, quarantined: () => 0 };
+    const record = {
+      jobType: 'delete' as const,
+      meta,
+      rows: request.mode === 'keys' ? request.versions.length : 0,
+      bytes: 0,
+      quarantined: () => 0,
+    };
     return this.runner.recorded(job, `delete (${request.mode}) from "${job.table}"`, record, async (c) => {
       const deleted = await deleteRows(c, job.tenant, job.table, job.key, request);
-      const keys = request.mode === 'keys' ? request.versions.map((_, r) => rowKey(job.key, request.keys.map((k) => k[r]))) : [];
+      const keys =
+        request.mode === 'keys'
+          ? request.versions.map((_, r) =>
+              rowKey(
+                job.key,
+                request.keys.map((k) => k[r]),
+              ),
+            )
+          : [];
       await forgetQuarantined(c, job.tenant, job.table, request, keys);
       await recordDelete(c, job.tenant, job.table, request, deleted);
       return { deleted };

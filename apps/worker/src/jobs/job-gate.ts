@@ -14,7 +14,11 @@ export class JobGate {
   open<N extends JobName>(job: TypedJob<N>): JobMap[N]['data'] {
     const data = verifiedJob(job.data, this.config.JOB_SIGNING_KEY);
     if (data) return data;
-    this.log.error(`job ${job.id} of queue ${job.queueName} was refused: its signature is not the API's (added to Redis some other way, or edited)`);
-    throw new UnrecoverableError('refused: this job was not made by the rowferry API (its signature does not match its data)');
+    this.log.error(
+      `job ${job.id} of queue ${job.queueName} was refused: its signature is not the API's (added to Redis some other way, or edited)`,
+    );
+    throw new UnrecoverableError(
+      'refused: this job was not made by the rowferry API (its signature does not match its data)',
+    );
   }
 }

@@ -41,10 +41,15 @@ export class JobRunner implements OnApplicationShutdown {
       if (err instanceof StaleTimelineError) throw new UnrecoverableError(`${what}: ${err.message}`);
       switch (classifyPgError(err)) {
         case 'over-budget':
-          throw new UnrecoverableError(`${what} ran longer than the statement timeout and was stopped: ask for less work a job`);
+          throw new UnrecoverableError(
+            `${what} ran longer than the statement timeout and was stopped: ask for less work a job`,
+          );
         case 'transient':
           this.log.warn(`${what} for database ${tenant.databaseId} failed, to be retried: ${describePgError(err)}`);
-          throw new Error(`${what} failed on a passing fault (the cloud database was unreachable, restarting or busy); it is retried`);
+          throw new Error(
+            `${what} failed on a passing fault (the cloud database was unreachable, restarting or busy); it is retried`,
+            { cause: err },
+          );
         default:
           throw new UnrecoverableError(`${what} was refused by PostgreSQL: ${describePgError(err)}`);
       }
@@ -52,18 +57,45 @@ export class JobRunner implements OnApplicationShutdown {
   }
 
   /** As inTenant, and every attempt goes into the batch history, failures included. */
-  async recorded<T>(job: { tenant: TenantRef; table: string }, what: string, record: Recorded<T>, work: (c: PoolClient) => Promise<T>): Promise<T> {
+  async recorded<T>(
+    job: { tenant: TenantRef; table: string },
+    what: string,
+    record: Recorded<T>,
+    work: (c: PoolClient) => Promise<T>,
+  ): Promise<T> {
     const started = performance.now();
-    const base = { tenant: job.tenant, table: job.table, jobType: record.jobType, jobId: record.meta.jobId, attempt: record.meta.attempt, rows: record.rows, bytes: record.bytes };
+    const base = {
+      tenant: job.tenant,
+      table: job.table,
+      jobType: record.jobType,
+      jobId: record.meta.jobId,
+      attempt: record.meta.attempt,
+      rows: record.rows,
+      bytes: record.bytes,
+    };
     try {
       const result = await this.inTenant(job.tenant, what, work);
       const q = record.quarantined(result);
-      await withTenant(this.pool, job.tenant, (c) => recordBatch(c, { ...base, durationMs: performance.now() - started, outcome: q ? 'partial' : 'applied', quarantined: q }));
+      await withTenant(this.pool, job.tenant, (c) =>
+        recordBatch(c, {
+          ...base,
+          durationMs: performance.now() - started,
+          outcome: q ? 'partial' : 'applied',
+          quarantined: q,
+        }),
+      );
       return result;
     } catch (err) {
       const errorClass = err instanceof UnrecoverableError ? 'schema' : 'transient';
       await withTenant(this.pool, job.tenant, (c) =>
-        recordBatch(c, { ...base, durationMs: performance.now() - started, outcome: 'failed', quarantined: 0, errorClass, error: err instanceof Error ? err.message : String(err) }),
+        recordBatch(c, {
+          ...base,
+          durationMs: performance.now() - started,
+          outcome: 'failed',
+          quarantined: 0,
+          errorClass,
+          error: err instanceof Error ? err.message : String(err),
+        }),
       ).catch(
         () => undefined, // the database may be what failed; the job's own failure is what matters
       );

@@ -9,7 +9,10 @@ function moduleWith(consumes: (name: JobName) => string | undefined, closed: str
   return {
     get: (type: never) => {
       const queue = consumes(byType.get(type)!);
-      return { constructor: type, worker: queue === undefined ? undefined : { name: queue, close: async () => void closed.push(queue) } };
+      return {
+        constructor: type,
+        worker: queue === undefined ? undefined : { name: queue, close: async () => void closed.push(queue) },
+      };
     },
   } as unknown as ModuleRef;
 }
@@ -21,12 +24,16 @@ describe('the processors of the job map', () => {
 
   it('refuse to start when a processor is bound to another queue, naming the queue left without a worker', () => {
     const lifecycle = new ProcessorsLifecycle(moduleWith((name) => (name === 'delete' ? 'upload' : name)));
-    expect(() => lifecycle.onApplicationBootstrap()).toThrow('no worker consumes queue "delete": its processor DeleteProcessor is bound to "upload"');
+    expect(() => lifecycle.onApplicationBootstrap()).toThrow(
+      'no worker consumes queue "delete": its processor DeleteProcessor is bound to "upload"',
+    );
   });
 
   it('refuse to start when a processor has no worker', () => {
     const lifecycle = new ProcessorsLifecycle(moduleWith((name) => (name === 'range-hash' ? undefined : name)));
-    expect(() => lifecycle.onApplicationBootstrap()).toThrow('no worker consumes queue "range-hash": its processor RangeHashProcessor is bound to "nothing"');
+    expect(() => lifecycle.onApplicationBootstrap()).toThrow(
+      'no worker consumes queue "range-hash": its processor RangeHashProcessor is bound to "nothing"',
+    );
   });
 
   it('close every worker at shutdown', async () => {

@@ -19,7 +19,10 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     for (const [name, host] of this.hosts()) {
-      if (host.worker?.name !== name) throw new Error(`no worker consumes queue "${name}": its processor ${host.constructor.name} is bound to "${host.worker?.name ?? 'nothing'}"`);
+      if (host.worker?.name !== name)
+        throw new Error(
+          `no worker consumes queue "${name}": its processor ${host.constructor.name} is bound to "${host.worker?.name ?? 'nothing'}"`,
+        );
     }
   }
 
@@ -30,6 +33,9 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
   }
 
   private hosts(): [JobName, WorkerHost][] {
-    return Object.entries(PROCESSORS).map(([name, type]) => [name as JobName, this.moduleRef.get(type, { strict: false })]);
+    return Object.entries(PROCESSORS).map(([name, type]) => [
+      name as JobName,
+      this.moduleRef.get(type, { strict: false }),
+    ]);
   }
 }

@@ -17,14 +17,20 @@ export class ManifestCheckService {
   manifestCheck(job: ManifestCheckJob): Promise<ManifestCheckResult> {
     return this.runner.inTenant(job.tenant, `manifest check of "${job.table}"`, async (c) => {
       const remote = await readManifest(c, job, MAX_MANIFEST_ROWS);
-      if (!remote) return { overLimit: { maxRows: MAX_MANIFEST_ROWS }, remoteOnly: [], missingOrOlder: [], newerRemotely: [] };
+      if (!remote)
+        return { overLimit: { maxRows: MAX_MANIFEST_ROWS }, remoteOnly: [], missingOrOlder: [], newerRemotely: [] };
       for (const [key, version] of await quarantinedIn(c, job.tenant, job.table, job.ranges)) {
         const had = remote.get(key);
         if (had === undefined || had < version) remote.set(key, version);
       }
       const local = new Map(job.keys.map((k, i) => [k, BigInt(job.versions[i])]));
       const diff = diffManifest(local, remote);
-      const held = await quarantinedVersions(c, job.tenant, job.table, diff.remoteOnly.map((r) => r.key));
+      const held = await quarantinedVersions(
+        c,
+        job.tenant,
+        job.table,
+        diff.remoteOnly.map((r) => r.key),
+      );
       const remoteOnly = diff.remoteOnly.map((r) => {
         const refused = held.get(r.key);
         return refused !== undefined && refused > BigInt(r.version) ? { key: r.key, version: refused.toString() } : r;

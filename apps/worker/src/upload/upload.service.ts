@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { newestPerKey, rowKeys, sliceRows, type ColumnarRows, type UploadJob, type UploadResult } from '#contracts';
-import { classifyPgError, describePgError, hasQuarantine, quarantineRows, recordUpload, replaceRows, resolveQuarantine, upsertRows, type AppliedUpload, type PoisonRow } from '#persistence';
+import {
+  classifyPgError,
+  describePgError,
+  hasQuarantine,
+  quarantineRows,
+  recordUpload,
+  replaceRows,
+  resolveQuarantine,
+  upsertRows,
+  type AppliedUpload,
+  type PoisonRow,
+} from '#persistence';
 import { JobRunner, type JobMeta } from '../jobs/job-runner.js';
 
 /** Applies upload jobs: version-guarded upserts, with rows PostgreSQL refuses isolated into the quarantine. */
@@ -16,18 +27,37 @@ export class UploadService {
    */
   upload(job: UploadJob, meta: JobMeta): Promise<UploadResult> {
     const sent = job.rows.versions.length + (job.refused?.reasons.length ?? 0);
-    const record = { jobType: 'upload' as const, meta, rows: sent, bytes: job.bytes, quarantined: (r: UploadResult) => r.quarantined };
+    const record = {
+      jobType: 'upload' as const,
+      meta,
+      rows: sent,
+      bytes: job.bytes,
+      quarantined: (r: UploadResult) => r.quarantined,
+    };
     return this.runner.recorded(job, `upload of ${sent} rows to "${job.table}"`, record, async (c) => {
       // Rows the API already refused (a value of the wrong type, a NULL key) are quarantined with the others.
-      const poison: PoisonRow[] = job.refused ? job.refused.reasons.map((reason, r) => poisonRow(job, sliceRows(job.refused!.rows, r, r + 1), reason)) : [];
+      const poison: PoisonRow[] = job.refused
+        ? job.refused.reasons.map((reason, r) => poisonRow(job, sliceRows(job.refused!.rows, r, r + 1), reason))
+        : [];
       const replaced = job.replace ? await replaceNewer(c, job, job.replace) : 0;
       const rows = newestPerKey(job.key, job.rows);
       const applied = await upsertIsolating(c, job, rows, poison);
       await quarantineRows(c, job.tenant, job.table, poison);
-      if (await hasQuarantine(c, job.tenant, job.table)) await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
+      if (await hasQuarantine(c, job.tenant, job.table))
+        await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
       // A replaced row may have been the remote maximum: it is counted again rather than assumed.
-      await recordUpload(c, job.tenant, job.table, { ...applied, maxVersion: replaced ? 'recompute' : applied.maxVersion, range: job.range, timeline: job.timeline });
-      return { applied: applied.applied, inserted: applied.inserted, skippedOlder: applied.skippedOlder, quarantined: poison.length };
+      await recordUpload(c, job.tenant, job.table, {
+        ...applied,
+        maxVersion: replaced ? 'recompute' : applied.maxVersion,
+        range: job.range,
+        timeline: job.timeline,
+      });
+      return {
+        applied: applied.applied,
+        inserted: applied.inserted,
+        skippedOlder: applied.skippedOlder,
+        quarantined: poison.length,
+      };
     });
   }
 }
@@ -49,7 +79,12 @@ async function replaceNewer(c: PoolClient, job: UploadJob, replace: string[]): P
   }
 }
 
-async function upsertIsolating(c: PoolClient, job: UploadJob, rows: ColumnarRows, poison: PoisonRow[]): Promise<AppliedUpload> {
+async function upsertIsolating(
+  c: PoolClient,
+  job: UploadJob,
+  rows: ColumnarRows,
+  poison: PoisonRow[],
+): Promise<AppliedUpload> {
   await c.query('SAVEPOINT batch');
   try {
     const applied = await upsertRows(c, { ...job, rows });
@@ -70,7 +105,12 @@ async function upsertIsolating(c: PoolClient, job: UploadJob, rows: ColumnarRows
       applied: a.applied + b.applied,
       inserted: a.inserted + b.inserted,
       skippedOlder: a.skippedOlder + b.skippedOlder,
-      maxVersion: a.maxVersion === undefined ? b.maxVersion : b.maxVersion === undefined || a.maxVersion > b.maxVersion ? a.maxVersion : b.maxVersion,
+      maxVersion:
+        a.maxVersion === undefined
+          ? b.maxVersion
+          : b.maxVersion === undefined || a.maxVersion > b.maxVersion
+            ? a.maxVersion
+            : b.maxVersion,
     };
   }
 }

@@ -6,4 +6,11 @@ import { RegisteredTable } from './registered-table.entity.js';
 import { TableStats } from './table-stats.entity.js';
 
 export { BatchRecord, Customer, QuarantinedRow, RegisteredDatabase, RegisteredTable, TableStats };
-export const CONTROL_ENTITIES = [Customer, RegisteredDatabase, RegisteredTable, TableStats, BatchRecord, QuarantinedRow];
+export const CONTROL_ENTITIES = [
+  Customer,
+  RegisteredDatabase,
+  RegisteredTable,
+  TableStats,
+  BatchRecord,
+  QuarantinedRow,
+];

@@ -9,11 +9,15 @@ export class QuarantineLongKeys1764160000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE quarantine DROP CONSTRAINT quarantine_database_id_table_name_row_key_version_key`);
-    await q.query(`CREATE UNIQUE INDEX quarantine_key_version ON quarantine (database_id, table_name, md5(row_key), version)`);
+    await q.query(
+      `CREATE UNIQUE INDEX quarantine_key_version ON quarantine (database_id, table_name, md5(row_key), version)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX quarantine_key_version`);
-    await q.query(`ALTER TABLE quarantine ADD CONSTRAINT quarantine_database_id_table_name_row_key_version_key UNIQUE (database_id, table_name, row_key, version)`);
+    await q.query(
+      `ALTER TABLE quarantine ADD CONSTRAINT quarantine_database_id_table_name_row_key_version_key UNIQUE (database_id, table_name, row_key, version)`,
+    );
   }
 }

@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * What the server must remember because the agent's state cannot be trusted to (docs/sync-model.md, Restores; docs/architecture.md, Remote storage):
+ * What the server must remember because the agent's state cannot be trusted to (docs/sync-model.md, Restores;
+ * docs/architecture.md, Remote storage):
  * - each database's restore markers (the server is the memory of the timeline);
  * - per table, the timeline: a counter bumped by every range delete, carried by every upload and key delete, so a
  *   job made before a rewind (retried by hand, say) can never write into the new timeline;

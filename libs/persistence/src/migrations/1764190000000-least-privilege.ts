@@ -40,13 +40,19 @@ export class LeastPrivilege1764190000000 implements MigrationInterface {
       END $$`);
 
     await q.query(`GRANT SELECT, INSERT, UPDATE ON customers, databases TO rowferry_app`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${TENANT_CONTROL_TABLES.join(', ')} TO rowferry_app, rowferry_tenant`);
+    await q.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ${TENANT_CONTROL_TABLES.join(', ')} TO rowferry_app, rowferry_tenant`,
+    );
     await q.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO rowferry_app, rowferry_tenant`);
     for (const table of ['registered_tables', 'batch_history', 'database_markers']) {
       await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-      await q.query(`CREATE POLICY tenant_isolation ON ${table} USING (database_id = rowferry_current_tenant()) WITH CHECK (database_id = rowferry_current_tenant())`);
+      await q.query(
+        `CREATE POLICY tenant_isolation ON ${table} USING (database_id = rowferry_current_tenant()) WITH CHECK (database_id = rowferry_current_tenant())`,
+      );
     }
-    await q.query(`CREATE POLICY admin_reads_all ON quarantine FOR SELECT USING (current_setting('rowferry.scope', true) = 'all-tenants')`);
+    await q.query(
+      `CREATE POLICY admin_reads_all ON quarantine FOR SELECT USING (current_setting('rowferry.scope', true) = 'all-tenants')`,
+    );
     for (const table of TENANT_CONTROL_TABLES) await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
   }
 

@@ -18,16 +18,27 @@ describe('migration: internal names', () => {
   });
 
   const names = async () =>
-    (await pool.query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rowferry_data' ORDER BY c.relname::text COLLATE "C"`)).rows.map((r) => r.relname);
+    (
+      await pool.query<{ relname: string }>(
+        `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rowferry_data' ORDER BY c.relname::text COLLATE "C"`,
+      )
+    ).rows.map((r) => r.relname);
 
   it('renames partitions, indexes and primary keys of data tables, and leaves a tenant table with such a name alone', async () => {
     const old = internalName('orders').replace('rf$', 'rf_');
     // As the first release made them.
-    await pool.query(`CREATE TABLE rowferry_data.orders (_rf_database uuid NOT NULL, id bigint NOT NULL, _rf_version bigint NOT NULL, PRIMARY KEY (_rf_database, id)) PARTITION BY HASH (_rf_database)`);
-    for (let i = 0; i < 2; i++) await pool.query(`CREATE TABLE rowferry_data."${old}_p${i}" PARTITION OF rowferry_data.orders FOR VALUES WITH (MODULUS 2, REMAINDER ${i})`);
+    await pool.query(
+      `CREATE TABLE rowferry_data.orders (_rf_database uuid NOT NULL, id bigint NOT NULL, _rf_version bigint NOT NULL, PRIMARY KEY (_rf_database, id)) PARTITION BY HASH (_rf_database)`,
+    );
+    for (let i = 0; i < 2; i++)
+      await pool.query(
+        `CREATE TABLE rowferry_data."${old}_p${i}" PARTITION OF rowferry_data.orders FOR VALUES WITH (MODULUS 2, REMAINDER ${i})`,
+      );
     await pool.query(`CREATE INDEX "${old}_version" ON rowferry_data.orders (_rf_database, _rf_version)`);
     // A tenant's own table that happens to be called like another table's partition.
-    await pool.query(`CREATE TABLE rowferry_data."${internalName('other').replace('rf$', 'rf_')}_p0" (id bigint PRIMARY KEY)`);
+    await pool.query(
+      `CREATE TABLE rowferry_data."${internalName('other').replace('rf$', 'rf_')}_p0" (id bigint PRIMARY KEY)`,
+    );
     await pool.query(`INSERT INTO rowferry_data.orders VALUES ('00000000-0000-4000-8000-000000000001', 1, 1)`);
 
     await new InternalNames1764180000000().up({ query: (sql: string) => pool.query(sql) } as unknown as QueryRunner);

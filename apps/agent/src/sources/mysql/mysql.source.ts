@@ -47,7 +47,10 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
   }
 
   private async rows<T = MysqlValue[]>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const [rows] = await this.pool.query(sql, params.map((p) => (typeof p === 'bigint' ? p.toString() : p)));
+    const [rows] = await this.pool.query(
+      sql,
+      params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
+    );
     return rows as T[];
   }
 
@@ -65,7 +68,9 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
   }
 
   protected async installMarkers(): Promise<void> {
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, watermark BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`);
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, watermark BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`,
+    );
   }
 
   /** DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job. */
@@ -73,14 +78,19 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
     const done: string[] = [];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
     for (const table of tables) {
-      const exists = await this.rows(`SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`, [table]);
+      const exists = await this.rows(
+        `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+        [table],
+      );
       if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
       const t = q(table);
       await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NULL`);
       // Triggers before numbering: every row written from now on gets its version from them, and every row written
       // before (NULL) is numbered next. The other order loses rows written in between (each DDL commits on its own).
       for (const event of ['INSERT', 'UPDATE'])
-        await this.pool.query(`CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`);
+        await this.pool.query(
+          `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`,
+        );
       // Touching the row is enough: the update trigger stamps it (MariaDB refuses NEXTVAL here and in the trigger).
       const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NULL WHERE ${this.vcq} IS NULL`);
       const n = (res as { affectedRows: number }).affectedRows;
@@ -105,9 +115,14 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
     await new Promise((r) => setTimeout(r, TRX_CACHE_MS));
     let trx: [string][];
     try {
-      trx = await this.rows<[string]>(`SELECT CONCAT(trx_mysql_thread_id, '@', trx_started) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()`);
+      trx = await this.rows<[string]>(
+        `SELECT CONCAT(trx_mysql_thread_id, '@', trx_started) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID()`,
+      );
     } catch (err) {
-      throw new Error(`cannot read running transactions (information_schema.INNODB_TRX needs the PROCESS privilege): ${(err as Error).message}`);
+      throw new Error(
+        `cannot read running transactions (information_schema.INNODB_TRX needs the PROCESS privilege): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const running = new Set(trx.map(([id]) => id));
     return this.watermark.advance(counter, running, (then) => [...then].every((id) => !running.has(id)));
@@ -129,7 +144,11 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
   }
 
   protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<MysqlValue[][]> {
-    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`, [after, upTo, limit]);
+    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`, [
+      after,
+      upTo,
+      limit,
+    ]);
   }
 
   protected selectVersions(table: SourceTable, versions: bigint[]): Promise<MysqlValue[][]> {
@@ -137,12 +156,20 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    return (await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`, [after, limit])).map(([v]) => BigInt(v));
+    return (
+      await this.rows<[string]>(
+        `SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`,
+        [after, limit],
+      )
+    ).map(([v]) => BigInt(v));
   }
 
   protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
     const where = ranges.map(() => `(${this.vcq} > ? AND ${this.vcq} <= ?)`).join(' OR ');
-    return this.rows(`SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${where} ORDER BY ${this.vcq}`, ranges.flatMap((r) => [r.after, r.upTo]));
+    return this.rows(
+      `SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${where} ORDER BY ${this.vcq}`,
+      ranges.flatMap((r) => [r.after, r.upTo]),
+    );
   }
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
@@ -150,7 +177,13 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
     const values = decodeKey(types, key).map((v, i) => wireToMysql(types[i], v));
     // Byte for byte, whatever the column's collation (the default ignores case and accents, and pads spaces),
     // docs/difference-check.md: the collation's own match first (it can use the index), then the UTF-8 bytes.
-    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)` : `${q(k)} = ?`)).join(' AND ');
+    const where = table.key
+      .map((k, i) =>
+        types[i] === 'text'
+          ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)`
+          : `${q(k)} = ?`,
+      )
+      .join(' AND ');
     const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
     const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, params);
     return rows.length ? BigInt(rows[0][0]) : undefined;

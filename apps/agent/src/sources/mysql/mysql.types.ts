@@ -33,7 +33,10 @@ export function mysqlColumn(name: string, columnType: string): ColumnDef {
   if (sized) return { name, type: 'text', length: Number(sized[1]) };
   // TINYINT(1) is how MySQL spells BOOLEAN.
   if (t === 'tinyint(1)') return { name, type: 'boolean' };
-  const base = t.replace(/\(.*$/, '').replace(/ unsigned| zerofill/g, '').trim();
+  const base = t
+    .replace(/\(.*$/, '')
+    .replace(/ unsigned| zerofill/g, '')
+    .trim();
   return { name, type: Object.hasOwn(TYPES, base) ? TYPES[base] : 'text' };
 }
 

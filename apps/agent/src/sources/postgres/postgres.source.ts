@@ -10,7 +10,10 @@ const TRACKING_SCHEMA = '_rowferry';
 
 const MARKER_SQL: MarkerStatements = {
   // Under the table lock nothing can come between the compare and the write.
-  lockNewest: [`LOCK TABLE ${TRACKING_SCHEMA}.markers IN EXCLUSIVE MODE`, `SELECT id FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`],
+  lockNewest: [
+    `LOCK TABLE ${TRACKING_SCHEMA}.markers IN EXCLUSIVE MODE`,
+    `SELECT id FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`,
+  ],
   insert: `INSERT INTO ${TRACKING_SCHEMA}.markers (id, watermark) VALUES ($1, $2)`,
   trim: `DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - $1`,
 };
@@ -40,7 +43,12 @@ export class PostgresSource extends TrackedSource<PgValue> {
     existingVersionColumn?: string,
   ) {
     super(q, postgresToWire, `schema "${schema}" of the PostgreSQL database`, existingVersionColumn);
-    this.pool = new pg.Pool({ connectionString: url, max: 2, types: rawTypes, options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1' });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      types: rawTypes,
+      options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1',
+    });
     // A connection dies with a server restart, idle or checked out: the next query fails or reconnects; the process
     // must not end.
     this.pool.on('error', () => undefined);
@@ -70,7 +78,9 @@ export class PostgresSource extends TrackedSource<PgValue> {
 
   protected async installMarkers(): Promise<void> {
     await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA}`);
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, watermark bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`);
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS ${TRACKING_SCHEMA}.markers (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, watermark bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT now())`,
+    );
   }
 
   protected async installVersioning(tables: string[]): Promise<string[]> {
@@ -79,17 +89,25 @@ export class PostgresSource extends TrackedSource<PgValue> {
     try {
       await c.query('BEGIN');
       await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
-      // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version done.
+      // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version
+      // done.
       await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
       for (const table of tables) {
         const t = this.table(table);
-        if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null) throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
+        if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null)
+          throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
         await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
-        const n = (await c.query(`UPDATE ${t} SET ${this.vcq} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${this.vcq} IS NULL`)).rowCount;
+        const n = (
+          await c.query(
+            `UPDATE ${t} SET ${this.vcq} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${this.vcq} IS NULL`,
+          )
+        ).rowCount;
         if (n) done.push(`${table}: versioned ${n} existing rows`);
         await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
-        await c.query(`CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`);
+        await c.query(
+          `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
+        );
         done.push(`${table}: column ${this.vcq}, index and trigger in place`);
       }
       await c.query('COMMIT');
@@ -114,25 +132,39 @@ export class PostgresSource extends TrackedSource<PgValue> {
     const counter = await this.versionCounter();
     const snap = (await this.pool.query<{ s: string }>(`SELECT pg_current_snapshot()::text AS s`)).rows[0].s;
     const [xmin, xmax, running] = snap.split(':');
-    return this.watermark.advance(counter, BigInt(xmax), (readingXmax) => running === '' || BigInt(xmin) >= readingXmax);
+    return this.watermark.advance(
+      counter,
+      BigInt(xmax),
+      (readingXmax) => running === '' || BigInt(xmin) >= readingXmax,
+    );
   }
 
   protected async trackedCounter(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ v: string; called: boolean }>(`SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`);
+    const { rows } = await this.pool.query<{ v: string; called: boolean }>(
+      `SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`,
+    );
     return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
   }
 
   protected async maxVersion(table: string): Promise<bigint> {
-    const { rows } = await this.pool.query<{ v: string | null }>(`SELECT max(${this.vcq}) AS v FROM ${this.table(table)}`);
+    const { rows } = await this.pool.query<{ v: string | null }>(
+      `SELECT max(${this.vcq}) AS v FROM ${this.table(table)}`,
+    );
     return rows[0].v === null ? 0n : BigInt(rows[0].v);
   }
 
   async count(table: SourceTable): Promise<number> {
-    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table(table.name)}`)).rows[0].n);
+    return Number(
+      (await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table(table.name)}`)).rows[0].n,
+    );
   }
 
   protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<PgValue[][]> {
-    return this.select(table, `WHERE ${this.vcq} > $1 AND ${this.vcq} <= $2 ORDER BY ${this.vcq} LIMIT $3`, [after, upTo, limit]);
+    return this.select(table, `WHERE ${this.vcq} > $1 AND ${this.vcq} <= $2 ORDER BY ${this.vcq} LIMIT $3`, [
+      after,
+      upTo,
+      limit,
+    ]);
   }
 
   protected selectVersions(table: SourceTable, versions: bigint[]): Promise<PgValue[][]> {
@@ -140,7 +172,10 @@ export class PostgresSource extends TrackedSource<PgValue> {
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT $2`, [after, limit]);
+    const { rows } = await this.pool.query<{ v: string }>(
+      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT $2`,
+      [after, limit],
+    );
     return rows.map((r) => BigInt(r.v));
   }
 
@@ -158,14 +193,26 @@ export class PostgresSource extends TrackedSource<PgValue> {
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = keyTypes(table);
     const values = decodeKey(types, key);
-    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case), docs/difference-check.md.
-    const where = table.key.map((k, i) => (types[i] === 'text' ? `${q(k)} = $${i + 1} AND ${q(k)}::text COLLATE "C" = $${i + 1}::text COLLATE "C"` : `${q(k)} = $${i + 1}`)).join(' AND ');
-    const { rows } = await this.pool.query<{ v: string }>(`SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`, values);
+    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case),
+    // docs/difference-check.md.
+    const where = table.key
+      .map((k, i) =>
+        types[i] === 'text'
+          ? `${q(k)} = $${i + 1} AND ${q(k)}::text COLLATE "C" = $${i + 1}::text COLLATE "C"`
+          : `${q(k)} = $${i + 1}`,
+      )
+      .join(' AND ');
+    const { rows } = await this.pool.query<{ v: string }>(
+      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`,
+      values,
+    );
     return rows.length ? BigInt(rows[0].v) : undefined;
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {
-    const { rows } = await this.pool.query<{ id: string; watermark: string }>(`SELECT id, watermark FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`);
+    const { rows } = await this.pool.query<{ id: string; watermark: string }>(
+      `SELECT id, watermark FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1`,
+    );
     return rows.length ? { id: rows[0].id, watermark: BigInt(rows[0].watermark) } : undefined;
   }
 

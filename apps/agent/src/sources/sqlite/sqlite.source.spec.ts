@@ -89,9 +89,13 @@ describe('SqliteSource', () => {
 
   it('refuses a table without a primary key and without a configured key, and unknown tables or columns', async () => {
     const s = new SqliteSource(path);
-    await expect(s.describe('nokey')).rejects.toThrow('table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)');
+    await expect(s.describe('nokey')).rejects.toThrow(
+      'table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)',
+    );
     await expect(s.describe('missing')).rejects.toThrow('table "missing" does not exist');
-    await expect(s.describe('nokey', ['zz'])).rejects.toThrow('configured key column "zz" does not exist in table "nokey"');
+    await expect(s.describe('nokey', ['zz'])).rejects.toThrow(
+      'configured key column "zz" does not exist in table "nokey"',
+    );
     await s.close();
   });
 
@@ -112,7 +116,15 @@ describe('SqliteSource', () => {
     db.exec(`INSERT INTO keyed (a, b, v) VALUES (3, 'z', 1.5); UPDATE keyed SET v = 9 WHERE a = 1;`);
     db.close();
     expect(await s.safeWatermark()).toBe(4n);
-    expect(await s.rowsAfter(t, 2n, 10n, 10)).toEqual({ columns: ['a', 'b', 'v'], values: [['3', '1'], ['z', 'x'], [1.5, 9]], versions: ['3', '4'] });
+    expect(await s.rowsAfter(t, 2n, 10n, 10)).toEqual({
+      columns: ['a', 'b', 'v'],
+      values: [
+        ['3', '1'],
+        ['z', 'x'],
+        [1.5, 9],
+      ],
+      versions: ['3', '4'],
+    });
     expect(await s.manifest(t, [{ after: 0n, upTo: 4n }])).toEqual(
       new Map([
         [encodeKey(['text', 'bigint'], ['y', '2']), 2n],

@@ -46,34 +46,50 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
-    const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as { name: string; type: string; pk: bigint }[];
+    const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as {
+      name: string;
+      type: string;
+      pk: bigint;
+    }[];
     if (info.length === 0) return undefined;
     return {
       columns: info.map((c) => sqliteColumn(c.name, c.type)),
-      primaryKey: info.filter((c) => c.pk > 0n).sort((a, b) => Number(a.pk - b.pk)).map((c) => c.name),
+      primaryKey: info
+        .filter((c) => c.pk > 0n)
+        .sort((a, b) => Number(a.pk - b.pk))
+        .map((c) => c.name),
     };
   }
 
   protected async installMarkers(): Promise<void> {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, watermark INTEGER NOT NULL, written_at TEXT NOT NULL)`);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${MARKER_TABLE} (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, watermark INTEGER NOT NULL, written_at TEXT NOT NULL)`,
+    );
   }
 
   protected async installVersioning(tables: string[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+      this.db
+        .exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
         INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);`);
       for (const table of tables) {
         const t = q(table);
         const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
         if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
-        const withoutRowid = (this.db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).pluck().get(table) as string).match(/WITHOUT\s+ROWID/i);
+        const withoutRowid = (
+          this.db
+            .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
+            .pluck()
+            .get(table) as string
+        ).match(/WITHOUT\s+ROWID/i);
         if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
         if (!cols.some((c) => c.name === this.vc)) {
           this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
           done.push(`${table}: added column ${this.vcq}`);
         }
-        // Existing rows get distinct versions above the counter, numbered in rowid order (a rowid may be 0 or negative).
+        // Existing rows get distinct versions above the counter, numbered in rowid order (a rowid may be 0 or
+        // negative).
         const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
         const n = this.db
           .prepare(
@@ -112,29 +128,60 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   protected async maxVersion(table: string): Promise<bigint> {
-    return (this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`).pluck().get() as bigint) ?? 0n;
+    return (
+      (this.db
+        .prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`)
+        .pluck()
+        .get() as bigint) ?? 0n
+    );
   }
 
   async count(table: SourceTable): Promise<number> {
-    return Number(this.db.prepare(`SELECT count(*) FROM ${q(table.name)}`).pluck().get());
+    return Number(
+      this.db
+        .prepare(`SELECT count(*) FROM ${q(table.name)}`)
+        .pluck()
+        .get(),
+    );
   }
 
-  protected async selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<SqliteValue[][]> {
-    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`).all(after, upTo, limit) as SqliteValue[][];
+  protected async selectAfter(
+    table: SourceTable,
+    after: bigint,
+    upTo: bigint,
+    limit: number,
+  ): Promise<SqliteValue[][]> {
+    return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`).all(
+      after,
+      upTo,
+      limit,
+    ) as SqliteValue[][];
   }
 
   protected async selectVersions(table: SourceTable, versions: bigint[]): Promise<SqliteValue[][]> {
     // One statement for the whole list (a JSON array of integers), as the server engines do with ANY / IN.
-    return this.select(table, `WHERE ${this.vcq} IN (SELECT value FROM json_each(?)) ORDER BY ${this.vcq}`).all(`[${versions.join(',')}]`) as SqliteValue[][];
+    return this.select(table, `WHERE ${this.vcq} IN (SELECT value FROM json_each(?)) ORDER BY ${this.vcq}`).all(
+      `[${versions.join(',')}]`,
+    ) as SqliteValue[][];
   }
 
   async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`).pluck().all(after, limit) as bigint[];
+    return this.db
+      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`)
+      .pluck()
+      .all(after, limit) as bigint[];
   }
 
   /** Streamed, one range after the other through the version index: no slice is held in memory. */
-  protected async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<Iterable<SqliteValue[]>> {
-    const statement = this.db.prepare(`SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`).raw();
+  protected async keysAndVersions(
+    table: SourceTable,
+    ranges: readonly VersionRange[],
+  ): Promise<Iterable<SqliteValue[]>> {
+    const statement = this.db
+      .prepare(
+        `SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`,
+      )
+      .raw();
     return (function* () {
       for (const r of ranges) yield* statement.iterate(r.after, r.upTo) as Iterable<SqliteValue[]>;
     })();
@@ -145,7 +192,10 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     const values = decodeKey(types, key).map((v, i) => wireToSqlite(types[i], v));
     // Byte for byte, whatever the column's collation (NOCASE would find 'ALICE' for 'Alice'), docs/difference-check.md.
     const where = table.key.map((k) => `${q(k)} = ? COLLATE BINARY`).join(' AND ');
-    return this.db.prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`).pluck().get(...values) as bigint | undefined;
+    return this.db
+      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`)
+      .pluck()
+      .get(...values) as bigint | undefined;
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {
@@ -158,8 +208,12 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     return this.db
       .transaction(() => {
         if ((this.newest.get() as { id: string } | undefined)?.id !== expected) return false;
-        this.db.prepare(`INSERT INTO ${MARKER_TABLE} (id, watermark, written_at) VALUES (?, ?, ?)`).run(marker.id, marker.watermark, new Date().toISOString());
-        this.db.prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - ?`).run(MARKERS_KEPT);
+        this.db
+          .prepare(`INSERT INTO ${MARKER_TABLE} (id, watermark, written_at) VALUES (?, ?, ?)`)
+          .run(marker.id, marker.watermark, new Date().toISOString());
+        this.db
+          .prepare(`DELETE FROM ${MARKER_TABLE} WHERE seq <= (SELECT max(seq) FROM ${MARKER_TABLE}) - ?`)
+          .run(MARKERS_KEPT);
         return true;
       })
       .immediate();

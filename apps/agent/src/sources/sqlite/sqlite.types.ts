@@ -55,7 +55,11 @@ export function sqliteToWire(type: ColumnType, v: SqliteValue): WireValue {
     case 'bytea':
       return Buffer.isBuffer(v) ? v.toString('base64') : Buffer.from(String(v)).toString('base64');
     default:
-      return Buffer.isBuffer(v) ? v.toString('base64') : typeof v === 'bigint' ? v.toString() : (v as string | number).toString();
+      return Buffer.isBuffer(v)
+        ? v.toString('base64')
+        : typeof v === 'bigint'
+          ? v.toString()
+          : (v as string | number).toString();
   }
 }
 

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { makeTable, round, withServices } from './support.js';
+import { configuredAgent } from '../lib/agent-config.js';
 
 /**
  * `npm run bench -- anti-entropy`: the difference check verifying an equal table, then finding scattered differences.
@@ -25,17 +24,11 @@ export const antiEntropy = new Command('anti-entropy')
       const admin = new pg.Client({ connectionString: stack.databaseUrl });
       try {
         const creds = await enrollDatabase(stack, 'ae');
-        writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-        writeFileSync(
-          join(dir, 'agent.json'),
-          JSON.stringify({
-            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-            source: { type: 'sqlite', path: 'bench.db' },
-            tables: [{ name: 'bench_rows' }],
-            sliceRows: o.sliceRows,
-          }),
-        );
-        const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+        const agent = configuredAgent(stack, dir, creds, {
+          source: { type: 'sqlite', path: 'bench.db' },
+          tables: [{ name: 'bench_rows' }],
+          sliceRows: o.sliceRows,
+        });
         await agent.source.installTracking(['bench_rows']);
         await admin.connect();
         const remoteCount = async () =>

@@ -1,15 +1,14 @@
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
+import { configuredAgent } from '../lib/agent-config.js';
 import { makeTable, round, withServices } from './support.js';
 
 /**
@@ -35,20 +34,13 @@ export const initialLoad = new Command('initial-load')
       const stack = await startStack('bench', o.workers);
       try {
         const creds = await enrollDatabase(stack, 'bench');
-        writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-        const configPath = join(dir, 'agent.json');
-        writeFileSync(
-          configPath,
-          JSON.stringify({
-            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-            source: { type: 'sqlite', path: 'bench.db' },
-            tables: [{ name: 'bench_rows' }],
-            batchRows: o.batchRows,
-            maxInFlight: o.inFlight,
-            sliceRows: 1,
-          }),
-        );
-        const agent = new SyncAgent(loadAgentConfig(configPath), () => undefined);
+        const agent = configuredAgent(stack, dir, creds, {
+          source: { type: 'sqlite', path: 'bench.db' },
+          tables: [{ name: 'bench_rows' }],
+          batchRows: o.batchRows,
+          maxInFlight: o.inFlight,
+          sliceRows: 1,
+        });
         await agent.source.installTracking(['bench_rows']);
         await agent.registerTables();
 

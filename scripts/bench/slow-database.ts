@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { withServices } from './support.js';
+import { configuredAgent } from '../lib/agent-config.js';
 
 /**
  * `npm run bench -- slow-database`: batch-size tuning shown on wide rows, a database that becomes slow, then recovers.
@@ -34,18 +33,12 @@ export const slowDatabase = new Command('slow-database')
         const local = new Database(dbPath);
         local.exec('CREATE TABLE wide (id INTEGER PRIMARY KEY, payload TEXT, note TEXT)');
         const creds = await enrollDatabase(stack, 'tuning');
-        writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-        writeFileSync(
-          join(dir, 'agent.json'),
-          JSON.stringify({
-            api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-            source: { type: 'sqlite', path: 'wide.db' },
-            tables: [{ name: 'wide' }],
-            maxInFlight: 1,
-            sliceRows: 1_000_000,
-          }),
-        );
-        const agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+        const agent = configuredAgent(stack, dir, creds, {
+          source: { type: 'sqlite', path: 'wide.db' },
+          tables: [{ name: 'wide' }],
+          maxInFlight: 1,
+          sliceRows: 1_000_000,
+        });
         await agent.source.installTracking(['wide']);
         await agent.registerTables();
         await admin.connect();

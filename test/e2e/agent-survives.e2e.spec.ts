@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { compareTable } from '../../scripts/lib/compare.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { startRedis } from '../../scripts/lib/services.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { writeAgentConfig } from '../../scripts/lib/agent-config.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },
@@ -56,19 +57,13 @@ describe('the agent survives jobs that fail or vanish', () => {
     const dbPath = join(dir, 'shop.db');
     createSampleDatabase(dbPath, 30_000);
     const creds = await enrollDatabase(stack, 'survivor');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    const configPath = join(dir, 'agent.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'shop.db' },
-        tables: TABLES,
-        batchRows: 500,
-        maxInFlight: 8,
-        intervalSeconds: 0.5,
-      }),
-    );
+    const configPath = writeAgentConfig(stack.apiUrl, dir, creds, {
+      source: { type: 'sqlite', path: 'shop.db' },
+      tables: TABLES,
+      batchRows: 500,
+      maxInFlight: 8,
+      intervalSeconds: 0.5,
+    });
     const setup = new SyncAgent(loadAgentConfig(configPath), () => undefined);
     await setup.source.installTracking(TABLES.map((t) => t.name));
     await setup.registerTables();

@@ -8,6 +8,7 @@ import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 const TABLES = [
   { name: 'flags', key: ['id'] },
@@ -65,18 +66,12 @@ describe('bad values are the row’s problem, not the table’s', () => {
     db.exec(`UPDATE flags SET ok = 'yes' WHERE id = 1500`);
     db.close();
     creds = await enrollDatabase(stack, 'odd');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'odd.db' },
-        tables: TABLES,
-        batchRows: 1000,
-        sliceRows: 1000,
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'sqlite', path: 'odd.db' },
+      tables: TABLES,
+      batchRows: 1000,
+      sliceRows: 1000,
+    });
     await agent.source.installTracking(TABLES.map((t) => t.name));
   });
 

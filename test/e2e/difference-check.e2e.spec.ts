@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 const SLICE = 500;
 const TABLES = [
@@ -67,17 +67,11 @@ describe('difference check: range digests and bisection, every key shape', () =>
     })();
     db.close();
     creds = await enrollDatabase(stack, 'keys');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'keys.db' },
-        tables: TABLES.map(({ name, key }) => ({ name, key })),
-        sliceRows: SLICE,
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'sqlite', path: 'keys.db' },
+      tables: TABLES.map(({ name, key }) => ({ name, key })),
+      sliceRows: SLICE,
+    });
     await agent.source.installTracking(TABLES.map((t) => t.name));
     admin = new pg.Client({ connectionString: stack.databaseUrl });
     await admin.connect();

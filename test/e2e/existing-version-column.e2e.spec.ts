@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 /** A database whose application already keeps a version column: no triggers are installed, its versions drive sync. */
 describe('existing version column', () => {
@@ -24,16 +24,10 @@ describe('existing version column', () => {
              WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 300) INSERT INTO notes SELECT i, 'note ' || i, i * 10 FROM s;`);
     db.close();
     creds = await enrollDatabase(stack, 'rv');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'app.db', versionColumn: 'rv' },
-        tables: [{ name: 'notes' }],
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'sqlite', path: 'app.db', versionColumn: 'rv' },
+      tables: [{ name: 'notes' }],
+    });
     expect(await agent.source.installTracking(['notes'])).toEqual([
       'versions come from the existing column "rv": only the restore markers table is installed',
     ]);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 const SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
@@ -83,16 +83,10 @@ describe('MySQL/MariaDB source', () => {
     await source.query(`INSERT INTO accounts (id, name) SELECT seq, CONCAT('bulk ', seq) FROM seq_100_to_2099`);
     dir = mkdtempSync(join(tmpdir(), 'rowferry-mysql-'));
     creds = await enrollDatabase(stack, 'mysql-source');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'mysql', url: `${SERVER}/${dbName}` },
-        tables: [{ name: 'accounts' }],
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'mysql', url: `${SERVER}/${dbName}` },
+      tables: [{ name: 'accounts' }],
+    });
     await agent.source.installTracking(['accounts']);
   });
 

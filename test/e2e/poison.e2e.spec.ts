@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 const BOARD_PASSWORD = 'board-password-for-tests';
 
@@ -69,17 +69,11 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
     for (let i = 5005; i <= 6000; i++) insert.run(i, `person ${i}`, `C${i}`, '1990-01-01', i);
     db.close();
     creds = await enrollDatabase(stack, 'poison');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'people.db' },
-        tables: [{ name: 'people' }],
-        sliceRows: 2000,
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'sqlite', path: 'people.db' },
+      tables: [{ name: 'people' }],
+      sliceRows: 2000,
+    });
     await agent.source.installTracking(['people']);
   });
 

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { quoteIdent } from '#contracts';
 import { databaseUrl } from '#persistence';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 const COLUMNS = ['id', 'name', 'balance', 'at', 'local_at', 'day', 'flag', 'data', 'doc', 'ref', 'ratio', 'code'];
 
@@ -77,16 +77,10 @@ describe('PostgreSQL source', () => {
     await source.query(`INSERT INTO accounts (id, name) SELECT g, 'bulk ' || g FROM generate_series(100, 3099) g`);
     dir = mkdtempSync(join(tmpdir(), 'rowferry-pgsrc-'));
     creds = await enrollDatabase(stack, 'pg-source');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'postgres', url: sourceUrl },
-        tables: [{ name: 'accounts' }],
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'postgres', url: sourceUrl },
+      tables: [{ name: 'accounts' }],
+    });
     await agent.source.installTracking(['accounts']);
   });
 

@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
-import { sqliteAgent, sqliteDifferences, syncUntilEqual, type Creds } from '../support/sqlite-agent.js';
+import type { Credentials } from '../../scripts/lib/agent-config.js';
+import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/sqlite-agent.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },
@@ -38,7 +39,7 @@ describe('restores the agent cannot see coming', () => {
     dirs.push(dir);
     const dbPath = join(dir, 'shop.db');
     createSampleDatabase(dbPath, 20_000);
-    const creds: Creds = await enrollDatabase(stack, name);
+    const creds: Credentials = await enrollDatabase(stack, name);
     const open = () => {
       const agent = sqliteAgent(stack, dir, 'shop.db', creds, TABLES, { sliceRows: 10_000 });
       agents.push(agent);

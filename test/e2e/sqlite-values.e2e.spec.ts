@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { configuredAgent } from '../../scripts/lib/agent-config.js';
 
 /** The round-trip matrix for SQLite: every value arrives exactly as it left. */
 describe('SQLite values round trip', () => {
@@ -78,16 +78,10 @@ describe('SQLite values round trip', () => {
     );
     db.close();
     creds = await enrollDatabase(stack, 'values');
-    writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-    writeFileSync(
-      join(dir, 'agent.json'),
-      JSON.stringify({
-        api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-        source: { type: 'sqlite', path: 'v.db' },
-        tables: [{ name: 'vals' }],
-      }),
-    );
-    agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
+    agent = configuredAgent(stack, dir, creds, {
+      source: { type: 'sqlite', path: 'v.db' },
+      tables: [{ name: 'vals' }],
+    });
     await agent.source.installTracking(['vals']);
   });
 

@@ -1,15 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import type { SyncAgent } from '../../apps/agent/src/agent.js';
+import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import type { Stack } from '../../scripts/lib/stack.js';
-
-export interface Creds {
-  customerId: string;
-  databaseId: string;
-  secret: string;
-}
 
 export interface SqliteTable {
   name: string;
@@ -21,32 +13,25 @@ export function sqliteAgent(
   stack: Stack,
   dir: string,
   file: string,
-  creds: Creds,
+  creds: Credentials,
   tables: SqliteTable[],
   extra: Record<string, unknown> = {},
 ): SyncAgent {
-  writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
-  const configPath = join(dir, 'agent.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
-      source: { type: 'sqlite', path: file },
-      tables,
-      batchRows: 5000,
-      sliceRows: 25000,
-      maxInFlight: 4,
-      ...extra,
-    }),
-  );
-  return new SyncAgent(loadAgentConfig(configPath), process.env.AGENT_LOG ? (l) => console.log(l) : () => undefined);
+  return configuredAgent(stack, dir, creds, {
+    source: { type: 'sqlite', path: file },
+    tables,
+    batchRows: 5000,
+    sliceRows: 25000,
+    maxInFlight: 4,
+    ...extra,
+  });
 }
 
 /** Every column of every row of the tables, local against remote: the differences (empty when equal). */
 export async function sqliteDifferences(
   stack: Stack,
   dbPath: string,
-  creds: Creds,
+  creds: Credentials,
   tables: SqliteTable[],
 ): Promise<string[]> {
   return (

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { enrollDatabase, type Stack } from '../stack.js';
 import { Supervised } from './fleet.js';
 import { Random } from './random.js';
 import { PrivateServer } from './servers.js';
-import { ChaosTenant, MariadbTenant, PostgresTenant, SqliteTenant, writeAgentConfig } from './tenants.js';
+import { writeAgentConfig } from '../agent-config.js';
+import { ChaosTenant, chaosAgentSettings, MariadbTenant, PostgresTenant, SqliteTenant } from './tenants.js';
 
 export interface ChaosOptions {
   /** How long faults are injected while the writers write. */
@@ -134,9 +135,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const [i, t] of tenants.entries()) {
       await t.setup(new Random(options.seed * 1000 + i + 1));
       const creds = await enrollDatabase(stack, t.name);
-      writeFileSync(join(t.dir, 'creds.json'), JSON.stringify(creds));
       databaseIds.set(t, creds.databaseId);
-      const config = writeAgentConfig(t, apiUrl);
+      const config = writeAgentConfig(apiUrl, t.dir, creds, chaosAgentSettings(t));
       const source = t.openSource();
       await source.installTracking(t.tables.map((x) => x.name));
       await source.close();

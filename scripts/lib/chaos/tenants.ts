@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -556,20 +556,14 @@ export class MariadbTenant extends ServerTenant {
   }
 }
 
-/** The agent's config for a tenant: quick passes and small batches, so faults land in every phase of the algorithm. */
-export function writeAgentConfig(t: ChaosTenant, apiUrl: string): string {
-  const path = join(t.dir, 'agent.json');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      api: { url: apiUrl, credentialsFile: 'creds.json' },
-      source: t.sourceConfig,
-      tables: t.tables,
-      intervalSeconds: 0.5,
-      batchRows: 400,
-      maxInFlight: 4,
-      sliceRows: 1000,
-    }),
-  );
-  return path;
+/** The agent's settings for a tenant: quick passes, small batches, so faults land in every phase of the algorithm. */
+export function chaosAgentSettings(t: ChaosTenant): Record<string, unknown> {
+  return {
+    source: t.sourceConfig,
+    tables: t.tables,
+    intervalSeconds: 0.5,
+    batchRows: 400,
+    maxInFlight: 4,
+    sliceRows: 1000,
+  };
 }

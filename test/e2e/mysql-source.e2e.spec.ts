@@ -7,6 +7,7 @@ import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { configuredAgent } from '../../scripts/lib/agent-config.js';
+import { passOverFirstTable } from '../support/agent.js';
 
 const SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
@@ -45,12 +46,7 @@ describe('MySQL/MariaDB source', () => {
     ];
   }
 
-  async function cycle() {
-    const r = await agent.cycle();
-    const failed = r.tables.filter((t) => 'error' in t);
-    if (failed.length) throw new Error(JSON.stringify(failed));
-    return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
-  }
+  const cycle = () => passOverFirstTable(agent);
 
   beforeAll(async () => {
     stack = await startStack('mysqlsource', 2);

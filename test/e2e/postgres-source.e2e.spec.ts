@@ -8,6 +8,7 @@ import { quoteIdent } from '#contracts';
 import { databaseUrl } from '#persistence';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { configuredAgent } from '../../scripts/lib/agent-config.js';
+import { passOverFirstTable } from '../support/agent.js';
 
 const COLUMNS = ['id', 'name', 'balance', 'at', 'local_at', 'day', 'flag', 'data', 'doc', 'ref', 'ratio', 'code'];
 
@@ -45,12 +46,7 @@ describe('PostgreSQL source', () => {
     ];
   }
 
-  async function cycle() {
-    const r = await agent.cycle();
-    const failed = r.tables.filter((t) => 'error' in t);
-    if (failed.length) throw new Error(JSON.stringify(failed));
-    return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
-  }
+  const cycle = () => passOverFirstTable(agent);
 
   beforeAll(async () => {
     stack = await startStack('pgsource', 2);

@@ -7,7 +7,7 @@ import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import type { Credentials } from '../../scripts/lib/agent-config.js';
-import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/sqlite-agent.js';
+import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/agent.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },

@@ -8,7 +8,7 @@ import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
-import { sqliteDifferences, syncUntilEqual } from '../support/sqlite-agent.js';
+import { sqliteDifferences, syncUntilEqual } from '../support/agent.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },

@@ -137,9 +137,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const creds = await enrollDatabase(stack, t.name);
       databaseIds.set(t, creds.databaseId);
       const config = writeAgentConfig(apiUrl, t.dir, creds, chaosAgentSettings(t));
-      const source = t.openSource();
-      await source.installTracking(t.tables.map((x) => x.name));
-      await source.close();
+      await t.installTracking();
       const agent = new Supervised(
         `agent-${t.name}`,
         [`${root}/dist/apps/agent/src/main.js`, 'run', '-c', config],

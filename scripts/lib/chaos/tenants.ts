@@ -76,6 +76,16 @@ export abstract class ChaosTenant {
     columns: { name: string; type: ColumnType }[],
   ): Promise<(string | null)[][]>;
 
+  /** What `rowferry-agent track` installs, for every table of the tenant. */
+  async installTracking(): Promise<void> {
+    const source = this.openSource();
+    try {
+      await source.installTracking(this.tables.map((t) => t.name));
+    } finally {
+      await source.close();
+    }
+  }
+
   /** Every column of every row of every table, local against remote, as the agent describes the columns. */
   async compare(remoteUrl: string, databaseId: string): Promise<Comparison> {
     const source = this.openSource();
@@ -436,12 +446,7 @@ export class PostgresTenant extends ServerTenant {
       await c.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
-    const source = this.openSource();
-    try {
-      await source.installTracking(this.tables.map((t) => t.name)); // the triggers, as the dump would bring them
-    } finally {
-      await source.close();
-    }
+    await this.installTracking(); // the triggers, as the dump would bring them
   }
 
   protected async localRows(
@@ -530,12 +535,7 @@ export class MariadbTenant extends ServerTenant {
     const c = await this.connected();
     const [[{ next }]] = (await c.query(`SELECT next FROM ${bk}.counter`)) as unknown as [{ next: string }[]];
     await this.exec(`ALTER SEQUENCE _rowferry_version_seq RESTART WITH ${BigInt(next)}`);
-    const source = this.openSource();
-    try {
-      await source.installTracking(this.tables.map((t) => t.name));
-    } finally {
-      await source.close();
-    }
+    await this.installTracking();
   }
 
   protected async localRows(

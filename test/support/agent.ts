@@ -57,3 +57,11 @@ export async function syncUntilEqual(
   }
   throw new Error(`not equal after ${maxCycles} passes: ${(await differences()).slice(0, 5).join('\n')}`);
 }
+
+/** One cycle of the agent, which must not fail, and its report of the first table. */
+export async function passOverFirstTable(agent: SyncAgent) {
+  const r = await agent.cycle();
+  const failed = r.tables.filter((t) => 'error' in t);
+  if (failed.length) throw new Error(JSON.stringify(failed));
+  return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
+}

@@ -369,14 +369,7 @@ describe('hostile input', () => {
     const board = { authorization: `Basic ${Buffer.from(`ops:${BOARD_PASSWORD}`).toString('base64')}` };
     expect((await call(stack, 'GET', '/admin/queues/api/queues', { headers: board })).status).toBe(200);
     const before = await snapshotOf(stack, b.databaseId);
-    const forged = {
-      tenant: { customerId: b.customerId, databaseId: b.databaseId },
-      table: 'raced',
-      key: [ITEMS.columns[0]],
-      columns: [ITEMS.columns[0]],
-      rows: { columns: ['id'], values: [['666']], versions: ['666'] },
-      bytes: 1,
-    };
+    const forged = forgedUpload(b);
     const add = await call(stack, 'POST', '/admin/queues/api/queues/upload/add', {
       headers: board,
       body: { name: 'forged', data: forged },
@@ -396,14 +389,7 @@ describe('hostile input', () => {
     const before = await snapshotOf(stack, b.databaseId);
     const queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     try {
-      const forged = {
-        tenant: { customerId: b.customerId, databaseId: b.databaseId },
-        table: 'raced',
-        key: [ITEMS.columns[0]],
-        columns: [ITEMS.columns[0]],
-        rows: { columns: ['id'], values: [['666']], versions: ['666'] },
-        bytes: 1,
-      };
+      const forged = forgedUpload(b);
       const jobs = [
         await queue.add('forged', forged, { attempts: 3 }),
         await queue.add('forged-signature', { ...forged, signature: 'ab'.repeat(32) }, { attempts: 3 }),
@@ -432,3 +418,15 @@ describe('hostile input', () => {
       ).toBe(200);
   });
 });
+
+/** An upload job into tenant `b`'s table, as someone other than the API would forge it. */
+function forgedUpload(b: Tenant) {
+  return {
+    tenant: { customerId: b.customerId, databaseId: b.databaseId },
+    table: 'raced',
+    key: [ITEMS.columns[0]],
+    columns: [ITEMS.columns[0]],
+    rows: { columns: ['id'], values: [['666']], versions: ['666'] },
+    bytes: 1,
+  };
+}

@@ -1,21 +1,10 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { TenantTableEntry } from './tenant-table-entry.js';
 import type { BatchOutcome } from '#sync';
 
 /** One applied or failed batch: what batch-size tuning learns from and what ops read. */
 @Entity({ name: 'batch_history' })
-export class BatchRecord {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id!: string;
-
-  @Column({ name: 'database_id', type: 'uuid' })
-  databaseId!: string;
-
-  @Column({ name: 'customer_id', type: 'uuid' })
-  customerId!: string;
-
-  @Column({ name: 'table_name', type: 'text' })
-  tableName!: string;
-
+export class BatchRecord extends TenantTableEntry {
   @Column({ name: 'job_type', type: 'text' })
   jobType!: string;
 

@@ -1,20 +1,9 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { TenantTableEntry } from './tenant-table-entry.js';
 
 /** A row the target refused, kept exactly as sent with PostgreSQL's reason, until a newer version applies. */
 @Entity({ name: 'quarantine' })
-export class QuarantinedRow {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id!: string;
-
-  @Column({ name: 'database_id', type: 'uuid' })
-  databaseId!: string;
-
-  @Column({ name: 'customer_id', type: 'uuid' })
-  customerId!: string;
-
-  @Column({ name: 'table_name', type: 'text' })
-  tableName!: string;
-
+export class QuarantinedRow extends TenantTableEntry {
   @Column({ name: 'row_key', type: 'text' })
   rowKey!: string;
 

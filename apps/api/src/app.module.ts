@@ -20,6 +20,8 @@ import { HealthController } from './health/health.controller.js';
 import { MarkersController } from './markers/markers.controller.js';
 import { MarkersService } from './markers/markers.service.js';
 import { JobQueueService } from './jobs/job-queue.service.js';
+import { JobQueues } from './jobs/job-queues.js';
+import { JobsInFlight } from './jobs/jobs-in-flight.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionService } from './submission/submission.service.js';
@@ -66,6 +68,8 @@ const MODULE = {
     TenantScope,
     AdminGuard,
     DatabaseGuard,
+    JobQueues,
+    JobsInFlight,
     JobQueueService,
     TableRegistrationService,
     VersionInfoService,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TenantRef, VersionInfo } from '#contracts';
 import { quarantineCounts, RegisteredTable, TableStats } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
-import { JobQueueService } from '../jobs/job-queue.service.js';
+import { JobsInFlight } from '../jobs/jobs-in-flight.js';
 import { notRegistered } from './table-registration.service.js';
 
 /** What the agent asks at the start of every pass: where each table stands remotely. */
@@ -10,7 +10,7 @@ import { notRegistered } from './table-registration.service.js';
 export class VersionInfoService {
   constructor(
     private readonly scope: TenantScope,
-    private readonly jobs: JobQueueService,
+    private readonly jobs: JobsInFlight,
   ) {}
 
   async ofTable(tenant: TenantRef, table: string): Promise<VersionInfo> {

@@ -14,7 +14,10 @@ import { Supervised } from './fleet.js';
 import { Random } from './random.js';
 import { PrivateServer } from './servers.js';
 import { writeAgentConfig } from '../agent-config.js';
-import { ChaosTenant, chaosAgentSettings, MariadbTenant, PostgresTenant, SqliteTenant } from './tenants.js';
+import { MariadbTenant } from './mariadb-tenant.js';
+import { PostgresTenant } from './postgres-tenant.js';
+import { SqliteTenant } from './sqlite-tenant.js';
+import { ChaosTenant, chaosAgentSettings } from './tenant.js';
 
 export interface ChaosOptions {
   /** How long faults are injected while the writers write. */

@@ -1,14 +1,7 @@
-import {
-  decodeKey,
-  MAX_CHECK_RANGES,
-  MAX_MANIFEST_ROWS,
-  toWireRange,
-  type VersionInfo,
-  type VersionRange,
-  type WireValue,
-} from '#contracts';
-import { bisectStep, halveRanges, decidePass, nextSlice, type PassDecision, type RangeDigest } from '#sync';
+import type { VersionInfo } from '#contracts';
+import { decidePass, type PassDecision } from '#sync';
 import type { ApiClient } from './api-client.js';
+import { DifferenceCheck } from './difference-check.js';
 import { InFlight } from './in-flight.js';
 import type { Source, SourceTable } from './sources/source.js';
 
@@ -37,11 +30,15 @@ export interface PassReport {
  * the remote, decide again, so that a behind or restored table gets its deletes and then its uploads in the same pass.
  */
 export class TablePass {
+  private readonly check: DifferenceCheck;
+
   constructor(
     private readonly source: Source,
     private readonly api: ApiClient,
     private readonly settings: PassSettings,
-  ) {}
+  ) {
+    this.check = new DifferenceCheck(source, api, settings);
+  }
 
   async run(
     table: SourceTable,
@@ -97,7 +94,7 @@ export class TablePass {
           );
           break;
         case 'equal':
-          await this.checkSlice(table, report);
+          await this.check.slice(table, report);
           return report;
       }
       remote = await this.api.versionInfo(table.name);
@@ -143,120 +140,6 @@ export class TablePass {
     }
     return sent;
   }
-
-  /**
-   * The difference check (docs/difference-check.md): the next contiguous version slice, compared by count and digest;
-   * where the two sides differ the range is split and the parts compared, down to key lists for small ranges, which are
-   * then repaired. An equal slice costs one digest per side and a few bytes on the wire.
-   */
-  private async checkSlice(table: SourceTable, report: PassReport): Promise<void> {
-    const localMax = await this.source.localMax(table);
-    const slice = nextSlice(
-      report.position,
-      await this.source.versionsAfter(table, report.position, this.settings.sliceRows),
-      localMax,
-      this.settings.sliceRows,
-    );
-    const leaves: VersionRange[] = [];
-    let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
-    while (level.length > 0) {
-      const local = await this.source.digests(table, level);
-      const remote = await this.remoteDigests(table, level);
-      if (report.checked === 0) report.checked = local[0].count;
-      const step = bisectStep(level, local, remote, BISECT);
-      leaves.push(...step.leaves);
-      level = step.next;
-    }
-    // Leaves come level by level; the API takes ranges in version order only.
-    leaves.sort((a, b) => (a.after < b.after ? -1 : 1));
-    for (let i = 0; i < leaves.length; i += MAX_CHECK_RANGES)
-      await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report);
-    report.position = slice.nextPosition;
-  }
-
-  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
-    const out: RangeDigest[] = [];
-    for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES) {
-      const part = ranges.slice(i, i + MAX_CHECK_RANGES).map(toWireRange);
-      const result = await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }));
-      out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
-    }
-    return out;
-  }
-
-  /**
-   * Key-level diff of small ranges, then uploads and version-guarded deletes for what differs. Ranges holding more
-   * rows than one check may compare (on either side) are halved and diffed part by part.
-   */
-  private async repair(table: SourceTable, ranges: VersionRange[], report: PassReport): Promise<void> {
-    const local = await this.source.manifest(table, ranges);
-    const diff =
-      local.size <= MAX_MANIFEST_ROWS
-        ? await this.api.waitForJob(
-            await this.api.manifestCheck(table.name, {
-              ranges: ranges.map(toWireRange),
-              keys: [...local.keys()],
-              versions: [...local.values()].map(String),
-            }),
-          )
-        : undefined;
-    if (!diff || diff.overLimit) {
-      const halves = halveRanges(ranges);
-      if (!halves)
-        throw new Error(
-          `table "${table.name}": version ${ranges[0].upTo} alone holds more than ${MAX_MANIFEST_ROWS} rows; it cannot be checked`,
-        );
-      for (const part of halves) await this.repair(table, part, report);
-      return;
-    }
-
-    const repairVersions = diff.missingOrOlder.map((k) => local.get(k)!);
-    // Rows newer remotely than locally come from a lost timeline: local version → the remote version it replaces.
-    const replace = new Map(diff.newerRemotely.map((r) => [local.get(r.key)!, r.version]));
-    const gone: { key: string; version: string }[] = [];
-    for (const r of diff.remoteOnly) {
-      // A key outside these ranges locally was changed, not deleted: upload it rather than delete it first, unless
-      // the remote already has that version (a quarantined one, reported at its version).
-      const localVersion = await this.source.versionOfKey(table, r.key);
-      if (localVersion === undefined) gone.push(r);
-      else if (localVersion > BigInt(r.version)) repairVersions.push(localVersion);
-      else if (localVersion < BigInt(r.version)) replace.set(localVersion, r.version);
-    }
-    const jobs = new InFlight();
-    const send = async (versions: bigint[], replacing?: Map<bigint, string>) => {
-      for (let i = 0; i < versions.length; i += this.settings.batchRows) {
-        const rows = await this.source.rowsWithVersions(table, versions.slice(i, i + this.settings.batchRows));
-        if (rows.versions.length === 0) continue;
-        const request = {
-          rows,
-          timeline: report.timeline,
-          ...(replacing ? { replace: rows.versions.map((v) => replacing.get(BigInt(v))!) } : {}),
-        };
-        jobs.add(this.api.upload(table.name, request).then((id) => this.api.waitForJob(id)));
-        report.repaired += rows.versions.length;
-      }
-    };
-    try {
-      await send(repairVersions);
-      await send([...replace.keys()], replace);
-      if (gone.length) {
-        const types = table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
-        const keys: WireValue[][] = table.key.map(() => []);
-        for (const g of gone) decodeKey(types, g.key).forEach((v, i) => keys[i].push(v));
-        jobs.add(
-          this.api
-            .delete(table.name, { mode: 'keys', keys, versions: gone.map((g) => g.version), timeline: report.timeline })
-            .then((id) => this.api.waitForJob(id)),
-        );
-        report.deleted += gone.length;
-      }
-    } finally {
-      await jobs.settle();
-    }
-  }
 }
 
 const INT64_MAX = 2n ** 63n - 1n;
-
-/** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */
-const BISECT = { leafRows: 256, fanOut: 16 };

@@ -1,4 +1,4 @@
-import type { ColumnarRows, ColumnDef, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, ColumnType, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 
 /** A local table as the agent syncs it: its columns in rowferry's types and its key. */
@@ -64,4 +64,9 @@ export function keyedTable(
     if (!columns.some((c) => c.name === k))
       throw new Error(`configured key column "${k}" does not exist in table "${name}"`);
   return { name, columns, key };
+}
+
+/** The rowferry types of the table's key columns, in key order. */
+export function keyTypes(table: SourceTable): ColumnType[] {
+  return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
 }

@@ -1,7 +1,7 @@
-import type { ColumnarRows, ColumnDef, ColumnType, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 import { columnarOf, digestsOf, manifestOf, type ToWire } from './source-rows.js';
-import { keyedTable, type Source, type SourceTable } from './source.js';
+import { keyedTable, keyTypes, type Source, type SourceTable } from './source.js';
 
 /** The version column `track` installs, unless the config names one the application already keeps. */
 export const VERSION_COLUMN = '_rowferry_version';
@@ -165,9 +165,4 @@ export abstract class TrackedSource<V> implements Source {
       throw err;
     }
   }
-}
-
-/** The rowferry types of the table's key columns, in key order. */
-export function keyTypes(table: SourceTable): ColumnType[] {
-  return table.key.map((k) => table.columns.find((c) => c.name === k)!.type);
 }

@@ -1,9 +1,9 @@
 import mysql from 'mysql2/promise';
 import { decodeKey, type VersionRange } from '#contracts';
 import { SafeWatermark, type Marker } from '#sync';
-import type { SourceTable } from '../source.js';
 import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
-import { keyTypes, TrackedSource, type TableShape } from '../tracked-source.js';
+import { keyTypes, type SourceTable } from '../source.js';
+import { TrackedSource, type TableShape } from '../tracked-source.js';
 import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';

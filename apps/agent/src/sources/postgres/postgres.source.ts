@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
 import { SafeWatermark, type Marker } from '#sync';
-import type { SourceTable } from '../source.js';
 import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
-import { keyTypes, TrackedSource, type TableShape } from '../tracked-source.js';
+import { keyTypes, type SourceTable } from '../source.js';
+import { TrackedSource, type TableShape } from '../tracked-source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
 const TRACKING_SCHEMA = '_rowferry';

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
 import type { Marker } from '#sync';
-import type { SourceTable } from '../source.js';
-import { keyTypes, MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
+import { keyTypes, type SourceTable } from '../source.js';
+import { MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';

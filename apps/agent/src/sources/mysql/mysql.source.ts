@@ -1,14 +1,14 @@
 import mysql from 'mysql2/promise';
 import { decodeKey, type VersionRange } from '#contracts';
-import { SafeWatermark, type Marker } from '#sync';
-import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
+import type { Marker } from '#sync';
+import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import { TrackedSource, type TableShape } from '../tracked-source.js';
+import type { TableShape } from '../tracked-source.js';
 import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';
 const MARKERS = '_rowferry_markers';
-const MARKER_SQL: MarkerStatements = {
+const MARKER_STATEMENTS: MarkerStatements = {
   // FOR UPDATE locks the newest row and the gap above it: nothing can come between the compare and the write.
   lockNewest: [`SELECT id FROM ${MARKERS} ORDER BY seq DESC LIMIT 1 FOR UPDATE`],
   insert: `INSERT INTO ${MARKERS} (id, watermark) VALUES (?, ?)`,
@@ -25,10 +25,10 @@ const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
  * Sequence values are handed out before commit, so the ahead path reads only up to a watermark proven safe by
  * waiting for the InnoDB transactions that were running when the counter was read (see safeWatermark).
  */
-export class MysqlSource extends TrackedSource<MysqlValue> {
+export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   private readonly pool: mysql.Pool;
-  /** Readings of the counter with the transactions running right after each. */
-  private readonly watermark = new SafeWatermark<Set<string>>();
+  protected readonly markerSql = MARKER_STATEMENTS;
+  protected readonly missingCodes = ['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR'];
 
   constructor(url: string, existingVersionColumn?: string) {
     super(q, mysqlToWire, 'the MySQL/MariaDB database', existingVersionColumn);
@@ -194,29 +194,19 @@ export class MysqlSource extends TrackedSource<MysqlValue> {
     return rows.length ? { id: rows[0][0], watermark: BigInt(rows[0][1]) } : undefined;
   }
 
-  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+  protected async transaction(): Promise<ServerTransaction> {
     const c = await this.pool.getConnection();
-    const tx: ServerTransaction = {
+    return {
       begin: () => c.beginTransaction(),
       query: async (sql, params) => (await c.query({ sql, values: params, rowsAsArray: true }))[0] as unknown[][],
       commit: () => c.commit(),
       rollback: () => c.rollback(),
       release: () => c.release(),
     };
-    return compareAndSetMarker(tx, MARKER_SQL, marker, expected);
   }
 
-  async resetAfterRestore(): Promise<void> {
-    this.watermark.reset();
-  }
-
-  protected isTrackingMissing(err: unknown): boolean {
-    const code = (err as { code?: string }).code;
-    return code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR';
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
+  protected endPool(): Promise<void> {
+    return this.pool.end();
   }
 
   private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {

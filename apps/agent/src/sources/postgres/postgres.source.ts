@@ -1,14 +1,14 @@
 import pg from 'pg';
 import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
-import { SafeWatermark, type Marker } from '#sync';
-import { compareAndSetMarker, type MarkerStatements, type ServerTransaction } from '../server-transaction.js';
+import type { Marker } from '#sync';
+import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import { TrackedSource, type TableShape } from '../tracked-source.js';
+import type { TableShape } from '../tracked-source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
 const TRACKING_SCHEMA = '_rowferry';
 
-const MARKER_SQL: MarkerStatements = {
+const MARKER_STATEMENTS: MarkerStatements = {
   // Under the table lock nothing can come between the compare and the write.
   lockNewest: [
     `LOCK TABLE ${TRACKING_SCHEMA}.markers IN EXCLUSIVE MODE`,
@@ -32,10 +32,10 @@ const rawTypes = {
  * column. Because sequence values are handed out before their transactions commit, the ahead path reads only up to
  * the safe watermark, proven with transaction snapshots (see safeWatermark).
  */
-export class PostgresSource extends TrackedSource<PgValue> {
+export class PostgresSource extends ServerSource<PgValue, bigint> {
   private readonly pool: pg.Pool;
-  /** Readings of the counter with their snapshot's xmax. */
-  private readonly watermark = new SafeWatermark<bigint>();
+  protected readonly markerSql = MARKER_STATEMENTS;
+  protected readonly missingCodes = ['42P01', '42703']; // undefined table, undefined column
 
   constructor(
     url: string,
@@ -216,29 +216,19 @@ export class PostgresSource extends TrackedSource<PgValue> {
     return rows.length ? { id: rows[0].id, watermark: BigInt(rows[0].watermark) } : undefined;
   }
 
-  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+  protected async transaction(): Promise<ServerTransaction> {
     const c = await this.pool.connect();
-    const tx: ServerTransaction = {
+    return {
       begin: async () => void (await c.query('BEGIN')),
       query: async (sql, params) => (await c.query({ text: sql, values: params, rowMode: 'array' })).rows,
       commit: async () => void (await c.query('COMMIT')),
       rollback: async () => void (await c.query('ROLLBACK')),
       release: () => c.release(),
     };
-    return compareAndSetMarker(tx, MARKER_SQL, marker, expected);
   }
 
-  async resetAfterRestore(): Promise<void> {
-    this.watermark.reset();
-  }
-
-  protected isTrackingMissing(err: unknown): boolean {
-    const code = (err as { code?: string }).code;
-    return code === '42P01' || code === '42703';
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
+  protected endPool(): Promise<void> {
+    return this.pool.end();
   }
 
   private async select(table: SourceTable, tail: string, params: unknown[]): Promise<PgValue[][]> {

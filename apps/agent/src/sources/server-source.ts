@@ -1,0 +1,77 @@
+import { SafeWatermark, type Marker } from '#sync';
+import { MARKERS_KEPT, TrackedSource } from './tracked-source.js';
+
+/** One transaction on a server engine's connection, rows as arrays. */
+export interface ServerTransaction {
+  begin(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<unknown[][]>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Gives the connection back, whatever happened. */
+  release(): void;
+}
+
+/** A server engine's marker statements, in its own SQL. */
+export interface MarkerStatements {
+  /** Run in order; the last one answers the newest marker's id, locked so nothing comes between compare and write. */
+  lockNewest: string[];
+  /** Parameters: id, watermark. */
+  insert: string;
+  /** Deletes all but the newest markers; parameter: how many to keep. */
+  trim: string;
+}
+
+/**
+ * What the server engines (PostgreSQL, MySQL/MariaDB) share beyond every source's skeleton: a pool of connections,
+ * a counter that hands out versions before commit (hence a safe watermark proven from `Evidence` of the transactions
+ * that were running), and markers written in a transaction of their own.
+ */
+export abstract class ServerSource<V, Evidence> extends TrackedSource<V> {
+  protected readonly watermark = new SafeWatermark<Evidence>();
+  protected abstract readonly markerSql: MarkerStatements;
+  /** The engine's error codes for a missing table or column: tracking is not installed. */
+  protected abstract readonly missingCodes: readonly string[];
+
+  /** A transaction on a connection of the pool, not yet begun. */
+  protected abstract transaction(): Promise<ServerTransaction>;
+  protected abstract endPool(): Promise<void>;
+
+  /**
+   * Writes a restore marker only if the newest local marker is still `expected`, in one transaction; false when it
+   * is not (the database changed under the agent, restored mid-pass). The table keeps only recent markers.
+   */
+  async writeMarker(marker: Marker, expected: string | undefined): Promise<boolean> {
+    const tx = await this.transaction();
+    try {
+      await tx.begin();
+      let newest: unknown[][] = [];
+      for (const statement of this.markerSql.lockNewest) newest = await tx.query(statement);
+      if (newest[0]?.[0] !== expected) {
+        await tx.rollback();
+        return false;
+      }
+      await tx.query(this.markerSql.insert, [marker.id, marker.watermark.toString()]);
+      await tx.query(this.markerSql.trim, [MARKERS_KEPT]);
+      await tx.commit();
+      return true;
+    } catch (err) {
+      await tx.rollback().catch(() => undefined);
+      throw err;
+    } finally {
+      tx.release();
+    }
+  }
+
+  /** The counter was rewound with the data: what was proven safe of the old timeline says nothing now. */
+  async resetAfterRestore(): Promise<void> {
+    this.watermark.reset();
+  }
+
+  protected isTrackingMissing(err: unknown): boolean {
+    return this.missingCodes.includes((err as { code?: string }).code ?? '');
+  }
+
+  async close(): Promise<void> {
+    await this.endPool();
+  }
+}

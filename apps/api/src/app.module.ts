@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import { JOB_NAMES } from '#contracts';
-import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, PG_POOL, resilientPool } from '#persistence';
+import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
 import { AdminGuard } from './auth/admin.guard.js';
 import { BatchesController } from './batches/batches.controller.js';
@@ -14,7 +14,7 @@ import { QuarantineService } from './quarantine/quarantine.service.js';
 import { DatabaseGuard } from './auth/database.guard.js';
 import { HttpDrain } from './common/http-drain.js';
 import { TenantScope } from './common/tenant-scope.js';
-import { API_CONFIG, type ApiConfig } from './config.js';
+import type { ApiConfig } from './config.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
 import { MarkersController } from './markers/markers.controller.js';
@@ -27,11 +27,11 @@ import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionService } from './submission/submission.service.js';
 import { TableRegistrationService } from './tables/table-registration.service.js';
 import { VersionInfoService } from './tables/version-info.service.js';
-import { REDIS } from './tokens.js';
 import { TablesController } from './tables/tables.controller.js';
 import { RegistrationRate } from './tables/registration-rate.js';
 import { TenancyController } from './tenancy/tenancy.controller.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
+import { API_CONFIG, PG_POOL, REDIS } from './tokens.js';
 
 /** What the API is made of, whatever its configuration. */
 const MODULE = {

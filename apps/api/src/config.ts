@@ -72,8 +72,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return parsed.data;
 }
 
-export const API_CONFIG = Symbol('API_CONFIG');
-
 export function tuningSettings(c: ApiConfig) {
   return {
     minRows: c.TUNING_MIN_ROWS,

@@ -1,2 +1,4 @@
-/** Provider tokens of the API (API_CONFIG lives beside the configuration, PG_POOL beside the pool in persistence). */
+/** Every provider token of the API, in one place. */
+export { PG_POOL } from '#persistence';
+export const API_CONFIG = Symbol('API_CONFIG');
 export const REDIS = Symbol('REDIS');

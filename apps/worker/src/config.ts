@@ -27,5 +27,3 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     );
   return parsed.data;
 }
-
-export const WORKER_CONFIG = Symbol('WORKER_CONFIG');

@@ -1,9 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
 import { JOB_NAMES } from '#contracts';
-import { databaseUrl, PG_POOL, resilientPool } from '#persistence';
+import { databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
-import { loadWorkerConfig, WORKER_CONFIG, type WorkerConfig } from './config.js';
+import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { DeleteService } from './delete/delete.service.js';
 import { JobGate } from './jobs/job-gate.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -12,6 +12,7 @@ import { ProcessorsLifecycle } from './jobs/processors-lifecycle.js';
 import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
 import { RangeHashService } from './range-hash/range-hash.service.js';
 import { UploadService } from './upload/upload.service.js';
+import { WORKER_CONFIG, PG_POOL } from './tokens.js';
 
 @Module({
   imports: [

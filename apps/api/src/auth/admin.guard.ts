@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import { API_CONFIG, type ApiConfig } from '../config.js';
+import type { ApiConfig } from '../config.js';
 import { bearerToken, hashSecret, secretMatches } from './secrets.js';
+import { API_CONFIG } from '../tokens.js';
 
 /** The admin API: `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()

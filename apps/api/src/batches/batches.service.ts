@@ -4,7 +4,8 @@ import type { TenantRef } from '#contracts';
 import { BatchRecord } from '#persistence';
 import { recommendBatchSize, TUNING_WINDOW, type Recommendation, type TuningSettings } from '#sync';
 import { TenantScope } from '../common/tenant-scope.js';
-import { API_CONFIG, tuningSettings, type ApiConfig } from '../config.js';
+import { tuningSettings, type ApiConfig } from '../config.js';
+import { API_CONFIG } from '../tokens.js';
 
 @Injectable()
 export class BatchesService {

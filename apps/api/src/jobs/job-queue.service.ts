@@ -3,12 +3,12 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { JOB_NAMES, signJob, type JobMap, type JobName, type JobStatus, type TenantRef } from '#contracts';
 import { jobOptions, type Retention } from '#queues';
-import { API_CONFIG, type ApiConfig } from '../config.js';
-import { REDIS } from '../tokens.js';
+import type { ApiConfig } from '../config.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
 import { JobWaiters } from './job-waiters.js';
 import { JobsInFlight } from './jobs-in-flight.js';
+import { API_CONFIG, REDIS } from '../tokens.js';
 
 /** The producer side of the job map: enqueues a tenant's job, and answers its status to that tenant only. */
 @Injectable()

@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { TenantRef } from '#contracts';
 import { queuePrefix } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
-import { API_CONFIG, type ApiConfig } from '../config.js';
-import { REDIS } from '../tokens.js';
+import type { ApiConfig } from '../config.js';
 import { JobQueues } from './job-queues.js';
+import { API_CONFIG, REDIS } from '../tokens.js';
 
 /**
  * The jobs not yet finished, in Redis: per database (the fair share) and per table (so the version GET can say

@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import type { TenantRef } from '#contracts';
 import { queuePrefix } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
-import { API_CONFIG, type ApiConfig } from '../config.js';
-import { REDIS } from '../tokens.js';
+import type { ApiConfig } from '../config.js';
+import { API_CONFIG, REDIS } from '../tokens.js';
 
 /** At most REGISTRATION_CHANGES_PER_MINUTE registration changes a minute per database (a fixed window in Redis). */
 @Injectable()

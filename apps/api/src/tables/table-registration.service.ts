@@ -1,11 +1,12 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { BackfillProgress, ColumnDef, RegisteredTableInfo, TableDefinition, TenantRef } from '#contracts';
-import { PG_POOL, RegisteredTable, registerTable, TableStats } from '#persistence';
+import { RegisteredTable, registerTable, TableStats } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
-import { API_CONFIG, type ApiConfig } from '../config.js';
+import type { ApiConfig } from '../config.js';
 import { RegistrationRate } from './registration-rate.js';
+import { API_CONFIG, PG_POOL } from '../tokens.js';
 
 /** A database's tables as registered: what they hold (columns, key), and how far a backfill of added columns got. */
 @Injectable()

@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Customer, RegisteredDatabase } from '#persistence';
 import { hashSecret, newSecret, secretMatches } from '../auth/secrets.js';
-import { API_CONFIG, type ApiConfig } from '../config.js';
+import type { ApiConfig } from '../config.js';
+import { API_CONFIG } from '../tokens.js';
 
 @Injectable()
 export class TenancyService {

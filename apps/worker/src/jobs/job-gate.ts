@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { verifiedJob, type JobMap, type JobName } from '#contracts';
-import { WORKER_CONFIG, type WorkerConfig } from '../config.js';
+import type { WorkerConfig } from '../config.js';
 import type { TypedJob } from './typed-job.js';
+import { WORKER_CONFIG } from '../tokens.js';
 
 /** The one way a processor gets a job's data: only if the API signed it (see signJob). */
 @Injectable()

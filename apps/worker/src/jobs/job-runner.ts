@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { JobName, TenantRef } from '#contracts';
-import { classifyPgError, describePgError, PG_POOL, recordBatch, StaleTimelineError, withTenant } from '#persistence';
+import { classifyPgError, describePgError, recordBatch, StaleTimelineError, withTenant } from '#persistence';
+import { PG_POOL } from '../tokens.js';
 
 /** Which attempt of which job this is, for the batch history. */
 export interface JobMeta {

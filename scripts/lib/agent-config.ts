@@ -1,13 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { loadAgentConfig, type Credentials } from '../../apps/agent/src/config.js';
 
-export interface Credentials {
-  customerId: string;
-  databaseId: string;
-  secret: string;
-}
+export type { Credentials };
 
 /**
  * Writes an agent's credentials and config into `dir` as a customer would (`creds.json`, `agent.json`; paths in the

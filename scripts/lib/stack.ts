@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { redisConnection } from '#queues';
 import { freshRemoteDatabase, serviceUrl } from './databases.js';
 import { freePort } from './services.js';
+import type { Credentials } from '../../apps/agent/src/config.js';
 
 // From dist/scripts/lib (compiled) or scripts/lib (tests): the repository root holds dist/.
 const root = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../..' : '../..', import.meta.url));
@@ -104,10 +105,7 @@ async function waitForHealth(url: string): Promise<void> {
 }
 
 /** Creates a customer and registers one database for it, as an admin and then an agent would. */
-export async function enrollDatabase(
-  stack: Stack,
-  name: string,
-): Promise<{ customerId: string; databaseId: string; secret: string }> {
+export async function enrollDatabase(stack: Stack, name: string): Promise<Credentials> {
   const post = async <T>(path: string, token: string, body: unknown): Promise<T> => {
     const res = await fetch(`${stack.apiUrl}${path}`, {
       method: 'POST',

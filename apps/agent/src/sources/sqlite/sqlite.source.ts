@@ -128,12 +128,10 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   protected async maxVersion(table: string): Promise<bigint> {
-    return (
-      (this.db
-        .prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`)
-        .pluck()
-        .get() as bigint) ?? 0n
-    );
+    return this.db
+      .prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`)
+      .pluck()
+      .get() as bigint;
   }
 
   async count(table: SourceTable): Promise<number> {

@@ -29,7 +29,7 @@ export const antiEntropy = new Command('anti-entropy')
           tables: [{ name: 'bench_rows' }],
           sliceRows: o.sliceRows,
         });
-        await agent.source.installTracking(['bench_rows']);
+        await agent.source.installTracking([{ name: 'bench_rows' }]);
         await admin.connect();
         const remoteCount = async () =>
           (

@@ -148,7 +148,7 @@ async function agentFor(
 ): Promise<BenchAgent> {
   const { config, databaseId } = await sourceFor(stack, dir, name, rows, maxInFlight);
   const agent = new SyncAgent(loadAgentConfig(config), () => undefined);
-  await agent.source.installTracking(['items']);
+  await agent.source.installTracking([{ name: 'items' }]);
   await agent.registerTables();
   const requests = new Map<string, number[]>();
   const started = new WeakMap<object, number>();

@@ -14,7 +14,7 @@ let refusals = 0;
   if (res.status === 429) refusals++;
   return res;
 });
-await agent.source.installTracking(config.tables.map((t) => t.name));
+await agent.source.installTracking(config.tables);
 await agent.registerTables();
 console.log('ready');
 await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));

@@ -41,7 +41,7 @@ export const initialLoad = new Command('initial-load')
           maxInFlight: o.inFlight,
           sliceRows: 1,
         });
-        await agent.source.installTracking(['bench_rows']);
+        await agent.source.installTracking([{ name: 'bench_rows' }]);
         await agent.registerTables();
 
         const cpuBefore = cpuByPart(stack.pids);

@@ -39,7 +39,7 @@ export const slowDatabase = new Command('slow-database')
           maxInFlight: 1,
           sliceRows: 1_000_000,
         });
-        await agent.source.installTracking(['wide']);
+        await agent.source.installTracking([{ name: 'wide' }]);
         await agent.registerTables();
         await admin.connect();
         await admin.query(

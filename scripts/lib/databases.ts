@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { quoteIdent } from '#contracts';
 import { databaseUrl, ensureServiceRole, migrate } from '#persistence';
@@ -43,4 +44,19 @@ export async function serviceUrl(migratedUrl: string): Promise<string> {
   url.username = SERVICE_ROLE;
   url.password = '';
   return url.toString();
+}
+
+/** A source database on a PostgreSQL server (the admin URL names its `postgres` database). */
+export async function createPgDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  await c.end();
+}
+
+/** A source database on a MariaDB server. */
+export async function createMariaDatabase(serverUrl: string, name: string): Promise<void> {
+  const c = await mysql.createConnection(serverUrl);
+  await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  await c.end();
 }

@@ -65,7 +65,7 @@ describe('the agent survives jobs that fail or vanish', () => {
       intervalSeconds: 0.5,
     });
     const setup = new SyncAgent(loadAgentConfig(configPath), () => undefined);
-    await setup.source.installTracking(TABLES.map((t) => t.name));
+    await setup.source.installTracking(TABLES);
     await setup.registerTables();
     await setup.close();
 

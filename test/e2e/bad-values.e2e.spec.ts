@@ -72,7 +72,7 @@ describe('bad values are the row’s problem, not the table’s', () => {
       batchRows: 1000,
       sliceRows: 1000,
     });
-    await agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES);
   });
 
   afterAll(async () => {
@@ -167,7 +167,7 @@ describe('bad values are the row’s problem, not the table’s', () => {
     try {
       await admin.query(`CREATE TABLE \`${name}\`.switches (id BIGINT PRIMARY KEY, on_off TINYINT(1))`);
       await admin.query(`INSERT INTO \`${name}\`.switches VALUES (1, 0), (2, 1), (3, 2), (4, NULL)`);
-      await mariaAgent.source.installTracking(['switches']);
+      await mariaAgent.source.installTracking([{ name: 'switches' }]);
       for (let i = 0; i < 2; i++) expect((await mariaAgent.cycle()).tables.filter((t) => 'error' in t)).toEqual([]);
       const res = await fetch(
         `${stack.apiUrl}/v1/customers/${maria.customerId}/databases/${maria.databaseId}/tables/switches/quarantine`,

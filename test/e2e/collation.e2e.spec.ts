@@ -68,7 +68,7 @@ describe('keys under case- and accent-insensitive collations', () => {
     );
     const agent = new SyncAgent(loadAgentConfig(join(dir, `${name}.json`)), () => undefined);
     agents.push(agent);
-    await agent.source.installTracking([table]);
+    await agent.source.installTracking([{ name: table }]);
     return { agent, databaseId: creds.databaseId };
   }
 

@@ -72,7 +72,7 @@ describe('difference check: range digests and bisection, every key shape', () =>
       tables: TABLES.map(({ name, key }) => ({ name, key })),
       sliceRows: SLICE,
     });
-    await agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES);
     admin = new pg.Client({ connectionString: stack.databaseUrl });
     await admin.connect();
     await syncUntilEqual();

@@ -28,7 +28,7 @@ describe('existing version column', () => {
       source: { type: 'sqlite', path: 'app.db', versionColumn: 'rv' },
       tables: [{ name: 'notes' }],
     });
-    expect(await agent.source.installTracking(['notes'])).toEqual([
+    expect(await agent.source.installTracking([{ name: 'notes' }])).toEqual([
       'versions come from the existing column "rv": only the restore markers table is installed',
     ]);
   });

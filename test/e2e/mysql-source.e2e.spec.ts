@@ -83,7 +83,7 @@ describe('MySQL/MariaDB source', () => {
       source: { type: 'mysql', url: `${SERVER}/${dbName}` },
       tables: [{ name: 'accounts' }],
     });
-    await agent.source.installTracking(['accounts']);
+    await agent.source.installTracking([{ name: 'accounts' }]);
   });
 
   afterAll(async () => {

@@ -74,7 +74,7 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
       tables: [{ name: 'people' }],
       sliceRows: 2000,
     });
-    await agent.source.installTracking(['people']);
+    await agent.source.installTracking([{ name: 'people' }]);
   });
 
   afterAll(async () => {

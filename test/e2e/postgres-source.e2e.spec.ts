@@ -77,7 +77,7 @@ describe('PostgreSQL source', () => {
       source: { type: 'postgres', url: sourceUrl },
       tables: [{ name: 'accounts' }],
     });
-    await agent.source.installTracking(['accounts']);
+    await agent.source.installTracking([{ name: 'accounts' }]);
   });
 
   afterAll(async () => {

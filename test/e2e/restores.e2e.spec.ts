@@ -47,7 +47,7 @@ describe('restores the agent cannot see coming', () => {
     };
     const differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
     const agent = open();
-    await agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES);
     const exec = (sql: string) => {
       const db = new Database(dbPath);
       db.exec(sql);

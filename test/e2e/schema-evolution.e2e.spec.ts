@@ -34,7 +34,7 @@ describe('schema evolution', () => {
     const t: Tenant = { dir, db, creds, agent: undefined as unknown as SyncAgent, tables };
     writeConfig(t);
     t.agent = new SyncAgent(loadAgentConfig(join(dir, 'agent.json')), () => undefined);
-    await t.agent.source.installTracking(tables.map((x) => x.name));
+    await t.agent.source.installTracking(tables);
     return t;
   }
 

@@ -82,7 +82,7 @@ describe('SQLite values round trip', () => {
       source: { type: 'sqlite', path: 'v.db' },
       tables: [{ name: 'vals' }],
     });
-    await agent.source.installTracking(['vals']);
+    await agent.source.installTracking([{ name: 'vals' }]);
   });
 
   afterAll(async () => {

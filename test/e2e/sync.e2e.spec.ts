@@ -55,7 +55,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     other = await enrollDatabase(stack, 'globex');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     agent = newAgent();
-    await agent.source.installTracking(TABLES.map((t) => t.name));
+    await agent.source.installTracking(TABLES);
   });
 
   afterAll(async () => {

@@ -64,7 +64,7 @@ describe('version tracking', () => {
       await app.query(`CREATE TABLE orders (id BIGINT PRIMARY KEY, note TEXT)`);
       await app.query(`INSERT INTO orders SELECT seq, CONCAT('row ', seq) FROM seq_1_to_200000`);
       const w = writer((id) => app.query(`INSERT INTO orders (id, note) VALUES (?, 'during track')`, [id]), 1_000_000);
-      await source.installTracking(['orders']);
+      await source.installTracking([{ name: 'orders' }]);
       const written = await w.stop();
       expect(written).toBeGreaterThan(0);
       const [[row]] = (await app.query(
@@ -84,7 +84,7 @@ describe('version tracking', () => {
       await app.query(`CREATE TABLE orders (id bigint PRIMARY KEY, note text)`);
       await app.query(`INSERT INTO orders SELECT g, 'row ' || g FROM generate_series(1, 200000) g`);
       const w = writer((id) => app.query(`INSERT INTO orders (id, note) VALUES ($1, 'during track')`, [id]), 1_000_000);
-      await source.installTracking(['orders']);
+      await source.installTracking([{ name: 'orders' }]);
       const written = await w.stop();
       expect(written).toBeGreaterThan(0);
       const { rows } = await app.query(
@@ -104,7 +104,7 @@ describe('version tracking', () => {
       try {
         await app.query(`CREATE TABLE orders (id bigint PRIMARY KEY, note text)`);
         await app.query(`INSERT INTO orders SELECT g, 'row ' || g FROM generate_series(1, 10) g`);
-        await source.installTracking(['orders']);
+        await source.installTracking([{ name: 'orders' }]);
         const old = (await app.query(`SELECT _rowferry_version AS v FROM orders WHERE id = 1`)).rows[0].v;
         await app.query(`UPDATE orders SET note = 'other writer' WHERE id = 1`);
         await app.query(`UPDATE orders SET note = 'written back', _rowferry_version = $1 WHERE id = 1`, [old]);
@@ -135,7 +135,7 @@ describe('version tracking', () => {
     db.defaultSafeIntegers(true);
     db.exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO orders VALUES (1, 'a'), (2, 'b');`);
     const source = new SqliteSource(path);
-    await source.installTracking(['orders']);
+    await source.installTracking([{ name: 'orders' }]);
     // The application reads row 1 with SELECT *, another writer changes it, then the first writes it back whole.
     const read = db.prepare(`SELECT * FROM orders WHERE id = 1`).get() as {
       id: bigint;

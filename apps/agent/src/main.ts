@@ -37,7 +37,7 @@ program
     const config = loadAgentConfig(o.config);
     const source = openSource(config.source);
     try {
-      for (const line of await source.installTracking(config.tables.map((t) => t.name))) console.log(line);
+      for (const line of await source.installTracking(config.tables)) console.log(line);
     } finally {
       await source.close();
     }

@@ -1,5 +1,5 @@
 import type { VersionInfo } from '#contracts';
-import { decidePass, type PassDecision } from '#sync';
+import { aheadBatch, decidePass, type PassDecision } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { DifferenceCheck } from './difference-check.js';
 import { InFlight } from './in-flight.js';
@@ -85,15 +85,15 @@ export class TablePass {
           );
           restore = undefined;
           break;
-        case 'ahead':
-          report.uploaded += await this.uploadAhead(
-            table,
-            d.uploadAfter,
-            await this.source.safeWatermark(),
-            remote.timeline,
-          );
+        case 'ahead': {
+          const sent = await this.uploadAhead(table, d.uploadAfter, await this.source.safeWatermark(), remote.timeline);
+          report.uploaded += sent.uploaded;
+          report.deleted += sent.deleted;
           break;
+        }
         case 'equal':
+          // Every change up to applied-through is applied remotely: its logged deletes are no longer needed.
+          await this.source.pruneDeletes(table, BigInt(remote.appliedThrough));
           await this.check.slice(table, report);
           return report;
       }
@@ -113,26 +113,48 @@ export class TablePass {
     return BigInt(rows.versions[rows.versions.length - 1]);
   }
 
-  /** Uploads (after, watermark] in version order, several batches in flight, each with the range it covers. */
-  private async uploadAhead(table: SourceTable, start: bigint, watermark: bigint, timeline: string): Promise<number> {
+  /**
+   * Uploads the changes in (after, watermark] in version order, rows and deleted keys together, several batches in
+   * flight, each with the range it covers. Returns the rows and deletes sent.
+   */
+  private async uploadAhead(
+    table: SourceTable,
+    start: bigint,
+    watermark: bigint,
+    timeline: string,
+  ): Promise<{ uploaded: number; deleted: number }> {
     const inFlight = new InFlight();
+    let rowsInFlight = false;
     let after = start;
-    let sent = 0;
+    const sent = { uploaded: 0, deleted: 0 };
     try {
       for (;;) {
         // The size comes from the table's batch history (docs/tuning.md), never above the agent's own limit.
         const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
-        const rows = await this.source.rowsAfter(table, after, watermark, size);
-        if (rows.versions.length === 0) break;
-        const upTo = BigInt(rows.versions[rows.versions.length - 1]);
+        const batch = aheadBatch(
+          await this.source.rowsAfter(table, after, watermark, size),
+          await this.source.deletesAfter(table, after, watermark, size),
+          size,
+        );
+        if (!batch) break;
+        const deletes = batch.deletes.versions.length;
+        // A delete applied before an earlier batch's upload of the same key would let that upload bring the row
+        // back: deletes wait until the rows sent before them are applied (deletes and later uploads commute).
+        if (deletes && rowsInFlight) {
+          await inFlight.settle();
+          rowsInFlight = false;
+        }
         const jobId = await this.api.upload(table.name, {
-          rows,
-          range: { after: after.toString(), upTo: upTo.toString() },
+          rows: batch.rows,
+          ...(deletes ? { deletes: batch.deletes } : {}),
+          range: { after: after.toString(), upTo: batch.upTo.toString() },
           timeline,
         });
         inFlight.add(this.api.waitForJob(jobId));
-        sent += rows.versions.length;
-        after = upTo;
+        rowsInFlight ||= batch.rows.versions.length > 0;
+        sent.uploaded += batch.rows.versions.length;
+        sent.deleted += deletes;
+        after = batch.upTo;
         await inFlight.below(this.settings.maxInFlight);
       }
     } finally {

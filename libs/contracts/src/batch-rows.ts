@@ -1,5 +1,6 @@
 import type { ColumnDef } from './columns.js';
 import { encodeKey } from './keys.js';
+import type { DeletedKeys } from './requests.js';
 import type { ColumnarRows, WireValue } from './wire.js';
 
 /** Rows from..to of a column-wise batch. */
@@ -9,6 +10,11 @@ export function sliceRows(rows: ColumnarRows, from: number, to: number): Columna
     values: rows.values.map((v) => v.slice(from, to)),
     versions: rows.versions.slice(from, to),
   };
+}
+
+/** Deleted keys from..to of a column-wise list. */
+export function sliceKeys(d: DeletedKeys, from: number, to: number): DeletedKeys {
+  return { keys: d.keys.map((k) => k.slice(from, to)), versions: d.versions.slice(from, to) };
 }
 
 /** Rows at these positions of a column-wise batch, in the order given. */

@@ -1,5 +1,5 @@
 import type { ColumnDef } from './columns.js';
-import type { DeleteRequest, ManifestCheckRequest, RangeHashRequest } from './requests.js';
+import type { DeletedKeys, DeleteRequest, ManifestCheckRequest, RangeHashRequest } from './requests.js';
 import type { ColumnarRows, WireVersionRange } from './wire.js';
 
 /** A tenant is the pair (customer, database). Job data never carries a secret. */
@@ -19,6 +19,8 @@ export interface UploadJob extends TableJob {
   /** Types of the columns in `rows.columns`, in the same order. */
   columns: ColumnDef[];
   rows: ColumnarRows;
+  /** Keys deleted locally in the batch's range (UploadRequest.deletes). */
+  deletes?: DeletedKeys;
   /** Per row of `rows`: the remote version it replaces even though that is newer (see UploadRequest.replace). */
   replace?: string[];
   /**
@@ -41,6 +43,8 @@ export interface UploadResult {
   skippedOlder: number;
   /** Rows the target refused, set aside in the quarantine; the rest of the batch applied. */
   quarantined: number;
+  /** Remote rows removed by the batch's deleted keys. */
+  deleted: number;
 }
 
 export interface DeleteJob extends TableJob {

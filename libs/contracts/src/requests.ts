@@ -7,10 +7,26 @@ import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireV
  */
 const timelineSchema = versionSchema.optional();
 
-/** POST …/tables/{table}: rows to upsert. `range` is set on the "local ahead" path only. */
+const oneValuePerVersion = (d: { keys: unknown[][]; versions: string[] }) =>
+  d.keys.every((k) => k.length === d.versions.length);
+
+/**
+ * Keys deleted locally, captured as they happened (docs/sync-model.md, Deletes): one array per key column, in key
+ * order, and per key the version its delete was given. A remote row goes only if its version is below that.
+ */
+export const deletedKeysSchema = z
+  .object({ keys: z.array(z.array(wireValueSchema)), versions: z.array(versionSchema) })
+  .refine(oneValuePerVersion, 'every key array must have one value per version');
+export type DeletedKeys = z.infer<typeof deletedKeysSchema>;
+
+/**
+ * POST …/tables/{table}: rows to upsert, and on the "local ahead" path (`range` set) the keys deleted in the same
+ * versions, so one job applies every change of its range.
+ */
 export const uploadRequestSchema = z
   .object({
     rows: columnarRowsSchema,
+    deletes: deletedKeysSchema.optional(),
     range: versionRangeSchema.optional(),
     /**
      * A repair of rows that are newer remotely than locally, which only a lost timeline leaves behind
@@ -39,10 +55,7 @@ export const deleteRequestSchema = z.discriminatedUnion('mode', [
       versions: z.array(versionSchema).min(1),
       timeline: timelineSchema,
     })
-    .refine(
-      (d) => d.keys.every((k) => k.length === d.versions.length),
-      'every key array must have one value per version',
-    ),
+    .refine(oneValuePerVersion, 'every key array must have one value per version'),
   z.object({ mode: z.literal('above'), version: versionSchema, timeline: timelineSchema }),
   z.object({ mode: z.literal('all'), timeline: timelineSchema }),
 ]);

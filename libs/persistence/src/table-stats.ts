@@ -90,6 +90,8 @@ export async function recordUpload(
   u: {
     inserted: number;
     applied: number;
+    /** Rows removed by the batch's deleted keys. */
+    deleted: number;
     maxVersion: bigint | undefined | 'recompute';
     range?: WireVersionRange;
     timeline?: string;
@@ -98,10 +100,10 @@ export async function recordUpload(
   let applied = await lockStats(db, tenant, table, u.timeline);
   if (u.range) applied = recordAppliedRange(applied, { after: BigInt(u.range.after), upTo: BigInt(u.range.upTo) });
   await writeStats(db, tenant, table, {
-    rowDelta: u.inserted,
+    rowDelta: u.inserted - u.deleted,
     maxVersion: u.maxVersion ?? 0n,
     applied,
-    modified: u.applied > 0,
+    modified: u.applied + u.deleted > 0,
   });
 }
 

@@ -6,3 +6,4 @@ export * from './restore.js';
 export * from './batch-tuning.js';
 export * from './range-digest.js';
 export * from './safe-watermark.js';
+export * from './ahead-batch.js';

@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import type { ColumnType } from '#contracts';
 import { MysqlSource } from '../../../apps/agent/src/sources/mysql/mysql.source.js';
 import type { Source } from '../../../apps/agent/src/sources/source.js';
+import { deleteLogName } from '../../../apps/agent/src/sources/tracked-source.js';
 import { ServerTenant } from './server-tenant.js';
 
 export class MariadbTenant extends ServerTenant {
@@ -21,7 +22,7 @@ export class MariadbTenant extends ServerTenant {
     return this.conn;
   }
 
-  protected async exec(sql: string, params: unknown[] = []): Promise<void> {
+  async exec(sql: string, params: unknown[] = []): Promise<void> {
     const c = await this.connected();
     try {
       await c.query(sql, params);
@@ -48,6 +49,11 @@ export class MariadbTenant extends ServerTenant {
     return v ? 1 : 0;
   }
 
+  /** The tables' delete logs, restored with them as a dump would. */
+  private get logs(): string[] {
+    return this.tables.map((t) => deleteLogName(t.name));
+  }
+
   private get database(): string {
     return new URL(this.url).pathname.slice(1);
   }
@@ -55,7 +61,7 @@ export class MariadbTenant extends ServerTenant {
   async backup(tag: string): Promise<void> {
     const bk = `${this.database}_bk_${tag}`;
     await this.exec(`CREATE DATABASE ${bk}`);
-    for (const t of [...this.tables.map((x) => x.name), '_rowferry_markers'])
+    for (const t of [...this.tables.map((x) => x.name), ...this.logs, '_rowferry_markers'])
       await this.exec(`CREATE TABLE ${bk}.${t} AS SELECT * FROM ${t}`);
     await this.exec(`CREATE TABLE ${bk}.counter AS SELECT next_not_cached_value AS next FROM _rowferry_version_seq`);
   }
@@ -67,8 +73,10 @@ export class MariadbTenant extends ServerTenant {
       await this.exec(`CREATE TABLE ${t.name} AS SELECT * FROM ${bk}.${t.name}`);
       await this.exec(`ALTER TABLE ${t.name} ADD PRIMARY KEY (${t.key.join(', ')})`);
     }
-    await this.exec(`DELETE FROM _rowferry_markers`);
-    await this.exec(`INSERT INTO _rowferry_markers SELECT * FROM ${bk}._rowferry_markers`);
+    for (const t of [...this.logs, '_rowferry_markers']) {
+      await this.exec(`DELETE FROM ${t}`);
+      await this.exec(`INSERT INTO ${t} SELECT * FROM ${bk}.${t}`);
+    }
     const c = await this.connected();
     const [[{ next }]] = (await c.query(`SELECT next FROM ${bk}.counter`)) as unknown as [{ next: string }[]];
     await this.exec(`ALTER SEQUENCE _rowferry_version_seq RESTART WITH ${BigInt(next)}`);

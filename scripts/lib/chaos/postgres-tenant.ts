@@ -2,6 +2,7 @@ import pg from 'pg';
 import { quoteIdent, type ColumnType } from '#contracts';
 import { PostgresSource } from '../../../apps/agent/src/sources/postgres/postgres.source.js';
 import type { Source } from '../../../apps/agent/src/sources/source.js';
+import { deleteLogName } from '../../../apps/agent/src/sources/tracked-source.js';
 import { ServerTenant } from './server-tenant.js';
 import { remoteText } from './tenant.js';
 
@@ -25,7 +26,7 @@ export class PostgresTenant extends ServerTenant {
     return this.client;
   }
 
-  protected async exec(sql: string, params: unknown[] = []): Promise<void> {
+  async exec(sql: string, params: unknown[] = []): Promise<void> {
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
     const c = await this.connected();
@@ -60,7 +61,11 @@ export class PostgresTenant extends ServerTenant {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     try {
       await c.query(`CREATE SCHEMA bk_${tag}`);
-      for (const t of [...this.tables.map((x) => `public.${x.name}`), '_rowferry.markers'])
+      for (const t of [
+        ...this.tables.map((x) => `public.${x.name}`),
+        ...this.tables.map((x) => `_rowferry.${deleteLogName(x.name)}`),
+        '_rowferry.markers',
+      ])
         await c.query(`CREATE TABLE bk_${tag}.${t.split('.')[1]} AS SELECT * FROM ${t}`);
       await c.query(`CREATE TABLE bk_${tag}.counter AS SELECT last_value, is_called FROM _rowferry.version_seq`);
       await c.query('COMMIT');
@@ -80,8 +85,10 @@ export class PostgresTenant extends ServerTenant {
         await c.query(`CREATE TABLE public.${t.name} AS SELECT * FROM bk_${tag}.${t.name}`);
         await c.query(`ALTER TABLE public.${t.name} ADD PRIMARY KEY (${t.key.join(', ')})`);
       }
-      await c.query(`TRUNCATE _rowferry.markers`);
-      await c.query(`INSERT INTO _rowferry.markers SELECT * FROM bk_${tag}.markers`);
+      for (const t of [...this.tables.map((x) => deleteLogName(x.name)), 'markers']) {
+        await c.query(`TRUNCATE _rowferry.${t}`);
+        await c.query(`INSERT INTO _rowferry.${t} SELECT * FROM bk_${tag}.${t}`);
+      }
       await c.query(`SELECT setval('_rowferry.version_seq', last_value, is_called) FROM bk_${tag}.counter`);
       await c.query('COMMIT');
     } catch (err) {

@@ -3,11 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { migrate } from '#persistence';
-import { serviceUrl } from '../databases.js';
+import { createMariaDatabase, createPgDatabase, serviceUrl } from '../databases.js';
 import { freePort } from '../services.js';
 import { enrollDatabase, type Stack } from '../stack.js';
 import { Supervised } from './fleet.js';
@@ -313,19 +312,6 @@ async function waitForHealth(url: string): Promise<void> {
     await sleep(200);
   }
   throw new Error(`the API at ${url} did not become healthy`);
-}
-
-async function createPgDatabase(adminUrl: string, name: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-}
-
-async function createMariaDatabase(serverUrl: string, name: string): Promise<void> {
-  const c = await mysql.createConnection(serverUrl);
-  await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
-  await c.end();
 }
 
 /** Changes one remote value of the tenant, checks that the comparison reports it, and puts it back. */

@@ -37,7 +37,7 @@ export class SqliteTenant extends ChaosTenant {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  protected async exec(sql: string, params: unknown[] = []): Promise<void> {
+  async exec(sql: string, params: unknown[] = []): Promise<void> {
     this.db.prepare(sql).run(...params);
   }
 

@@ -56,7 +56,8 @@ export abstract class ChaosTenant {
   }
 
   abstract readonly sourceConfig: Record<string, unknown>;
-  protected abstract exec(sql: string, params?: unknown[]): Promise<void>;
+  /** One statement with `?` parameters, in the tenant's database (as the application would write). */
+  abstract exec(sql: string, params?: unknown[]): Promise<void>;
   protected abstract createTables(): Promise<void>;
   protected abstract bool(v: boolean): unknown;
   abstract openSource(): Source;
@@ -73,7 +74,7 @@ export abstract class ChaosTenant {
   async installTracking(): Promise<void> {
     const source = this.openSource();
     try {
-      await source.installTracking(this.tables.map((t) => t.name));
+      await source.installTracking(this.tables);
     } finally {
       await source.close();
     }

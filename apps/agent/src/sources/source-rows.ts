@@ -3,6 +3,7 @@ import {
   encodeKey,
   type ColumnarRows,
   type ColumnType,
+  type DeletedKeys,
   type VersionRange,
   type WireValue,
 } from '#contracts';
@@ -28,6 +29,14 @@ export function columnarOf<V>(table: SourceTable, rows: V[][], toWire: ToWire<V>
     columns: table.columns.map((c) => c.name),
     values: table.columns.map((c, i) => rows.map((r) => toWire(c.type, r[i]))),
     versions: rows.map((r) => String(r[n])),
+  };
+}
+
+/** Deleted keys column-wise as the wire carries them, from rows of the key columns then the version. */
+export function deletedKeysOf<V>(rows: V[][], types: readonly ColumnType[], toWire: ToWire<V>): DeletedKeys {
+  return {
+    keys: types.map((t, i) => rows.map((r) => toWire(t, r[i]))),
+    versions: rows.map((r) => String(r[types.length])),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnarRows, ColumnDef, ColumnType, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, ColumnType, DeletedKeys, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 
 /** A local table as the agent syncs it: its columns in rowferry's types and its key. */
@@ -8,6 +8,12 @@ export interface SourceTable {
   key: string[];
 }
 
+/** A table `track` is asked to track, with the key configured for it (else its primary key). */
+export interface TableToTrack {
+  name: string;
+  key?: string[];
+}
+
 /**
  * What the agent needs from a local database engine. Versions come from the tracking that `track` installs;
  * reads stay below the safe watermark (docs/sync-model.md, Safe watermark) so no row still being committed is skipped.
@@ -15,14 +21,22 @@ export interface SourceTable {
  */
 export interface Source {
   describe(table: string, keyOverride?: string[]): Promise<SourceTable>;
-  /** Installs version tracking (column, triggers, counter, markers) for the tables; says what it did. */
-  installTracking(tables: string[]): Promise<string[]>;
+  /** Installs version tracking (column, triggers, counter, delete log, markers) for the tables; says what it did. */
+  installTracking(tables: readonly TableToTrack[]): Promise<string[]>;
   /** Every version at or below this is committed and visible (or rolled back): the "ahead" path reads up to it. */
   safeWatermark(): Promise<bigint>;
+  /** The highest version among the table's rows and its logged deletes (0 when it has neither). */
   localMax(table: SourceTable): Promise<bigint>;
   count(table: SourceTable): Promise<number>;
   /** Rows with version in (after, upTo], in version order, at most `limit`. */
   rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows>;
+  /**
+   * Keys deleted with a version in (after, upTo], in version order, at most `limit`: empty where no delete log is
+   * installed (docs/sync-model.md, Deletes).
+   */
+  deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys>;
+  /** Forgets logged deletes at or below `through`: the remote has applied them. */
+  pruneDeletes(table: SourceTable, through: bigint): Promise<void>;
   /** Versions of the first `limit` rows above `after`, ascending. */
   versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]>;
   /** Canonical key → version of the rows with version in the ranges (after, upTo]. */

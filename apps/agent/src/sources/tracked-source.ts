@@ -1,10 +1,18 @@
-import type { ColumnarRows, ColumnDef, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, DeletedKeys, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
-import { columnarOf, digestsOf, manifestOf, type ToWire } from './source-rows.js';
-import { keyedTable, keyTypes, type Source, type SourceTable } from './source.js';
+import { columnarOf, deletedKeysOf, digestsOf, manifestOf, type ToWire } from './source-rows.js';
+import { keyedTable, keyTypes, type Source, type SourceTable, type TableToTrack } from './source.js';
 
 /** The version column `track` installs, unless the config names one the application already keeps. */
 export const VERSION_COLUMN = '_rowferry_version';
+
+/**
+ * The delete log `track` installs beside a table (docs/sync-model.md, Deletes): the key of each row deleted (or whose
+ * key changed) with the version its delete was given.
+ */
+export function deleteLogName(table: string): string {
+  return `_rowferry_${table}_deletes`;
+}
 
 /** Restore markers kept in the local database: the agent only ever needs recent ones, so the table stays small. */
 export const MARKERS_KEPT = 1000;
@@ -27,6 +35,8 @@ export abstract class TrackedSource<V> implements Source {
   protected readonly vcq: string;
   /** Tables described so far: with the application's own version column, the counter is their highest version. */
   private readonly described = new Set<string>();
+  /** Described tables that have a delete log (tables tracked by an older `track` get it on the next one). */
+  private readonly logged = new Set<string>();
 
   /**
    * @param where where tables live, for errors ("the SQLite database")
@@ -48,8 +58,8 @@ export abstract class TrackedSource<V> implements Source {
   protected abstract readShape(table: string): Promise<TableShape | undefined>;
   /** Creates the markers table (and whatever else the engine needs to hold them). */
   protected abstract installMarkers(): Promise<void>;
-  /** Version column, counter, triggers and index for each table; says what it did. */
-  protected abstract installVersioning(tables: string[]): Promise<string[]>;
+  /** Version column, counter, triggers, index and delete log for each table; says what it did. */
+  protected abstract installVersioning(tables: SourceTable[]): Promise<string[]>;
   /** The counter `track` installed: the highest version handed out. */
   protected abstract trackedCounter(): Promise<bigint>;
   /** The table's highest version, 0 when it has none. */
@@ -61,6 +71,14 @@ export abstract class TrackedSource<V> implements Source {
   /** The key columns then the version of the rows in the ranges (sorted, not overlapping), in version order. */
   protected abstract keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<Iterable<V[]>>;
   protected abstract readNewestMarker(): Promise<Marker | undefined>;
+  /** Whether `track` installed the table's delete log. */
+  protected abstract hasDeleteLog(table: string): Promise<boolean>;
+  /** Logged deletes (the key columns, then the version) with a version in (after, upTo], in version order. */
+  protected abstract selectDeletedAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<V[][]>;
+  /** The table's highest logged delete, 0 when it has none. */
+  protected abstract maxDeleted(table: SourceTable): Promise<bigint>;
+  /** Removes logged deletes at or below a version. */
+  protected abstract pruneDeleteLog(table: SourceTable, through: bigint): Promise<void>;
   /** Whether an error says the tracking `track` installs is not there (no such table or column). */
   protected abstract isTrackingMissing(err: unknown): boolean;
 
@@ -80,6 +98,8 @@ export abstract class TrackedSource<V> implements Source {
     if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc))
       throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
     this.described.add(table);
+    if (!this.existingVersionColumn && (await this.hasDeleteLog(table))) this.logged.add(table);
+    else this.logged.delete(table);
     return keyedTable(
       table,
       shape.columns.filter((c) => c.name !== this.vc),
@@ -88,11 +108,19 @@ export abstract class TrackedSource<V> implements Source {
     );
   }
 
-  async installTracking(tables: string[]): Promise<string[]> {
+  async installTracking(tables: readonly TableToTrack[]): Promise<string[]> {
     await this.installMarkers();
     if (this.existingVersionColumn)
-      return [`versions come from the existing column "${this.vc}": only the restore markers table is installed`];
-    return this.installVersioning(tables);
+      return [
+        `versions come from the existing column "${this.vc}": only the restore markers table is installed (deletes are found by the difference check)`,
+      ];
+    const described: SourceTable[] = [];
+    for (const t of tables) {
+      const shape = await this.readShape(t.name);
+      if (!shape) throw new Error(`table "${t.name}" does not exist in ${this.where}`);
+      described.push(keyedTable(t.name, shape.columns, shape.primaryKey, t.key));
+    }
+    return this.installVersioning(described);
   }
 
   async versionCounter(): Promise<bigint> {
@@ -105,8 +133,21 @@ export abstract class TrackedSource<V> implements Source {
     return max;
   }
 
+  /** The highest version of the table's changes: its rows and its logged deletes. */
   async localMax(table: SourceTable): Promise<bigint> {
-    return this.requireTracking(() => this.maxVersion(table.name));
+    const rows = await this.requireTracking(() => this.maxVersion(table.name));
+    if (!this.logged.has(table.name)) return rows;
+    const deleted = await this.maxDeleted(table);
+    return deleted > rows ? deleted : rows;
+  }
+
+  async deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys> {
+    if (!this.logged.has(table.name)) return { keys: table.key.map(() => []), versions: [] };
+    return deletedKeysOf(await this.selectDeletedAfter(table, after, upTo, limit), keyTypes(table), this.toWire);
+  }
+
+  async pruneDeletes(table: SourceTable, through: bigint): Promise<void> {
+    if (this.logged.has(table.name)) await this.pruneDeleteLog(table, through);
   }
 
   async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
@@ -151,6 +192,18 @@ export abstract class TrackedSource<V> implements Source {
   /** The column list of a key read: the key columns, then the version. */
   protected keyColumns(table: SourceTable): string {
     return [...table.key.map(this.quote), this.vcq].join(', ');
+  }
+
+  /**
+   * The delete log's statements, alike on every engine but for the log's name and how a parameter is written
+   * (`p(1)`: `?` or `$1`). `after` takes after, upTo, limit; `prune` takes the version.
+   */
+  protected deleteLogSql(table: SourceTable, log: string, p: (n: number) => string) {
+    return {
+      after: `SELECT ${this.keyColumns(table)} FROM ${log} WHERE ${this.vcq} > ${p(1)} AND ${this.vcq} <= ${p(2)} ORDER BY ${this.vcq} LIMIT ${p(3)}`,
+      max: `SELECT max(${this.vcq}) FROM ${log}`,
+      prune: `DELETE FROM ${log} WHERE ${this.vcq} <= ${p(1)}`,
+    };
   }
 
   private async requireTracking<T>(read: () => Promise<T>): Promise<T> {

@@ -2,12 +2,14 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import {
   checkRows,
   partitionRows,
+  type DeletedKeys,
   type DeleteRequest,
   type ManifestCheckRequest,
   type RangeHashRequest,
   type TenantRef,
   type UploadRequest,
 } from '#contracts';
+import type { RegisteredTable } from '#persistence';
 import { JobQueueService } from '../jobs/job-queue.service.js';
 import { keyDefs, TableRegistrationService } from '../tables/table-registration.service.js';
 
@@ -26,6 +28,9 @@ export class SubmissionService {
     const reg = await this.tables.registered(tenant, table);
     const { problem, refused } = checkRows(reg.columns, reg.keyColumns, req.rows);
     if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+    // A deleted key of the wrong type can only name a row the remote never took (it was quarantined): the worker
+    // finds that out and forgets the quarantine entry, so it is no reason to refuse the batch.
+    if (req.deletes) checkKeys(reg, table, req.deletes);
     const byName = new Map(reg.columns.map((c) => [c.name, c]));
     // A bad row is the row's problem, not the table's (docs/sync-model.md): it travels aside, to the quarantine.
     const [bad, rows] = refused.size ? partitionRows(req.rows, new Set(refused.keys())) : [undefined, req.rows];
@@ -45,6 +50,7 @@ export class SubmissionService {
             },
           }
         : {}),
+      ...(req.deletes?.versions.length ? { deletes: req.deletes } : {}),
       range: req.range,
       timeline: req.timeline,
       bytes,
@@ -53,22 +59,11 @@ export class SubmissionService {
 
   async delete(tenant: TenantRef, table: string, request: DeleteRequest): Promise<string> {
     const reg = await this.tables.registered(tenant, table);
-    const key = keyDefs(reg);
     if (request.mode === 'keys') {
-      if (request.keys.length !== key.length)
-        throw new BadRequestException(
-          `table "${table}" has ${key.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${request.keys.length} key array(s)`,
-        );
-      const { problem, refused } = checkRows(key, reg.keyColumns, {
-        columns: reg.keyColumns,
-        values: request.keys,
-        versions: request.versions,
-      });
-      const firstRefused = [...refused.entries()][0];
-      if (problem ?? firstRefused)
-        throw new BadRequestException(`table "${table}": ${problem ?? `key ${firstRefused[0]}: ${firstRefused[1]}`}`);
+      const [firstRefused] = checkKeys(reg, table, request).entries();
+      if (firstRefused) throw new BadRequestException(`table "${table}": key ${firstRefused[0]}: ${firstRefused[1]}`);
     }
-    return this.jobs.enqueue('delete', { tenant, table, key, request });
+    return this.jobs.enqueue('delete', { tenant, table, key: keyDefs(reg), request });
   }
 
   async manifestCheck(tenant: TenantRef, table: string, req: ManifestCheckRequest): Promise<string> {
@@ -80,4 +75,22 @@ export class SubmissionService {
     const reg = await this.tables.registered(tenant, table);
     return this.jobs.enqueue('range-hash', { tenant, table, key: keyDefs(reg), ...req });
   }
+}
+
+/**
+ * Checks deleted keys against the table's key columns: a 400 when the request is malformed; the keys whose values do
+ * not fit their column (position → reason) otherwise.
+ */
+function checkKeys(reg: RegisteredTable, table: string, d: DeletedKeys): Map<number, string> {
+  if (d.keys.length !== reg.keyColumns.length)
+    throw new BadRequestException(
+      `table "${table}" has ${reg.keyColumns.length} key column(s) (${reg.keyColumns.join(', ')}); the request gives ${d.keys.length} key array(s)`,
+    );
+  const { problem, refused } = checkRows(keyDefs(reg), reg.keyColumns, {
+    columns: reg.keyColumns,
+    values: d.keys,
+    versions: d.versions,
+  });
+  if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
+  return refused;
 }

@@ -1,9 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { newestPerKey, rowKeys, sliceRows, type ColumnarRows, type UploadJob, type UploadResult } from '#contracts';
+import {
+  newestPerKey,
+  rowKey,
+  rowKeys,
+  sliceKeys,
+  sliceRows,
+  type ColumnarRows,
+  type DeletedKeys,
+  type UploadJob,
+  type UploadResult,
+} from '#contracts';
 import {
   classifyPgError,
+  deleteRows,
   describePgError,
+  forgetQuarantined,
   hasQuarantine,
   quarantineRows,
   recordUpload,
@@ -15,7 +27,10 @@ import {
 } from '#persistence';
 import { JobRunner, type JobMeta } from '../jobs/job-runner.js';
 
-/** Applies upload jobs: version-guarded upserts, with rows PostgreSQL refuses isolated into the quarantine. */
+/**
+ * Applies upload jobs: version-guarded upserts, with rows PostgreSQL refuses isolated into the quarantine, and the
+ * version-guarded deletes of keys deleted locally in the same range.
+ */
 @Injectable()
 export class UploadService {
   constructor(private readonly runner: JobRunner) {}
@@ -26,7 +41,7 @@ export class UploadService {
    * the table moves on (skip ahead) and nothing is lost (docs/architecture.md, "Jobs").
    */
   upload(job: UploadJob, meta: JobMeta): Promise<UploadResult> {
-    const sent = job.rows.versions.length + (job.refused?.reasons.length ?? 0);
+    const sent = job.rows.versions.length + (job.refused?.reasons.length ?? 0) + (job.deletes?.versions.length ?? 0);
     const record = {
       jobType: 'upload' as const,
       meta,
@@ -45,10 +60,12 @@ export class UploadService {
       await quarantineRows(c, job.tenant, job.table, poison);
       if (await hasQuarantine(c, job.tenant, job.table))
         await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
-      // A replaced row may have been the remote maximum: it is counted again rather than assumed.
+      const deleted = job.deletes ? await deleteKeys(c, job, job.deletes) : 0;
+      // A replaced or deleted row may have been the remote maximum: it is counted again rather than assumed.
       await recordUpload(c, job.tenant, job.table, {
         ...applied,
-        maxVersion: replaced ? 'recompute' : applied.maxVersion,
+        deleted,
+        maxVersion: replaced || deleted ? 'recompute' : applied.maxVersion,
         range: job.range,
         timeline: job.timeline,
       });
@@ -57,6 +74,7 @@ export class UploadService {
         inserted: applied.inserted,
         skippedOlder: applied.skippedOlder,
         quarantined: poison.length,
+        deleted,
       };
     });
   }
@@ -77,6 +95,37 @@ async function replaceNewer(c: PoolClient, job: UploadJob, replace: string[]): P
     if (classifyPgError(err) !== 'row-data') throw err;
     return 0;
   }
+}
+
+/**
+ * Deletes the batch's deleted keys where the remote row is older than the delete, and forgets their quarantine
+ * entries (a quarantined row never shields its key). A key PostgreSQL cannot even compare (a value of the wrong type)
+ * names no remote row: it is isolated like a poison row and only its quarantine entry goes.
+ */
+async function deleteKeys(c: PoolClient, job: UploadJob, deletes: DeletedKeys): Promise<number> {
+  const remove = async (d: DeletedKeys): Promise<number> => {
+    await c.query('SAVEPOINT deletes');
+    try {
+      const deleted = await deleteRows(c, job.tenant, job.table, job.key, { mode: 'keys', ...d });
+      await c.query('RELEASE SAVEPOINT deletes');
+      return deleted;
+    } catch (err) {
+      await c.query('ROLLBACK TO SAVEPOINT deletes');
+      if (classifyPgError(err) !== 'row-data') throw err;
+      if (d.versions.length === 1) return 0;
+      const half = Math.ceil(d.versions.length / 2);
+      return (await remove(sliceKeys(d, 0, half))) + (await remove(sliceKeys(d, half, d.versions.length)));
+    }
+  };
+  const deleted = await remove(deletes);
+  const keys = deletes.versions.map((_, r) =>
+    rowKey(
+      job.key,
+      deletes.keys.map((k) => k[r]),
+    ),
+  );
+  await forgetQuarantined(c, job.tenant, job.table, { mode: 'keys', ...deletes }, keys);
+  return deleted;
 }
 
 async function upsertIsolating(

@@ -3,7 +3,7 @@ import { decodeKey, type VersionRange } from '#contracts';
 import type { Marker } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import type { TableShape } from '../tracked-source.js';
+import { deleteLogName, type TableShape } from '../tracked-source.js';
 import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';
@@ -74,10 +74,11 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   }
 
   /** DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job. */
-  protected async installVersioning(tables: string[]): Promise<string[]> {
+  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
     const done: string[] = [];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
-    for (const table of tables) {
+    for (const tracked of tables) {
+      const table = tracked.name;
       const exists = await this.rows(
         `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
         [table],
@@ -96,9 +97,34 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       const n = (res as { affectedRows: number }).affectedRows;
       if (n) done.push(`${table}: versioned ${n} existing rows`);
       await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
-      done.push(`${table}: column ${this.vcq}, triggers and index in place`);
+      await this.installDeleteLog(tracked);
+      done.push(`${table}: column ${this.vcq}, triggers, index and delete log in place`);
     }
     return done;
+  }
+
+  /**
+   * The delete log (docs/sync-model.md, Deletes): a delete, or an update that changes the key (the old key is gone),
+   * logs the old key with a fresh version from the sequence. The log's key columns are copied from the table (type,
+   * character set); keys compare byte for byte, whatever their collation.
+   */
+  private async installDeleteLog(table: SourceTable): Promise<void> {
+    const t = q(table.name);
+    const log = q(deleteLogName(table.name));
+    const keys = table.key.map(q);
+    const logIt = `INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}))`;
+    const sameKey = keys.map((k) => `CAST(OLD.${k} AS BINARY) <=> CAST(NEW.${k} AS BINARY)`).join(' AND ');
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS ${log} ENGINE=InnoDB SELECT ${keys.join(', ')} FROM ${t} LIMIT 0`,
+    );
+    await this.pool.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL PRIMARY KEY`);
+    await this.pool.query(
+      `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} FOR EACH ROW ${logIt}`,
+    );
+    await this.pool.query(
+      `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_rekey`)} AFTER UPDATE ON ${t} FOR EACH ROW
+         IF NOT (${sameKey}) THEN ${logIt}; END IF`,
+    );
   }
 
   /**
@@ -187,6 +213,36 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
     const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, params);
     return rows.length ? BigInt(rows[0][0]) : undefined;
+  }
+
+  protected async hasDeleteLog(table: string): Promise<boolean> {
+    const found = await this.rows(
+      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+      [deleteLogName(table)],
+    );
+    return found.length > 0;
+  }
+
+  protected selectDeletedAfter(
+    table: SourceTable,
+    after: bigint,
+    upTo: bigint,
+    limit: number,
+  ): Promise<MysqlValue[][]> {
+    return this.rows(this.logSql(table).after, [after, upTo, limit]);
+  }
+
+  protected async maxDeleted(table: SourceTable): Promise<bigint> {
+    const [[v]] = await this.rows<[string | null]>(this.logSql(table).max);
+    return v === null ? 0n : BigInt(v);
+  }
+
+  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
+    await this.rows(this.logSql(table).prune, [through]);
+  }
+
+  private logSql(table: SourceTable) {
+    return this.deleteLogSql(table, q(deleteLogName(table.name)), () => '?');
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

@@ -3,7 +3,7 @@ import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
 import type { Marker } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import type { TableShape } from '../tracked-source.js';
+import { deleteLogName, type TableShape } from '../tracked-source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
 const TRACKING_SCHEMA = '_rowferry';
@@ -83,7 +83,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     );
   }
 
-  protected async installVersioning(tables: string[]): Promise<string[]> {
+  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
     const done: string[] = [];
     const c = await this.pool.connect();
     try {
@@ -93,7 +93,8 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       // done.
       await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
-      for (const table of tables) {
+      for (const tracked of tables) {
+        const table = tracked.name;
         const t = this.table(table);
         if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null)
           throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
@@ -108,7 +109,8 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         await c.query(
           `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
         );
-        done.push(`${table}: column ${this.vcq}, index and trigger in place`);
+        await this.installDeleteLog(c, tracked);
+        done.push(`${table}: column ${this.vcq}, index, triggers and delete log in place`);
       }
       await c.query('COMMIT');
     } catch (err) {
@@ -118,6 +120,37 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       c.release();
     }
     return done;
+  }
+
+  /**
+   * The delete log (docs/sync-model.md, Deletes) in the tracking schema: a delete, or an update that changes the key
+   * (the old key is gone), logs the old key with a fresh version from the sequence, after the transaction id like every
+   * version, so the safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
+   */
+  private async installDeleteLog(c: pg.PoolClient, table: SourceTable): Promise<void> {
+    const log = this.logTable(table.name);
+    const fn = `${TRACKING_SCHEMA}.${q(`log_${table.name}_delete`)}`;
+    const keys = table.key.map(q);
+    const old = keys.map((k) => `OLD.${k}`).join(', ');
+    const keyText = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${log} AS SELECT ${keys.join(', ')} FROM ${this.table(table.name)} WITH NO DATA`,
+    );
+    await c.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint PRIMARY KEY`);
+    await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_current_xact_id();
+        INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${old}, nextval('${TRACKING_SCHEMA}.version_seq'));
+        RETURN NULL;
+      END $$`);
+    const t = this.table(table.name);
+    await c.query(
+      `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
+    await c.query(
+      `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${t} FOR EACH ROW
+         WHEN (${keyText('OLD')} IS DISTINCT FROM ${keyText('NEW')}) EXECUTE FUNCTION ${fn}()`,
+    );
   }
 
   /**
@@ -207,6 +240,41 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       values,
     );
     return rows.length ? BigInt(rows[0].v) : undefined;
+  }
+
+  protected async hasDeleteLog(table: string): Promise<boolean> {
+    return (await this.pool.query(`SELECT to_regclass($1) AS r`, [this.logTable(table)])).rows[0].r !== null;
+  }
+
+  protected async selectDeletedAfter(
+    table: SourceTable,
+    after: bigint,
+    upTo: bigint,
+    limit: number,
+  ): Promise<PgValue[][]> {
+    const { rows } = await this.pool.query({
+      text: this.logSql(table).after,
+      values: [after.toString(), upTo.toString(), limit],
+      rowMode: 'array',
+    });
+    return rows as PgValue[][];
+  }
+
+  protected async maxDeleted(table: SourceTable): Promise<bigint> {
+    const { rows } = await this.pool.query({ text: this.logSql(table).max, rowMode: 'array' });
+    return rows[0][0] === null ? 0n : BigInt(rows[0][0]);
+  }
+
+  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
+    await this.pool.query(this.logSql(table).prune, [through.toString()]);
+  }
+
+  private logTable(table: string): string {
+    return `${TRACKING_SCHEMA}.${q(deleteLogName(table))}`;
+  }
+
+  private logSql(table: SourceTable) {
+    return this.deleteLogSql(table, this.logTable(table.name), (n) => `$${n}`);
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

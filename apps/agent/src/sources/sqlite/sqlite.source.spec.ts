@@ -102,13 +102,13 @@ describe('SqliteSource', () => {
   it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', async () => {
     const s = new SqliteSource(path);
     await expect(s.localMax(await s.describe('keyed'))).rejects.toThrow(/run "rowferry-agent track"/);
-    await expect(s.installTracking(['wr'])).rejects.toThrow(/WITHOUT ROWID/);
+    await expect(s.installTracking([{ name: 'wr' }])).rejects.toThrow(/WITHOUT ROWID/);
     await s.close();
   });
 
   it('versions existing rows, then every insert and update takes the next counter value', async () => {
     const s = new SqliteSource(path);
-    await s.installTracking(['keyed']);
+    await s.installTracking([{ name: 'keyed' }]);
     const t = await s.describe('keyed');
     expect(t.columns.map((c) => c.name)).toEqual(['a', 'b', 'v']); // the version column is not synced as data
     expect(await s.localMax(t)).toBe(2n);
@@ -147,7 +147,7 @@ describe('SqliteSource', () => {
     writer.close();
     other.close();
     // Installing again changes nothing.
-    await s.installTracking(['keyed']);
+    await s.installTracking([{ name: 'keyed' }]);
     expect(await s.localMax(t)).toBe(5n);
     await s.close();
   });

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
 import type { Marker } from '#sync';
 import { keyTypes, type SourceTable } from '../source.js';
-import { MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
+import { deleteLogName, MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';
@@ -67,15 +67,16 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     );
   }
 
-  protected async installVersioning(tables: string[]): Promise<string[]> {
+  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
       this.db
         .exec(`CREATE TABLE IF NOT EXISTS ${COUNTER_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
         INSERT OR IGNORE INTO ${COUNTER_TABLE} VALUES (1, 0);`);
-      for (const table of tables) {
+      for (const tracked of tables) {
+        const table = tracked.name;
         const t = q(table);
-        const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
+        const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; type: string }[];
         if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
         const withoutRowid = (
           this.db
@@ -112,10 +113,32 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
           CREATE TRIGGER ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
           CREATE TRIGGER ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
             WHEN NEW.${this.vcq} IS OLD.${this.vcq} OR NEW.${this.vcq} IS NOT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) BEGIN ${bump} END;`);
-        done.push(`${table}: triggers and index in place`);
+        this.installDeleteLog(tracked, cols);
+        done.push(`${table}: triggers, index and delete log in place`);
       }
     })();
     return done;
+  }
+
+  /**
+   * The delete log (docs/sync-model.md, Deletes): a delete, or an update that changes the key (the old key is gone),
+   * logs the old key with a fresh version from the counter. Keys compare byte for byte, whatever their collation.
+   */
+  private installDeleteLog(table: SourceTable, cols: { name: string; type: string }[]): void {
+    const t = q(table.name);
+    const log = q(deleteLogName(table.name));
+    const declared = new Map(cols.map((c) => [c.name, c.type]));
+    const keys = table.key.map(q);
+    const logIt = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
+      INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq})
+        VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1));`;
+    const keyChanged = keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
+    this.db
+      .exec(`CREATE TABLE IF NOT EXISTS ${log} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')}, ${this.vcq} INTEGER PRIMARY KEY);
+      DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_delete`)};
+      DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_rekey`)};
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} BEGIN ${logIt} END;
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_rekey`)} AFTER UPDATE ON ${t} WHEN ${keyChanged} BEGIN ${logIt} END;`);
   }
 
   /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
@@ -194,6 +217,34 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
       .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`)
       .pluck()
       .get(...values) as bigint | undefined;
+  }
+
+  protected async hasDeleteLog(table: string): Promise<boolean> {
+    return (
+      this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(deleteLogName(table)) !==
+      undefined
+    );
+  }
+
+  protected async selectDeletedAfter(
+    table: SourceTable,
+    after: bigint,
+    upTo: bigint,
+    limit: number,
+  ): Promise<SqliteValue[][]> {
+    return this.db.prepare(this.logSql(table).after).raw().all(after, upTo, limit) as SqliteValue[][];
+  }
+
+  protected async maxDeleted(table: SourceTable): Promise<bigint> {
+    return (this.db.prepare(this.logSql(table).max).pluck().get() as bigint | null) ?? 0n;
+  }
+
+  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
+    this.db.prepare(this.logSql(table).prune).run(through);
+  }
+
+  private logSql(table: SourceTable) {
+    return this.deleteLogSql(table, q(deleteLogName(table.name)), () => '?');
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

@@ -29,7 +29,7 @@ describe('existing version column', () => {
       tables: [{ name: 'notes' }],
     });
     expect(await agent.source.installTracking([{ name: 'notes' }])).toEqual([
-      'versions come from the existing column "rv": only the restore markers table is installed',
+      'versions come from the existing column "rv": only the restore markers table is installed (deletes are found by the difference check)',
     ]);
   });
 

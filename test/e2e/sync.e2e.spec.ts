@@ -83,14 +83,33 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     await sync();
   });
 
-  it('syncs the deletion of the newest rows (local version below remote) with a range delete', async () => {
+  it('syncs the deletion of the newest rows: logged deletes on the ahead path', async () => {
     const db = local();
     db.exec(
       `DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 50)`,
     );
     db.close();
     const first = await agent.cycle();
+    expect(first.tables.find((t) => t.table === 'items')).toMatchObject({ steps: ['ahead', 'equal'], deleted: 50 });
+    await sync();
+  });
+
+  it('without a delete log (tracked by an older rowferry), the newest rows deleted go by a range delete', async () => {
+    const db = local();
+    db.exec(`DROP TRIGGER _rowferry_items_delete; DROP TRIGGER _rowferry_items_rekey; DROP TABLE _rowferry_items_deletes;
+      DELETE FROM items WHERE _rowferry_version IN (SELECT _rowferry_version FROM items ORDER BY _rowferry_version DESC LIMIT 50)`);
+    db.close();
+    const first = await agent.cycle();
     expect(first.tables.find((t) => t.table === 'items')).toMatchObject({ steps: ['behind', 'equal'] });
+    await sync();
+    await agent.source.installTracking(TABLES); // the next track brings the log back
+    const again = local();
+    again.exec(`DELETE FROM items WHERE id = (SELECT max(id) FROM items)`);
+    again.close();
+    expect((await agent.cycle()).tables.find((t) => t.table === 'items')).toMatchObject({
+      steps: ['ahead', 'equal'],
+      deleted: 1,
+    });
     await sync();
   });
 

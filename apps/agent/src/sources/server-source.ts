@@ -62,9 +62,11 @@ export abstract class ServerSource<V, Evidence> extends TrackedSource<V> {
     }
   }
 
-  /** The counter was rewound with the data: what was proven safe of the old timeline says nothing now. */
+  /** The counter was rewound with the data: what was proven safe of the old timeline says nothing now, nor do deletes
+   * logged above it. */
   async resetAfterRestore(): Promise<void> {
     this.watermark.reset();
+    await this.forgetDeletesAboveCounter();
   }
 
   protected isTrackingMissing(err: unknown): boolean {

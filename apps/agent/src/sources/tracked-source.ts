@@ -8,7 +8,8 @@ export const VERSION_COLUMN = '_rowferry_version';
 
 /**
  * The delete log `track` installs beside a table (docs/sync-model.md, Deletes): the key of each row deleted (or whose
- * key changed) with the version its delete was given.
+ * key changed) with the version its delete was given. The version is indexed but not unique: a restore that brings
+ * back the tables without their logs must never make the application's deletes fail.
  */
 export function deleteLogName(table: string): string {
   return `_rowferry_${table}_deletes`;
@@ -30,6 +31,8 @@ export interface TableShape {
  * a value as its driver returns it.
  */
 export abstract class TrackedSource<V> implements Source {
+  /** How the engine writes the nth statement parameter. */
+  protected readonly param: (n: number) => string = () => '?';
   /** The version column, and as it is written in SQL. */
   protected readonly vc: string;
   protected readonly vcq: string;
@@ -73,12 +76,10 @@ export abstract class TrackedSource<V> implements Source {
   protected abstract readNewestMarker(): Promise<Marker | undefined>;
   /** Whether `track` installed the table's delete log. */
   protected abstract hasDeleteLog(table: string): Promise<boolean>;
-  /** Logged deletes (the key columns, then the version) with a version in (after, upTo], in version order. */
-  protected abstract selectDeletedAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<V[][]>;
-  /** The table's highest logged delete, 0 when it has none. */
-  protected abstract maxDeleted(table: SourceTable): Promise<bigint>;
-  /** Removes logged deletes at or below a version. */
-  protected abstract pruneDeleteLog(table: SourceTable, through: bigint): Promise<void>;
+  /** The delete log of a table as written in SQL. */
+  protected abstract logTable(table: string): string;
+  /** Runs a statement on a delete log; rows as arrays (none for a DELETE). */
+  protected abstract queryLog(sql: string, params: unknown[]): Promise<V[][]>;
   /** Whether an error says the tracking `track` installs is not there (no such table or column). */
   protected abstract isTrackingMissing(err: unknown): boolean;
 
@@ -137,17 +138,42 @@ export abstract class TrackedSource<V> implements Source {
   async localMax(table: SourceTable): Promise<bigint> {
     const rows = await this.requireTracking(() => this.maxVersion(table.name));
     if (!this.logged.has(table.name)) return rows;
-    const deleted = await this.maxDeleted(table);
+    const [[max]] = await this.queryLog(`SELECT max(${this.vcq}) FROM ${this.logTable(table.name)}`, []);
+    const deleted = max === null ? 0n : BigInt(max as string | bigint);
     return deleted > rows ? deleted : rows;
   }
 
   async deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys> {
     if (!this.logged.has(table.name)) return { keys: table.key.map(() => []), versions: [] };
-    return deletedKeysOf(await this.selectDeletedAfter(table, after, upTo, limit), keyTypes(table), this.toWire);
+    const p = this.param;
+    const rows = await this.queryLog(
+      `SELECT ${this.keyColumns(table)} FROM ${this.logTable(table.name)}
+        WHERE ${this.vcq} > ${p(1)} AND ${this.vcq} <= ${p(2)} ORDER BY ${this.vcq} LIMIT ${p(3)}`,
+      [after.toString(), upTo.toString(), limit],
+    );
+    return deletedKeysOf(rows, keyTypes(table), this.toWire);
   }
 
   async pruneDeletes(table: SourceTable, through: bigint): Promise<void> {
-    if (this.logged.has(table.name)) await this.pruneDeleteLog(table, through);
+    if (this.logged.has(table.name))
+      await this.queryLog(`DELETE FROM ${this.logTable(table.name)} WHERE ${this.vcq} <= ${this.param(1)}`, [
+        through.toString(),
+      ]);
+  }
+
+  /**
+   * After a restore the counter is rewound, but a delete log restored apart from its table (or not at all) may hold
+   * versions above it: deletes of a lost timeline. They can never be read below the safe watermark, and would hold
+   * the table "ahead" for ever: they go.
+   */
+  protected async forgetDeletesAboveCounter(): Promise<void> {
+    if (this.logged.size === 0) return;
+    const counter = await this.trackedCounter();
+    for (const table of this.logged)
+      if (await this.hasDeleteLog(table))
+        await this.queryLog(`DELETE FROM ${this.logTable(table)} WHERE ${this.vcq} > ${this.param(1)}`, [
+          counter.toString(),
+        ]);
   }
 
   async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
@@ -192,18 +218,6 @@ export abstract class TrackedSource<V> implements Source {
   /** The column list of a key read: the key columns, then the version. */
   protected keyColumns(table: SourceTable): string {
     return [...table.key.map(this.quote), this.vcq].join(', ');
-  }
-
-  /**
-   * The delete log's statements, alike on every engine but for the log's name and how a parameter is written
-   * (`p(1)`: `?` or `$1`). `after` takes after, upTo, limit; `prune` takes the version.
-   */
-  protected deleteLogSql(table: SourceTable, log: string, p: (n: number) => string) {
-    return {
-      after: `SELECT ${this.keyColumns(table)} FROM ${log} WHERE ${this.vcq} > ${p(1)} AND ${this.vcq} <= ${p(2)} ORDER BY ${this.vcq} LIMIT ${p(3)}`,
-      max: `SELECT max(${this.vcq}) FROM ${log}`,
-      prune: `DELETE FROM ${log} WHERE ${this.vcq} <= ${p(1)}`,
-    };
   }
 
   private async requireTracking<T>(read: () => Promise<T>): Promise<T> {

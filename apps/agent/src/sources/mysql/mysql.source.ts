@@ -117,7 +117,10 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     await this.pool.query(
       `CREATE TABLE IF NOT EXISTS ${log} ENGINE=InnoDB SELECT ${keys.join(', ')} FROM ${t} LIMIT 0`,
     );
-    await this.pool.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL PRIMARY KEY`);
+    await this.pool.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL`);
+    await this.pool.query(
+      `CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq})`,
+    );
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} FOR EACH ROW ${logIt}`,
     );
@@ -223,26 +226,12 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return found.length > 0;
   }
 
-  protected selectDeletedAfter(
-    table: SourceTable,
-    after: bigint,
-    upTo: bigint,
-    limit: number,
-  ): Promise<MysqlValue[][]> {
-    return this.rows(this.logSql(table).after, [after, upTo, limit]);
+  protected logTable(table: string): string {
+    return q(deleteLogName(table));
   }
 
-  protected async maxDeleted(table: SourceTable): Promise<bigint> {
-    const [[v]] = await this.rows<[string | null]>(this.logSql(table).max);
-    return v === null ? 0n : BigInt(v);
-  }
-
-  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
-    await this.rows(this.logSql(table).prune, [through]);
-  }
-
-  private logSql(table: SourceTable) {
-    return this.deleteLogSql(table, q(deleteLogName(table.name)), () => '?');
+  protected queryLog(sql: string, params: unknown[]): Promise<MysqlValue[][]> {
+    return this.rows(sql, params);
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

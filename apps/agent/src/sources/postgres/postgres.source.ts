@@ -36,6 +36,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   private readonly pool: pg.Pool;
   protected readonly markerSql = MARKER_STATEMENTS;
   protected readonly missingCodes = ['42P01', '42703']; // undefined table, undefined column
+  protected readonly param = (n: number) => `$${n}`;
 
   constructor(
     url: string,
@@ -136,7 +137,8 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     await c.query(
       `CREATE TABLE IF NOT EXISTS ${log} AS SELECT ${keys.join(', ')} FROM ${this.table(table.name)} WITH NO DATA`,
     );
-    await c.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint PRIMARY KEY`);
+    await c.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
+    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq})`);
     await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM pg_current_xact_id();
@@ -246,35 +248,13 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     return (await this.pool.query(`SELECT to_regclass($1) AS r`, [this.logTable(table)])).rows[0].r !== null;
   }
 
-  protected async selectDeletedAfter(
-    table: SourceTable,
-    after: bigint,
-    upTo: bigint,
-    limit: number,
-  ): Promise<PgValue[][]> {
-    const { rows } = await this.pool.query({
-      text: this.logSql(table).after,
-      values: [after.toString(), upTo.toString(), limit],
-      rowMode: 'array',
-    });
-    return rows as PgValue[][];
-  }
-
-  protected async maxDeleted(table: SourceTable): Promise<bigint> {
-    const { rows } = await this.pool.query({ text: this.logSql(table).max, rowMode: 'array' });
-    return rows[0][0] === null ? 0n : BigInt(rows[0][0]);
-  }
-
-  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
-    await this.pool.query(this.logSql(table).prune, [through.toString()]);
-  }
-
-  private logTable(table: string): string {
+  protected logTable(table: string): string {
     return `${TRACKING_SCHEMA}.${q(deleteLogName(table))}`;
   }
 
-  private logSql(table: SourceTable) {
-    return this.deleteLogSql(table, this.logTable(table.name), (n) => `$${n}`);
+  protected async queryLog(sql: string, params: unknown[]): Promise<PgValue[][]> {
+    const { rows } = await this.pool.query({ text: sql, values: params, rowMode: 'array' });
+    return rows as PgValue[][];
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

@@ -43,6 +43,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   async resetAfterRestore(): Promise<void> {
     this.db.close();
     [this.db, this.inode] = SqliteSource.open(this.path);
+    await this.forgetDeletesAboveCounter();
   }
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
@@ -134,7 +135,8 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
         VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1));`;
     const keyChanged = keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
     this.db
-      .exec(`CREATE TABLE IF NOT EXISTS ${log} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')}, ${this.vcq} INTEGER PRIMARY KEY);
+      .exec(`CREATE TABLE IF NOT EXISTS ${log} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')}, ${this.vcq} INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq});
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_delete`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_rekey`)};
       CREATE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} BEGIN ${logIt} END;
@@ -226,25 +228,17 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     );
   }
 
-  protected async selectDeletedAfter(
-    table: SourceTable,
-    after: bigint,
-    upTo: bigint,
-    limit: number,
-  ): Promise<SqliteValue[][]> {
-    return this.db.prepare(this.logSql(table).after).raw().all(after, upTo, limit) as SqliteValue[][];
+  protected logTable(table: string): string {
+    return q(deleteLogName(table));
   }
 
-  protected async maxDeleted(table: SourceTable): Promise<bigint> {
-    return (this.db.prepare(this.logSql(table).max).pluck().get() as bigint | null) ?? 0n;
-  }
-
-  protected async pruneDeleteLog(table: SourceTable, through: bigint): Promise<void> {
-    this.db.prepare(this.logSql(table).prune).run(through);
-  }
-
-  private logSql(table: SourceTable) {
-    return this.deleteLogSql(table, q(deleteLogName(table.name)), () => '?');
+  protected async queryLog(sql: string, params: unknown[]): Promise<SqliteValue[][]> {
+    const statement = this.db.prepare(sql);
+    if (!statement.reader) {
+      statement.run(...params);
+      return [];
+    }
+    return statement.raw().all(...params) as SqliteValue[][];
   }
 
   protected async readNewestMarker(): Promise<Marker | undefined> {

@@ -129,6 +129,22 @@ describe('hostile input', () => {
       /a value nested too deep to show is not a single value/,
     ],
     [
+      'logged deletes with a key array too many',
+      'POST',
+      () => '/tables/items',
+      { rows: { columns: ['id'], values: [[]], versions: [] }, deletes: { keys: [['1'], ['2']], versions: ['5'] } },
+      400,
+      /has 1 key column\(s\) \(id\); the request gives 2 key array\(s\)/,
+    ],
+    [
+      'logged deletes with an object for a key',
+      'POST',
+      () => '/tables/items',
+      { rows: { columns: ['id'], values: [[]], versions: [] }, deletes: { keys: [[{ a: 1 }]], versions: ['5'] } },
+      400,
+      /invalid|not a single value/,
+    ],
+    [
       'a definition nested 10,000 deep',
       'PUT',
       () => '/tables/deep',

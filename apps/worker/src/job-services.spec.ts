@@ -106,8 +106,20 @@ describe('worker processors against real PostgreSQL', () => {
       [1, 2],
       [0, 2],
     );
-    expect(await apply.upload(job, meta)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0, quarantined: 0 });
-    expect(await apply.upload(job, meta)).toEqual({ applied: 2, inserted: 0, skippedOlder: 0, quarantined: 0 });
+    expect(await apply.upload(job, meta)).toEqual({
+      applied: 2,
+      inserted: 2,
+      skippedOlder: 0,
+      quarantined: 0,
+      deleted: 0,
+    });
+    expect(await apply.upload(job, meta)).toEqual({
+      applied: 2,
+      inserted: 0,
+      skippedOlder: 0,
+      quarantined: 0,
+      deleted: 0,
+    });
     expect(await stats()).toMatchObject({ row_count: 2, max_version: 2, applied_through: 2 });
   });
 
@@ -176,7 +188,13 @@ describe('worker processors against real PostgreSQL', () => {
       [20, 21, 22],
       [5, 22],
     );
-    expect(await apply.upload(bad, meta)).toEqual({ applied: 2, inserted: 2, skippedOlder: 0, quarantined: 1 });
+    expect(await apply.upload(bad, meta)).toEqual({
+      applied: 2,
+      inserted: 2,
+      skippedOlder: 0,
+      quarantined: 1,
+      deleted: 0,
+    });
     expect((await rows()).filter((r) => r.id >= 20).map((r) => r.id)).toEqual([20, 22]);
     const q = async () =>
       (await pool.query(`SELECT row_key, version::int, row, error, attempts FROM quarantine ORDER BY id`)).rows;
@@ -463,5 +481,43 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
     expect(await rows()).toEqual([]);
     expect(await quarantine()).toEqual([]);
     expect(await stats()).toEqual({ row_count: 0, max_version: 0, applied_through: 0 });
+  });
+
+  it("an upload's logged deletes: version-guarded in the same job, quarantine entries go, a key of the wrong type is isolated", async () => {
+    await apply.upload(
+      upload(
+        [
+          [40, 'a', '1'],
+          [41, 'b', '2'],
+          [42, 'c', '3'],
+        ],
+        [40, 41, 42],
+        [0, 42],
+      ),
+      meta,
+    );
+    expect(await apply.upload(upload([[43, 'bad', 'x']], [43], [42, 43]), meta)).toMatchObject({ quarantined: 1 });
+    const job: UploadJob = {
+      ...upload([[41, 'b again', '5']], [46], [43, 48]),
+      // 40 goes; 41 was deleted at 45 but written again at 46 (kept); 43 lived only in the quarantine; 'abc' names no
+      // row a bigint key could hold.
+      deletes: { keys: [['40', '41', '43', 'abc']], versions: ['44', '45', '47', '48'] },
+    };
+    expect(await apply.upload(job, meta)).toEqual({
+      applied: 1,
+      inserted: 0,
+      skippedOlder: 0,
+      quarantined: 0,
+      deleted: 1,
+    });
+    expect(await rows()).toEqual([
+      { id: 41, name: 'b again', v: 46 },
+      { id: 42, name: 'c', v: 42 },
+    ]);
+    expect(await quarantine()).toEqual([]);
+    expect(await stats()).toMatchObject({ row_count: 2, max_version: 46, applied_through: 48 });
+    // The same job again changes nothing.
+    expect(await apply.upload(job, meta)).toMatchObject({ deleted: 0 });
+    expect(await stats()).toMatchObject({ row_count: 2, max_version: 46, applied_through: 48 });
   });
 });

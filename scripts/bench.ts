@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { antiEntropy } from './bench/anti-entropy.js';
+import { deletes } from './bench/deletes.js';
 import { fairness } from './bench/fairness.js';
 import { initialLoad } from './bench/initial-load.js';
 import { slowDatabase } from './bench/slow-database.js';
@@ -11,7 +12,8 @@ const program = new Command('bench')
   .addCommand(initialLoad)
   .addCommand(fairness)
   .addCommand(slowDatabase)
-  .addCommand(antiEntropy);
+  .addCommand(antiEntropy)
+  .addCommand(deletes);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

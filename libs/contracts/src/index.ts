@@ -8,3 +8,4 @@ export * from './batch-rows.js';
 export * from './registration.js';
 export * from './job-signature.js';
 export * from './identifiers.js';
+export * from './content.js';

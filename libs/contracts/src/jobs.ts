@@ -55,7 +55,10 @@ export interface DeleteResult {
   deleted: number;
 }
 
-export type ManifestCheckJob = TableJob & ManifestCheckRequest;
+/** A check job; in a content check the API has turned the column names into their definitions. */
+type CheckJob<R extends { columns?: string[] }> = TableJob & Omit<R, 'columns'> & { columns?: ColumnDef[] };
+
+export type ManifestCheckJob = CheckJob<ManifestCheckRequest>;
 
 export interface ManifestCheckResult {
   /** Set when the ranges hold more remote rows than one job may load: nothing was compared; ask for smaller ranges. */
@@ -66,11 +69,15 @@ export interface ManifestCheckResult {
   missingOrOlder: string[];
   /** Keys the agent listed whose remote row is newer, with that version: only a lost timeline leaves these. */
   newerRemotely: { key: string; version: string }[];
+  /** In a content check: keys whose remote row has the agent's version but other content. */
+  contentDiffers?: string[];
 }
 
-export type RangeHashJob = TableJob & RangeHashRequest;
+export type RangeHashJob = CheckJob<RangeHashRequest>;
 
 export interface RangeHashResult {
+  /** In a content check, set when the ranges hold more remote rows than one job may load: ask for smaller ranges. */
+  overLimit?: { maxRows: number };
   /** One per requested range, in order: row count and the exact sum of row hashes (decimal string). */
   digests: { count: number; sum: string }[];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { columnNameSchema } from './columns.js';
 import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
 
 /**
@@ -100,7 +101,25 @@ const checkRangesSchema = z
 export const MAX_MANIFEST_ROWS = 100_000;
 
 /**
- * POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff.
+ * Rows one content check job may load with all their columns (a job whose ranges hold more answers `overLimit`, and
+ * the agent asks again for smaller ranges).
+ */
+export const MAX_CONTENT_ROWS = 50_000;
+
+/**
+ * The columns a content check compares (docs/difference-check.md, Content), in the agent's order: set, the check
+ * hashes every row's content, not only its key and version.
+ */
+const contentColumnsSchema = z
+  .array(columnNameSchema)
+  .min(1)
+  .max(1600)
+  .refine((c) => new Set(c).size === c.length, 'a column is listed twice')
+  .optional();
+
+/**
+ * POST …/tables/{table}/manifest-check: the local (key, version) pairs of some version ranges, for the key-level diff;
+ * in a content check also each row's content hash (contentHash over `columns`).
  */
 export const manifestCheckRequestSchema = z
   .object({
@@ -109,12 +128,22 @@ export const manifestCheckRequestSchema = z
       .array(z.string())
       .max(MAX_MANIFEST_ROWS, `at most ${MAX_MANIFEST_ROWS} keys a request: ask for smaller ranges`),
     versions: z.array(versionSchema),
+    columns: contentColumnsSchema,
+    contents: z.array(z.string().max(32)).optional(),
   })
-  .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length');
+  .refine((m) => m.keys.length === m.versions.length, 'keys and versions must have the same length')
+  .refine(
+    (m) => (m.columns === undefined) === (m.contents === undefined),
+    'columns and contents go together (a content check)',
+  )
+  .refine((m) => m.contents === undefined || m.contents.length === m.keys.length, 'one content hash per key');
 export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 
-/** POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants. */
-export const rangeHashRequestSchema = z.object({ ranges: checkRangesSchema });
+/**
+ * POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants; with `columns`,
+ * digests of the rows' content.
+ */
+export const rangeHashRequestSchema = z.object({ ranges: checkRangesSchema, columns: contentColumnsSchema });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
 /** The longest a status request may wait for its job to finish: well within any HTTP client's or proxy's timeout. */

@@ -44,3 +44,14 @@ export function canonicalKeySql(type: ColumnType, expr: string): string {
       throw new Error(`type ${type} cannot be part of a key`);
   }
 }
+
+/**
+ * SQL for a stored value as the content check reads it (contracts canonicalValue turns it into the same canonical
+ * text as the agent's wire value): bytea as base64, booleans as true/false, the rest as PostgreSQL prints them under
+ * DateStyle ISO and TimeZone UTC (set by readContentRows).
+ */
+export function contentTextSql(type: ColumnType, expr: string): string {
+  if (type === 'bytea') return `translate(encode(${expr}, 'base64'), E'\\n', '')`;
+  if (type === 'boolean') return `CASE WHEN ${expr} THEN 'true' WHEN NOT ${expr} THEN 'false' END`;
+  return `${expr}::text`;
+}

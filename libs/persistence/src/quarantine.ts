@@ -1,4 +1,4 @@
-import type { DeleteRequest, TenantRef } from '#contracts';
+import type { DeleteRequest, TenantRef, WireValue } from '#contracts';
 import type { Queryable } from './queryable.js';
 
 export interface PoisonRow {
@@ -85,14 +85,27 @@ export async function quarantinedIn(
   table: string,
   ranges: { after: string; upTo: string }[],
 ): Promise<Map<string, bigint>> {
-  const { rows } = await db.query<{ k: string; v: string }>(
-    `SELECT q.row_key AS k, q.version::text AS v
+  return new Map((await quarantinedRowsIn(db, tenant, table, ranges)).map((q) => [q.key, q.version]));
+}
+
+/**
+ * The quarantined rows in some version ranges: key, version and the row as sent (a content check hashes that, as the
+ * agent hashes its row). A row refused for its key (NULL) has no canonical key: it can never be a remote row, so it is
+ * no part of the check.
+ */
+export async function quarantinedRowsIn(
+  db: Queryable,
+  tenant: TenantRef,
+  table: string,
+  ranges: { after: string; upTo: string }[],
+): Promise<{ key: string; version: bigint; row: Record<string, WireValue> }[]> {
+  const { rows } = await db.query<{ k: string; v: string; row: Record<string, WireValue> }>(
+    `SELECT q.row_key AS k, q.version::text AS v, q.row
        FROM unnest($3::bigint[], $4::bigint[]) AS r(a, b)
        JOIN quarantine q ON q.database_id = $1 AND q.table_name = $2 AND q.version > r.a AND q.version <= r.b`,
     [tenant.databaseId, table, ranges.map((r) => r.after), ranges.map((r) => r.upTo)],
   );
-  // A row refused for its key (NULL) has no canonical key: it can never be a remote row, so it is no part of the check.
-  return new Map(rows.filter((r) => isCanonicalKey(r.k)).map((r) => [r.k, BigInt(r.v)]));
+  return rows.filter((r) => isCanonicalKey(r.k)).map((r) => ({ key: r.k, version: BigInt(r.v), row: r.row }));
 }
 
 function isCanonicalKey(key: string): boolean {

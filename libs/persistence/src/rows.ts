@@ -7,7 +7,7 @@ import {
   type TenantRef,
   type UploadJob,
 } from '#contracts';
-import { canonicalKeySql, fromWireSql } from './column-types.js';
+import { canonicalKeySql, contentTextSql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
 
@@ -180,4 +180,35 @@ export async function readRangeDigests(
     [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
   );
   return rows.map((r) => ({ count: r.n, sum: BigInt(r.s) }));
+}
+
+/** A remote row as the content check reads it: canonical key parts, version, each content column as text. */
+export interface ContentRow {
+  keyParts: string[];
+  version: bigint;
+  values: (string | null)[];
+}
+
+/**
+ * The remote rows of some version ranges with their content columns as text (contentTextSql), in version order, or
+ * undefined when they hold more than `maxRows`. Runs in the job's transaction, whose date and time output it fixes.
+ */
+export async function readContentRows(
+  db: Queryable,
+  job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'> & { columns: ColumnDef[] },
+  maxRows: number,
+): Promise<ContentRow[] | undefined> {
+  await db.query(`SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1`);
+  const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
+  const cells = job.columns.map((c) => contentTextSql(c.type, `t.${quoteIdent(c.name)}`));
+  const { rows } = await db.query<{ k: string[]; v: string; c: (string | null)[] }>(
+    `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v, ARRAY[${cells.join(', ')}]::text[] AS c
+       FROM unnest($2::bigint[], $3::bigint[]) AS r(a, b)
+       JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b
+      ORDER BY t._rf_version
+      LIMIT $4`,
+    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo), maxRows + 1],
+  );
+  if (rows.length > maxRows) return undefined;
+  return rows.map((r) => ({ keyParts: r.k, version: BigInt(r.v), values: r.c }));
 }

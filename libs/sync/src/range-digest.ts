@@ -19,17 +19,34 @@ export function rowHashInput(keyParts: readonly string[], version: bigint | stri
   return `${s}|${version}`;
 }
 
-export function rowHash(keyParts: readonly string[], version: bigint | string): bigint {
-  return BigInt(`0x${createHash('md5').update(rowHashInput(keyParts, version), 'utf8').digest('hex').slice(0, 15)}`);
+/**
+ * A row's hash: over its key and version, and in a content check (docs/difference-check.md, Content) also over its
+ * content cells (contentCells), so a row that differs only in content changes its range's digest.
+ */
+export function rowHash(keyParts: readonly string[], version: bigint | string, cells?: string): bigint {
+  const input = cells === undefined ? rowHashInput(keyParts, version) : `${rowHashInput(keyParts, version)}|${cells}`;
+  return BigInt(`0x${md5(input).slice(0, 15)}`);
 }
+
+/** The hash of a row's content cells, which a content check's key-level diff compares per key. */
+export function contentHash(cells: string): string {
+  return md5(cells).slice(0, 15);
+}
+
+const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 
 export function emptyDigest(): RangeDigest {
   return { count: 0, sum: 0n };
 }
 
-export function addToDigest(d: RangeDigest, keyParts: readonly string[], version: bigint | string): void {
+export function addToDigest(
+  d: RangeDigest,
+  keyParts: readonly string[],
+  version: bigint | string,
+  cells?: string,
+): void {
   d.count++;
-  d.sum += rowHash(keyParts, version);
+  d.sum += rowHash(keyParts, version, cells);
 }
 
 export function sameDigest(a: RangeDigest, b: RangeDigest): boolean {

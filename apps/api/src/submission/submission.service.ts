@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import {
   checkRows,
+  type ColumnDef,
   partitionRows,
   type DeletedKeys,
   type DeleteRequest,
@@ -68,12 +69,26 @@ export class SubmissionService {
 
   async manifestCheck(tenant: TenantRef, table: string, req: ManifestCheckRequest): Promise<string> {
     const reg = await this.tables.registered(tenant, table);
-    return this.jobs.enqueue('manifest-check', { tenant, table, key: keyDefs(reg), ...req });
+    const { columns, ...rest } = req;
+    return this.jobs.enqueue('manifest-check', {
+      tenant,
+      table,
+      key: keyDefs(reg),
+      ...rest,
+      ...contentColumns(reg, table, columns),
+    });
   }
 
   async rangeHash(tenant: TenantRef, table: string, req: RangeHashRequest): Promise<string> {
     const reg = await this.tables.registered(tenant, table);
-    return this.jobs.enqueue('range-hash', { tenant, table, key: keyDefs(reg), ...req });
+    const { columns, ...rest } = req;
+    return this.jobs.enqueue('range-hash', {
+      tenant,
+      table,
+      key: keyDefs(reg),
+      ...rest,
+      ...contentColumns(reg, table, columns),
+    });
   }
 }
 
@@ -93,4 +108,14 @@ function checkKeys(reg: RegisteredTable, table: string, d: DeletedKeys): Map<num
   });
   if (problem) throw new BadRequestException(`table "${table}": ${problem}`);
   return refused;
+}
+
+/** A content check's columns as registered, in the agent's order; a 400 names one the table does not have. */
+function contentColumns(reg: RegisteredTable, table: string, names: string[] | undefined): { columns?: ColumnDef[] } {
+  if (!names) return {};
+  const byName = new Map(reg.columns.map((c) => [c.name, c]));
+  const unknown = names.find((n) => !byName.has(n));
+  if (unknown !== undefined)
+    throw new BadRequestException(`table "${table}": column "${unknown}" is not registered for this table`);
+  return { columns: names.map((n) => byName.get(n)!) };
 }

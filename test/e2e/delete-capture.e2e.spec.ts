@@ -1,58 +1,23 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { quoteIdent } from '#contracts';
-import { databaseUrl } from '#persistence';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
-import { MariadbTenant } from '../../scripts/lib/chaos/mariadb-tenant.js';
-import { PostgresTenant } from '../../scripts/lib/chaos/postgres-tenant.js';
 import { Random } from '../../scripts/lib/chaos/random.js';
-import { SqliteTenant } from '../../scripts/lib/chaos/sqlite-tenant.js';
 import type { ChaosTenant } from '../../scripts/lib/chaos/tenant.js';
-import { createMariaDatabase, createPgDatabase } from '../../scripts/lib/databases.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { ENGINES, tenantOf } from '../support/tenants.js';
 
-const MYSQL_SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const PG_ADMIN = databaseUrl().replace(/\/[^/]*$/, '/postgres');
 const INT64_MAX = 2n ** 63n - 1n;
-
-/** A source database of each engine, made for one test and dropped after it. */
-async function tenantOf(engine: string, dir: string): Promise<{ tenant: ChaosTenant; drop: () => Promise<void> }> {
-  const name = `rowferry_del_${randomBytes(4).toString('hex')}`;
-  if (engine === 'sqlite') return { tenant: new SqliteTenant(engine, dir, 'shop'), drop: async () => undefined };
-  if (engine === 'postgres') {
-    await createPgDatabase(PG_ADMIN, name);
-    return {
-      tenant: new PostgresTenant(engine, dir, 'pg', PG_ADMIN.replace(/\/postgres$/, `/${name}`)),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: PG_ADMIN });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  }
-  await createMariaDatabase(MYSQL_SERVER, name);
-  return {
-    tenant: new MariadbTenant(engine, dir, 'my', `${MYSQL_SERVER}/${name}`),
-    drop: async () => {
-      const c = await mysql.createConnection(MYSQL_SERVER);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-    },
-  };
-}
 
 /**
  * Deletes captured as they happen (docs/sync-model.md, Deletes): a delete trigger logs the key with a fresh version,
  * and the next pass sends it with the uploads. The difference check is set to look at 50 rows a pass here, so it
  * cannot be what finds them.
  */
-describe.each(['sqlite', 'postgres', 'mariadb'])('deletes captured as they happen: %s source', (engine) => {
+describe.each(ENGINES)('deletes captured as they happen: %s source', (engine) => {
   let stack: Stack;
   let dir: string;
   let tenant: ChaosTenant;

@@ -27,6 +27,9 @@ function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds
   return roundDone ? { found: 0, lastRound: found } : { found, lastRound: rounds?.lastRound ?? null };
 }
 
+/** A verification round that takes more passes than this is not converging: it stops with an error. */
+const VERIFY_MAX_PASSES = 100_000;
+
 /** Backfill batches sent in one pass: a large backfill must not hold up the other tables' passes for long. */
 const BACKFILL_BATCHES_A_PASS = 10;
 
@@ -109,11 +112,14 @@ export class SyncAgent {
     for (const table of this.tables.values()) {
       try {
         const info = infos.get(table.name) ?? (await this.api.versionInfo(table.name));
+        const content = this.contentRound(table.name);
         // After any restore a new round of the difference check starts: rows below the watermark may differ too.
         const position = restore.kind === 'none' ? (this.state.positions[table.name] ?? 0n) : 0n;
-        const r = await this.pass.run(table, info, position, restoredTo);
+        const r = await this.pass.run(table, info, position, restoredTo, content);
         this.state.positions[table.name] = r.position;
         this.state.rounds[table.name] = countRound(this.state.rounds[table.name], r);
+        if (content && r.position === 0n && r.steps.at(-1) === 'equal')
+          this.state.content[table.name] = { lastDone: new Date().toISOString(), running: false };
         // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is
         // equal.
         let from = r.steps.at(-1) === 'equal' ? info.backfillFrom : null;
@@ -142,6 +148,52 @@ export class SyncAgent {
     }
     saveState(this.config.stateFile, this.state);
     return report;
+  }
+
+  /**
+   * Whether this pass checks the table by content (docs/difference-check.md, Content): a content round starts from
+   * the table's beginning once `verifyContentEvery` has passed since the last one (a table first seen counts from
+   * then), and goes on until it has gone round.
+   */
+  private contentRound(table: string): boolean {
+    const rounds = (this.state.content[table] ??= { lastDone: new Date().toISOString(), running: false });
+    const every = this.config.verifyContentEvery;
+    if (!rounds.running && every > 0 && Date.now() - Date.parse(rounds.lastDone) >= every * 1000) {
+      rounds.running = true;
+      this.state.positions[table] = 0n;
+    }
+    return rounds.running;
+  }
+
+  /**
+   * `rowferry-agent verify`: a whole round of the difference check now, from the start of each table (all, or those
+   * named), by content or by keys and versions; what it found is repaired as it goes. Returns per table the passes
+   * taken and the rows repaired or deleted.
+   */
+  async verify(opts: { content: boolean; tables?: string[] }): Promise<Map<string, { passes: number; found: number }>> {
+    await this.registerTables();
+    const names = opts.tables ?? [...this.tables.keys()];
+    for (const name of names) {
+      if (!this.tables.has(name))
+        throw new Error(`table "${name}" is not in the config (or its definition was refused)`);
+      this.state.positions[name] = 0n;
+      const lastDone = this.state.content[name]?.lastDone ?? new Date().toISOString();
+      this.state.content[name] = { lastDone, running: opts.content };
+    }
+    const results = new Map(names.map((n) => [n, { passes: 0, found: 0 }]));
+    const pending = new Set(names);
+    for (let cycle = 0; pending.size > 0 && cycle < VERIFY_MAX_PASSES; cycle++)
+      for (const r of (await this.cycle()).tables) {
+        if (!pending.has(r.table)) continue;
+        if ('error' in r) throw new Error(`${r.table}: ${r.error}`);
+        const result = results.get(r.table)!;
+        result.passes++;
+        result.found += r.repaired + r.deleted;
+        if (r.position === 0n && r.steps.at(-1) === 'equal') pending.delete(r.table);
+      }
+    if (pending.size > 0)
+      throw new Error(`verification did not finish in ${VERIFY_MAX_PASSES} passes: ${[...pending]}`);
+    return results;
   }
 
   /** Compares the newest local marker with the server's history; after a restore, forgets the old timeline's proofs. */

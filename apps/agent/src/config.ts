@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { columnNameSchema, tableNameSchema } from '#contracts';
 
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 };
+
 const schema = z.object({
   api: z.object({
     url: z.url(),
@@ -40,6 +42,14 @@ const schema = z.object({
   maxInFlight: z.number().int().min(1).max(64).default(4),
   /** Rows the difference check verifies in one pass (its budget), continuing where the last pass stopped. */
   sliceRows: z.number().int().min(1).max(10_000_000).default(500_000),
+  /**
+   * How often each table's difference check runs a round by content (every column of every row, not only keys and
+   * versions): a duration such as "24h", "90m", "7d", or 0 for never.
+   */
+  verifyContentEvery: z
+    .union([z.literal(0), z.string().regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"')])
+    .default('24h')
+    .transform((d) => (d === 0 ? 0 : Number(d.slice(0, -1)) * UNIT_SECONDS[d.slice(-1) as keyof typeof UNIT_SECONDS])),
   stateFile: z.string().min(1).optional(),
 });
 

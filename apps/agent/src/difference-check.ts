@@ -23,9 +23,11 @@ export class DifferenceCheck {
   /**
    * The difference check (docs/difference-check.md): the next contiguous version slice, compared by count and digest;
    * where the two sides differ the range is split and the parts compared, down to key lists for small ranges, which are
-   * then repaired. An equal slice costs one digest per side and a few bytes on the wire.
+   * then repaired. An equal slice costs one digest per side and a few bytes on the wire. A content check (`content`)
+   * hashes every column of every row too (docs/difference-check.md, Content), so it also finds a row whose content
+   * differs under the same version, and repairs it by sending the row again at its version.
    */
-  async slice(table: SourceTable, report: PassReport): Promise<void> {
+  async slice(table: SourceTable, report: PassReport, content = false): Promise<void> {
     const localMax = await this.source.localMax(table);
     const slice = nextSlice(
       report.position,
@@ -36,8 +38,8 @@ export class DifferenceCheck {
     const leaves: VersionRange[] = [];
     let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
     while (level.length > 0) {
-      const local = await this.source.digests(table, level);
-      const remote = await this.remoteDigests(table, level);
+      const local = content ? await this.source.contentDigests(table, level) : await this.source.digests(table, level);
+      const remote = await this.remoteDigests(table, level, content);
       if (report.checked === 0) report.checked = local[0].count;
       const step = bisectStep(level, local, remote, BISECT);
       leaves.push(...step.leaves);
@@ -46,26 +48,51 @@ export class DifferenceCheck {
     // Leaves come level by level; the API takes ranges in version order only.
     leaves.sort((a, b) => (a.after < b.after ? -1 : 1));
     for (let i = 0; i < leaves.length; i += MAX_CHECK_RANGES)
-      await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report);
+      await this.repair(table, leaves.slice(i, i + MAX_CHECK_RANGES), report, content);
     report.position = slice.nextPosition;
   }
 
-  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
+  private async remoteDigests(table: SourceTable, ranges: VersionRange[], content: boolean): Promise<RangeDigest[]> {
     const out: RangeDigest[] = [];
-    for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES) {
-      const part = ranges.slice(i, i + MAX_CHECK_RANGES).map(toWireRange);
-      const result = await this.api.waitForJob(await this.api.rangeHash(table.name, { ranges: part }));
-      out.push(...result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
-    }
+    for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES)
+      out.push(...(await this.remoteDigestsOf(table, ranges.slice(i, i + MAX_CHECK_RANGES), content)));
     return out;
+  }
+
+  /** A content check loads the remote rows: ranges holding more than one job may load are asked for in halves. */
+  private async remoteDigestsOf(table: SourceTable, ranges: VersionRange[], content: boolean): Promise<RangeDigest[]> {
+    const result = await this.api.waitForJob(
+      await this.api.rangeHash(table.name, {
+        ranges: ranges.map(toWireRange),
+        ...(content ? { columns: table.columns.map((c) => c.name) } : {}),
+      }),
+    );
+    if (!result.overLimit) return result.digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) }));
+    const halves = halveRanges(ranges);
+    if (!halves) throw new Error(tooManyRows(table, ranges, result.overLimit.maxRows));
+    const [a, b] = [
+      await this.remoteDigestsOf(table, halves[0], content),
+      await this.remoteDigestsOf(table, halves[1], content),
+    ];
+    // One range split in two: its digest is the sum of its halves'.
+    if (ranges.length === 1) return [{ count: a[0].count + b[0].count, sum: a[0].sum + b[0].sum }];
+    return [...a, ...b];
   }
 
   /**
    * Key-level diff of small ranges, then uploads and version-guarded deletes for what differs. Ranges holding more
    * rows than one check may compare (on either side) are halved and diffed part by part.
    */
-  private async repair(table: SourceTable, ranges: VersionRange[], report: PassReport): Promise<void> {
-    const local = await this.source.manifest(table, ranges);
+  private async repair(
+    table: SourceTable,
+    ranges: VersionRange[],
+    report: PassReport,
+    content: boolean,
+  ): Promise<void> {
+    const contents = content ? await this.source.contentManifest(table, ranges) : undefined;
+    const local = contents
+      ? new Map([...contents].map(([k, c]) => [k, c.version]))
+      : await this.source.manifest(table, ranges);
     const diff =
       local.size <= MAX_MANIFEST_ROWS
         ? await this.api.waitForJob(
@@ -73,20 +100,21 @@ export class DifferenceCheck {
               ranges: ranges.map(toWireRange),
               keys: [...local.keys()],
               versions: [...local.values()].map(String),
+              ...(contents
+                ? { columns: table.columns.map((c) => c.name), contents: [...contents.values()].map((c) => c.content) }
+                : {}),
             }),
           )
         : undefined;
     if (!diff || diff.overLimit) {
       const halves = halveRanges(ranges);
-      if (!halves)
-        throw new Error(
-          `table "${table.name}": version ${ranges[0].upTo} alone holds more than ${MAX_MANIFEST_ROWS} rows; it cannot be checked`,
-        );
-      for (const part of halves) await this.repair(table, part, report);
+      if (!halves) throw new Error(tooManyRows(table, ranges, diff?.overLimit?.maxRows ?? MAX_MANIFEST_ROWS));
+      for (const part of halves) await this.repair(table, part, report, content);
       return;
     }
 
-    const repairVersions = diff.missingOrOlder.map((k) => local.get(k)!);
+    // A row whose content differs under the same version is sent again at that version, which replaces it.
+    const repairVersions = [...diff.missingOrOlder, ...(diff.contentDiffers ?? [])].map((k) => local.get(k)!);
     // Rows newer remotely than locally come from a lost timeline: local version → the remote version it replaces.
     const replace = new Map(diff.newerRemotely.map((r) => [local.get(r.key)!, r.version]));
     const gone: { key: string; version: string }[] = [];
@@ -130,6 +158,10 @@ export class DifferenceCheck {
       await jobs.settle();
     }
   }
+}
+
+function tooManyRows(table: SourceTable, ranges: VersionRange[], maxRows: number): string {
+  return `table "${table.name}": version ${ranges[0].upTo} alone holds more than ${maxRows} rows; it cannot be checked`;
 }
 
 /** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */

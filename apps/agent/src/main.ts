@@ -74,6 +74,28 @@ program
   });
 
 program
+  .command('verify')
+  .description(
+    'check every row now, from the start of each table, and repair what differs (by keys and versions, or --content)',
+  )
+  .option(...configOption)
+  .option('--content', 'compare every column of every row, not only keys and versions')
+  .option('--table <name>', 'only this table')
+  .action(async (o) => {
+    const config = loadAgentConfig(o.config);
+    const agent = new SyncAgent(config, () => undefined);
+    try {
+      const results = await agent.verify({ content: Boolean(o.content), tables: o.table ? [o.table] : undefined });
+      for (const [table, r] of results)
+        console.log(
+          `${table}: verified by ${o.content ? 'content' : 'keys and versions'} in ${r.passes} pass(es); ${r.found === 0 ? 'equal' : `${r.found} row(s) differed and were repaired`}`,
+        );
+    } finally {
+      await agent.close();
+    }
+  });
+
+program
   .command('status')
   .description('per table: local and remote version and row count, pending jobs')
   .option(...configOption)

@@ -12,6 +12,15 @@ export interface AgentState {
   refusals: Record<string, string>;
   /** What each table's difference check found lately, for `status`. */
   rounds: Record<string, CheckRounds>;
+  /** Per table, the content rounds of the difference check (docs/difference-check.md, Content). */
+  content: Record<string, ContentRounds>;
+}
+
+export interface ContentRounds {
+  /** When the last content round finished (or the table was first seen), ISO time. */
+  lastDone: string;
+  /** A content round is under way. */
+  running: boolean;
 }
 
 export function loadState(path: string): AgentState {
@@ -20,10 +29,17 @@ export function loadState(path: string): AgentState {
       positions?: Record<string, string>;
       refusals?: Record<string, string>;
       rounds?: Record<string, CheckRounds>;
+      content?: Record<string, ContentRounds>;
     };
-    return { positions: toBigInts(raw.positions ?? {}), refusals: raw.refusals ?? {}, rounds: raw.rounds ?? {} };
+    return {
+      positions: toBigInts(raw.positions ?? {}),
+      refusals: raw.refusals ?? {},
+      rounds: raw.rounds ?? {},
+      content: raw.content ?? {},
+    };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { positions: {}, refusals: {}, rounds: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { positions: {}, refusals: {}, rounds: {}, content: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
@@ -34,7 +50,11 @@ export function loadState(path: string): AgentState {
 export function saveState(path: string, state: AgentState): void {
   writeFileSync(
     `${path}.tmp`,
-    JSON.stringify({ positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds }, null, 2),
+    JSON.stringify(
+      { positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds, content: state.content },
+      null,
+      2,
+    ),
   );
   renameSync(`${path}.tmp`, path);
 }

@@ -45,6 +45,7 @@ export class TablePass {
     info: VersionInfo,
     position: bigint,
     restoredTo: bigint | undefined,
+    content = false,
   ): Promise<PassReport> {
     const report: PassReport = {
       table: table.name,
@@ -94,7 +95,7 @@ export class TablePass {
         case 'equal':
           // Every change up to applied-through is applied remotely: its logged deletes are no longer needed.
           await this.source.pruneDeletes(table, BigInt(remote.appliedThrough));
-          await this.check.slice(table, report);
+          await this.check.slice(table, report, content);
           return report;
       }
       remote = await this.api.versionInfo(table.name);

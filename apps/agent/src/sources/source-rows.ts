@@ -1,5 +1,6 @@
 import {
   canonicalKeyPart,
+  contentCells,
   encodeKey,
   type ColumnarRows,
   type ColumnType,
@@ -7,7 +8,7 @@ import {
   type VersionRange,
   type WireValue,
 } from '#contracts';
-import { addToDigest, emptyDigest, type RangeDigest } from '#sync';
+import { addToDigest, contentHash, emptyDigest, type RangeDigest } from '#sync';
 import type { SourceTable } from './source.js';
 
 /**
@@ -80,4 +81,54 @@ export function digestsOf<V>(
     );
   }
   return digests;
+}
+
+/** A row as a content check sees it: canonical key parts, version, content cells of every column. */
+export interface RowContent {
+  keyParts: string[];
+  version: bigint;
+  cells: string;
+}
+
+/**
+ * The content of rows of every column then the version (docs/difference-check.md, Content); rows with a NULL key part
+ * are left out, as in every check.
+ */
+export function* contentOf<V>(table: SourceTable, rows: Iterable<V[]>, toWire: ToWire<V>): Iterable<RowContent> {
+  const types = table.columns.map((c) => c.type);
+  const at = table.key.map((k) => table.columns.findIndex((c) => c.name === k));
+  for (const row of rows) {
+    const values = types.map((t, i) => toWire(t, row[i]));
+    if (at.some((i) => values[i] === null)) continue;
+    yield {
+      keyParts: at.map((i) => canonicalKeyPart(types[i], values[i])),
+      version: versionOf(row),
+      cells: contentCells(types, values),
+    };
+  }
+}
+
+/** Count and content digest per range, from row contents in ascending version order. */
+export async function contentDigestsOf(
+  rows: AsyncIterable<RowContent>,
+  ranges: readonly VersionRange[],
+): Promise<RangeDigest[]> {
+  const digests = ranges.map(() => emptyDigest());
+  let i = 0;
+  for await (const row of rows) {
+    while (i < ranges.length && row.version > ranges[i].upTo) i++;
+    if (i === ranges.length) break;
+    if (row.version > ranges[i].after) addToDigest(digests[i], row.keyParts, row.version, row.cells);
+  }
+  return digests;
+}
+
+/** Canonical key → version and content hash, for a content check's key-level diff. */
+export async function contentManifestOf(
+  rows: AsyncIterable<RowContent>,
+): Promise<Map<string, { version: bigint; content: string }>> {
+  const out = new Map<string, { version: bigint; content: string }>();
+  for await (const r of rows)
+    out.set(JSON.stringify(r.keyParts), { version: r.version, content: contentHash(r.cells) });
+  return out;
 }

@@ -43,6 +43,16 @@ export interface Source {
   manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>>;
   /** Count and digest (range-digest.ts) of the rows in each range; ranges sorted and not overlapping. */
   digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]>;
+  /**
+   * Count and content digest of the rows in each range: key, version and every column's canonical value
+   * (docs/difference-check.md, Content).
+   */
+  contentDigests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]>;
+  /** Canonical key → version and content hash of the rows in the ranges, for a content check's key-level diff. */
+  contentManifest(
+    table: SourceTable,
+    ranges: readonly VersionRange[],
+  ): Promise<Map<string, { version: bigint; content: string }>>;
   rowsWithVersions(table: SourceTable, versions: bigint[]): Promise<ColumnarRows>;
   /** The local version of the row with this canonical key, if the row exists. */
   versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;

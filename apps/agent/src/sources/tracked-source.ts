@@ -1,6 +1,16 @@
 import type { ColumnarRows, ColumnDef, DeletedKeys, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
-import { columnarOf, deletedKeysOf, digestsOf, manifestOf, type ToWire } from './source-rows.js';
+import {
+  columnarOf,
+  contentDigestsOf,
+  contentManifestOf,
+  contentOf,
+  deletedKeysOf,
+  digestsOf,
+  manifestOf,
+  type RowContent,
+  type ToWire,
+} from './source-rows.js';
 import { keyedTable, keyTypes, type Source, type SourceTable, type TableToTrack } from './source.js';
 
 /** The version column `track` installs, unless the config names one the application already keeps. */
@@ -14,6 +24,9 @@ export const VERSION_COLUMN = '_rowferry_version';
 export function deleteLogName(table: string): string {
   return `_rowferry_${table}_deletes`;
 }
+
+/** Rows a content check reads from the database at a time. */
+const CONTENT_PAGE_ROWS = 5000;
 
 /** Restore markers kept in the local database: the agent only ever needs recent ones, so the table stays small. */
 export const MARKERS_KEPT = 1000;
@@ -199,6 +212,28 @@ export abstract class TrackedSource<V> implements Source {
       this.toWire,
       ranges,
     );
+  }
+
+  async contentDigests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    return contentDigestsOf(this.contentIn(table, ranges), ranges);
+  }
+
+  async contentManifest(
+    table: SourceTable,
+    ranges: readonly VersionRange[],
+  ): Promise<Map<string, { version: bigint; content: string }>> {
+    return contentManifestOf(this.contentIn(table, ranges));
+  }
+
+  /** The rows of the ranges with all their columns, read a page at a time (never a whole slice), in version order. */
+  private async *contentIn(table: SourceTable, ranges: readonly VersionRange[]): AsyncIterable<RowContent> {
+    for (const r of ranges)
+      for (let after = r.after; ;) {
+        const page = await this.selectAfter(table, after, r.upTo, CONTENT_PAGE_ROWS);
+        yield* contentOf(table, page, this.toWire);
+        if (page.length < CONTENT_PAGE_ROWS) break;
+        after = BigInt(page[page.length - 1][table.columns.length] as string | bigint);
+      }
   }
 
   async newestMarker(): Promise<Marker | undefined> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { quoteIdent } from '#contracts';
 import { databaseUrl } from '#persistence';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
@@ -169,5 +170,29 @@ describe('PostgreSQL source', () => {
     await source.query(`DELETE FROM accounts WHERE id BETWEEN 1000 AND 1099`);
     for (let i = 0; i < 3; i++) await cycle();
     expect(await differences()).toEqual([]);
+  });
+
+  it('digests computed in SQL on the source equal the agent-side formula for every key type', async () => {
+    await source.query(`CREATE TABLE keyed (t text, c char(6), b bytea, d date, u uuid, f boolean, i integer, note text,
+      PRIMARY KEY (t, c, b, d, u, f, i))`);
+    await source.query(`INSERT INTO keyed
+      SELECT 'k' || g || CASE WHEN g % 3 = 0 THEN ' Zürich 😀' ELSE '' END, left('c' || g, 6), decode(lpad(to_hex(g), 8, '0'), 'hex'),
+             date '2024-02-29' + g, md5(g::text)::uuid, g % 2 = 0, g - 500, 'n'
+        FROM generate_series(1, 1000) g`);
+    await agent.source.installTracking([{ name: 'keyed' }]);
+    const table = await agent.source.describe('keyed');
+    const max = await agent.source.localMax(table);
+    const [first] = await agent.source.versionsAfter(table, 0n, 1);
+    const ranges = [
+      { after: 0n, upTo: first + 300n },
+      { after: first + 300n, upTo: max - 10n },
+      { after: max - 10n, upTo: max },
+      { after: max, upTo: max + 100n },
+    ];
+    const inSql = await agent.source.digests(table, ranges);
+    const inJs = await TrackedSource.prototype.digests.call(agent.source, table, ranges);
+    expect(inSql.map((d) => d.count)).toEqual(inJs.map((d) => d.count));
+    expect(inSql).toEqual(inJs);
+    expect(inSql.reduce((n, d) => n + d.count, 0)).toBe(1000);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
+import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { configuredAgent } from '../../scripts/lib/agent-config.js';
 import { passOverFirstTable } from '../support/agent.js';
@@ -170,5 +171,27 @@ describe('MySQL/MariaDB source', () => {
     await source.query(`DELETE FROM accounts WHERE id BETWEEN 1000 AND 1099`);
     for (let i = 0; i < 3; i++) await cycle();
     expect(await differences()).toEqual([]);
+  });
+  it('digests computed in SQL on the source equal the agent-side formula for every key type', async () => {
+    await source.query(`CREATE TABLE keyed (t VARCHAR(40), c CHAR(6), b VARBINARY(60), d DATE, u UUID, f TINYINT(1), i INT,
+      note TEXT, PRIMARY KEY (t, c, b, d, u, f, i)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    await source.query(`INSERT INTO keyed
+      SELECT CONCAT('k', seq, IF(seq % 3 = 0, ' Zürich 😀', '')), LEFT(CONCAT('c', seq), 6), UNHEX(LPAD(HEX(seq * 7919), 50, '0')),
+             '2024-02-29' + INTERVAL seq DAY, UUID(), seq % 3, CAST(seq AS SIGNED) - 500, 'n'
+        FROM seq_1_to_1000`);
+    await agent.source.installTracking([{ name: 'keyed' }]);
+    const table = await agent.source.describe('keyed');
+    const max = await agent.source.localMax(table);
+    const [first] = await agent.source.versionsAfter(table, 0n, 1);
+    const ranges = [
+      { after: 0n, upTo: first + 300n },
+      { after: first + 300n, upTo: max - 10n },
+      { after: max - 10n, upTo: max },
+      { after: max, upTo: max + 100n },
+    ];
+    const inSql = await agent.source.digests(table, ranges);
+    const inJs = await TrackedSource.prototype.digests.call(agent.source, table, ranges);
+    expect(inSql).toEqual(inJs);
+    expect(inSql.reduce((n, d) => n + d.count, 0)).toBe(1000);
   });
 });

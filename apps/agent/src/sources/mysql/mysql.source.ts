@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
-import { decodeKey, type VersionRange } from '#contracts';
-import type { Marker } from '#sync';
+import { decodeKey, type ColumnType, type VersionRange } from '#contracts';
+import type { Marker, RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, type TableShape } from '../tracked-source.js';
@@ -201,6 +201,27 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     );
   }
 
+  /**
+   * Count and digest of each range computed where the data is (docs/difference-check.md): the same formula as the
+   * agent's and the worker's (range-digest.ts) in the server's SQL, over the version index; the ranges travel as one
+   * JSON document. The sum of 60-bit hashes is a DECIMAL there, so it is exact.
+   */
+  override async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    if (ranges.length === 0) return [];
+    const types = keyTypes(table);
+    const parts = table.key.map((k, i) => canonicalPartSql(types[i], `t.${q(k)}`));
+    const input = `CONCAT(${parts.map((p) => `OCTET_LENGTH(${p}), ':', ${p}`).join(', ')}, '|', t.${this.vcq})`;
+    const present = table.key.map((k) => `t.${q(k)} IS NOT NULL`).join(' AND ');
+    const rows = await this.rows<[string, string]>(
+      `SELECT COUNT(t.${this.vcq}), COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(${input}), 1, 15), 16, 10) AS UNSIGNED)), 0)
+         FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, a BIGINT PATH '$[0]', b BIGINT PATH '$[1]')) AS r
+         LEFT JOIN ${q(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
+        GROUP BY r.i ORDER BY r.i`,
+      [JSON.stringify(ranges.map((r) => [r.after.toString(), r.upTo.toString()]))],
+    );
+    return rows.map(([n, sum]) => ({ count: Number(n), sum: BigInt(String(sum).replace(/\.0*$/, '')) }));
+  }
+
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => wireToMysql(types[i], v));
@@ -256,5 +277,24 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
 
   private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
     return this.rows(`SELECT ${this.rowColumns(table)} FROM ${q(table.name)} ${tail}`, params);
+  }
+}
+
+/**
+ * A key column's canonical text in SQL, in UTF-8: what canonicalKeyPart gives for the value this source sends (binary
+ * as base64 without MariaDB's line breaks, dates as YYYY-MM-DD, TINYINT(1) true only for 1).
+ */
+function canonicalPartSql(type: ColumnType, expr: string): string {
+  switch (type) {
+    case 'bytea':
+      return `REPLACE(TO_BASE64(${expr}), '\\n', '')`;
+    case 'boolean':
+      return `IF(${expr} = 1, 'true', 'false')`;
+    case 'date':
+      return `DATE_FORMAT(${expr}, '%Y-%m-%d')`;
+    case 'uuid':
+      return `LOWER(CAST(${expr} AS CHAR))`;
+    default:
+      return `CONVERT(${expr} USING utf8mb4)`;
   }
 }

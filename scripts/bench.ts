@@ -4,6 +4,7 @@ import { deletes } from './bench/deletes.js';
 import { fairness } from './bench/fairness.js';
 import { initialLoad } from './bench/initial-load.js';
 import { slowDatabase } from './bench/slow-database.js';
+import { verify } from './bench/verify.js';
 
 /**
  * `npm run bench -- <scenario> [options]`: one file per scenario in scripts/bench/; numbers go to docs/benchmarks.md.
@@ -13,7 +14,8 @@ const program = new Command('bench')
   .addCommand(fairness)
   .addCommand(slowDatabase)
   .addCommand(antiEntropy)
-  .addCommand(deletes);
+  .addCommand(deletes)
+  .addCommand(verify);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

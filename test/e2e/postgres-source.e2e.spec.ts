@@ -182,7 +182,7 @@ describe('PostgreSQL source', () => {
     await agent.source.installTracking([{ name: 'keyed' }]);
     const table = await agent.source.describe('keyed');
     const max = await agent.source.localMax(table);
-    const [first] = await agent.source.versionsAfter(table, 0n, 1);
+    const first = (await agent.source.versionAt(table, 0n, 1))!;
     const ranges = [
       { after: 0n, upTo: first + 300n },
       { after: first + 300n, upTo: max - 10n },

@@ -1,6 +1,7 @@
 import {
   decodeKey,
   MAX_CHECK_RANGES,
+  MAX_CONTENT_ROWS,
   MAX_MANIFEST_ROWS,
   toWireRange,
   type VersionRange,
@@ -31,18 +32,24 @@ export class DifferenceCheck {
     const localMax = await this.source.localMax(table);
     const slice = nextSlice(
       report.position,
-      await this.source.versionsAfter(table, report.position, this.settings.sliceRows),
+      await this.source.versionAt(table, report.position, this.settings.sliceRows),
       localMax,
       this.settings.sliceRows,
     );
     const leaves: VersionRange[] = [];
     let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
+    // Local rows each range of the level is expected to hold (a part of its parent's), to size content jobs.
+    let expected = [this.settings.sliceRows];
     while (level.length > 0) {
-      const local = content ? await this.source.contentDigests(table, level) : await this.source.digests(table, level);
-      const remote = await this.remoteDigests(table, level, content);
+      // Both sides at once: the local database and the workers each compute their own.
+      const [local, remote] = await Promise.all([
+        content ? this.source.contentDigests(table, level) : this.source.digests(table, level),
+        content ? this.remoteContentDigests(table, level, expected) : this.remoteDigests(table, level, false),
+      ]);
       if (report.checked === 0) report.checked = local[0].count;
       const step = bisectStep(level, local, remote, BISECT);
       leaves.push(...step.leaves);
+      expected = step.next.map((r) => Math.ceil(local[level.findIndex((p) => r.upTo <= p.upTo)].count / BISECT.fanOut));
       level = step.next;
     }
     // Leaves come level by level; the API takes ranges in version order only.
@@ -56,6 +63,55 @@ export class DifferenceCheck {
     const out: RangeDigest[] = [];
     for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES)
       out.push(...(await this.remoteDigestsOf(table, ranges.slice(i, i + MAX_CHECK_RANGES), content)));
+    return out;
+  }
+
+  /**
+   * A content check loads the remote rows into the workers: a range expected to hold more than CONTENT_JOB_ROWS local
+   * rows is cut where the local rows reach that many, smaller ones share a job up to that many, and the jobs run
+   * several in flight; the parts' digests add up to their range's.
+   */
+  private async remoteContentDigests(
+    table: SourceTable,
+    ranges: VersionRange[],
+    expected: number[],
+  ): Promise<RangeDigest[]> {
+    const parts: { range: VersionRange; of: number; rows: number }[] = [];
+    for (const [of, r] of ranges.entries()) {
+      let after = r.after;
+      while (expected[of] > CONTENT_JOB_ROWS) {
+        const at = await this.source.versionAt(table, after, CONTENT_JOB_ROWS);
+        if (at === undefined || at >= r.upTo) break;
+        parts.push({ range: { after, upTo: at }, of, rows: CONTENT_JOB_ROWS });
+        after = at;
+      }
+      parts.push({ range: { after, upTo: r.upTo }, of, rows: Math.min(expected[of], CONTENT_JOB_ROWS) });
+    }
+    const jobs: (typeof parts)[] = [];
+    let rows = 0;
+    for (const p of parts) {
+      const last = jobs.at(-1);
+      if (last && rows + p.rows <= CONTENT_JOB_ROWS && last.length < MAX_CHECK_RANGES) last.push(p);
+      else {
+        jobs.push([p]);
+        rows = 0;
+      }
+      rows += p.rows;
+    }
+    const digests = await inParallel(jobs, this.settings.maxInFlight, (job) =>
+      this.remoteDigestsOf(
+        table,
+        job.map((p) => p.range),
+        true,
+      ),
+    );
+    const out = ranges.map(() => ({ count: 0, sum: 0n }));
+    jobs.forEach((job, j) =>
+      job.forEach((p, k) => {
+        out[p.of].count += digests[j][k].count;
+        out[p.of].sum += digests[j][k].sum;
+      }),
+    );
     return out;
   }
 
@@ -162,6 +218,23 @@ export class DifferenceCheck {
 
 function tooManyRows(table: SourceTable, ranges: VersionRange[], maxRows: number): string {
   return `table "${table.name}": version ${ranges[0].upTo} alone holds more than ${maxRows} rows; it cannot be checked`;
+}
+
+/** Rows a content job loads in the worker (well below MAX_CONTENT_ROWS, so a few extra remote rows still fit). */
+const CONTENT_JOB_ROWS = MAX_CONTENT_ROWS / 2;
+
+/** Runs `fn` over the items, at most `limit` at a time; results in the items' order. */
+async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 /** Key lists below 256 rows a range; 16 parts a split: few round trips, small key lists. */

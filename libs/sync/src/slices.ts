@@ -12,20 +12,14 @@ export interface Slice extends VersionRange {
 
 /**
  * @param position where the last slice ended (0 at the start or after wrapping)
- * @param versionsAfter versions of the first local rows above `position`, ascending, at most `sliceRows` of them
+ * @param nth the version of the `sliceRows`-th local row above `position`; undefined when there are fewer
  * @param localMax the table's highest local version
  */
-export function nextSlice(
-  position: bigint,
-  versionsAfter: readonly bigint[],
-  localMax: bigint,
-  sliceRows: number,
-): Slice {
+export function nextSlice(position: bigint, nth: bigint | undefined, localMax: bigint, sliceRows: number): Slice {
   if (sliceRows < 1) throw new Error('sliceRows must be at least 1');
   // A position past the end (rows deleted since, or a restore) starts over.
   const after = position > localMax ? 0n : position;
-  const full = versionsAfter.length >= sliceRows && position <= localMax;
-  if (!full) return { after, upTo: localMax, nextPosition: 0n };
-  const upTo = versionsAfter[sliceRows - 1];
+  if (nth === undefined || position > localMax) return { after, upTo: localMax, nextPosition: 0n };
+  const upTo = nth;
   return { after, upTo, nextPosition: upTo >= localMax ? 0n : upTo };
 }

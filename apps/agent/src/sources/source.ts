@@ -37,8 +37,8 @@ export interface Source {
   deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys>;
   /** Forgets logged deletes at or below `through`: the remote has applied them. */
   pruneDeletes(table: SourceTable, through: bigint): Promise<void>;
-  /** Versions of the first `limit` rows above `after`, ascending. */
-  versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]>;
+  /** The version of the `n`th row above `after` in version order; undefined when there are fewer. */
+  versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined>;
   /** Canonical key → version of the rows with version in the ranges (after, upTo]. */
   manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>>;
   /** Count and digest (range-digest.ts) of the rows in each range; ranges sorted and not overlapping. */

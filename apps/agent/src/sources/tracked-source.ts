@@ -98,7 +98,7 @@ export abstract class TrackedSource<V> implements Source {
 
   abstract safeWatermark(): Promise<bigint>;
   abstract count(table: SourceTable): Promise<number>;
-  abstract versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]>;
+  abstract versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined>;
   abstract versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined>;
   abstract writeMarker(marker: Marker, expected: string | undefined): Promise<boolean>;
   abstract resetAfterRestore(): Promise<void>;

@@ -184,13 +184,12 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return this.select(table, `WHERE ${this.vcq} IN (?) ORDER BY ${this.vcq}`, [versions.map(String)]);
   }
 
-  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
-    return (
-      await this.rows<[string]>(
-        `SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`,
-        [after, limit],
-      )
-    ).map(([v]) => BigInt(v));
+  async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
+    const rows = await this.rows<[string]>(
+      `SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`,
+      [after, n - 1],
+    );
+    return rows.length ? BigInt(rows[0][0]) : undefined;
   }
 
   protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {

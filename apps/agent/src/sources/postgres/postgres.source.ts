@@ -206,12 +206,12 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     return this.select(table, `WHERE ${this.vcq} = ANY($1::bigint[]) ORDER BY ${this.vcq}`, [versions.map(String)]);
   }
 
-  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+  async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
     const { rows } = await this.pool.query<{ v: string }>(
-      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT $2`,
-      [after, limit],
+      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT 1 OFFSET $2`,
+      [after, n - 1],
     );
-    return rows.map((r) => BigInt(r.v));
+    return rows.length ? BigInt(rows[0].v) : undefined;
   }
 
   protected async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<PgValue[][]> {

@@ -188,11 +188,11 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     ) as SqliteValue[][];
   }
 
-  async versionsAfter(table: SourceTable, after: bigint, limit: number): Promise<bigint[]> {
+  async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
     return this.db
-      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT ?`)
+      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`)
       .pluck()
-      .all(after, limit) as bigint[];
+      .get(after, n - 1) as bigint | undefined;
   }
 
   /** Streamed, one range after the other through the version index: no slice is held in memory. */

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
-import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { quoteIdent } from '#contracts';
 import { databaseUrl } from '#persistence';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { configuredAgent } from '../../scripts/lib/agent-config.js';
-import { passOverFirstTable } from '../support/agent.js';
+import { digestsBothWays, passOverFirstTable } from '../support/agent.js';
 
 const COLUMNS = ['id', 'name', 'balance', 'at', 'local_at', 'day', 'flag', 'data', 'doc', 'ref', 'ratio', 'code'];
 
@@ -180,19 +179,8 @@ describe('PostgreSQL source', () => {
              date '2024-02-29' + g, md5(g::text)::uuid, g % 2 = 0, g - 500, 'n'
         FROM generate_series(1, 1000) g`);
     await agent.source.installTracking([{ name: 'keyed' }]);
-    const table = await agent.source.describe('keyed');
-    const max = await agent.source.localMax(table);
-    const first = (await agent.source.versionAt(table, 0n, 1))!;
-    const ranges = [
-      { after: 0n, upTo: first + 300n },
-      { after: first + 300n, upTo: max - 10n },
-      { after: max - 10n, upTo: max },
-      { after: max, upTo: max + 100n },
-    ];
-    const inSql = await agent.source.digests(table, ranges);
-    const inJs = await TrackedSource.prototype.digests.call(agent.source, table, ranges);
-    expect(inSql.map((d) => d.count)).toEqual(inJs.map((d) => d.count));
-    expect(inSql).toEqual(inJs);
-    expect(inSql.reduce((n, d) => n + d.count, 0)).toBe(1000);
+    const { inSource, byFormula } = await digestsBothWays(agent.source, 'keyed');
+    expect(inSource).toEqual(byFormula);
+    expect(inSource.reduce((n, d) => n + d.count, 0)).toBe(1000);
   });
 });

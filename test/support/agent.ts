@@ -1,4 +1,6 @@
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
+import type { Source } from '../../apps/agent/src/sources/source.js';
+import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import type { Stack } from '../../scripts/lib/stack.js';
@@ -64,4 +66,24 @@ export async function passOverFirstTable(agent: SyncAgent) {
   const failed = r.tables.filter((t) => 'error' in t);
   if (failed.length) throw new Error(JSON.stringify(failed));
   return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
+}
+
+/**
+ * A table's digests over ranges spread through it (and one past its end), as the source computes them (in SQL on the
+ * server engines) and by the agent-side formula over the rows it reads: the two must be equal.
+ */
+export async function digestsBothWays(source: Source, tableName: string) {
+  const table = await source.describe(tableName);
+  const max = await source.localMax(table);
+  const first = (await source.versionAt(table, 0n, 1))!;
+  const ranges = [
+    { after: 0n, upTo: first + 300n },
+    { after: first + 300n, upTo: max - 10n },
+    { after: max - 10n, upTo: max },
+    { after: max, upTo: max + 100n },
+  ];
+  return {
+    inSource: await source.digests(table, ranges),
+    byFormula: await TrackedSource.prototype.digests.call(source as TrackedSource<unknown>, table, ranges),
+  };
 }

@@ -145,6 +145,14 @@ describe('hostile input', () => {
       /invalid|not a single value/,
     ],
     [
+      'a content check naming a column the table does not have',
+      'POST',
+      () => '/tables/items/range-hash',
+      { ranges: [{ after: '0', upTo: '10' }], columns: ['id', 'nope'] },
+      400,
+      /column "nope" is not registered for this table/,
+    ],
+    [
       'a definition nested 10,000 deep',
       'PUT',
       () => '/tables/deep',

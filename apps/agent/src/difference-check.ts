@@ -44,7 +44,7 @@ export class DifferenceCheck {
       // Both sides at once: the local database and the workers each compute their own.
       const [local, remote] = await Promise.all([
         content ? this.source.contentDigests(table, level) : this.source.digests(table, level),
-        content ? this.remoteContentDigests(table, level, expected) : this.remoteDigests(table, level, false),
+        content ? this.remoteContentDigests(table, level, expected) : this.remoteDigests(table, level),
       ]);
       if (report.checked === 0) report.checked = local[0].count;
       const step = bisectStep(level, local, remote, BISECT);
@@ -59,10 +59,10 @@ export class DifferenceCheck {
     report.position = slice.nextPosition;
   }
 
-  private async remoteDigests(table: SourceTable, ranges: VersionRange[], content: boolean): Promise<RangeDigest[]> {
+  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
     const out: RangeDigest[] = [];
     for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES)
-      out.push(...(await this.remoteDigestsOf(table, ranges.slice(i, i + MAX_CHECK_RANGES), content)));
+      out.push(...(await this.remoteDigestsOf(table, ranges.slice(i, i + MAX_CHECK_RANGES), false)));
     return out;
   }
 

@@ -129,11 +129,7 @@ export abstract class TrackedSource<V> implements Source {
         `versions come from the existing column "${this.vc}": only the restore markers table is installed (deletes are found by the difference check)`,
       ];
     const described: SourceTable[] = [];
-    for (const t of tables) {
-      const shape = await this.readShape(t.name);
-      if (!shape) throw new Error(`table "${t.name}" does not exist in ${this.where}`);
-      described.push(keyedTable(t.name, shape.columns, shape.primaryKey, t.key));
-    }
+    for (const t of tables) described.push(await this.describe(t.name, t.key));
     return this.installVersioning(described);
   }
 

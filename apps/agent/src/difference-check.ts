@@ -3,6 +3,7 @@ import {
   MAX_CHECK_RANGES,
   MAX_CONTENT_ROWS,
   MAX_MANIFEST_ROWS,
+  type JobId,
   toWireRange,
   type VersionRange,
   type WireValue,
@@ -41,13 +42,15 @@ export class DifferenceCheck {
     // Local rows each range of the level is expected to hold (a part of its parent's), to size content jobs.
     let expected = [this.settings.sliceRows];
     while (level.length > 0) {
-      // Both sides at once: the local database and the workers each compute their own.
-      const [local, remote] = await Promise.all([
-        content ? this.source.contentDigests(table, level) : this.source.digests(table, level),
-        content ? this.remoteContentDigests(table, level, expected) : this.remoteDigests(table, level),
-      ]);
+      // Both sides at once: the remote jobs are enqueued first, then the local database computes (a SQLite source
+      // does so without yielding) while the workers compute theirs.
+      const remote = content
+        ? this.remoteContentDigests(table, level, expected)
+        : (await this.enqueueDigests(table, level)).digests;
+      remote.catch(() => undefined); // awaited below; a failure meanwhile is not an unhandled rejection
+      const local = content ? await this.source.contentDigests(table, level) : await this.source.digests(table, level);
       if (report.checked === 0) report.checked = local[0].count;
-      const step = bisectStep(level, local, remote, BISECT);
+      const step = bisectStep(level, local, await remote, BISECT);
       leaves.push(...step.leaves);
       expected = step.next.map((r) => Math.ceil(local[level.findIndex((p) => r.upTo <= p.upTo)].count / BISECT.fanOut));
       level = step.next;
@@ -59,11 +62,23 @@ export class DifferenceCheck {
     report.position = slice.nextPosition;
   }
 
-  private async remoteDigests(table: SourceTable, ranges: VersionRange[]): Promise<RangeDigest[]> {
-    const out: RangeDigest[] = [];
+  /** Enqueues the key digests' jobs (up to MAX_CHECK_RANGES ranges each); `digests` waits for their answers. */
+  private async enqueueDigests(
+    table: SourceTable,
+    ranges: VersionRange[],
+  ): Promise<{ digests: Promise<RangeDigest[]> }> {
+    const jobs: JobId<'range-hash'>[] = [];
     for (let i = 0; i < ranges.length; i += MAX_CHECK_RANGES)
-      out.push(...(await this.remoteDigestsOf(table, ranges.slice(i, i + MAX_CHECK_RANGES), false)));
-    return out;
+      jobs.push(
+        await this.api.rangeHash(table.name, { ranges: ranges.slice(i, i + MAX_CHECK_RANGES).map(toWireRange) }),
+      );
+    const digests = async () => {
+      const out: RangeDigest[] = [];
+      for (const id of jobs)
+        out.push(...(await this.api.waitForJob(id)).digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) })));
+      return out;
+    };
+    return { digests: digests() };
   }
 
   /**

@@ -71,12 +71,13 @@ export async function syncedTenant(
   label: string,
   seed: number,
   settings: Record<string, unknown>,
+  tracking: { sideTable?: boolean } = {},
 ): Promise<SyncedTenant> {
   const stack = await startStack(`${label}${engine}`, 2);
   const dir = mkdtempSync(join(tmpdir(), `rowferry-${label}-${engine}-`));
   const { tenant, drop } = await tenantOf(engine, dir);
   await tenant.setup(new Random(seed));
-  await tenant.installTracking();
+  await tenant.installTracking(tracking.sideTable);
   const creds = await enrollDatabase(stack, `${label}-${engine}`);
   const agent = configuredAgent(stack, dir, creds, {
     source: tenant.sourceConfig,

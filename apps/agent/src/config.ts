@@ -35,7 +35,14 @@ const schema = z.object({
     { error: 'source.type must be "sqlite", "postgres" or "mysql"' },
   ),
   tables: z
-    .array(z.object({ name: tableNameSchema, key: z.array(columnNameSchema).min(1).optional() }))
+    .array(
+      z.object({
+        name: tableNameSchema,
+        key: z.array(columnNameSchema).min(1).optional(),
+        /** `track` keeps this table's versions in a side table, leaving the table untouched (docs/sources.md). */
+        sideTable: z.boolean().optional(),
+      }),
+    )
     .min(1, 'list at least one table to sync'),
   intervalSeconds: z.number().positive().default(30),
   batchRows: z.number().int().min(1).max(100_000).default(20_000),

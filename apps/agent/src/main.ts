@@ -33,11 +33,13 @@ program
   .command('track')
   .description('install version tracking in the local database (a version column kept by triggers from one counter)')
   .option(...configOption)
+  .option('--side-table', "keep versions in side tables, leaving the application's tables untouched (all tables)")
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
     const source = openSource(config.source);
     try {
-      for (const line of await source.installTracking(config.tables)) console.log(line);
+      const tables = config.tables.map((t) => ({ ...t, sideTable: Boolean(o.sideTable) || t.sideTable }));
+      for (const line of await source.installTracking(tables)) console.log(line);
     } finally {
       await source.close();
     }

@@ -70,11 +70,11 @@ export abstract class ChaosTenant {
     columns: { name: string; type: ColumnType }[],
   ): Promise<(string | null)[][]>;
 
-  /** What `rowferry-agent track` installs, for every table of the tenant. */
-  async installTracking(): Promise<void> {
+  /** What `rowferry-agent track` installs (`--side-table`: with side tables), for every table of the tenant. */
+  async installTracking(sideTable = false): Promise<void> {
     const source = this.openSource();
     try {
-      await source.installTracking(this.tables);
+      await source.installTracking(this.tables.map((t) => ({ ...t, sideTable })));
     } finally {
       await source.close();
     }

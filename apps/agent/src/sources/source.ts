@@ -8,10 +8,14 @@ export interface SourceTable {
   key: string[];
 }
 
-/** A table `track` is asked to track, with the key configured for it (else its primary key). */
+/**
+ * A table `track` is asked to track, with the key configured for it (else its primary key); `sideTable` keeps its
+ * versions in a table beside it instead of a column in it (docs/sources.md, Side tables).
+ */
 export interface TableToTrack {
   name: string;
   key?: string[];
+  sideTable?: boolean;
 }
 
 /**

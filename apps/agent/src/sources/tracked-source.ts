@@ -25,6 +25,17 @@ export function deleteLogName(table: string): string {
   return `_rowferry_${table}_deletes`;
 }
 
+/**
+ * The side table `track --side-table` installs beside a table, which leaves the table itself untouched: the key of
+ * each row with its version, kept by triggers (docs/sources.md, Side tables).
+ */
+export function sideTableName(table: string): string {
+  return `_rowferry_${table}_rows`;
+}
+
+/** A table as `track` installs it: with a version column, or with a side table. */
+export type TableTracking = SourceTable & { sideTable: boolean };
+
 /** Rows a content check reads from the database at a time. */
 const CONTENT_PAGE_ROWS = 5000;
 
@@ -53,6 +64,8 @@ export abstract class TrackedSource<V> implements Source {
   private readonly described = new Set<string>();
   /** Described tables that have a delete log (tables tracked by an older `track` get it on the next one). */
   private readonly logged = new Set<string>();
+  /** Described tables tracked with a side table instead of a version column. */
+  private readonly sided = new Set<string>();
 
   /**
    * @param where where tables live, for errors ("the SQLite database")
@@ -74,8 +87,11 @@ export abstract class TrackedSource<V> implements Source {
   protected abstract readShape(table: string): Promise<TableShape | undefined>;
   /** Creates the markers table (and whatever else the engine needs to hold them). */
   protected abstract installMarkers(): Promise<void>;
-  /** Version column, counter, triggers, index and delete log for each table; says what it did. */
-  protected abstract installVersioning(tables: SourceTable[]): Promise<string[]>;
+  /**
+   * Counter, and for each table its version column (or side table), triggers, index and delete log; says what it
+   * did.
+   */
+  protected abstract installVersioning(tables: TableTracking[]): Promise<string[]>;
   /** The counter `track` installed: the highest version handed out. */
   protected abstract trackedCounter(): Promise<bigint>;
   /** The table's highest version, 0 when it has none. */
@@ -87,10 +103,12 @@ export abstract class TrackedSource<V> implements Source {
   /** The key columns then the version of the rows in the ranges (sorted, not overlapping), in version order. */
   protected abstract keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<Iterable<V[]>>;
   protected abstract readNewestMarker(): Promise<Marker | undefined>;
-  /** Whether `track` installed the table's delete log. */
-  protected abstract hasDeleteLog(table: string): Promise<boolean>;
-  /** The delete log of a table as written in SQL. */
-  protected abstract logTable(table: string): string;
+  /** An application's table as written in SQL. */
+  protected abstract tableSql(table: string): string;
+  /** One of rowferry's tracking tables (delete log, side table) as written in SQL. */
+  protected abstract trackingTable(name: string): string;
+  /** Whether that tracking table exists. */
+  protected abstract trackingTableExists(name: string): Promise<boolean>;
   /** Runs a statement on a delete log; rows as arrays (none for a DELETE). */
   protected abstract queryLog(sql: string, params: unknown[]): Promise<V[][]>;
   /** Whether an error says the tracking `track` installs is not there (no such table or column). */
@@ -112,8 +130,12 @@ export abstract class TrackedSource<V> implements Source {
     if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc))
       throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
     this.described.add(table);
-    if (!this.existingVersionColumn && (await this.hasDeleteLog(table))) this.logged.add(table);
+    const tracked = !this.existingVersionColumn;
+    if (tracked && (await this.hasDeleteLog(table))) this.logged.add(table);
     else this.logged.delete(table);
+    const hasColumn = shape.columns.some((c) => c.name === this.vc);
+    if (tracked && !hasColumn && (await this.trackingTableExists(sideTableName(table)))) this.sided.add(table);
+    else this.sided.delete(table);
     return keyedTable(
       table,
       shape.columns.filter((c) => c.name !== this.vc),
@@ -128,8 +150,12 @@ export abstract class TrackedSource<V> implements Source {
       return [
         `versions come from the existing column "${this.vc}": only the restore markers table is installed (deletes are found by the difference check)`,
       ];
-    const described: SourceTable[] = [];
-    for (const t of tables) described.push(await this.describe(t.name, t.key));
+    const described: TableTracking[] = [];
+    for (const t of tables) {
+      const table = await this.describe(t.name, t.key);
+      // A table tracked with a side table stays so: adding the column now would break what the side table spares.
+      described.push({ ...table, sideTable: t.sideTable === true || this.sided.has(t.name) });
+    }
     return this.installVersioning(described);
   }
 
@@ -241,9 +267,33 @@ export abstract class TrackedSource<V> implements Source {
     return false;
   }
 
-  /** The column list of a row read: every column, then the version. */
+  /** The column list of a row read from rowsOf: every column, then the version. */
   protected rowColumns(table: SourceTable): string {
-    return [...table.columns.map((c) => this.quote(c.name)), this.vcq].join(', ');
+    return [...table.columns.map((c) => `t.${this.quote(c.name)}`), this.vcq].join(', ');
+  }
+
+  /**
+   * Where rows are read with their versions, the table as `t`: the table itself, or in side-table mode its side table
+   * joined to it by key (the version column then exists only there, so it needs no qualifier).
+   */
+  protected rowsOf(table: SourceTable): string {
+    const t = `${this.tableSql(table.name)} t`;
+    if (!this.sided.has(table.name)) return t;
+    const on = table.key.map((k) => `s.${this.quote(k)} = t.${this.quote(k)}`).join(' AND ');
+    return `${this.trackingTable(sideTableName(table.name))} s JOIN ${t} ON ${on}`;
+  }
+
+  /** Where keys and versions alone are read: the table, or its side table, which holds both. */
+  protected versionsOf(table: string): string {
+    return this.sided.has(table) ? this.trackingTable(sideTableName(table)) : this.tableSql(table);
+  }
+
+  protected hasDeleteLog(table: string): Promise<boolean> {
+    return this.trackingTableExists(deleteLogName(table));
+  }
+
+  protected logTable(table: string): string {
+    return this.trackingTable(deleteLogName(table));
   }
 
   /** The column list of a key read: the key columns, then the version. */

@@ -3,7 +3,7 @@ import { decodeKey, type ColumnType, type VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import { deleteLogName, type TableShape } from '../tracked-source.js';
+import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';
@@ -74,7 +74,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   }
 
   /** DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job. */
-  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
+  protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
     for (const tracked of tables) {
@@ -85,6 +85,11 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       );
       if (exists.length === 0) throw new Error(`table "${table}" does not exist in the MySQL/MariaDB database`);
       const t = q(table);
+      if (tracked.sideTable) {
+        done.push(...(await this.installSideTable(tracked)));
+        await this.installDeleteLog(tracked);
+        continue;
+      }
       await this.pool.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NULL`);
       // Triggers before numbering: every row written from now on gets its version from them, and every row written
       // before (NULL) is numbered next. The other order loses rows written in between (each DDL commits on its own).
@@ -101,6 +106,57 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       done.push(`${table}: column ${this.vcq}, triggers, index and delete log in place`);
     }
     return done;
+  }
+
+  /**
+   * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry_<table>_rows` (its key
+   * columns copied with their type and character set) holds each row's key and version, kept by triggers from the
+   * sequence; a key change moves the version to the new key. Triggers come before numbering the existing rows (each DDL
+   * commits on its own), and the numbering leaves rows the triggers already wrote alone.
+   */
+  private async installSideTable(table: TableTracking): Promise<string[]> {
+    const t = q(table.name);
+    const columns = await this.rows(
+      `SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?`,
+      [table.name, this.vc],
+    );
+    if (columns.length)
+      throw new Error(
+        `table "${table.name}" is tracked with a version column; remove it (docs/sources.md) before tracking the table with a side table`,
+      );
+    const side = q(sideTableName(table.name));
+    const keys = table.key.map(q);
+    const list = keys.join(', ');
+    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}))
+      ON DUPLICATE KEY UPDATE ${this.vcq} = VALUES(${this.vcq})`;
+    const forget = `DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')}`;
+    const sameKey = keys.map((k) => `CAST(OLD.${k} AS BINARY) <=> CAST(NEW.${k} AS BINARY)`).join(' AND ');
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${side} ENGINE=InnoDB SELECT ${list} FROM ${t} LIMIT 0`);
+    await this.pool.query(`ALTER TABLE ${side} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL`);
+    await this.pool.query(
+      `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`,
+    );
+    await this.pool.query(
+      `CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq})`,
+    );
+    await this.pool.query(
+      `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_insert`)} AFTER INSERT ON ${t} FOR EACH ROW ${upsert}`,
+    );
+    await this.pool.query(
+      `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_update`)} AFTER UPDATE ON ${t} FOR EACH ROW
+         BEGIN IF NOT (${sameKey}) THEN ${forget}; END IF; ${upsert}; END`,
+    );
+    await this.pool.query(
+      `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_forget`)} AFTER DELETE ON ${t} FOR EACH ROW ${forget}`,
+    );
+    const [res] = await this.pool.query(
+      `INSERT IGNORE INTO ${side} (${list}, ${this.vcq}) SELECT ${list}, NEXTVAL(${SEQUENCE}) FROM ${t}`,
+    );
+    const n = (res as { affectedRows: number }).affectedRows;
+    return [
+      ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
+      `${table.name}: side table ${sideTableName(table.name)}, its triggers and the delete log in place (the table is untouched)`,
+    ];
   }
 
   /**
@@ -163,7 +219,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   }
 
   protected async maxVersion(table: string): Promise<bigint> {
-    const [[v]] = await this.rows<[string | null]>(`SELECT MAX(${this.vcq}) FROM ${q(table)}`);
+    const [[v]] = await this.rows<[string | null]>(`SELECT MAX(${this.vcq}) FROM ${this.versionsOf(table)}`);
     return v === null ? 0n : BigInt(v);
   }
 
@@ -186,7 +242,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
 
   async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
     const rows = await this.rows<[string]>(
-      `SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`,
+      `SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`,
       [after, n - 1],
     );
     return rows.length ? BigInt(rows[0][0]) : undefined;
@@ -195,7 +251,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
     const where = ranges.map(() => `(${this.vcq} > ? AND ${this.vcq} <= ?)`).join(' OR ');
     return this.rows(
-      `SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${where} ORDER BY ${this.vcq}`,
+      `SELECT ${this.keyColumns(table)} FROM ${this.versionsOf(table.name)} WHERE ${where} ORDER BY ${this.vcq}`,
       ranges.flatMap((r) => [r.after, r.upTo]),
     );
   }
@@ -214,7 +270,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     const rows = await this.rows<[string, string]>(
       `SELECT COUNT(t.${this.vcq}), COALESCE(SUM(CAST(CONV(SUBSTRING(MD5(${input}), 1, 15), 16, 10) AS UNSIGNED)), 0)
          FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, a BIGINT PATH '$[0]', b BIGINT PATH '$[1]')) AS r
-         LEFT JOIN ${q(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
+         LEFT JOIN ${this.versionsOf(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
         GROUP BY r.i ORDER BY r.i`,
       [JSON.stringify(ranges.map((r) => [r.after.toString(), r.upTo.toString()]))],
     );
@@ -234,20 +290,27 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       )
       .join(' AND ');
     const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
-    const rows = await this.rows<[string]>(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`, params);
+    const rows = await this.rows<[string]>(
+      `SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${where}`,
+      params,
+    );
     return rows.length ? BigInt(rows[0][0]) : undefined;
   }
 
-  protected async hasDeleteLog(table: string): Promise<boolean> {
-    const found = await this.rows(
-      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
-      [deleteLogName(table)],
-    );
-    return found.length > 0;
+  protected tableSql(table: string): string {
+    return q(table);
   }
 
-  protected logTable(table: string): string {
-    return q(deleteLogName(table));
+  protected trackingTable(name: string): string {
+    return q(name);
+  }
+
+  protected async trackingTableExists(name: string): Promise<boolean> {
+    const found = await this.rows(
+      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+      [name],
+    );
+    return found.length > 0;
   }
 
   protected queryLog(sql: string, params: unknown[]): Promise<MysqlValue[][]> {
@@ -275,7 +338,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   }
 
   private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
-    return this.rows(`SELECT ${this.rowColumns(table)} FROM ${q(table.name)} ${tail}`, params);
+    return this.rows(`SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`, params);
   }
 }
 

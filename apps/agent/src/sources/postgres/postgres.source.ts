@@ -3,7 +3,7 @@ import { decodeKey, quoteIdent as q, type ColumnType, type VersionRange } from '
 import type { Marker, RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
-import { deleteLogName, type TableShape } from '../tracked-source.js';
+import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
 const TRACKING_SCHEMA = '_rowferry';
@@ -56,7 +56,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
-  private table(name: string): string {
+  protected tableSql(name: string): string {
     return `${q(this.schema)}.${q(name)}`;
   }
 
@@ -64,7 +64,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     const { rows } = await this.pool.query<{ name: string; type: string }>(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-      [this.table(table)],
+      [this.tableSql(table)],
     );
     if (rows.length === 0) return undefined;
     const pk = await this.pool.query<{ name: string }>(
@@ -72,7 +72,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
          JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos) ON true
          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
         WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.pos`,
-      [this.table(table)],
+      [this.tableSql(table)],
     );
     return { columns: rows.map((r) => postgresColumn(r.name, r.type)), primaryKey: pk.rows.map((r) => r.name) };
   }
@@ -84,7 +84,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     );
   }
 
-  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
+  protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
     const c = await this.pool.connect();
     try {
@@ -96,9 +96,14 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
       for (const tracked of tables) {
         const table = tracked.name;
-        const t = this.table(table);
+        const t = this.tableSql(table);
         if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null)
           throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
+        if (tracked.sideTable) {
+          done.push(...(await this.installSideTable(c, tracked)));
+          await this.installDeleteLog(c, tracked);
+          continue;
+        }
         await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
         const n = (
           await c.query(
@@ -124,6 +129,57 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   /**
+   * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry."_rowferry_<table>_rows"`
+   * holds each row's key and version, kept by one trigger from the sequence (after the transaction id, as every
+   * version); a key change moves the version to the new key. Existing rows are numbered.
+   */
+  private async installSideTable(c: pg.PoolClient, table: TableTracking): Promise<string[]> {
+    const t = this.tableSql(table.name);
+    const hasColumn = await c.query(
+      `SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
+      [t, this.vc],
+    );
+    if (hasColumn.rowCount)
+      throw new Error(
+        `table "${table.name}" is tracked with a version column; remove it (docs/sources.md) before tracking the table with a side table`,
+      );
+    const side = this.trackingTable(sideTableName(table.name));
+    const keys = table.key.map(q);
+    const list = keys.join(', ');
+    const next = `nextval('${TRACKING_SCHEMA}.version_seq')`;
+    const keyText = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
+    await c.query(`CREATE TABLE IF NOT EXISTS ${side} AS SELECT ${list} FROM ${t} WITH NO DATA`);
+    await c.query(`ALTER TABLE ${side} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
+    await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`);
+    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq})`);
+    const fn = `${TRACKING_SCHEMA}.${q(`side_${table.name}`)}`;
+    await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_current_xact_id();
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyText('OLD')} IS DISTINCT FROM ${keyText('NEW')}) THEN
+          DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${next})
+            ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = EXCLUDED.${this.vcq};
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await c.query(
+      `CREATE OR REPLACE TRIGGER _rowferry_side AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
+    const n = (
+      await c.query(
+        `INSERT INTO ${side} (${list}, ${this.vcq}) SELECT ${list}, ${next} FROM ${t} ON CONFLICT (${list}) DO NOTHING`,
+      )
+    ).rowCount;
+    return [
+      ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
+      `${table.name}: side table ${sideTableName(table.name)}, its trigger and the delete log in place (the table is untouched)`,
+    ];
+  }
+
+  /**
    * The delete log (docs/sync-model.md, Deletes) in the tracking schema: a delete, or an update that changes the key
    * (the old key is gone), logs the old key with a fresh version from the sequence, after the transaction id like every
    * version, so the safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
@@ -135,7 +191,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     const old = keys.map((k) => `OLD.${k}`).join(', ');
     const keyText = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
     await c.query(
-      `CREATE TABLE IF NOT EXISTS ${log} AS SELECT ${keys.join(', ')} FROM ${this.table(table.name)} WITH NO DATA`,
+      `CREATE TABLE IF NOT EXISTS ${log} AS SELECT ${keys.join(', ')} FROM ${this.tableSql(table.name)} WITH NO DATA`,
     );
     await c.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
     await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq})`);
@@ -145,7 +201,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${old}, nextval('${TRACKING_SCHEMA}.version_seq'));
         RETURN NULL;
       END $$`);
-    const t = this.table(table.name);
+    const t = this.tableSql(table.name);
     await c.query(
       `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
     );
@@ -183,14 +239,14 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   protected async maxVersion(table: string): Promise<bigint> {
     const { rows } = await this.pool.query<{ v: string | null }>(
-      `SELECT max(${this.vcq}) AS v FROM ${this.table(table)}`,
+      `SELECT max(${this.vcq}) AS v FROM ${this.versionsOf(table)}`,
     );
     return rows[0].v === null ? 0n : BigInt(rows[0].v);
   }
 
   async count(table: SourceTable): Promise<number> {
     return Number(
-      (await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table(table.name)}`)).rows[0].n,
+      (await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.tableSql(table.name)}`)).rows[0].n,
     );
   }
 
@@ -208,7 +264,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
     const { rows } = await this.pool.query<{ v: string }>(
-      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT 1 OFFSET $2`,
+      `SELECT ${this.vcq} AS v FROM ${this.versionsOf(table.name)} WHERE ${this.vcq} > $1 ORDER BY ${this.vcq} LIMIT 1 OFFSET $2`,
       [after, n - 1],
     );
     return rows.length ? BigInt(rows[0].v) : undefined;
@@ -216,7 +272,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   protected async keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<PgValue[][]> {
     const { rows } = await this.pool.query({
-      text: `SELECT ${this.keyColumns(table)} FROM ${this.table(table.name)} t
+      text: `SELECT ${this.keyColumns(table)} FROM ${this.versionsOf(table.name)} t
               WHERE EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::bigint[]) AS r(a, b) WHERE t.${this.vcq} > r.a AND t.${this.vcq} <= r.b)
               ORDER BY ${this.vcq}`,
       values: [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
@@ -240,7 +296,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       `SELECT count(t.${this.vcq}) AS n,
               coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t.${this.vcq} IS NOT NULL), 0)::text AS s
          FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(a, b, i)
-         LEFT JOIN ${this.table(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
+         LEFT JOIN ${this.versionsOf(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
         GROUP BY r.i ORDER BY r.i`,
       [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
     );
@@ -260,18 +316,18 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       )
       .join(' AND ');
     const { rows } = await this.pool.query<{ v: string }>(
-      `SELECT ${this.vcq} AS v FROM ${this.table(table.name)} WHERE ${where}`,
+      `SELECT ${this.vcq} AS v FROM ${this.versionsOf(table.name)} WHERE ${where}`,
       values,
     );
     return rows.length ? BigInt(rows[0].v) : undefined;
   }
 
-  protected async hasDeleteLog(table: string): Promise<boolean> {
-    return (await this.pool.query(`SELECT to_regclass($1) AS r`, [this.logTable(table)])).rows[0].r !== null;
+  protected trackingTable(name: string): string {
+    return `${TRACKING_SCHEMA}.${q(name)}`;
   }
 
-  protected logTable(table: string): string {
-    return `${TRACKING_SCHEMA}.${q(deleteLogName(table))}`;
+  protected async trackingTableExists(name: string): Promise<boolean> {
+    return (await this.pool.query(`SELECT to_regclass($1) AS r`, [this.trackingTable(name)])).rows[0].r !== null;
   }
 
   protected async queryLog(sql: string, params: unknown[]): Promise<PgValue[][]> {
@@ -303,7 +359,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   private async select(table: SourceTable, tail: string, params: unknown[]): Promise<PgValue[][]> {
     const { rows } = await this.pool.query({
-      text: `SELECT ${this.rowColumns(table)} FROM ${this.table(table.name)} ${tail}`,
+      text: `SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`,
       values: params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
       rowMode: 'array',
     });

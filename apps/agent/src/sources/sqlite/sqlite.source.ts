@@ -3,7 +3,14 @@ import { statSync } from 'node:fs';
 import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
 import type { Marker } from '#sync';
 import { keyTypes, type SourceTable } from '../source.js';
-import { deleteLogName, MARKERS_KEPT, TrackedSource, type TableShape } from '../tracked-source.js';
+import {
+  deleteLogName,
+  MARKERS_KEPT,
+  sideTableName,
+  TrackedSource,
+  type TableShape,
+  type TableTracking,
+} from '../tracked-source.js';
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';
@@ -68,7 +75,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     );
   }
 
-  protected async installVersioning(tables: SourceTable[]): Promise<string[]> {
+  protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
     this.db.transaction(() => {
       this.db
@@ -86,6 +93,11 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
             .get(table) as string
         ).match(/WITHOUT\s+ROWID/i);
         if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
+        if (tracked.sideTable) {
+          done.push(...this.installSideTable(tracked, cols));
+          this.installDeleteLog(tracked, cols);
+          continue;
+        }
         if (!cols.some((c) => c.name === this.vc)) {
           this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
           done.push(`${table}: added column ${this.vcq}`);
@@ -122,6 +134,54 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   /**
+   * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry_<table>_rows` holds each
+   * row's key and version, kept by triggers from the same counter (a key change moves the version to the new key).
+   * Existing rows get versions above the counter, in rowid order.
+   */
+  private installSideTable(table: TableTracking, cols: { name: string; type: string }[]): string[] {
+    const t = q(table.name);
+    if (cols.some((c) => c.name === this.vc))
+      throw new Error(
+        `table "${table.name}" is tracked with a version column; remove it (docs/agent.md) before tracking the table with a side table`,
+      );
+    const side = q(sideTableName(table.name));
+    const declared = new Map(cols.map((c) => [c.name, c.type]));
+    const keys = table.key.map(q);
+    const list = keys.join(', ');
+    const counter = `(SELECT value FROM ${COUNTER_TABLE} WHERE id = 1)`;
+    const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;`;
+    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${counter})
+      ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = excluded.${this.vcq};`;
+    const forget = `DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};`;
+    const keyChanged = keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
+    this.db
+      .exec(`CREATE TABLE IF NOT EXISTS ${side} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')},
+        ${this.vcq} INTEGER NOT NULL, PRIMARY KEY (${list}));
+      CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq});`);
+    const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
+    const n = this.db
+      .prepare(
+        `INSERT INTO ${side} (${list}, ${this.vcq})
+           SELECT ${keys.map((k) => `t.${k}`).join(', ')}, ? + row_number() OVER (ORDER BY t.rowid) FROM ${t} t
+            WHERE NOT EXISTS (SELECT 1 FROM ${side} s WHERE ${keys.map((k) => `s.${k} = t.${k}`).join(' AND ')})`,
+      )
+      .run(base).changes;
+    this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = value + ? WHERE id = 1`).run(n);
+    this.db.exec(`DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_insert`)};
+      DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_update`)};
+      DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_forget`)};
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} ${upsert} END;
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_update`)} AFTER UPDATE ON ${t} BEGIN
+        DELETE FROM ${side} WHERE (${keyChanged}) AND ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
+        ${bump} ${upsert} END;
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_forget`)} AFTER DELETE ON ${t} BEGIN ${forget} END;`);
+    return [
+      ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
+      `${table.name}: side table ${sideTableName(table.name)}, its triggers and the delete log in place (the table is untouched)`,
+    ];
+  }
+
+  /**
    * The delete log (docs/sync-model.md, Deletes): a delete, or an update that changes the key (the old key is gone),
    * logs the old key with a fresh version from the counter. Keys compare byte for byte, whatever their collation.
    */
@@ -154,7 +214,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
 
   protected async maxVersion(table: string): Promise<bigint> {
     return this.db
-      .prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${q(table)}`)
+      .prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${this.versionsOf(table)}`)
       .pluck()
       .get() as bigint;
   }
@@ -190,7 +250,9 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
 
   async versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined> {
     return this.db
-      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`)
+      .prepare(
+        `SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${this.vcq} > ? ORDER BY ${this.vcq} LIMIT 1 OFFSET ?`,
+      )
       .pluck()
       .get(after, n - 1) as bigint | undefined;
   }
@@ -202,7 +264,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   ): Promise<Iterable<SqliteValue[]>> {
     const statement = this.db
       .prepare(
-        `SELECT ${this.keyColumns(table)} FROM ${q(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`,
+        `SELECT ${this.keyColumns(table)} FROM ${this.versionsOf(table.name)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq}`,
       )
       .raw();
     return (function* () {
@@ -216,20 +278,21 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     // Byte for byte, whatever the column's collation (NOCASE would find 'ALICE' for 'Alice'), docs/difference-check.md.
     const where = table.key.map((k) => `${q(k)} = ? COLLATE BINARY`).join(' AND ');
     return this.db
-      .prepare(`SELECT ${this.vcq} FROM ${q(table.name)} WHERE ${where}`)
+      .prepare(`SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${where}`)
       .pluck()
       .get(...values) as bigint | undefined;
   }
 
-  protected async hasDeleteLog(table: string): Promise<boolean> {
-    return (
-      this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(deleteLogName(table)) !==
-      undefined
-    );
+  protected tableSql(table: string): string {
+    return q(table);
   }
 
-  protected logTable(table: string): string {
-    return q(deleteLogName(table));
+  protected trackingTable(name: string): string {
+    return q(name);
+  }
+
+  protected async trackingTableExists(name: string): Promise<boolean> {
+    return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   }
 
   protected async queryLog(sql: string, params: unknown[]): Promise<SqliteValue[][]> {
@@ -275,6 +338,6 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   private select(table: SourceTable, tail: string) {
-    return this.db.prepare(`SELECT ${this.rowColumns(table)} FROM ${q(table.name)} ${tail}`).raw();
+    return this.db.prepare(`SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`).raw();
   }
 }

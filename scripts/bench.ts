@@ -4,6 +4,7 @@ import { deletes } from './bench/deletes.js';
 import { fairness } from './bench/fairness.js';
 import { initialLoad } from './bench/initial-load.js';
 import { slowDatabase } from './bench/slow-database.js';
+import { trackingCost } from './bench/tracking-cost.js';
 import { verify } from './bench/verify.js';
 
 /**
@@ -15,7 +16,8 @@ const program = new Command('bench')
   .addCommand(slowDatabase)
   .addCommand(antiEntropy)
   .addCommand(deletes)
-  .addCommand(verify);
+  .addCommand(verify)
+  .addCommand(trackingCost);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

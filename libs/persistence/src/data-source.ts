@@ -9,6 +9,7 @@ import { QuarantineLongKeys1764160000000 } from './migrations/1764160000000-quar
 import { RestoresAndBackfills1764170000000 } from './migrations/1764170000000-restores-and-backfills.js';
 import { InternalNames1764180000000 } from './migrations/1764180000000-internal-names.js';
 import { LeastPrivilege1764190000000 } from './migrations/1764190000000-least-privilege.js';
+import { TenantFunctionParallelSafe1764200000000 } from './migrations/1764200000000-tenant-function-parallel-safe.js';
 
 export const CONTROL_MIGRATIONS = [
   ControlSchema1764130000000,
@@ -18,6 +19,7 @@ export const CONTROL_MIGRATIONS = [
   RestoresAndBackfills1764170000000,
   InternalNames1764180000000,
   LeastPrivilege1764190000000,
+  TenantFunctionParallelSafe1764200000000,
 ];
 
 /** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */

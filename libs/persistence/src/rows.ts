@@ -171,13 +171,21 @@ export async function readRangeDigests(
 ): Promise<{ count: number; sum: bigint }[]> {
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t._rf_version)`;
+  const aggregates = `SELECT count(t._rf_version)::int AS n,
+    (coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t._rf_version IS NOT NULL), 0))::text AS s`;
+  const one = job.ranges.length === 1;
+  // One range (a whole slice) as a plain condition, so the planner may read the tenant's partition sequentially;
+  // joined to a list of ranges it walks the index instead (twice as slow over a million rows).
   const { rows } = await db.query<{ n: number; s: string }>(
-    `SELECT count(t._rf_version)::int AS n,
-            (coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t._rf_version IS NOT NULL), 0))::text AS s
-       FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(a, b, i)
-       LEFT JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b
-      GROUP BY r.i ORDER BY r.i`,
-    [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
+    one
+      ? `${aggregates} FROM ${dataTable(job.table)} t
+          WHERE t._rf_database = $1::uuid AND t._rf_version > $2::bigint AND t._rf_version <= $3::bigint`
+      : `${aggregates} FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(a, b, i)
+           LEFT JOIN ${dataTable(job.table)} t ON t._rf_database = $1::uuid AND t._rf_version > r.a AND t._rf_version <= r.b
+          GROUP BY r.i ORDER BY r.i`,
+    one
+      ? [job.tenant.databaseId, job.ranges[0].after, job.ranges[0].upTo]
+      : [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
   );
   return rows.map((r) => ({ count: r.n, sum: BigInt(r.s) }));
 }

@@ -291,14 +291,21 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     const parts = table.key.map((k, i) => canonicalPartSql(types[i], `t.${q(k)}`));
     const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t.${this.vcq})`;
     const present = table.key.map((k) => `t.${q(k)} IS NOT NULL`).join(' AND ');
+    const aggregates = `SELECT count(t.${this.vcq}) AS n,
+      coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t.${this.vcq} IS NOT NULL), 0)::text AS s`;
+    const from = this.versionsOf(table.name);
+    // One range (a whole slice) as a plain condition, so the planner may read a large part of the table sequentially;
+    // joined to a list of ranges it walks the index instead (twice as slow over a million rows).
     // Every value arrives as text here (rawTypes).
     const { rows } = await this.pool.query<{ n: string; s: string }>(
-      `SELECT count(t.${this.vcq}) AS n,
-              coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t.${this.vcq} IS NOT NULL), 0)::text AS s
-         FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(a, b, i)
-         LEFT JOIN ${this.versionsOf(table.name)} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
-        GROUP BY r.i ORDER BY r.i`,
-      [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
+      ranges.length === 1
+        ? `${aggregates} FROM ${from} t WHERE t.${this.vcq} > $1 AND t.${this.vcq} <= $2 AND ${present}`
+        : `${aggregates} FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(a, b, i)
+             LEFT JOIN ${from} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
+            GROUP BY r.i ORDER BY r.i`,
+      ranges.length === 1
+        ? [ranges[0].after.toString(), ranges[0].upTo.toString()]
+        : [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
     );
     return rows.map((r) => ({ count: Number(r.n), sum: BigInt(r.s) }));
   }

@@ -96,9 +96,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
       for (const tracked of tables) {
         const table = tracked.name;
-        const t = this.tableSql(table);
-        if ((await c.query(`SELECT to_regclass($1) AS r`, [t])).rows[0].r === null)
-          throw new Error(`table "${table}" does not exist in schema "${this.schema}"`);
+        const t = this.tableSql(table); // described already: it exists
         if (tracked.sideTable) {
           done.push(...(await this.installSideTable(c, tracked)));
           await this.installDeleteLog(c, tracked);

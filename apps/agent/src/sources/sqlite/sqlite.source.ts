@@ -84,8 +84,8 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
       for (const tracked of tables) {
         const table = tracked.name;
         const t = q(table);
+        // Described already (it exists); its declared types are what the side table and the delete log copy.
         const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; type: string }[];
-        if (cols.length === 0) throw new Error(`table "${table}" does not exist in the SQLite database`);
         const withoutRowid = (
           this.db
             .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)

@@ -1,18 +1,14 @@
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { quoteIdent } from '#contracts';
 import { configuredAgent } from '../lib/agent-config.js';
-import { createMariaDatabase, createPgDatabase } from '../lib/databases.js';
+import { scratchDatabase } from '../lib/databases.js';
 import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
 import { makeTable, round, withServices } from './support.js';
-
-const MYSQL_SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
 /** A source table of `rows` rows on one engine, written to as its application would. */
 interface BenchSource {
@@ -35,10 +31,7 @@ async function sqliteSource(dir: string, rows: number): Promise<BenchSource> {
 }
 
 async function postgresSource(rows: number): Promise<BenchSource> {
-  const name = `rowferry_bench_del_${randomBytes(4).toString('hex')}`;
-  const admin = process.env.DATABASE_URL!.replace(/\/[^/]*$/, '/postgres');
-  await createPgDatabase(admin, name);
-  const url = admin.replace(/\/postgres$/, `/${name}`);
+  const { url, drop } = await scratchDatabase('postgres', 'bench_del');
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   await c.query(`CREATE TABLE bench_rows (id bigint PRIMARY KEY, name text NOT NULL, qty int, price double precision, note text);
@@ -56,32 +49,28 @@ async function postgresSource(rows: number): Promise<BenchSource> {
     count: async () => Number((await c.query('SELECT count(*) AS n FROM bench_rows')).rows[0].n),
     drop: async () => {
       await c.end();
-      const a = new pg.Client({ connectionString: admin });
-      await a.connect();
-      await a.query(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`);
-      await a.end();
+      await drop();
     },
   };
 }
 
 async function mariadbSource(rows: number): Promise<BenchSource> {
-  const name = `rowferry_bench_del_${randomBytes(4).toString('hex')}`;
-  await createMariaDatabase(MYSQL_SERVER, name);
-  const c = await mysql.createConnection(`${MYSQL_SERVER}/${name}`);
+  const { url, drop } = await scratchDatabase('mariadb', 'bench_del');
+  const c = await mysql.createConnection(url);
   await c.query(`CREATE TABLE bench_rows (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INT, price DOUBLE, note TEXT)
     ENGINE=InnoDB`);
   await c.query(`INSERT INTO bench_rows SELECT seq, CONCAT('customer name ', seq), seq % 1000, seq / 100,
     IF(seq % 3 = 0, CONCAT('note ', seq), NULL) FROM seq_1_to_${rows}`);
   return {
-    config: { type: 'mysql', url: `${MYSQL_SERVER}/${name}` },
+    config: { type: 'mysql', url },
     exec: async (sql, params = []) => void (await c.query(sql, params)),
     count: async () => {
       const [result] = await c.query(`SELECT count(*) AS n FROM bench_rows`);
       return Number((result as { n: number }[])[0].n);
     },
     drop: async () => {
-      await c.query(`DROP DATABASE \`${name}\``);
       await c.end();
+      await drop();
     },
   };
 }

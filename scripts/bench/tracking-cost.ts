@@ -1,18 +1,15 @@
 import Database from 'better-sqlite3';
 import { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { quoteIdent } from '#contracts';
 import { openSource } from '../../apps/agent/src/sources/open-source.js';
 import type { AgentConfig } from '../../apps/agent/src/config.js';
-import { createMariaDatabase, createPgDatabase } from '../lib/databases.js';
+import { scratchDatabase } from '../lib/databases.js';
 import { round, withServices } from './support.js';
 
-const MYSQL_SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const MODES = ['untracked', 'column', 'side'] as const;
 const CREATE = (t: string) => `CREATE TABLE ${t} (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INT, note TEXT)`;
 
@@ -40,10 +37,7 @@ async function sqlite(dir: string): Promise<Engine> {
 }
 
 async function postgres(): Promise<Engine> {
-  const name = `rowferry_bench_cost_${randomBytes(4).toString('hex')}`;
-  const admin = process.env.DATABASE_URL!.replace(/\/[^/]*$/, '/postgres');
-  await createPgDatabase(admin, name);
-  const url = admin.replace(/\/postgres$/, `/${name}`);
+  const { url, drop } = await scratchDatabase('postgres', 'bench_cost');
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const numbered = (sql: string) => {
@@ -60,20 +54,16 @@ async function postgres(): Promise<Engine> {
     exec: async (sql) => void (await c.query(sql)),
     drop: async () => {
       await c.end();
-      const a = new pg.Client({ connectionString: admin });
-      await a.connect();
-      await a.query(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`);
-      await a.end();
+      await drop();
     },
   };
 }
 
 async function mariadb(): Promise<Engine> {
-  const name = `rowferry_bench_cost_${randomBytes(4).toString('hex')}`;
-  await createMariaDatabase(MYSQL_SERVER, name);
-  const c = await mysql.createConnection(`${MYSQL_SERVER}/${name}`);
+  const { url, drop } = await scratchDatabase('mariadb', 'bench_cost');
+  const c = await mysql.createConnection(url);
   return {
-    config: { type: 'mysql', url: `${MYSQL_SERVER}/${name}` },
+    config: { type: 'mysql', url },
     transaction: async (statements) => {
       await c.beginTransaction();
       for (const [sql, params] of statements) await c.query(sql, params);
@@ -81,8 +71,8 @@ async function mariadb(): Promise<Engine> {
     },
     exec: async (sql) => void (await c.query(sql)),
     drop: async () => {
-      await c.query(`DROP DATABASE \`${name}\``);
       await c.end();
+      await drop();
     },
   };
 }

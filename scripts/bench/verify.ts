@@ -1,14 +1,12 @@
 import { Command } from 'commander';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { quoteIdent } from '#contracts';
 import { configuredAgent } from '../lib/agent-config.js';
-import { createPgDatabase } from '../lib/databases.js';
+import { scratchDatabase } from '../lib/databases.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { round, withServices } from './support.js';
 
@@ -48,10 +46,7 @@ export const verify = new Command('verify')
       if (o.source !== 'postgres') throw new Error('only --source postgres is measured so far');
       const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-verify-'));
       const stack = await startStack('verify', 2);
-      const admin = process.env.DATABASE_URL!.replace(/\/[^/]*$/, '/postgres');
-      const name = `rowferry_bench_verify_${randomBytes(4).toString('hex')}`;
-      await createPgDatabase(admin, name);
-      const sourceUrl = admin.replace(/\/postgres$/, `/${name}`);
+      const { url: sourceUrl, drop } = await scratchDatabase('postgres', 'bench_verify');
       const source = new pg.Client({ connectionString: sourceUrl });
       const remote = new pg.Client({ connectionString: stack.databaseUrl });
       await source.connect();
@@ -129,10 +124,7 @@ export const verify = new Command('verify')
         await remote.query('DROP VIEW IF EXISTS bench_cmp').catch(() => undefined);
         await remote.end();
         await stack.stop();
-        const a = new pg.Client({ connectionString: admin });
-        await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        await a.end();
+        await drop();
         rmSync(dir, { recursive: true, force: true });
       }
     }),

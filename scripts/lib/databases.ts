@@ -60,3 +60,37 @@ export async function createMariaDatabase(serverUrl: string, name: string): Prom
   await c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
   await c.end();
 }
+
+/**
+ * A fresh source database on this machine's PostgreSQL (DATABASE_URL's server) or MariaDB (MYSQL_URL) server, for
+ * one test file or benchmark: its URL, and `drop` to remove it.
+ */
+export async function scratchDatabase(
+  engine: 'postgres' | 'mariadb',
+  label: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `rowferry_${label}_${randomBytes(4).toString('hex')}`;
+  if (engine === 'postgres') {
+    const admin = databaseUrl().replace(/\/[^/]*$/, '/postgres');
+    await createPgDatabase(admin, name);
+    return {
+      url: admin.replace(/\/postgres$/, `/${name}`),
+      drop: async () => {
+        const c = new pg.Client({ connectionString: admin });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const server = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+  await createMariaDatabase(server, name);
+  return {
+    url: `${server}/${name}`,
+    drop: async () => {
+      const c = await mysql.createConnection(server);
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    },
+  };
+}

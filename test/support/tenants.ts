@@ -1,55 +1,32 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
-import { quoteIdent } from '#contracts';
-import { databaseUrl } from '#persistence';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { MariadbTenant } from '../../scripts/lib/chaos/mariadb-tenant.js';
 import { PostgresTenant } from '../../scripts/lib/chaos/postgres-tenant.js';
 import { Random } from '../../scripts/lib/chaos/random.js';
 import { SqliteTenant } from '../../scripts/lib/chaos/sqlite-tenant.js';
 import type { ChaosTenant } from '../../scripts/lib/chaos/tenant.js';
-import { createMariaDatabase, createPgDatabase } from '../../scripts/lib/databases.js';
+import { scratchDatabase } from '../../scripts/lib/databases.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 
 export const ENGINES = ['sqlite', 'postgres', 'mariadb'] as const;
 export type Engine = (typeof ENGINES)[number];
-
-const MYSQL_SERVER = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
 /**
  * A source database of one engine on this machine's shared servers (three tables with integer, composite and text
  * keys and awkward values: scripts/lib/chaos/tenant.ts), made for one test file and dropped after it.
  */
 async function tenantOf(engine: Engine, dir: string): Promise<{ tenant: ChaosTenant; drop: () => Promise<void> }> {
-  const name = `rowferry_src_${randomBytes(4).toString('hex')}`;
   if (engine === 'sqlite') return { tenant: new SqliteTenant(engine, dir, 'shop'), drop: async () => undefined };
-  if (engine === 'postgres') {
-    const admin = databaseUrl().replace(/\/[^/]*$/, '/postgres');
-    await createPgDatabase(admin, name);
-    return {
-      tenant: new PostgresTenant(engine, dir, 'pg', admin.replace(/\/postgres$/, `/${name}`)),
-      drop: async () => {
-        const c = new pg.Client({ connectionString: admin });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  }
-  await createMariaDatabase(MYSQL_SERVER, name);
-  return {
-    tenant: new MariadbTenant(engine, dir, 'my', `${MYSQL_SERVER}/${name}`),
-    drop: async () => {
-      const c = await mysql.createConnection(MYSQL_SERVER);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-    },
-  };
+  const db = await scratchDatabase(engine, 'src');
+  const tenant =
+    engine === 'postgres'
+      ? new PostgresTenant(engine, dir, 'pg', db.url)
+      : new MariadbTenant(engine, dir, 'my', db.url);
+  return { tenant, drop: db.drop };
 }
 
 /** A tenant of one engine synced through a stack of its own: what a test of the whole path starts from. */

@@ -125,21 +125,16 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}))
       ON DUPLICATE KEY UPDATE ${this.vcq} = VALUES(${this.vcq})`;
     const forget = `DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')}`;
-    const sameKey = keys.map((k) => `CAST(OLD.${k} AS BINARY) <=> CAST(NEW.${k} AS BINARY)`).join(' AND ');
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${side} ENGINE=InnoDB SELECT ${list} FROM ${t} LIMIT 0`);
-    await this.pool.query(`ALTER TABLE ${side} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL`);
+    await this.createKeyTable(sideTableName(table.name), table);
     await this.pool.query(
       `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`,
-    );
-    await this.pool.query(
-      `CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq})`,
     );
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_insert`)} AFTER INSERT ON ${t} FOR EACH ROW ${upsert}`,
     );
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_update`)} AFTER UPDATE ON ${t} FOR EACH ROW
-         BEGIN IF NOT (${sameKey}) THEN ${forget}; END IF; ${upsert}; END`,
+         BEGIN IF ${keyChanged(keys)} THEN ${forget}; END IF; ${upsert}; END`,
     );
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_forget`)} AFTER DELETE ON ${t} FOR EACH ROW ${forget}`,
@@ -155,6 +150,19 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
   }
 
   /**
+   * A tracking table holding a table's keys (side table, delete log): its key columns copied from the table (type,
+   * character set), and an indexed version.
+   */
+  private async createKeyTable(name: string, table: SourceTable): Promise<void> {
+    const kt = q(name);
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS ${kt} ENGINE=InnoDB SELECT ${table.key.map(q).join(', ')} FROM ${q(table.name)} LIMIT 0`,
+    );
+    await this.pool.query(`ALTER TABLE ${kt} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL`);
+    await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${kt} (${this.vcq})`);
+  }
+
+  /**
    * The delete log (docs/sync-model.md, Deletes): a delete, or an update that changes the key (the old key is gone),
    * logs the old key with a fresh version from the sequence. The log's key columns are copied from the table (type,
    * character set); keys compare byte for byte, whatever their collation.
@@ -164,20 +172,13 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     const log = q(deleteLogName(table.name));
     const keys = table.key.map(q);
     const logIt = `INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}))`;
-    const sameKey = keys.map((k) => `CAST(OLD.${k} AS BINARY) <=> CAST(NEW.${k} AS BINARY)`).join(' AND ');
-    await this.pool.query(
-      `CREATE TABLE IF NOT EXISTS ${log} ENGINE=InnoDB SELECT ${keys.join(', ')} FROM ${t} LIMIT 0`,
-    );
-    await this.pool.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} BIGINT NOT NULL`);
-    await this.pool.query(
-      `CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq})`,
-    );
+    await this.createKeyTable(deleteLogName(table.name), table);
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} FOR EACH ROW ${logIt}`,
     );
     await this.pool.query(
       `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table.name}_rekey`)} AFTER UPDATE ON ${t} FOR EACH ROW
-         IF NOT (${sameKey}) THEN ${logIt}; END IF`,
+         IF ${keyChanged(keys)} THEN ${logIt}; END IF`,
     );
   }
 
@@ -354,4 +355,9 @@ function canonicalPartSql(type: ColumnType, expr: string): string {
     default:
       return `CONVERT(${expr} USING utf8mb4)`;
   }
+}
+
+/** In a row trigger: the row's key changed, compared as binary, whatever its collation. */
+function keyChanged(keys: string[]): string {
+  return `NOT (${keys.map((k) => `CAST(OLD.${k} AS BINARY) <=> CAST(NEW.${k} AS BINARY)`).join(' AND ')})`;
 }

@@ -145,16 +145,13 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     const keys = table.key.map(q);
     const list = keys.join(', ');
     const next = `nextval('${TRACKING_SCHEMA}.version_seq')`;
-    const keyText = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
-    await c.query(`CREATE TABLE IF NOT EXISTS ${side} AS SELECT ${list} FROM ${t} WITH NO DATA`);
-    await c.query(`ALTER TABLE ${side} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
+    await this.createKeyTable(c, sideTableName(table.name), table);
     await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`);
-    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq})`);
     const fn = `${TRACKING_SCHEMA}.${q(`side_${table.name}`)}`;
     await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM pg_current_xact_id();
-        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyText('OLD')} IS DISTINCT FROM ${keyText('NEW')}) THEN
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyChanged(keys)}) THEN
           DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
         END IF;
         IF TG_OP <> 'DELETE' THEN
@@ -178,6 +175,18 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   /**
+   * A tracking table holding a table's keys (side table, delete log): its key columns as the table has them, and an
+   * indexed version.
+   */
+  private async createKeyTable(c: pg.PoolClient, name: string, table: SourceTable): Promise<void> {
+    const kt = this.trackingTable(name);
+    const keys = table.key.map(q).join(', ');
+    await c.query(`CREATE TABLE IF NOT EXISTS ${kt} AS SELECT ${keys} FROM ${this.tableSql(table.name)} WITH NO DATA`);
+    await c.query(`ALTER TABLE ${kt} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
+    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${kt} (${this.vcq})`);
+  }
+
+  /**
    * The delete log (docs/sync-model.md, Deletes) in the tracking schema: a delete, or an update that changes the key
    * (the old key is gone), logs the old key with a fresh version from the sequence, after the transaction id like every
    * version, so the safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
@@ -187,12 +196,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     const fn = `${TRACKING_SCHEMA}.${q(`log_${table.name}_delete`)}`;
     const keys = table.key.map(q);
     const old = keys.map((k) => `OLD.${k}`).join(', ');
-    const keyText = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
-    await c.query(
-      `CREATE TABLE IF NOT EXISTS ${log} AS SELECT ${keys.join(', ')} FROM ${this.tableSql(table.name)} WITH NO DATA`,
-    );
-    await c.query(`ALTER TABLE ${log} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
-    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq})`);
+    await this.createKeyTable(c, deleteLogName(table.name), table);
     await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         PERFORM pg_current_xact_id();
@@ -205,7 +209,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     );
     await c.query(
       `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${t} FOR EACH ROW
-         WHEN (${keyText('OLD')} IS DISTINCT FROM ${keyText('NEW')}) EXECUTE FUNCTION ${fn}()`,
+         WHEN (${keyChanged(keys)}) EXECUTE FUNCTION ${fn}()`,
     );
   }
 
@@ -387,4 +391,10 @@ function canonicalPartSql(type: ColumnType, expr: string): string {
     default:
       return `concat(${expr})`;
   }
+}
+
+/** In a row trigger: the row's key changed, compared byte for byte (as text in "C"), whatever its collation. */
+function keyChanged(keys: string[]): string {
+  const text = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
+  return `${text('OLD')} IS DISTINCT FROM ${text('NEW')}`;
 }

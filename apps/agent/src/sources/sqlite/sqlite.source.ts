@@ -14,6 +14,9 @@ import {
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';
+/** In a trigger: take the next version, and read it. */
+const BUMP = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;`;
+const COUNTER = `(SELECT value FROM ${COUNTER_TABLE} WHERE id = 1)`;
 const MARKER_TABLE = '_rowferry_markers';
 
 /**
@@ -115,17 +118,16 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
         const top = this.db.prepare(`SELECT coalesce(max(${this.vcq}), 0) FROM ${t}`).pluck().get() as bigint;
         this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = max(value, ?) WHERE id = 1`).run(top);
         if (n) done.push(`${table}: versioned ${n} existing rows`);
-        const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
-          UPDATE ${t} SET ${this.vcq} = (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) WHERE rowid = NEW.rowid;`;
+        const stamp = `${BUMP} UPDATE ${t} SET ${this.vcq} = ${COUNTER} WHERE rowid = NEW.rowid;`;
         // Every write gets a fresh version, whatever the application wrote into the column (a row read with SELECT *
         // and written back whole carries an old one). The trigger's own update sets the counter's value, which stops
         // it there even with recursive_triggers on. Re-created, so running track again upgrades older triggers.
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq});
           DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_insert`)};
           DROP TRIGGER IF EXISTS ${q(`_rowferry_${table}_update`)};
-          CREATE TRIGGER ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} END;
+          CREATE TRIGGER ${q(`_rowferry_${table}_insert`)} AFTER INSERT ON ${t} BEGIN ${stamp} END;
           CREATE TRIGGER ${q(`_rowferry_${table}_update`)} AFTER UPDATE ON ${t}
-            WHEN NEW.${this.vcq} IS OLD.${this.vcq} OR NEW.${this.vcq} IS NOT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1) BEGIN ${bump} END;`);
+            WHEN NEW.${this.vcq} IS OLD.${this.vcq} OR NEW.${this.vcq} IS NOT ${COUNTER} BEGIN ${stamp} END;`);
         this.installDeleteLog(tracked, cols);
         done.push(`${table}: triggers, index and delete log in place`);
       }
@@ -145,19 +147,12 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
         `table "${table.name}" is tracked with a version column; remove it (docs/agent.md) before tracking the table with a side table`,
       );
     const side = q(sideTableName(table.name));
-    const declared = new Map(cols.map((c) => [c.name, c.type]));
     const keys = table.key.map(q);
     const list = keys.join(', ');
-    const counter = `(SELECT value FROM ${COUNTER_TABLE} WHERE id = 1)`;
-    const bump = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;`;
-    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${counter})
+    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${COUNTER})
       ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = excluded.${this.vcq};`;
-    const forget = `DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};`;
-    const keyChanged = keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
-    this.db
-      .exec(`CREATE TABLE IF NOT EXISTS ${side} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')},
-        ${this.vcq} INTEGER NOT NULL, PRIMARY KEY (${list}));
-      CREATE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_version`)} ON ${side} (${this.vcq});`);
+    const oldKey = keys.map((k) => `${k} = OLD.${k}`).join(' AND ');
+    this.createKeyTable(sideTableName(table.name), table, cols, `, PRIMARY KEY (${list})`);
     const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
     const n = this.db
       .prepare(
@@ -170,11 +165,11 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     this.db.exec(`DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_insert`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_update`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_forget`)};
-      CREATE TRIGGER ${q(`_rowferry_${table.name}_insert`)} AFTER INSERT ON ${t} BEGIN ${bump} ${upsert} END;
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_insert`)} AFTER INSERT ON ${t} BEGIN ${BUMP} ${upsert} END;
       CREATE TRIGGER ${q(`_rowferry_${table.name}_update`)} AFTER UPDATE ON ${t} BEGIN
-        DELETE FROM ${side} WHERE (${keyChanged}) AND ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
-        ${bump} ${upsert} END;
-      CREATE TRIGGER ${q(`_rowferry_${table.name}_forget`)} AFTER DELETE ON ${t} BEGIN ${forget} END;`);
+        DELETE FROM ${side} WHERE (${keyChanged(keys)}) AND ${oldKey};
+        ${BUMP} ${upsert} END;
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_forget`)} AFTER DELETE ON ${t} BEGIN DELETE FROM ${side} WHERE ${oldKey}; END;`);
     return [
       ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
       `${table.name}: side table ${sideTableName(table.name)}, its triggers and the delete log in place (the table is untouched)`,
@@ -188,19 +183,25 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   private installDeleteLog(table: SourceTable, cols: { name: string; type: string }[]): void {
     const t = q(table.name);
     const log = q(deleteLogName(table.name));
-    const declared = new Map(cols.map((c) => [c.name, c.type]));
     const keys = table.key.map(q);
-    const logIt = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;
-      INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq})
-        VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1));`;
-    const keyChanged = keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
-    this.db
-      .exec(`CREATE TABLE IF NOT EXISTS ${log} (${table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ')}, ${this.vcq} INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS ${q(`${deleteLogName(table.name)}_version`)} ON ${log} (${this.vcq});
-      DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_delete`)};
+    const logIt = `${BUMP} INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq})
+      VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, ${COUNTER});`;
+    this.createKeyTable(deleteLogName(table.name), table, cols);
+    this.db.exec(`DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_delete`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_rekey`)};
       CREATE TRIGGER ${q(`_rowferry_${table.name}_delete`)} AFTER DELETE ON ${t} BEGIN ${logIt} END;
-      CREATE TRIGGER ${q(`_rowferry_${table.name}_rekey`)} AFTER UPDATE ON ${t} WHEN ${keyChanged} BEGIN ${logIt} END;`);
+      CREATE TRIGGER ${q(`_rowferry_${table.name}_rekey`)} AFTER UPDATE ON ${t} WHEN ${keyChanged(keys)} BEGIN ${logIt} END;`);
+  }
+
+  /**
+   * A tracking table holding a table's keys (side table, delete log): its key columns with the table's declared types,
+   * and an indexed version; `constraint` adds to its definition.
+   */
+  private createKeyTable(name: string, table: SourceTable, cols: { name: string; type: string }[], constraint = '') {
+    const declared = new Map(cols.map((c) => [c.name, c.type]));
+    const columns = table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ${q(name)} (${columns}, ${this.vcq} INTEGER NOT NULL${constraint});
+      CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${q(name)} (${this.vcq});`);
   }
 
   /** SQLite has one writer at a time and the counter moves inside its transaction: everything visible is committed. */
@@ -340,4 +341,9 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   private select(table: SourceTable, tail: string) {
     return this.db.prepare(`SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`).raw();
   }
+}
+
+/** In a row trigger: the row's key changed, compared byte for byte, whatever its collation. */
+function keyChanged(keys: string[]): string {
+  return keys.map((k) => `OLD.${k} IS NOT NEW.${k} COLLATE BINARY`).join(' OR ');
 }

@@ -1,5 +1,6 @@
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
-import type { Source } from '../../apps/agent/src/sources/source.js';
+import { toWireRange, type VersionRange } from '#contracts';
+import type { Source, SourceTable } from '../../apps/agent/src/sources/source.js';
 import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
@@ -68,22 +69,45 @@ export async function passOverFirstTable(agent: SyncAgent) {
   return r.tables[0] as Exclude<(typeof r.tables)[0], { error: string }>;
 }
 
-/**
- * A table's digests over ranges spread through it (and one past its end), as the source computes them (in SQL on the
- * server engines) and by the agent-side formula over the rows it reads: the two must be equal.
- */
-export async function digestsBothWays(source: Source, tableName: string) {
-  const table = await source.describe(tableName);
+/** Ranges spread through a table (and one past its end), to compare its digests over. */
+async function rangesThrough(source: Source, table: SourceTable): Promise<VersionRange[]> {
   const max = await source.localMax(table);
   const first = (await source.versionAt(table, 0n, 1))!;
-  const ranges = [
+  return [
     { after: 0n, upTo: first + 300n },
     { after: first + 300n, upTo: max - 10n },
     { after: max - 10n, upTo: max },
     { after: max, upTo: max + 100n },
   ];
+}
+
+/**
+ * A table's digests over ranges spread through it, as the source computes them (in SQL on the server engines) and by
+ * the agent-side formula over the rows it reads: the two must be equal.
+ */
+export async function digestsBothWays(source: Source, tableName: string) {
+  const table = await source.describe(tableName);
+  const ranges = await rangesThrough(source, table);
   return {
     inSource: await source.digests(table, ranges),
     byFormula: await TrackedSource.prototype.digests.call(source as TrackedSource<unknown>, table, ranges),
   };
+}
+
+/**
+ * A synced table's digests (by content or by keys) over ranges spread through it, as the source computes them and
+ * as the worker does, by the hash the source says: the two must be equal.
+ */
+export async function digestsOnBothSides(agent: SyncAgent, tableName: string, content: boolean) {
+  const table = await agent.source.describe(tableName);
+  const ranges = await rangesThrough(agent.source, table);
+  const hash = agent.source.digestHash(table, content);
+  const job = await agent.api.rangeHash(table.name, {
+    ranges: ranges.map(toWireRange),
+    hash,
+    ...(content ? { columns: table.columns.map((c) => c.name) } : {}),
+  });
+  const remote = (await agent.api.waitForJob(job)).digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) }));
+  const local = content ? await agent.source.contentDigests(table, ranges) : await agent.source.digests(table, ranges);
+  return { hash, local, remote };
 }

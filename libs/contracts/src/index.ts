@@ -9,3 +9,4 @@ export * from './registration.js';
 export * from './job-signature.js';
 export * from './identifiers.js';
 export * from './content.js';
+export * from './digest-sql.js';

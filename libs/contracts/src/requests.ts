@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { columnNameSchema } from './columns.js';
 import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
+import { DIGEST_HASHES } from './digest-sql.js';
 
 /**
  * The table's timeline the agent made a job in (VersionInfo.timeline): a range delete starts a new one, and a job
@@ -141,9 +142,13 @@ export type ManifestCheckRequest = z.infer<typeof manifestCheckRequestSchema>;
 
 /**
  * POST …/tables/{table}/range-hash: version ranges whose remote count and digest the agent wants; with `columns`,
- * digests of the rows' content.
+ * digests of the rows' content; `hash` says how rows are hashed (digest-sql.ts; md5 when absent).
  */
-export const rangeHashRequestSchema = z.object({ ranges: checkRangesSchema, columns: contentColumnsSchema });
+export const rangeHashRequestSchema = z.object({
+  ranges: checkRangesSchema,
+  columns: contentColumnsSchema,
+  hash: z.enum(DIGEST_HASHES).optional(),
+});
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
 
 /** The longest a status request may wait for its job to finish: well within any HTTP client's or proxy's timeout. */

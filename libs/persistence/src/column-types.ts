@@ -1,19 +1,4 @@
-import type { ColumnDef, ColumnType } from '#contracts';
-
-/** How each rowferry column type is stored remotely. */
-export const PG_TYPES: Record<ColumnType, string> = {
-  bigint: 'bigint',
-  double: 'double precision',
-  numeric: 'numeric',
-  text: 'text',
-  bytea: 'bytea',
-  boolean: 'boolean',
-  date: 'date',
-  timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone',
-  json: 'jsonb',
-  uuid: 'uuid',
-};
+import { PG_TYPES, type ColumnDef, type ColumnType } from '#contracts';
 
 /** The PostgreSQL type of a column, as format_type() prints it. */
 export function pgType(c: ColumnDef): string {
@@ -43,15 +28,4 @@ export function canonicalKeySql(type: ColumnType, expr: string): string {
     default:
       throw new Error(`type ${type} cannot be part of a key`);
   }
-}
-
-/**
- * SQL for a stored value as the content check reads it (contracts canonicalValue turns it into the same canonical
- * text as the agent's wire value): bytea as base64, booleans as true/false, the rest as PostgreSQL prints them under
- * DateStyle ISO and TimeZone UTC (set by readContentRows).
- */
-export function contentTextSql(type: ColumnType, expr: string): string {
-  if (type === 'bytea') return `translate(encode(${expr}, 'base64'), E'\\n', '')`;
-  if (type === 'boolean') return `CASE WHEN ${expr} THEN 'true' WHEN NOT ${expr} THEN 'false' END`;
-  return `${expr}::text`;
 }

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { canonicalKeyPart, type ColumnDef, type TenantRef, type WireValue } from '#contracts';
-import { addToDigest, emptyDigest } from '#sync';
+import { addToDigest, emptyDigest, rowHashInput } from '#sync';
 import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
 import { ensureDataTable } from './data-tables.js';
-import { readManifest, readRangeDigests, upsertRows } from './rows.js';
+import { hashtextOf, readManifest, readRangeDigests, upsertRows } from './rows.js';
 import { withTenant } from './tenant-transaction.js';
 
 const tenant: TenantRef = {
@@ -100,6 +100,27 @@ describe('range digests: SQL and JS agree byte for byte', () => {
     });
     expect(remote).toEqual(local);
     expect(remote[2]).toEqual({ count: 0, sum: 0n });
+    // By hashtext, the digest is the sum of hashtextextended over the same inputs the agent builds (so a quarantined
+    // row, hashed from its input by hashtextOf, counts exactly as a stored one).
+    const byHashtext = await withTenant(pool, tenant, (c) =>
+      readRangeDigests(c, { tenant, table, key, ranges, hash: 'hashtext' }),
+    );
+    const inputs = keys.map((row, r) =>
+      rowHashInput(
+        row.map((value, c) => canonicalKeyPart(key[c].type, value)),
+        versions[r],
+      ),
+    );
+    const hashes = await withTenant(pool, tenant, (c) => hashtextOf(c, inputs));
+    const expected = ranges.map(() => emptyDigest());
+    hashes.forEach((h, r) => {
+      const v = BigInt(versions[r]);
+      const d = expected[ranges.findIndex((x) => v > BigInt(x.after) && v <= BigInt(x.upTo))];
+      d.count++;
+      d.sum += h;
+    });
+    expect(byHashtext).toEqual(expected);
+    expect(byHashtext[0].sum).not.toBe(local[0].sum);
     // The key lists agree too.
     const manifest = await withTenant(pool, tenant, (c) => readManifest(c, { tenant, table, key, ranges }, 1_000_000));
     expect([...manifest!.keys()].sort()).toEqual(

@@ -1,5 +1,9 @@
 import {
+  contentTextSql,
+  digestAggregatesSql,
+  keyHashInputSql,
   quoteIdent,
+  rowHashSql,
   type ColumnDef,
   type DeleteRequest,
   type ManifestCheckJob,
@@ -7,7 +11,7 @@ import {
   type TenantRef,
   type UploadJob,
 } from '#contracts';
-import { canonicalKeySql, contentTextSql, fromWireSql } from './column-types.js';
+import { canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
 
@@ -162,21 +166,26 @@ export async function readManifest(
 }
 
 /**
- * Count and digest of the remote rows in each version range, computed in SQL exactly as rowHash does in the agent:
- * md5 over the length-prefixed canonical key parts, `|`, the version; the first 60 bits summed exactly.
+ * Count and digest of the remote rows in each version range, computed in SQL with the job's hash (digest-sql.ts):
+ * over key and version, and in a content check by hashtext also over the listed columns (an md5 content check loads
+ * the rows instead: readContentRows).
  */
 export async function readRangeDigests(
   db: Queryable,
-  job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'>,
+  job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges' | 'hash' | 'columns'>,
 ): Promise<{ count: number; sum: bigint }[]> {
+  if (job.columns) await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
-  const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t._rf_version)`;
-  const aggregates = `SELECT count(t._rf_version)::int AS n,
-    (coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t._rf_version IS NOT NULL), 0))::text AS s`;
+  const cells = job.columns?.map((c) => {
+    const value = `t.${quoteIdent(c.name)}`;
+    return { value, text: contentTextSql(c.type, value) };
+  });
+  const rowHash = rowHashSql(job.hash ?? 'md5', keyHashInputSql(parts, 't._rf_version'), cells);
+  const aggregates = `SELECT ${digestAggregatesSql(rowHash, 't._rf_version')}`;
   const one = job.ranges.length === 1;
   // One range (a whole slice) as a plain condition, so the planner may read the tenant's partition sequentially;
   // joined to a list of ranges it walks the index instead (twice as slow over a million rows).
-  const { rows } = await db.query<{ n: number; s: string }>(
+  const { rows } = await db.query<{ n: string; s: string }>(
     one
       ? `${aggregates} FROM ${dataTable(job.table)} t
           WHERE t._rf_database = $1::uuid AND t._rf_version > $2::bigint AND t._rf_version <= $3::bigint`
@@ -187,8 +196,20 @@ export async function readRangeDigests(
       ? [job.tenant.databaseId, job.ranges[0].after, job.ranges[0].upTo]
       : [job.tenant.databaseId, job.ranges.map((r) => r.after), job.ranges.map((r) => r.upTo)],
   );
-  return rows.map((r) => ({ count: r.n, sum: BigInt(r.s) }));
+  return rows.map((r) => ({ count: Number(r.n), sum: BigInt(r.s) }));
 }
+
+/** hashtextextended(input, 0) of each input, as rowHashSql's hashtext computes a row's key hash. */
+export async function hashtextOf(db: Queryable, inputs: string[]): Promise<bigint[]> {
+  const { rows } = await db.query<{ h: string }>(
+    `SELECT hashtextextended(u.i, 0)::text AS h FROM unnest($1::text[]) WITH ORDINALITY AS u(i, n) ORDER BY u.n`,
+    [inputs],
+  );
+  return rows.map((r) => BigInt(r.h));
+}
+
+/** The session settings under which PostgreSQL prints values as contentTextSql expects. */
+const CONTENT_TEXT_SETTINGS = `SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1`;
 
 /** A remote row as the content check reads it: canonical key parts, version, each content column as text. */
 export interface ContentRow {
@@ -206,7 +227,7 @@ export async function readContentRows(
   job: Pick<RangeHashJob, 'tenant' | 'table' | 'key' | 'ranges'> & { columns: ColumnDef[] },
   maxRows: number,
 ): Promise<ContentRow[] | undefined> {
-  await db.query(`SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1`);
+  await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const cells = job.columns.map((c) => contentTextSql(c.type, `t.${quoteIdent(c.name)}`));
   const { rows } = await db.query<{ k: string[]; v: string; c: (string | null)[] }>(

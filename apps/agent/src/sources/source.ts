@@ -1,4 +1,4 @@
-import type { ColumnarRows, ColumnDef, ColumnType, DeletedKeys, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, ColumnType, DeletedKeys, DigestHash, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 
 /** A local table as the agent syncs it: its columns in rowferry's types and its key. */
@@ -45,11 +45,17 @@ export interface Source {
   versionAt(table: SourceTable, after: bigint, n: number): Promise<bigint | undefined>;
   /** Canonical key → version of the rows with version in the ranges (after, upTo]. */
   manifest(table: SourceTable, ranges: readonly VersionRange[]): Promise<Map<string, bigint>>;
-  /** Count and digest (range-digest.ts) of the rows in each range; ranges sorted and not overlapping. */
+  /**
+   * How digests and content digests of this table are hashed (digest-sql.ts): md5 unless both sides can compute a
+   * cheaper hash in SQL.
+   */
+  digestHash(table: SourceTable, content: boolean): DigestHash;
+  /** Count and digest (by digestHash) of the rows in each range; ranges sorted and not overlapping. */
   digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]>;
   /**
-   * Count and content digest of the rows in each range: key, version and every column's canonical value
-   * (docs/difference-check.md, Content).
+   * Count and content digest (by digestHash) of the rows in each range: key, version and every column's canonical
+   * value (docs/difference-check.md, Content). Throws DigestHashChanged when it finds it cannot hash by the hash it
+   * said: digestHash then says another, and the comparison starts again.
    */
   contentDigests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]>;
   /** Canonical key → version and content hash of the rows in the ranges, for a content check's key-level diff. */
@@ -72,6 +78,13 @@ export interface Source {
   /** Reopens the database when its file was replaced (a restore by rename); true when it did. Server engines: false. */
   reopenIfReplaced(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The source cannot hash a table's content as digestHash said (a value its SQL cannot cast): ask digestHash again. */
+export class DigestHashChanged extends Error {
+  constructor(table: string, reason: string) {
+    super(`content of "${table}" is hashed by md5 from now on: ${reason}`);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnarRows, ColumnDef, DeletedKeys, VersionRange } from '#contracts';
+import type { ColumnarRows, ColumnDef, DeletedKeys, DigestHash, VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 import {
   columnarOf,
@@ -225,6 +225,11 @@ export abstract class TrackedSource<V> implements Source {
       keyTypes(table),
       this.toWire,
     );
+  }
+
+  /** md5, which the agent computes itself: engines that hash in SQL decide by table and mode. */
+  digestHash(_table: SourceTable, _content: boolean): DigestHash {
+    return 'md5';
   }
 
   async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { contentCells, MAX_CONTENT_ROWS, type ColumnDef, type RangeHashJob, type RangeHashResult } from '#contracts';
-import { hasQuarantine, quarantinedRowsIn, readContentRows, readRangeDigests } from '#persistence';
-import { addToDigest, emptyDigest, type RangeDigest } from '#sync';
+import { hashtextOf, hasQuarantine, quarantinedRowsIn, readContentRows, readRangeDigests } from '#persistence';
+import { addToDigest, emptyDigest, rowHashInput, type RangeDigest } from '#sync';
 import { JobRunner } from '../jobs/job-runner.js';
 
 /** Answers range hashes: count and digest of each version range, read-only. */
@@ -11,32 +11,56 @@ export class RangeHashService {
   constructor(private readonly runner: JobRunner) {}
 
   /**
-   * Quarantined rows count as present, as in the manifest check. A content check (`columns`) hashes every row's content
-   * too, in the worker with the agent's own formula, so it loads the rows: at most MAX_CONTENT_ROWS a job.
+   * Digests are computed in SQL, except an md5 content check's: that hashes every row's content with the agent's own
+   * formula in JavaScript, so it loads the rows, at most MAX_CONTENT_ROWS a job. Quarantined rows count as present,
+   * as in the manifest check.
    */
   rangeHash(job: RangeHashJob): Promise<RangeHashResult> {
     return this.runner.inTenant(job.tenant, `range hash of "${job.table}"`, async (c) => {
-      const digests = job.columns ? await contentDigests(c, job, job.columns) : await readRangeDigests(c, job);
+      const inJavaScript = job.columns !== undefined && job.hash !== 'hashtext';
+      const digests = inJavaScript ? await contentDigests(c, job, job.columns!) : await readRangeDigests(c, job);
       if (!digests) return { overLimit: { maxRows: MAX_CONTENT_ROWS }, digests: [] };
-      if (await hasQuarantine(c, job.tenant, job.table)) {
-        const types = job.columns?.map((col) => col.type);
-        for (const q of await quarantinedRowsIn(c, job.tenant, job.table, job.ranges)) {
-          const i = job.ranges.findIndex((r) => q.version > BigInt(r.after) && q.version <= BigInt(r.upTo));
-          const cells =
-            types &&
-            contentCells(
-              types,
-              job.columns!.map((col) => q.row[col.name] ?? null),
-            );
-          addToDigest(digests[i], (JSON.parse(q.key) as unknown[]).map(String), q.version, cells);
-        }
-      }
+      if (await hasQuarantine(c, job.tenant, job.table)) await addQuarantined(c, job, digests, inJavaScript);
       return { digests: digests.map((d) => ({ count: d.count, sum: d.sum.toString() })) };
     });
   }
 }
 
-/** Content digests of the ranges, or undefined when they hold more rows than one job may load. */
+/**
+ * Adds the quarantined rows of the ranges to their digests. By hashtext only their key and version can be hashed (a
+ * quarantined value has no stored form to print), so in a hashtext content check a range holding one differs and is
+ * settled key by key (docs/difference-check.md, Hashes).
+ */
+async function addQuarantined(c: PoolClient, job: RangeHashJob, digests: RangeDigest[], inJavaScript: boolean) {
+  const rows = await quarantinedRowsIn(c, job.tenant, job.table, job.ranges);
+  const rangeOf = (version: bigint) =>
+    job.ranges.findIndex((r) => version > BigInt(r.after) && version <= BigInt(r.upTo));
+  const keyParts = (key: string) => (JSON.parse(key) as unknown[]).map(String);
+  if (job.hash === 'hashtext') {
+    const hashes = await hashtextOf(
+      c,
+      rows.map((q) => rowHashInput(keyParts(q.key), q.version)),
+    );
+    rows.forEach((q, i) => {
+      const d = digests[rangeOf(q.version)];
+      d.count++;
+      d.sum += hashes[i];
+    });
+    return;
+  }
+  const types = inJavaScript ? job.columns!.map((col) => col.type) : undefined;
+  for (const q of rows) {
+    const cells =
+      types &&
+      contentCells(
+        types,
+        job.columns!.map((col) => q.row[col.name] ?? null),
+      );
+    addToDigest(digests[rangeOf(q.version)], keyParts(q.key), q.version, cells);
+  }
+}
+
+/** Content digests of the ranges by md5, or undefined when they hold more rows than one job may load. */
 async function contentDigests(
   c: PoolClient,
   job: RangeHashJob,

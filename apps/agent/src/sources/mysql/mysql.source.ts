@@ -277,15 +277,20 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     const types = keyTypes(table);
     const values = decodeKey(types, key).map((v, i) => wireToMysql(types[i], v));
     // Byte for byte, whatever the column's collation (the default ignores case and accents, and pads spaces),
-    // docs/difference-check.md: the collation's own match first (it can use the index), then the UTF-8 bytes.
+    // docs/difference-check.md: the collation's own match first (it can use the index), then the UTF-8 bytes. A
+    // boolean is a TINYINT(1), which may hold any number: matched by its canonical form, as the key was made.
     const where = table.key
       .map((k, i) =>
         types[i] === 'text'
           ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)`
-          : `${q(k)} = ?`,
+          : types[i] === 'boolean'
+            ? `${canonicalPartSql('boolean', q(k))} = ?`
+            : `${q(k)} = ?`,
       )
       .join(' AND ');
-    const params = values.flatMap((v, i) => (types[i] === 'text' ? [v, v] : [v]));
+    const params = values.flatMap((v, i) =>
+      types[i] === 'text' ? [v, v] : types[i] === 'boolean' ? [v === 1 ? 'true' : 'false'] : [v],
+    );
     const rows = await this.rows<[string]>(
       `SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${where}`,
       params,

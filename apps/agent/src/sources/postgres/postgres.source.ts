@@ -1,8 +1,19 @@
 import pg from 'pg';
-import { decodeKey, quoteIdent as q, type ColumnType, type VersionRange } from '#contracts';
-import type { Marker, RangeDigest } from '#sync';
+import {
+  contentTextSql,
+  decodeKey,
+  digestAggregatesSql,
+  keyHashInputSql,
+  PG_TYPES,
+  quoteIdent as q,
+  rowHashSql,
+  type ColumnType,
+  type DigestHash,
+  type VersionRange,
+} from '#contracts';
+import { emptyDigest, type Marker, type RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
-import { keyTypes, type SourceTable } from '../source.js';
+import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
@@ -34,6 +45,8 @@ const rawTypes = {
  */
 export class PostgresSource extends ServerSource<PgValue, bigint> {
   private readonly pool: pg.Pool;
+  /** Tables whose content a cast refused to hash in SQL (contentDigests). */
+  private readonly contentByMd5 = new Set<string>();
   protected readonly markerSql = MARKER_STATEMENTS;
   protected readonly missingCodes = ['42P01', '42703']; // undefined table, undefined column
   protected readonly param = (n: number) => `$${n}`;
@@ -283,46 +296,91 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     return rows as PgValue[][];
   }
 
+  override digestHash(table: SourceTable, content: boolean): DigestHash {
+    return content && this.contentByMd5.has(table.name) ? 'md5' : 'hashtext';
+  }
+
   /**
-   * Count and digest of each range computed where the data is (docs/difference-check.md): the same formula as the
-   * agent's and the worker's (range-digest.ts), in SQL over the version index, so only digests leave the database.
+   * Count and digest of each range computed where the data is (docs/difference-check.md): by hashtext, as the worker
+   * computes it (digest-sql.ts), over the versions, so only digests leave the database.
    */
   override async digests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
-    if (ranges.length === 0) return [];
+    const version = `t.${this.vcq}`;
+    const input = keyHashInputSql(this.keyParts(table), version);
+    return this.digestsIn(`${this.versionsOf(table.name)} t`, version, rowHashSql('hashtext', input), table, ranges);
+  }
+
+  /**
+   * Content digests in SQL too: each value as it travels (its text, read as the remote column's type) printed as the
+   * worker prints it. A value that cast refuses (a json document jsonb cannot hold, which the worker quarantines)
+   * makes the table's content hashed by md5 in JavaScript from then on.
+   */
+  override async contentDigests(table: SourceTable, ranges: readonly VersionRange[]): Promise<RangeDigest[]> {
+    if (this.digestHash(table, true) === 'md5') return super.contentDigests(table, ranges);
+    const input = keyHashInputSql(this.keyParts(table), this.vcq);
+    const cells = table.columns.map((c) => {
+      const value = `t.${q(c.name)}`;
+      return { value, text: contentTextSql(c.type, asStored(c.type, value)) };
+    });
+    try {
+      return await this.digestsIn(this.rowsOf(table), this.vcq, rowHashSql('hashtext', input, cells), table, ranges);
+    } catch (err) {
+      if (!String((err as { code?: unknown }).code).startsWith('22')) throw err;
+      this.contentByMd5.add(table.name);
+      throw new DigestHashChanged(table.name, (err as Error).message);
+    }
+  }
+
+  /** The canonical text of each key column of `t`, as the worker's canonicalKeySql prints it. */
+  private keyParts(table: SourceTable): string[] {
     const types = keyTypes(table);
-    const parts = table.key.map((k, i) => canonicalPartSql(types[i], `t.${q(k)}`));
-    const input = `concat(${parts.map((p) => `octet_length(${p}), ':', ${p}`).join(', ')}, '|', t.${this.vcq})`;
+    return table.key.map((k, i) => canonicalPartSql(types[i], `t.${q(k)}`));
+  }
+
+  /**
+   * Count and digest of each range over `from` (which names the table `t`). One range (a whole slice) as a plain
+   * condition, so the planner may read a large part of the table sequentially; joined to a list of ranges it walks
+   * the index instead (twice as slow over a million rows).
+   */
+  private async digestsIn(
+    from: string,
+    version: string,
+    rowHash: string,
+    table: SourceTable,
+    ranges: readonly VersionRange[],
+  ): Promise<RangeDigest[]> {
+    if (ranges.length === 0) return [];
     const present = table.key.map((k) => `t.${q(k)} IS NOT NULL`).join(' AND ');
-    const aggregates = `SELECT count(t.${this.vcq}) AS n,
-      coalesce(sum(('x' || substr(md5(${input}), 1, 15))::bit(60)::bigint) FILTER (WHERE t.${this.vcq} IS NOT NULL), 0)::text AS s`;
-    const from = this.versionsOf(table.name);
-    // One range (a whole slice) as a plain condition, so the planner may read a large part of the table sequentially;
-    // joined to a list of ranges it walks the index instead (twice as slow over a million rows).
-    // Every value arrives as text here (rawTypes).
-    const { rows } = await this.pool.query<{ n: string; s: string }>(
+    const aggregates = digestAggregatesSql(rowHash, version);
+    const { rows } = await this.pool.query<{ i: string; n: string; s: string }>(
       ranges.length === 1
-        ? `${aggregates} FROM ${from} t WHERE t.${this.vcq} > $1 AND t.${this.vcq} <= $2 AND ${present}`
-        : `${aggregates} FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(a, b, i)
-             LEFT JOIN ${from} t ON t.${this.vcq} > r.a AND t.${this.vcq} <= r.b AND ${present}
-            GROUP BY r.i ORDER BY r.i`,
+        ? `SELECT 1 AS i, ${aggregates} FROM ${from} WHERE ${version} > $1 AND ${version} <= $2 AND ${present}`
+        : `SELECT r.i, ${aggregates} FROM ${from}
+             JOIN unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(a, b, i) ON ${version} > r.a AND ${version} <= r.b
+            WHERE ${present} GROUP BY r.i`,
       ranges.length === 1
         ? [ranges[0].after.toString(), ranges[0].upTo.toString()]
         : [ranges.map((r) => r.after.toString()), ranges.map((r) => r.upTo.toString())],
     );
-    return rows.map((r) => ({ count: Number(r.n), sum: BigInt(r.s) }));
+    const out = ranges.map(() => emptyDigest());
+    for (const r of rows) out[Number(r.i) - 1] = { count: Number(r.n), sum: BigInt(r.s) };
+    return out;
   }
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = keyTypes(table);
-    const values = decodeKey(types, key);
-    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case),
-    // docs/difference-check.md.
+    const values: unknown[] = decodeKey(types, key).map((v, i) =>
+      types[i] === 'bytea' ? Buffer.from(String(v), 'base64') : v,
+    );
+    // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case), and as the key's
+    // canonical text (char(n) with its padding), docs/difference-check.md: the column's own match first (it can use
+    // the index), then its text against the value bound again as text (one parameter takes one type).
     const where = table.key
-      .map((k, i) =>
-        types[i] === 'text'
-          ? `${q(k)} = $${i + 1} AND ${q(k)}::text COLLATE "C" = $${i + 1}::text COLLATE "C"`
-          : `${q(k)} = $${i + 1}`,
-      )
+      .map((k, i) => {
+        if (types[i] !== 'text') return `${q(k)} = $${i + 1}`;
+        values.push(values[i]);
+        return `${q(k)} = $${i + 1} AND ${canonicalPartSql('text', q(k))} COLLATE "C" = $${values.length}::text COLLATE "C"`;
+      })
       .join(' AND ');
     const { rows } = await this.pool.query<{ v: string }>(
       `SELECT ${this.vcq} AS v FROM ${this.versionsOf(table.name)} WHERE ${where}`,
@@ -391,6 +449,18 @@ function canonicalPartSql(type: ColumnType, expr: string): string {
     default:
       return `concat(${expr})`;
   }
+}
+
+/**
+ * A column's value as the worker stores it: what travels is its text (char(n) padding included), read as the remote
+ * column's type. Where reading the value's own type as that type gives the same, it is cast directly; a real travels
+ * as its shortest text, which a double reads differently from the real itself.
+ */
+function asStored(type: ColumnType, expr: string): string {
+  if (type === 'bytea' || type === 'boolean') return expr;
+  if (type === 'text') return `concat(${expr})`;
+  if (type === 'double') return `concat(${expr})::${PG_TYPES.double}`;
+  return `${expr}::${PG_TYPES[type]}`;
 }
 
 /** In a row trigger: the row's key changed, compared byte for byte (as text in "C"), whatever its collation. */

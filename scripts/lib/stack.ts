@@ -44,7 +44,9 @@ export async function startStack(
   };
   const procs: ChildProcess[] = [];
   const start = (entry: string) => {
-    const p = spawn(process.execPath, [`${root}/dist/apps/${entry}/src/main.js`], {
+    // STACK_NODE_ARGS passes flags to the services' Node.js, to profile them (docs/benchmarks.md).
+    const nodeArgs = process.env.STACK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const p = spawn(process.execPath, [...nodeArgs, `${root}/dist/apps/${entry}/src/main.js`], {
       env,
       stdio: ['ignore', options.output ?? 'ignore', 'inherit'],
     });

@@ -49,6 +49,18 @@ describe('job status long polls', () => {
     expect(Date.now() - resumed).toBeLessThan(5000);
   });
 
+  it('answers a failed job with its error and attempts, read without loading its rows', async () => {
+    const r = await call(stack, 'POST', `${tenantPath(t)}/tables/items`, {
+      secret: t.secret,
+      body: { rows: { columns: ['id'], values: [['9']], versions: ['9'] }, timeline: '12345' },
+    });
+    expect(r.status).toBe(202);
+    const answer = await jobs(r.body.jobId as string, '?waitMs=10000');
+    expect(answer.body).toMatchObject({ state: 'failed', attemptsMade: 1 });
+    expect(answer.body.error).toMatch(/timeline/);
+    expect(answer.body.result).toBeUndefined();
+  });
+
   it('answers with the state as it is after waitMs when the job has not finished', async () => {
     await queue.pause();
     const jobId = await upload('2');

@@ -26,7 +26,7 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
   }
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
-    const id = newBullJobId(data.tenant.databaseId, randomUUID());
+    const id = newBullJobId(data.tenant.databaseId, data.table, randomUUID());
     const publicId = publicJobId(name, id);
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
     const inFlight = await this.inFlight.admit(data.tenant, data.table, publicId);
@@ -55,9 +55,10 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
         state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state,
         attemptsMade: 0,
       };
-    const job = await queue.getJob(ref.bullId);
+    const job = await this.queues.finished(ref);
     if (!job) return undefined;
-    await this.inFlight.leave(tenant, (job.data as { table: string }).table, publicId);
+    const table = ref.table ?? ((await queue.getJob(ref.bullId))?.data as { table?: string } | undefined)?.table;
+    if (table !== undefined) await this.inFlight.leave(tenant, table, publicId);
     return {
       jobId: publicId,
       state,

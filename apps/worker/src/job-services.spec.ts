@@ -520,4 +520,26 @@ describe('worker processors on a bad day (real PostgreSQL)', () => {
     expect(await apply.upload(job, meta)).toMatchObject({ deleted: 0 });
     expect(await stats()).toMatchObject({ row_count: 2, max_version: 46, applied_through: 48 });
   });
+
+  it('after a batch of only new rows the next is inserted first; an existing key makes it an upsert, still version-guarded', async () => {
+    expect(await apply.upload(upload([[60, 'new', '1']], [60]), meta)).toMatchObject({ inserted: 1 });
+    expect(
+      await apply.upload(
+        upload(
+          [
+            [61, 'also new', '1'],
+            [60, 'older', '1'],
+            [41, 'older', '1'],
+          ],
+          [61, 59, 40],
+        ),
+        meta,
+      ),
+    ).toMatchObject({ applied: 1, inserted: 1, skippedOlder: 2 });
+    expect((await rows()).filter((r) => [41, 60, 61].includes(r.id))).toEqual([
+      { id: 41, name: 'b again', v: 46 },
+      { id: 60, name: 'new', v: 60 },
+      { id: 61, name: 'also new', v: 61 },
+    ]);
+  });
 });

@@ -109,6 +109,26 @@ describe('batch rows', () => {
     );
   });
 
+  it.each([
+    ['one bigint key written many ways', 'bigint', ['1', '01', 1, '+1', '2'], [4, 5]],
+    ['one bigint key past 18 digits', 'bigint', ['9223372036854775807', '09223372036854775807', '-0'], [2, 3]],
+    ['one text key, case kept', 'text', ['a', 'A', 'a'], [2, 3]],
+    [
+      'one uuid key in either case',
+      'uuid',
+      ['A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'],
+      [2],
+    ],
+    ['NULL keys, kept once as rowKey keeps them', 'bigint', [null, '5', null], [2, 3]],
+  ] as const)('keeps the newest row per key for %s', (_name, type, keyValues, keptVersions) => {
+    const rows = {
+      columns: ['k'],
+      values: [[...keyValues]],
+      versions: keyValues.map((_, i) => String(i + 1)),
+    };
+    expect(newestPerKey([{ name: 'k', type }], rows).versions).toEqual(keptVersions.map(String));
+  });
+
   it('partitions a batch by position, keeping batch order on both sides', () => {
     const b = batch(
       [

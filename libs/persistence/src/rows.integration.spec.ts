@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { ColumnDef, TableDefinition, TenantRef, UploadJob } from '#contracts';
 import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
 import { ensureDataTable, IncompatibleTableError } from './data-tables.js';
-import { deleteRows, readManifest, upsertRows } from './rows.js';
+import { deleteRows, insertNewRows, readManifest, upsertRows } from './rows.js';
 import { withTenant } from './tenant-transaction.js';
 
 const A: TenantRef = {
@@ -165,5 +165,47 @@ describe('data tables and bulk SQL (real PostgreSQL)', () => {
       /column "id" of table "orders" is shared by name with other databases, with a type other than text/,
     );
     await expect(ensureDataTable(pool, 'orders', { ...def, key: ['id'] })).rejects.toThrow(IncompatibleTableError);
+  });
+
+  it('inserts a batch of new rows without ON CONFLICT, and writes nothing when a key exists', async () => {
+    const at = '2024-01-01 00:00:00+00';
+    const fresh = upload(
+      A,
+      [
+        ['new', '1', null, '1.5', at],
+        ['new', '2', null, '2.5', at],
+      ],
+      ['500', '501'],
+    );
+    expect(await withTenant(pool, A, (c) => insertNewRows(c, fresh))).toEqual({
+      applied: 2,
+      inserted: 2,
+      skippedOlder: 0,
+      maxVersion: 501n,
+    });
+    const clash = upload(
+      A,
+      [
+        ['new', '3', null, '3.5', at],
+        ['new', '2', null, '9.9', at],
+      ],
+      ['502', '503'],
+    );
+    const [second, upserted] = await withTenant(pool, A, async (c) => [
+      await insertNewRows(c, clash),
+      await upsertRows(c, clash),
+    ]);
+    expect(second).toBeUndefined();
+    expect(upserted).toMatchObject({ applied: 2, inserted: 1 });
+    const rows = await withTenant(pool, A, (c) =>
+      c.query(
+        `SELECT id::text, price::text, _rf_version::text AS v FROM rowferry_data.orders WHERE region = 'new' ORDER BY id`,
+      ),
+    );
+    expect(rows.rows).toEqual([
+      { id: '1', price: '1.5', v: '500' },
+      { id: '2', price: '9.9', v: '503' },
+      { id: '3', price: '3.5', v: '502' },
+    ]);
   });
 });

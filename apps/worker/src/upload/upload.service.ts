@@ -17,6 +17,7 @@ import {
   describePgError,
   forgetQuarantined,
   hasQuarantine,
+  insertNewRows,
   quarantineRows,
   recordUpload,
   replaceRows,
@@ -33,6 +34,8 @@ import { JobRunner, type JobMeta } from '../jobs/job-runner.js';
  */
 @Injectable()
 export class UploadService {
+  private readonly newRows = new NewRowTables();
+
   constructor(private readonly runner: JobRunner) {}
 
   /**
@@ -56,7 +59,9 @@ export class UploadService {
         : [];
       const replaced = job.replace ? await replaceNewer(c, job, job.replace) : 0;
       const rows = newestPerKey(job.key, job.rows);
-      const applied = await upsertIsolating(c, job, rows, poison);
+      const table = `${job.tenant.databaseId}.${job.table}`;
+      const applied = await upsertIsolating(c, job, rows, poison, this.newRows.has(table));
+      if (rows.versions.length > 0) this.newRows.learn(table, applied.inserted === rows.versions.length);
       await quarantineRows(c, job.tenant, job.table, poison);
       if (await hasQuarantine(c, job.tenant, job.table))
         await resolveQuarantine(c, job.tenant, job.table, appliedKeys(job, rows, poison));
@@ -128,15 +133,39 @@ async function deleteKeys(c: PoolClient, job: UploadJob, deletes: DeletedKeys): 
   return deleted;
 }
 
+/**
+ * The tables (of a database) whose last batch here brought only new rows, as an initial load or an append-only table
+ * does: their next batch is inserted without ON CONFLICT first (insertNewRows), and upserted only if a key exists.
+ * Bounded: the oldest entry goes first.
+ */
+class NewRowTables {
+  private readonly tables = new Set<string>();
+
+  has(table: string): boolean {
+    return this.tables.has(table);
+  }
+
+  learn(table: string, onlyNew: boolean): void {
+    this.tables.delete(table);
+    if (!onlyNew) return;
+    this.tables.add(table);
+    if (this.tables.size > NEW_ROW_TABLES) this.tables.delete(this.tables.values().next().value!);
+  }
+}
+
+const NEW_ROW_TABLES = 10_000;
+
 async function upsertIsolating(
   c: PoolClient,
   job: UploadJob,
   rows: ColumnarRows,
   poison: PoisonRow[],
+  insertFirst: boolean,
 ): Promise<AppliedUpload> {
   await c.query('SAVEPOINT batch');
   try {
-    const applied = await upsertRows(c, { ...job, rows });
+    const applied =
+      (insertFirst ? await insertNewRows(c, { ...job, rows }) : undefined) ?? (await upsertRows(c, { ...job, rows }));
     await c.query('RELEASE SAVEPOINT batch');
     return applied;
   } catch (err) {
@@ -148,8 +177,8 @@ async function upsertIsolating(
       return { applied: 0, inserted: 0, skippedOlder: 0, maxVersion: undefined };
     }
     const half = Math.ceil(n / 2);
-    const a = await upsertIsolating(c, job, sliceRows(rows, 0, half), poison);
-    const b = await upsertIsolating(c, job, sliceRows(rows, half, n), poison);
+    const a = await upsertIsolating(c, job, sliceRows(rows, 0, half), poison, insertFirst);
+    const b = await upsertIsolating(c, job, sliceRows(rows, half, n), poison, insertFirst);
     return {
       applied: a.applied + b.applied,
       inserted: a.inserted + b.inserted,

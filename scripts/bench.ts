@@ -6,6 +6,7 @@ import { initialLoad } from './bench/initial-load.js';
 import { slowDatabase } from './bench/slow-database.js';
 import { trackingCost } from './bench/tracking-cost.js';
 import { verify } from './bench/verify.js';
+import { versionInfo } from './bench/version-info.js';
 
 /**
  * `npm run bench -- <scenario> [options]`: one file per scenario in scripts/bench/; numbers go to docs/benchmarks.md.
@@ -17,7 +18,8 @@ const program = new Command('bench')
   .addCommand(antiEntropy)
   .addCommand(deletes)
   .addCommand(verify)
-  .addCommand(trackingCost);
+  .addCommand(trackingCost)
+  .addCommand(versionInfo);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -103,6 +103,17 @@ describe('cross-tenant matrix', () => {
     expect(await snapshotOf(stack, victim.databaseId)).toEqual(before);
   });
 
+  it('with its record cached by an accepted request, a database still refuses a wrong secret and another customer', async () => {
+    const path = `${tenantPath(victim)}/tables`;
+    expect((await call(stack, 'GET', path, { secret: victim.secret })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      expect((await call(stack, 'GET', path, { secret: attacker.secret })).status).toBe(403);
+      expect((await call(stack, 'GET', path, { secret: `${victim.secret}x` })).status).toBe(403);
+      const otherCustomer = `/v1/customers/${attacker.customerId}/databases/${victim.databaseId}/tables`;
+      expect((await call(stack, 'GET', otherCustomer, { secret: victim.secret })).status).toBe(403);
+    }
+  });
+
   it('a database secret opens no admin route', async () => {
     for (const route of ADMIN_ROUTES) {
       const r = await call(stack, route.method, fill(route.path, victimIds), {

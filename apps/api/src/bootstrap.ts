@@ -17,6 +17,9 @@ export async function startApi(): Promise<INestApplication> {
     bodyParser: false,
     logger: new PinoNestLogger(log),
   });
+  // No ETag hashed over every answer (agents never revalidate), and no framework banner.
+  app.set('etag', false);
+  app.disable('x-powered-by');
   const guard = app.get(DatabaseGuard);
   app.use(
     readJsonBodies({ bulk: config.MAX_BODY_BYTES, small: config.MAX_SMALL_BODY_BYTES }, (req) =>

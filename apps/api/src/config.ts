@@ -53,6 +53,11 @@ const schema = z.object({
    */
   REGISTRATION_CHANGES_PER_MINUTE: z.coerce.number().int().positive().default(120),
   DDL_LOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
+  /**
+   * How long the API keeps a database's record (owner and secret hash) after reading it, so agents polling version
+   * info cost no query to authenticate; the secret is still checked against the hash on every request.
+   */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Every statement of the API gives up after this long (the workers have JOB_STATEMENT_TIMEOUT_MS). */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** How long finished jobs keep their rows in Redis (the queue policy's Retention says why). */

@@ -44,15 +44,6 @@ export async function quarantineRows(
   );
 }
 
-/** Quarantined rows per table of a database (of one table, when given). */
-export async function quarantineCounts(db: Queryable, tenant: TenantRef, table?: string): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ t: string; n: number }>(
-    `SELECT table_name AS t, count(*)::int AS n FROM quarantine WHERE database_id = $1 AND ($2::text IS NULL OR table_name = $2) GROUP BY table_name`,
-    [tenant.databaseId, table ?? null],
-  );
-  return new Map(rows.map((r) => [r.t, r.n]));
-}
-
 export async function hasQuarantine(db: Queryable, tenant: TenantRef, table: string): Promise<boolean> {
   const { rows } = await db.query<{ any: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM quarantine WHERE database_id = $1 AND table_name = $2) AS any`,

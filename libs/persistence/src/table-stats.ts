@@ -1,5 +1,13 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
-import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
+import {
+  fromWireRange,
+  isCanonicalUuid,
+  tableNameSchema,
+  toWireRange,
+  type DeleteRequest,
+  type TenantRef,
+  type WireVersionRange,
+} from '#contracts';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
 
@@ -126,4 +134,41 @@ export async function recordDelete(
     resetCount: request.mode === 'all',
     newTimeline: request.mode !== 'keys',
   });
+}
+
+/** Where a table stands remotely, as the version GET answers it (without its pending jobs, which live in Redis). */
+export interface TableStanding {
+  table: string;
+  maxVersion: string;
+  appliedThrough: string;
+  rowCount: string;
+  lastModifiedAt: string | null;
+  schemaError: string | null;
+  timeline: string;
+  backfillFrom: string | null;
+  quarantined: number;
+}
+
+/**
+ * Every registered table of the database (or one), with its stats, its refused definition's error and its
+ * quarantined rows, in one statement: what each agent pass starts with, so its cost does not grow with the tables.
+ * The statement has its values written in (it goes in one round trip with its transaction: TenantScope.read), so it
+ * takes only a canonical uuid and a table name that is an identifier, and refuses anything else.
+ */
+export function standingsSql(tenant: TenantRef, table?: string): string {
+  if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
+  if (table !== undefined && !tableNameSchema.safeParse(table).success)
+    throw new Error(`not a table name: ${table.slice(0, 64)}`);
+  const db = `'${tenant.databaseId}'::uuid`;
+  return `SELECT s.table_name AS "table", s.max_version::text AS "maxVersion", s.applied_through::text AS "appliedThrough",
+            s.row_count::text AS "rowCount",
+            to_char(s.last_modified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastModifiedAt",
+            r.schema_error AS "schemaError", s.timeline::text AS timeline, s.backfill_from::text AS "backfillFrom",
+            coalesce(q.n, 0)::int AS quarantined
+       FROM table_stats s
+       LEFT JOIN registered_tables r ON r.database_id = s.database_id AND r.table_name = s.table_name
+       LEFT JOIN (SELECT table_name, count(*) AS n FROM quarantine WHERE database_id = ${db} GROUP BY table_name) q
+              ON q.table_name = s.table_name
+      WHERE s.database_id = ${db}${table === undefined ? '' : ` AND s.table_name = '${table}'`}
+      ORDER BY s.table_name`;
 }

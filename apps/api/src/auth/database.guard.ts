@@ -2,6 +2,7 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
   UnauthorizedException,
   createParamDecorator,
@@ -12,6 +13,8 @@ import type { Repository } from 'typeorm';
 import { z } from 'zod';
 import type { TenantRef } from '#contracts';
 import { RegisteredDatabase } from '#persistence';
+import type { ApiConfig } from '../config.js';
+import { API_CONFIG } from '../tokens.js';
 import { bearerToken, secretMatches } from './secrets.js';
 
 const uuid = z.uuid();
@@ -26,7 +29,14 @@ type TenantRequest = Request & { tenant?: TenantRef };
  */
 @Injectable()
 export class DatabaseGuard implements CanActivate {
-  constructor(@InjectRepository(RegisteredDatabase) private readonly databases: Repository<RegisteredDatabase>) {}
+  private readonly records: RecordCache;
+
+  constructor(
+    @InjectRepository(RegisteredDatabase) private readonly databases: Repository<RegisteredDatabase>,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.records = new RecordCache(config.AUTH_CACHE_MS);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<TenantRequest>();
@@ -44,11 +54,38 @@ export class DatabaseGuard implements CanActivate {
       `this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`,
     );
     if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success) throw refused;
-    const db = await this.databases.findOneBy({ id: databaseId.toLowerCase() });
+    const db = await this.records.get(databaseId.toLowerCase(), (id) => this.databases.findOneBy({ id }));
     if (!db || db.customerId !== customerId.toLowerCase() || !secretMatches(secret, db.secretHash)) throw refused;
     return { customerId: db.customerId, databaseId: db.id };
   }
 }
+
+type DatabaseRecord = Pick<RegisteredDatabase, 'id' | 'customerId' | 'secretHash'>;
+
+/**
+ * Database records by id for a few seconds (AUTH_CACHE_MS): only what the database returned is kept (an unknown id
+ * is asked again), at most MAX_RECORDS, the oldest going first.
+ */
+class RecordCache {
+  private readonly records = new Map<string, { record: DatabaseRecord; until: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  async get(id: string, read: (id: string) => Promise<DatabaseRecord | null>): Promise<DatabaseRecord | null> {
+    const now = Date.now();
+    const kept = this.records.get(id);
+    if (kept && kept.until > now) return kept.record;
+    const record = await read(id);
+    this.records.delete(id);
+    if (record && this.ttlMs > 0) {
+      this.records.set(id, { record, until: now + this.ttlMs });
+      if (this.records.size > MAX_RECORDS) this.records.delete(this.records.keys().next().value!);
+    }
+    return record;
+  }
+}
+
+const MAX_RECORDS = 100_000;
 
 /** The tenant that DatabaseGuard authenticated. */
 export const Tenant = createParamDecorator((_: unknown, context: ExecutionContext): TenantRef => {

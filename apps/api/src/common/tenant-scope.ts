@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { TenantRef } from '#contracts';
+import { isCanonicalUuid, type TenantRef } from '#contracts';
 import type { Queryable } from '#persistence';
 
 /** A transaction's two faces: TypeORM's manager, and the same connection for the persistence library's SQL. */
@@ -21,6 +21,33 @@ export class TenantScope {
 
   run<T>(tenant: TenantRef, work: (s: Scoped) => Promise<T>): Promise<T> {
     return this.scoped(`SELECT set_config('rowferry.database_id', $1, true)`, [tenant.databaseId], work);
+  }
+
+  /**
+   * One statement over a tenant's control rows in a single round trip, for the hot path (the version GET of every
+   * agent pass): the transaction, the tenant's name for row-level security and the statement go as one simple query,
+   * on a connection of the same pool without TypeORM's transaction machinery. The statement takes no parameters: its
+   * values are written in by its maker, which must accept only values that need no quoting (standingsSql).
+   */
+  async readOnce<R>(tenant: TenantRef, statement: string): Promise<R[]> {
+    if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const client = await pool.connect();
+    try {
+      const results = (await client.query(
+        `BEGIN; SELECT set_config('rowferry.database_id', '${tenant.databaseId}', true); ${statement}; COMMIT`,
+      )) as unknown as QueryResult[];
+      client.release();
+      return results[2].rows as R[];
+    } catch (err) {
+      // A connection whose transaction could not be ended is not given back to the pool.
+      const ended = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(!ended);
+      throw err;
+    }
   }
 
   /** The admin's cross-tenant reads (the quarantine list), named as such; the policies allow reading, not writing. */

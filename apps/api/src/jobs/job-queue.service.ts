@@ -29,7 +29,7 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     const id = newBullJobId(data.tenant.databaseId, data.table, randomUUID());
     const publicId = publicJobId(name, id);
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
-    const inFlight = await this.inFlight.admit(data.tenant, data.table, publicId);
+    const inFlight = await this.inFlight.admit(data.tenant, publicId);
     await this.queues.of(name).add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
       jobId: id,
       ...jobOptions(name, this.retention, inFlight),
@@ -57,8 +57,7 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
       };
     const job = await this.queues.finished(ref);
     if (!job) return undefined;
-    const table = ref.table ?? ((await queue.getJob(ref.bullId))?.data as { table?: string } | undefined)?.table;
-    if (table !== undefined) await this.inFlight.leave(tenant, table, publicId);
+    await this.inFlight.leave(tenant, publicId);
     return {
       jobId: publicId,
       state,

@@ -4,12 +4,14 @@ import type { TenantRef } from '#contracts';
 import { queuePrefix } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
+import { parsePublicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
 import { API_CONFIG, REDIS } from '../tokens.js';
 
 /**
- * The jobs not yet finished, in Redis: per database (the fair share) and per table (so the version GET can say
- * whether anything is pending). Finished jobs leave when their status is read, or lazily, on the next look.
+ * The jobs not yet finished, in one Redis set per database: the fair share counts it, and the version GET reads which
+ * tables have jobs pending from it (a job id names its table). Finished jobs leave when their status is read, or
+ * lazily, on the next look.
  */
 @Injectable()
 export class JobsInFlight {
@@ -26,10 +28,9 @@ export class JobsInFlight {
    * script, so parallel requests cannot overshoot; finished jobs leave the count lazily, when it looks full. Returns
    * the database's jobs in flight, this one included.
    */
-  async admit(tenant: TenantRef, table: string, publicId: string): Promise<number> {
+  async admit(tenant: TenantRef, publicId: string): Promise<number> {
     const limit = this.config.TENANT_MAX_JOBS;
-    const add = async () =>
-      Number(await this.redis.eval(ADMIT, 2, tenantKey(tenant), pendingKey(tenant, table), limit, publicId));
+    const add = async () => Number(await this.redis.eval(ADMIT, 1, tenantKey(tenant), limit, publicId));
     const first = await add();
     if (first > 0) return first;
     await this.unfinished(tenantKey(tenant));
@@ -42,17 +43,31 @@ export class JobsInFlight {
   }
 
   /** A finished job leaves at once (the agent polls every job it sends), which keeps the next jobs' priorities true. */
-  async leave(tenant: TenantRef, table: string, publicId: string): Promise<void> {
-    await this.redis.multi().srem(tenantKey(tenant), publicId).srem(pendingKey(tenant, table), publicId).exec();
+  async leave(tenant: TenantRef, publicId: string): Promise<void> {
+    await this.redis.srem(tenantKey(tenant), publicId);
   }
 
-  async pendingJobs(tenant: TenantRef, table: string): Promise<number> {
-    return this.unfinished(pendingKey(tenant, table));
+  /**
+   * Jobs waiting or running for each table, from one read of the database's set. An id made before ids named their
+   * table counts for every table: the agent waits a little longer while such a job, left from before an upgrade,
+   * is still in flight.
+   */
+  async pendingJobs(tenant: TenantRef, tables: string[]): Promise<number[]> {
+    const key = tenantKey(tenant);
+    const pending = new Map<string | undefined, string[]>();
+    for (const publicId of await this.redis.smembers(key)) {
+      const table = parsePublicJobId(publicId)?.table;
+      pending.set(table, [...(pending.get(table) ?? []), publicId]);
+    }
+    if (pending.size === 0) return tables.map(() => 0);
+    const counts = new Map<string | undefined, number>();
+    for (const [table, ids] of pending) counts.set(table, await this.unfinished(key, ids));
+    return tables.map((t) => (counts.get(t) ?? 0) + (counts.get(undefined) ?? 0));
   }
 
   /** Jobs in a set that are not finished; finished ones leave the set as they are seen. */
-  private async unfinished(key: string): Promise<number> {
-    const members = await this.redis.smembers(key);
+  private async unfinished(key: string, members?: string[]): Promise<number> {
+    members ??= await this.redis.smembers(key);
     let pending = 0;
     for (const publicId of members) {
       const state = await this.queues.state(publicId);
@@ -63,20 +78,12 @@ export class JobsInFlight {
   }
 }
 
-/**
- * Adds a job to its database's in-flight set and its table's pending set if the former is below the limit, and
- * answers the set's size after (0: refused).
- */
+/** Adds a job to its database's in-flight set if that is below the limit, and answers its size after (0: refused). */
 const ADMIT = `
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('SCARD', KEYS[1])`;
 
 function tenantKey(tenant: TenantRef): string {
   return `${queuePrefix()}:jobs:${tenant.databaseId}`;
-}
-
-function pendingKey(tenant: TenantRef, table: string): string {
-  return `${queuePrefix()}:pending:${tenant.databaseId}:${table}`;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantRef, VersionInfo } from '#contracts';
-import { quarantineCounts, RegisteredTable, TableStats } from '#persistence';
+import { standingsSql, type TableStanding } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
 import { JobsInFlight } from '../jobs/jobs-in-flight.js';
 import { notRegistered } from './table-registration.service.js';
@@ -25,34 +25,11 @@ export class VersionInfoService {
   }
 
   private async read(tenant: TenantRef, table?: string): Promise<VersionInfo[]> {
-    const { stats, errors, quarantined } = await this.scope.run(tenant, async ({ manager, db }) => ({
-      stats: await manager.find(TableStats, {
-        where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) },
-        order: { tableName: 'ASC' },
-      }),
-      errors: new Map(
-        (
-          await manager.find(RegisteredTable, {
-            where: { databaseId: tenant.databaseId, ...(table ? { tableName: table } : {}) },
-            select: { tableName: true, schemaError: true },
-          })
-        ).map((t) => [t.tableName, t.schemaError]),
-      ),
-      quarantined: await quarantineCounts(db, tenant, table),
-    }));
-    return Promise.all(
-      stats.map(async (s) => ({
-        table: s.tableName,
-        maxVersion: s.maxVersion,
-        appliedThrough: s.appliedThrough,
-        rowCount: s.rowCount,
-        lastModifiedAt: s.lastModifiedAt?.toISOString() ?? null,
-        pendingJobs: await this.jobs.pendingJobs(tenant, s.tableName),
-        schemaError: errors.get(s.tableName) ?? null,
-        timeline: s.timeline,
-        backfillFrom: s.backfillFrom,
-        quarantined: quarantined.get(s.tableName) ?? 0,
-      })),
+    const standings = await this.scope.readOnce<TableStanding>(tenant, standingsSql(tenant, table));
+    const pending = await this.jobs.pendingJobs(
+      tenant,
+      standings.map((s) => s.table),
     );
+    return standings.map((s, i) => ({ ...s, pendingJobs: pending[i] }));
   }
 }

@@ -1,0 +1,27 @@
+import { standingsSql } from './table-stats.js';
+
+const tenant = {
+  customerId: '00000000-0000-4000-8000-000000000001',
+  databaseId: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+};
+
+/** standingsSql has its values written in, so it must take none that would need quoting. */
+describe('standingsSql', () => {
+  it('writes in a canonical database id and a table name', () => {
+    const sql = standingsSql(tenant, 'Order_Lines2');
+    expect(sql).toContain(`'${tenant.databaseId}'::uuid`);
+    expect(sql).toContain(`s.table_name = 'Order_Lines2'`);
+    expect(standingsSql(tenant)).not.toContain('s.table_name =');
+  });
+
+  it.each([
+    ['an upper-case id', { ...tenant, databaseId: tenant.databaseId.toUpperCase() }, undefined],
+    ['an id with a quote', { ...tenant, databaseId: `${tenant.databaseId}'--` }, undefined],
+    ['a table name with a quote', tenant, "t' OR '1'='1"],
+    ['a table name with a space', tenant, 'a b'],
+    ['an empty table name', tenant, ''],
+    ['a table name too long', tenant, 'x'.repeat(64)],
+  ])('refuses %s', (_, t, table) => {
+    expect(() => standingsSql(t, table)).toThrow(/not a/);
+  });
+});

@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { Redis } from 'ioredis';
+import { redisConnection } from '#queues';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { configuredAgent } from '../lib/agent-config.js';
 import { makeTable, round, withServices } from './support.js';
@@ -45,16 +47,17 @@ export const initialLoad = new Command('initial-load')
         await agent.registerTables();
 
         const cpuBefore = cpuByPart(stack.pids);
+        const memory = new MemorySampler(stack.pids);
         const t0 = performance.now();
         const report = await agent.cycle(); // ahead: every row uploaded and applied before it returns
         const pipelineSeconds = (performance.now() - t0) / 1000;
         const cpuAfter = cpuByPart(stack.pids);
+        const peaks = await memory.stop();
         await agent.close();
         const failed = report.tables.find((t) => 'error' in t);
         if (failed) throw new Error(`pipeline failed: ${JSON.stringify(failed)}`);
         const remote = await count(stack.databaseUrl, creds.databaseId);
         if (remote !== o.rows) throw new Error(`pipeline applied ${remote} of ${o.rows} rows`);
-        const rss = stack.pids.map(peakRssMb);
 
         const copySeconds = await rawCopy(dbPath, stack.databaseUrl);
         const result = {
@@ -67,7 +70,7 @@ export const initialLoad = new Command('initial-load')
           copy_rows_per_s: Math.round(o.rows / copySeconds),
           ratio: round(copySeconds / pipelineSeconds),
           cpu_seconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k])])),
-          peak_rss_mb: { agent: Math.round(process.resourceUsage().maxRSS / 1024), api: rss[0], workers: rss.slice(1) },
+          memory_mb: peaks,
         };
         console.log(`RESULT ${JSON.stringify(result)}`);
       } finally {
@@ -120,9 +123,52 @@ async function count(url: string, databaseId: string): Promise<number> {
   return rows[0].n;
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : -1;
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/**
+ * Resident memory of each part while the load runs (every 250 ms): the peak of the load's first and second half
+ * apart, so that memory growing with the rows shows (flat: the two are alike), and Redis's used memory.
+ */
+class MemorySampler {
+  private readonly samples: { agent: number; api: number; workers: number[]; redis: number }[] = [];
+  private readonly redis = new Redis(redisConnection());
+  private readonly timer: NodeJS.Timeout;
+  private sampling: Promise<void> = Promise.resolve();
+
+  constructor(private readonly pids: number[]) {
+    this.timer = setInterval(() => (this.sampling = this.sample()), 250);
+  }
+
+  private async sample(): Promise<void> {
+    const used = /used_memory:(\d+)/.exec(await this.redis.info('memory'));
+    this.samples.push({
+      agent: process.memoryUsage().rss / 2 ** 20,
+      api: rssMb(this.pids[0]),
+      workers: this.pids.slice(1).map(rssMb),
+      redis: used ? Number(used[1]) / 2 ** 20 : 0,
+    });
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    await this.sampling;
+    await this.redis.quit();
+    const half = Math.ceil(this.samples.length / 2);
+    const peak = (from: number, to: number) => {
+      const part = this.samples.slice(from, to);
+      const max = (f: (s: (typeof part)[0]) => number) => Math.round(Math.max(0, ...part.map(f)));
+      return {
+        agent: max((s) => s.agent),
+        api: max((s) => s.api),
+        workers: this.pids.slice(1).map((_, w) => max((s) => s.workers[w])),
+        redis: max((s) => s.redis),
+      };
+    };
+    return { first_half_peak: peak(0, half), second_half_peak: peak(half, this.samples.length) };
+  }
 }
 
 /** CPU seconds so far of each part of the pipeline, to see where the time goes on a shared machine. */

@@ -49,6 +49,16 @@ describe('job status long polls', () => {
     expect(Date.now() - resumed).toBeLessThan(5000);
   });
 
+  it("drops a completed job's rows from Redis once its result is read, and answers a second read the same", async () => {
+    const jobId = await upload('7');
+    const first = await jobs(jobId, '?waitMs=10000');
+    expect(first.body).toMatchObject({ state: 'completed', result: { applied: 1 } });
+    const job = await queue.getJob(jobId.slice('upload.'.length));
+    expect(job?.data).toEqual({});
+    expect(job?.returnvalue).toMatchObject({ applied: 1 });
+    expect((await jobs(jobId)).body).toEqual(first.body);
+  });
+
   it('answers a failed job with its error and attempts, read without loading its rows', async () => {
     const r = await call(stack, 'POST', `${tenantPath(t)}/tables/items`, {
       secret: t.secret,

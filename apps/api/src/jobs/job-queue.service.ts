@@ -58,6 +58,10 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     const job = await this.queues.finished(ref);
     if (!job) return undefined;
     await this.inFlight.leave(tenant, publicId);
+    // Its rows go once its result is read: Redis then holds rows only for jobs not yet answered, a number the fair
+    // share bounds, rather than every row loaded in the last JOBS_KEEP_COMPLETED_SECONDS. The job stays (name,
+    // result, times) for Bull Board and for a repeated read.
+    if (state === 'completed') await this.redis.eval(DROP_DATA, 1, queue.toKey(ref.bullId));
     return {
       jobId: publicId,
       state,
@@ -76,6 +80,9 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     await Promise.all([this.waiters.close(), this.redis.quit()]);
   }
 }
+
+/** Empties the data of a job that still exists (never makes a hash for one already removed). */
+const DROP_DATA = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'data', '{}') end return 0`;
 
 /** The job's name as Bull Board shows it: enough to act on at a glance (job type, table, rows, versions, tenant). */
 function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): string {

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { DROPPED_JOB_DATA } from '#contracts';
 import { redisConnection } from '#queues';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, enroll, ITEMS, tenantPath, type Tenant } from '../security/support.js';
@@ -54,7 +55,7 @@ describe('job status long polls', () => {
     const first = await jobs(jobId, '?waitMs=10000');
     expect(first.body).toMatchObject({ state: 'completed', result: { applied: 1 } });
     const job = await queue.getJob(jobId.slice('upload.'.length));
-    expect(job?.data).toEqual({});
+    expect(job?.data).toEqual(DROPPED_JOB_DATA);
     expect(job?.returnvalue).toMatchObject({ applied: 1 });
     expect((await jobs(jobId)).body).toEqual(first.body);
   });

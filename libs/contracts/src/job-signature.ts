@@ -25,3 +25,13 @@ export function verifiedJob<T extends object>(signed: T & Partial<Signed>, key: 
 function hmac(data: object, key: string): string {
   return createHmac('sha256', key).update(JSON.stringify(data)).digest('hex');
 }
+
+/**
+ * What a completed job's data becomes once the API has read its result (its rows leave Redis then): a retry of it,
+ * from Bull Board say, has nothing to apply, and the workers say so.
+ */
+export const DROPPED_JOB_DATA = { dropped: 'this job completed, and its rows left Redis once its result was read' };
+
+export function isDroppedJob(data: object): boolean {
+  return (data as { dropped?: unknown }).dropped === DROPPED_JOB_DATA.dropped;
+}

@@ -1,7 +1,15 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { JOB_NAMES, signJob, type JobMap, type JobName, type JobStatus, type TenantRef } from '#contracts';
+import {
+  DROPPED_JOB_DATA,
+  JOB_NAMES,
+  signJob,
+  type JobMap,
+  type JobName,
+  type JobStatus,
+  type TenantRef,
+} from '#contracts';
 import { jobOptions, type Retention } from '#queues';
 import type { ApiConfig } from '../config.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
@@ -61,7 +69,8 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     // Its rows go once its result is read: Redis then holds rows only for jobs not yet answered, a number the fair
     // share bounds, rather than every row loaded in the last JOBS_KEEP_COMPLETED_SECONDS. The job stays (name,
     // result, times) for Bull Board and for a repeated read.
-    if (state === 'completed') await this.redis.eval(DROP_DATA, 1, queue.toKey(ref.bullId));
+    if (state === 'completed')
+      await this.redis.eval(DROP_DATA, 1, queue.toKey(ref.bullId), JSON.stringify(DROPPED_JOB_DATA));
     return {
       jobId: publicId,
       state,
@@ -81,8 +90,8 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
   }
 }
 
-/** Empties the data of a job that still exists (never makes a hash for one already removed). */
-const DROP_DATA = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'data', '{}') end return 0`;
+/** Replaces the data of a job that still exists (never makes a hash for one already removed). */
+const DROP_DATA = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'data', ARGV[1]) end return 0`;
 
 /** The job's name as Bull Board shows it: enough to act on at a glance (job type, table, rows, versions, tenant). */
 function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): string {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { verifiedJob, type JobMap, type JobName } from '#contracts';
+import { DROPPED_JOB_DATA, isDroppedJob, verifiedJob, type JobMap, type JobName } from '#contracts';
 import type { WorkerConfig } from '../config.js';
 import type { TypedJob } from './typed-job.js';
 import { WORKER_CONFIG } from '../tokens.js';
@@ -13,6 +13,7 @@ export class JobGate {
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
   open<N extends JobName>(job: TypedJob<N>): JobMap[N]['data'] {
+    if (isDroppedJob(job.data)) throw new UnrecoverableError(`nothing to do: ${DROPPED_JOB_DATA.dropped}`);
     const data = verifiedJob(job.data, this.config.JOB_SIGNING_KEY);
     if (data) return data;
     this.log.error(

@@ -268,7 +268,8 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
   try {
     const jobs = (await queue.getJobs(['completed'])).sort((a, b) => a.timestamp - b.timestamp);
     const rows = changes.flatMap((c) => {
-      const job = jobs.find((j) => j.data.tenant.databaseId === c.databaseId && j.timestamp >= c.committed);
+      // By its id (`<database id>.<table>.<uuid>`): a completed job's data is gone once its result was read.
+      const job = jobs.find((j) => j.id!.startsWith(`${c.databaseId}.`) && j.timestamp >= c.committed);
       return job
         ? [
             {

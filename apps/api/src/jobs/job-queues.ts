@@ -31,8 +31,8 @@ export class JobQueues implements OnModuleInit {
   /**
    * What a status answer needs of a finished job, read from its hash without its data: BullMQ's getJob parses the
    * data (megabytes for an upload) on every poll, which cost the API more CPU than the request bodies' own parsing.
-   * The field names are BullMQ 6's storage (attemptsMade was `atm` before 6 wrote it in full); the job-status e2e
-   * tests read results, errors and attempts through here. Undefined when the job is gone.
+   * The field names are BullMQ 6's storage (attempts made are `atm`; `attemptsMade` in jobs older BullMQ stored);
+   * the job-status e2e tests read results, errors and attempts through here. Undefined when the job is gone.
    */
   async finished(ref: JobRef): Promise<FinishedJob | undefined> {
     const queue = this.queues[ref.queue];

@@ -57,7 +57,9 @@ export class JobsInFlight {
     const pending = new Map<string | undefined, string[]>();
     for (const publicId of await this.redis.smembers(key)) {
       const table = parsePublicJobId(publicId)?.table;
-      pending.set(table, [...(pending.get(table) ?? []), publicId]);
+      const ids = pending.get(table) ?? [];
+      ids.push(publicId);
+      pending.set(table, ids);
     }
     if (pending.size === 0) return tables.map(() => 0);
     const counts = new Map<string | undefined, number>();

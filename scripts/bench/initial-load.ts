@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { scratchDatabase } from '../lib/databases.js';
 import { Redis } from 'ioredis';
 import { redisConnection } from '#queues';
 import { enrollDatabase, startStack } from '../lib/stack.js';
@@ -17,8 +20,10 @@ import { makeTable, round, withServices } from './support.js';
  * `npm run bench -- initial-load --rows N`: the full pipeline (SQLite agent → API → Redis → workers → PostgreSQL)
  * against a raw COPY of the same rows into the same PostgreSQL, in one run, so the ratio survives a noisy machine.
  */
+const run = promisify(execFile);
+
 export const initialLoad = new Command('initial-load')
-  .description('the initial load of a SQLite table through the whole pipeline, against a raw COPY of the same rows')
+  .description('the initial load of a table through the whole pipeline, against a raw COPY of the same rows')
   .option('--rows <n>', 'rows in the table', (v) => Number(v), 1_000_000)
   .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
   .option(
@@ -28,16 +33,18 @@ export const initialLoad = new Command('initial-load')
     20_000,
   )
   .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
+  .option('--source <engine>', 'source engine: sqlite or postgres', 'sqlite')
   .action((o) =>
     withServices(async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-'));
       const dbPath = join(dir, 'bench.db');
-      makeTable(dbPath, o.rows);
+      const pgSource = o.source === 'postgres' ? await postgresTable(o.rows) : undefined;
+      if (!pgSource) makeTable(dbPath, o.rows);
       const stack = await startStack('bench', o.workers);
       try {
         const creds = await enrollDatabase(stack, 'bench');
         const agent = configuredAgent(stack, dir, creds, {
-          source: { type: 'sqlite', path: 'bench.db' },
+          source: pgSource ? { type: 'postgres', url: pgSource.url } : { type: 'sqlite', path: 'bench.db' },
           tables: [{ name: 'bench_rows' }],
           batchRows: o.batchRows,
           maxInFlight: o.inFlight,
@@ -59,9 +66,13 @@ export const initialLoad = new Command('initial-load')
         const remote = await count(stack.databaseUrl, creds.databaseId);
         if (remote !== o.rows) throw new Error(`pipeline applied ${remote} of ${o.rows} rows`);
 
-        const copySeconds = await rawCopy(dbPath, stack.databaseUrl);
+        const copySeconds = pgSource
+          ? await copyBetween(pgSource.url, stack.databaseUrl)
+          : await rawCopy(dbPath, stack.databaseUrl);
+        const pgloaderSeconds = pgSource ? await pgloader(pgSource.url) : undefined;
         const result = {
           scenario: 'initial-load',
+          source: o.source,
           rows: o.rows,
           workers: o.workers,
           pipeline_seconds: round(pipelineSeconds),
@@ -71,14 +82,70 @@ export const initialLoad = new Command('initial-load')
           ratio: round(copySeconds / pipelineSeconds),
           cpu_seconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round(v - cpuBefore[k])])),
           memory_mb: peaks,
+          ...(pgSource
+            ? {
+                pgloader_seconds: pgloaderSeconds ? round(pgloaderSeconds) : 'not installed',
+                vs_pgloader: pgloaderSeconds ? round(pgloaderSeconds / pipelineSeconds) : null,
+              }
+            : {}),
         };
         console.log(`RESULT ${JSON.stringify(result)}`);
       } finally {
         await stack.stop();
+        await pgSource?.drop();
         rmSync(dir, { recursive: true, force: true });
       }
     }),
   );
+
+/** The same rows as makeTable's, in a PostgreSQL source database of their own. */
+async function postgresTable(rows: number) {
+  const db = await scratchDatabase('postgres', 'bench_load');
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  await c.query(`CREATE TABLE bench_rows (id bigint PRIMARY KEY, name text NOT NULL, qty bigint, price double precision, note text);
+    INSERT INTO bench_rows SELECT i, 'customer name ' || i, i % 1000, i / 100.0, CASE WHEN i % 3 <> 0 THEN NULL ELSE 'note ' || i END
+      FROM generate_series(1, ${rows}) i`);
+  await c.end();
+  return db;
+}
+
+/** COPY out of the source table straight into a table of the same shape and key on the remote PostgreSQL. */
+async function copyBetween(sourceUrl: string, url: string): Promise<number> {
+  const source = new pg.Client({ connectionString: sourceUrl });
+  const target = new pg.Client({ connectionString: url });
+  await source.connect();
+  await target.connect();
+  await target.query(
+    'CREATE TABLE bench_copy (id bigint PRIMARY KEY, name text, qty bigint, price double precision, note text, version bigint NOT NULL)',
+  );
+  const t0 = performance.now();
+  await pipeline(
+    source.query(copyTo('COPY (SELECT id, name, qty, price, note, _rowferry_version FROM bench_rows) TO STDOUT')),
+    target.query(copyFrom('COPY bench_copy FROM STDIN')),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  await source.end();
+  await target.end();
+  return seconds;
+}
+
+/** Seconds Debian's pgloader takes to copy the source table into a fresh database, or undefined when not installed. */
+async function pgloader(sourceUrl: string): Promise<number | undefined> {
+  try {
+    await run('pgloader', ['--version']);
+  } catch {
+    return undefined;
+  }
+  const target = await scratchDatabase('postgres', 'bench_pgloader');
+  try {
+    const t0 = performance.now();
+    await run('pgloader', ['--quiet', sourceUrl, target.url], { maxBuffer: 64 << 20 });
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await target.drop();
+  }
+}
 
 /** COPY of the same rows, read from the same SQLite file, into a table of the same shape and key. */
 async function rawCopy(sqlitePath: string, url: string): Promise<number> {

@@ -99,6 +99,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
+    const versioned: string[] = [];
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
@@ -113,6 +114,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         if (tracked.sideTable) {
           done.push(...(await this.installSideTable(c, tracked)));
           await this.installDeleteLog(c, tracked);
+          versioned.push(this.trackingTable(sideTableName(table)));
           continue;
         }
         await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
@@ -122,6 +124,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
           )
         ).rowCount;
         if (n) done.push(`${table}: versioned ${n} existing rows`);
+        if (n) versioned.push(t);
         await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
         await c.query(
           `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
@@ -136,6 +139,9 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     } finally {
       c.release();
     }
+    // Every row has just been given a version: without statistics on them the planner read each batch of the first
+    // load (ORDER BY version LIMIT n) by sorting every later row, 11 s for a million rows; with them, an index scan.
+    for (const relation of versioned) await this.pool.query(`ANALYZE ${relation}`);
     return done;
   }
 

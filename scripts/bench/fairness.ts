@@ -1,10 +1,11 @@
 import type { AxiosInstance } from 'axios';
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -63,14 +64,23 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
     const small = await Promise.all(
       Array.from({ length: o.small }, (_, i) => agentFor(stack, dir, `small${i}`, 100, 4)),
     );
+    // The small agents share this process's event loop: a stall of it is theirs too, so it is measured beside them.
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     const idleUntil = Date.now() + o.seconds * 1000;
-    const idle = await stages(stack, small, await smallTenantsWhile(small, remote, () => Date.now() < idleUntil));
-    const alone = await flood(stack, dir, 'alone', o);
+    const idleChanges = await smallTenantsWhile(small, remote, () => Date.now() < idleUntil);
+    const idleStall = stalls.max;
+    const idle = await stages(stack, small, idleChanges);
+    const alone = await (await readyFlood(stack, dir, 'alone', o)).run();
+    const ready = await readyFlood(stack, dir, 'together', o);
     let flooding = true;
+    stalls.reset();
     const [together, underFlood] = await Promise.all([
-      flood(stack, dir, 'together', o).finally(() => (flooding = false)),
+      ready.run().finally(() => (flooding = false)),
       smallTenantsWhile(small, remote, () => flooding),
     ]);
+    const busyStall = stalls.max;
+    stalls.disable();
     const busy = await stages(stack, small, underFlood);
     await Promise.all(small.map((s) => s.agent.close()));
     small.forEach((s) => s.db.close());
@@ -81,6 +91,7 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
       small_p95_ms: { idle: idle.latency, under_flood: busy.latency, ratio: round(busy.latency / idle.latency) },
       small_stages_p95_ms: { idle, under_flood: busy },
       small_changes_measured: { idle: idle.changes, under_flood: busy.changes },
+      bench_event_loop_stall_max_ms: { idle: Math.round(idleStall / 1e6), under_flood: Math.round(busyStall / 1e6) },
       flood_rows_per_s: {
         alone: alone.rowsPerSecond,
         with_small_tenants: together.rowsPerSecond,
@@ -117,10 +128,11 @@ async function sourceFor(
   const db = new Database(join(dir, `${name}.db`));
   db.pragma('journal_mode = WAL');
   db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER, note TEXT)');
-  const insert = db.prepare('INSERT INTO items VALUES (?, ?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= rows; i++) insert.run(i, `item ${i}`, i % 1000, i % 3 ? null : `note ${i}`);
-  })();
+  // In SQL: rows made in JavaScript leave garbage whose collection later stalls the small agents in this process.
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO items SELECT i, 'item ' || i, i % 1000, CASE WHEN i % 3 = 0 THEN 'note ' || i END FROM n`,
+  ).run(rows);
   db.close();
   writeFileSync(join(dir, `${name}.creds.json`), JSON.stringify(creds));
   const config = join(dir, `${name}.json`);
@@ -130,6 +142,8 @@ async function sourceFor(
       api: { url: stack.apiUrl, credentialsFile: `${name}.creds.json` },
       source: { type: 'sqlite', path: `${name}.db` },
       tables: [{ name: 'items' }],
+      // Each agent its own state: the agents share this directory.
+      stateFile: `${name}.state.json`,
       batchRows: 20_000,
       maxInFlight,
       sliceRows: 1000,
@@ -165,15 +179,11 @@ async function agentFor(
 }
 
 /**
- * The flood: every database's initial load at once, each agent in its own process (as on customers' machines, and
- * so that the flood does not share the small tenants' event loop here); its throughput and the 429s it got.
+ * The flood, made ready: every database written and its agent started in its own process (as on customers' machines,
+ * and so that the flood does not share the small tenants' event loop here), tracking installed and tables registered.
+ * Nothing of that is measured: writing the databases blocks this process, the small tenants' too.
  */
-async function flood(
-  stack: Stack,
-  dir: string,
-  label: string,
-  o: FairnessOptions,
-): Promise<{ rowsPerSecond: number; refusals: number }> {
+async function readyFlood(stack: Stack, dir: string, label: string, o: FairnessOptions): Promise<Flood> {
   const configs = await Promise.all(
     Array.from({ length: o.floodDatabases }, (_, i) =>
       sourceFor(stack, dir, `flood_${label}_${i}`, o.floodRows, o.floodInFlight),
@@ -187,6 +197,19 @@ async function flood(
   );
   const lines = agents.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
   for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a flooding agent did not get ready');
+  return { run: () => runFlood(agents, lines, o) };
+}
+
+interface Flood {
+  /** Every database's initial load at once: the flood's throughput and the 429s it got. */
+  run(): Promise<{ rowsPerSecond: number; refusals: number }>;
+}
+
+async function runFlood(
+  agents: ChildProcess[],
+  lines: AsyncIterator<string>[],
+  o: FairnessOptions,
+): Promise<{ rowsPerSecond: number; refusals: number }> {
   const t0 = performance.now();
   for (const p of agents) p.stdin!.write('go\n');
   const results = await Promise.all(

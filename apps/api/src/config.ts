@@ -31,7 +31,9 @@ const schema = z.object({
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),
   TUNING_INITIAL_ROWS: z.coerce.number().int().positive().default(2000),
-  TUNING_TARGET_MS: z.coerce.number().int().positive().default(2000),
+  // Also what another tenant's next job may wait for a worker slot: a short target keeps the queue turning over
+  // under a flood (docs/tuning.md, Batch duration and fairness).
+  TUNING_TARGET_MS: z.coerce.number().int().positive().default(250),
   TUNING_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -15,6 +15,10 @@ export interface Stack {
   /** Process ids of the API (first) and the workers. */
   pids: number[];
   adminToken: string;
+  /** The scrape credential of `/metrics` on the API and on each worker's ops port. */
+  metricsToken: string;
+  /** Each worker's ops port (`/health`, `/metrics`). */
+  workerOpsUrls: string[];
   databaseUrl: string;
   /** The settings the API and workers run with (queue prefix, signing key, …). */
   env: Record<string, string>;
@@ -33,33 +37,42 @@ export async function startStack(
   const db = await freshRemoteDatabase(label);
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
+  const metricsToken = randomBytes(24).toString('hex');
   const env = {
     ...process.env,
     DATABASE_URL: await serviceUrl(db.url),
     QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
     ADMIN_TOKEN: adminToken,
+    METRICS_TOKEN: metricsToken,
     JOB_SIGNING_KEY: randomBytes(32).toString('hex'),
     PORT: String(port),
     ...options.env,
   };
   const procs: ChildProcess[] = [];
-  const start = (entry: string) => {
+  const start = (entry: string, own: Record<string, string> = {}) => {
     // STACK_NODE_ARGS passes flags to the services' Node.js, to profile them (docs/benchmarks.md).
     const nodeArgs = process.env.STACK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const p = spawn(process.execPath, [...nodeArgs, `${root}/dist/apps/${entry}/src/main.js`], {
-      env,
+      env: { ...env, ...own },
       stdio: ['ignore', options.output ?? 'ignore', 'inherit'],
     });
     procs.push(p);
   };
   start('api');
-  for (let i = 0; i < workers; i++) start('worker');
+  const workerOpsUrls: string[] = [];
+  for (let i = 0; i < workers; i++) {
+    const opsPort = await freePort();
+    workerOpsUrls.push(`http://127.0.0.1:${opsPort}`);
+    start('worker', { OPS_PORT: String(opsPort) });
+  }
   const apiUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(apiUrl);
+  await Promise.all([apiUrl, ...workerOpsUrls].map(waitForHealth));
   return {
     apiUrl,
     pids: procs.map((p) => p.pid!),
     adminToken,
+    metricsToken,
+    workerOpsUrls,
     databaseUrl: db.url,
     env: env as Record<string, string>,
     stop: async () => {
@@ -101,7 +114,7 @@ async function waitForHealth(url: string): Promise<void> {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`API at ${url} did not become healthy in 30 s`);
+    if (Date.now() > deadline) throw new Error(`the service at ${url} did not become healthy in 30 s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
 import { JOB_NAMES } from '#contracts';
+import { MetricsModule } from '#observability';
 import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
 import { AdminGuard } from './auth/admin.guard.js';
@@ -15,6 +16,7 @@ import { DatabaseGuard } from './auth/database.guard.js';
 import { HttpDrain } from './common/http-drain.js';
 import { TenantScope } from './common/tenant-scope.js';
 import type { ApiConfig } from './config.js';
+import { ApiMetrics } from './ops/api-metrics.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { HealthController } from './health/health.controller.js';
 import { MarkersController } from './markers/markers.controller.js';
@@ -65,6 +67,7 @@ const MODULE = {
     },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
     HttpDrain,
+    ApiMetrics,
     TenantScope,
     AdminGuard,
     DatabaseGuard,
@@ -85,17 +88,24 @@ const MODULE = {
 /** The API; built from its configuration so that optional surfaces (Bull Board) are mounted only when set up. */
 @Module({})
 export class AppModule implements NestModule {
-  constructor(private readonly drain: HttpDrain) {}
+  constructor(
+    private readonly drain: HttpDrain,
+    private readonly metrics: ApiMetrics,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    // The provider's own instance (a middleware class would get an instance of its own, blind to the shutdown).
-    consumer.apply(this.drain.middleware).forRoutes('*');
+    // The providers' own instances (a middleware class would get an instance of its own, blind to the shutdown).
+    consumer.apply(this.metrics.httpMiddleware, this.drain.middleware).forRoutes('*');
   }
 
   static register(config: ApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...MODULE.imports, ...bullBoardModules(config)],
+      imports: [
+        ...MODULE.imports,
+        MetricsModule.forRoot({ service: 'api', token: config.METRICS_TOKEN }),
+        ...bullBoardModules(config),
+      ],
       controllers: MODULE.controllers,
       providers: [{ provide: API_CONFIG, useValue: config }, ...MODULE.providers],
     };

@@ -8,6 +8,14 @@ const schema = z.object({
    * longer. A job that runs out fails at once (it would only run out again) with a message saying so.
    */
   JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** The ops port: `/health` (terminus) and `/metrics` (Prometheus). 0 picks a free port. */
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Loopback by default: an ops port is opened wider on purpose (in a container, 0.0.0.0). */
+  OPS_HOST: z.string().default('127.0.0.1'),
+  /** The credential Prometheus scrapes `/metrics` with; unset, `/metrics` is off. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** Label rows applied and quarantined by database too: one series per database and table, so off by default. */
+  METRICS_PER_DATABASE: z.stringbool().default(false),
   /** The key the API signs jobs with (the same on the API and every worker; never stored in Redis). */
   JOB_SIGNING_KEY: z
     .string({

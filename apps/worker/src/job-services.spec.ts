@@ -1,10 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import type { ColumnDef, DeleteJob, ManifestCheckJob, RangeHashJob, TenantRef, UploadJob } from '#contracts';
 import { ensureDataTable } from '#persistence';
 import { freshRemoteDatabase } from '../../../scripts/lib/databases.js';
 import { DeleteService } from './delete/delete.service.js';
+import type { WorkerConfig } from './config.js';
 import { JobRunner, type JobMeta } from './jobs/job-runner.js';
+import { WorkerMetrics } from './ops/worker-metrics.js';
 import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
 import { RangeHashService } from './range-hash/range-hash.service.js';
 import { UploadService } from './upload/upload.service.js';
@@ -37,7 +40,8 @@ const meta = { jobId: 'test-job', attempt: 1 };
 
 /** The four job services over one pool, as the worker module wires them. */
 function jobServices(pool: pg.Pool) {
-  const runner = new JobRunner(pool);
+  const registry = new Registry();
+  const runner = new JobRunner(pool, new WorkerMetrics(registry, { METRICS_PER_DATABASE: true } as WorkerConfig));
   const [uploads, deletes, checks, hashes] = [
     new UploadService(runner),
     new DeleteService(runner),
@@ -49,6 +53,11 @@ function jobServices(pool: pg.Pool) {
     delete: (job: DeleteJob, m: JobMeta) => deletes.delete(job, m),
     manifestCheck: (job: ManifestCheckJob) => checks.manifestCheck(job),
     rangeHash: (job: RangeHashJob) => hashes.rangeHash(job),
+    /** A counter's value for this tenant's items table. */
+    counted: async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.find(
+        (v) => v.labels.table === 'items' && v.labels.database === tenant.databaseId,
+      )?.value ?? 0,
   };
 }
 type JobServices = ReturnType<typeof jobServices>;
@@ -179,6 +188,10 @@ describe('worker processors against real PostgreSQL', () => {
   });
 
   it('a refused row is quarantined with the database message; the rest of the batch applies', async () => {
+    const [applied, quarantined] = [
+      await apply.counted('rowferry_rows_applied_total'),
+      await apply.counted('rowferry_rows_quarantined_total'),
+    ];
     const bad = upload(
       [
         [20, 'ok', '1'],
@@ -196,6 +209,8 @@ describe('worker processors against real PostgreSQL', () => {
       deleted: 0,
     });
     expect((await rows()).filter((r) => r.id >= 20).map((r) => r.id)).toEqual([20, 22]);
+    expect(await apply.counted('rowferry_rows_applied_total')).toBe(applied + 2);
+    expect(await apply.counted('rowferry_rows_quarantined_total')).toBe(quarantined + 1);
     const q = async () =>
       (await pool.query(`SELECT row_key, version::int, row, error, attempts FROM quarantine ORDER BY id`)).rows;
     expect(await q()).toEqual([

@@ -12,8 +12,11 @@ try {
   process.exit(1);
 }
 
-// A worker has no HTTP surface: it consumes the queues until SIGTERM, then lets active jobs finish.
+// A worker consumes the queues until SIGTERM, then lets active jobs finish. Its only HTTP surface is the ops port:
+// /health for the orchestrator, /metrics for Prometheus.
 const log = createLogger('rowferry-worker');
-const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new PinoNestLogger(log) });
+const config = loadWorkerConfig();
+const app = await NestFactory.create(WorkerModule, { logger: new PinoNestLogger(log) });
 app.enableShutdownHooks();
-log.info({ queues: JOB_NAMES }, 'consuming');
+await app.listen(config.OPS_PORT, config.OPS_HOST);
+log.info({ queues: JOB_NAMES, ops: await app.getUrl() }, 'consuming');

@@ -1,6 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { JOB_NAMES } from '#contracts';
+import { MetricsModule } from '#observability';
 import { databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
@@ -9,6 +11,8 @@ import { JobGate } from './jobs/job-gate.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { PROCESSORS } from './jobs/processors.js';
 import { ProcessorsLifecycle } from './jobs/processors-lifecycle.js';
+import { HealthController } from './ops/health.controller.js';
+import { WorkerMetrics } from './ops/worker-metrics.js';
 import { ManifestCheckService } from './manifest-check/manifest-check.service.js';
 import { RangeHashService } from './range-hash/range-hash.service.js';
 import { UploadService } from './upload/upload.service.js';
@@ -18,7 +22,10 @@ import { WORKER_CONFIG, PG_POOL } from './tokens.js';
   imports: [
     BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
+    TerminusModule,
+    MetricsModule.forRoot({ service: 'worker', token: loadWorkerConfig().METRICS_TOKEN }),
   ],
+  controllers: [HealthController],
   providers: [
     { provide: WORKER_CONFIG, useFactory: () => loadWorkerConfig() },
     {
@@ -34,6 +41,7 @@ import { WORKER_CONFIG, PG_POOL } from './tokens.js';
           (err) => new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
         ),
     },
+    WorkerMetrics,
     JobGate,
     JobRunner,
     UploadService,

@@ -10,3 +10,4 @@ export * from './job-signature.js';
 export * from './identifiers.js';
 export * from './content.js';
 export * from './digest-sql.js';
+export * from './secrets.js';

@@ -1,2 +1,3 @@
 export * from './redis-connection.js';
 export * from './queue-policy.js';
+export * from './redis-memory.js';

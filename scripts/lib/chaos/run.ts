@@ -97,6 +97,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ADMIN_TOKEN: adminToken,
       JOB_SIGNING_KEY: randomBytes(32).toString('hex'),
       PORT: String(port),
+      OPS_PORT: '0', // each worker's ops port: any free one
       LOG_LEVEL: 'warn',
     };
     const api = new Supervised('api', [`${root}/dist/apps/api/src/main.js`], env, join(logs, 'api.log'));

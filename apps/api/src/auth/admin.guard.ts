@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ApiConfig } from '../config.js';
-import { bearerToken, hashSecret, secretMatches } from './secrets.js';
+import { bearerToken, hashSecret, secretMatches } from '#contracts';
 import { API_CONFIG } from '../tokens.js';
 
 /** The admin API: `Authorization: Bearer <ADMIN_TOKEN>`. */

@@ -11,11 +11,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import type { Repository } from 'typeorm';
 import { z } from 'zod';
-import type { TenantRef } from '#contracts';
+import { bearerToken, secretMatches, type TenantRef } from '#contracts';
 import { RegisteredDatabase } from '#persistence';
 import type { ApiConfig } from '../config.js';
 import { API_CONFIG } from '../tokens.js';
-import { bearerToken, secretMatches } from './secrets.js';
 
 const uuid = z.uuid();
 type TenantRequest = Request & { tenant?: TenantRef };

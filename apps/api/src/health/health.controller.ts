@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -6,6 +6,8 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
+import { answerHealth } from '#observability';
+import { readRedisMemory } from '#queues';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { REDIS } from '../tokens.js';
 
@@ -28,25 +30,13 @@ export class HealthController {
     @Headers('authorization') authorization: string | undefined,
   ): Promise<HealthCheckResult | { status: 'ok' }> {
     const admin = this.adminGuard.isAdmin(authorization);
-    try {
-      const result = await this.health.check([() => this.db.pingCheck('postgres'), () => this.redis()]);
-      return admin ? result : { status: 'ok' };
-    } catch (err) {
-      if (admin) throw err;
-      throw new ServiceUnavailableException({ status: 'error' });
-    }
+    return answerHealth(this.health, [() => this.db.pingCheck('postgres'), () => this.redis()], admin);
   }
 
   private async redis() {
     const check = this.indicator.check('redis');
     try {
-      const info = await this.redisClient.info('memory');
-      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-      return check.up({
-        usedMemoryBytes: field('used_memory'),
-        maxMemoryBytes: field('maxmemory'),
-        evictionPolicy: /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown',
-      });
+      return check.up({ ...(await readRedisMemory(this.redisClient)) });
     } catch (err) {
       return check.down({ message: err instanceof Error ? err.message : String(err) });
     }

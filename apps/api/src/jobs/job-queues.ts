@@ -1,8 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { JOB_NAMES, type QueueName } from '#contracts';
+import { REDIS } from '../tokens.js';
 import { parsePublicJobId, type JobRef } from './job-ids.js';
 
 /** The API's queues, one per job of the job map: a queue added to the map is here without a line more. */
@@ -10,7 +12,10 @@ import { parsePublicJobId, type JobRef } from './job-ids.js';
 export class JobQueues implements OnModuleInit {
   private queues!: Record<QueueName, Queue>;
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
 
   onModuleInit(): void {
     this.queues = Object.fromEntries(
@@ -26,6 +31,20 @@ export class JobQueues implements OnModuleInit {
   async state(publicId: string): Promise<string> {
     const ref = parsePublicJobId(publicId);
     return ref ? this.queues[ref.queue].getJobState(ref.bullId) : 'unknown';
+  }
+
+  /** When the oldest job still waiting to run was enqueued (ms since the epoch); undefined when none waits. */
+  async oldestWaiting(name: QueueName): Promise<number | undefined> {
+    const queue = this.queues[name];
+    const t = await this.redis.eval(
+      OLDEST_WAITING,
+      2,
+      queue.toKey('prioritized'),
+      queue.toKey('wait'),
+      queue.toKey(''),
+      MAX_LEVELS,
+    );
+    return typeof t === 'number' ? t : undefined;
   }
 
   /**
@@ -53,6 +72,30 @@ export class JobQueues implements OnModuleInit {
     };
   }
 }
+
+/**
+ * The enqueue time of the oldest job waiting to run: the oldest of each priority level (BullMQ 6 scores a prioritized
+ * job `priority × 2^32 + a counter`, so a level's first is its oldest) and the oldest of the plain wait list. Our
+ * priorities are a database's jobs in flight, so the levels are few; at most MAX_LEVELS are looked at.
+ */
+const OLDEST_WAITING = `
+local oldest = false
+local function consider(id)
+  if not id then return end
+  local t = tonumber(redis.call('HGET', ARGV[1] .. id, 'timestamp'))
+  if t and (not oldest or t < oldest) then oldest = t end
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if first[2] then
+  local low, high = math.floor(first[2] / 4294967296), math.floor(last[2] / 4294967296)
+  for p = low, math.min(high, low + tonumber(ARGV[2]) - 1) do
+    consider(redis.call('ZRANGEBYSCORE', KEYS[1], p * 4294967296, (p + 1) * 4294967296 - 1, 'LIMIT', 0, 1)[1])
+  end
+end
+consider(redis.call('LINDEX', KEYS[2], -1))
+return oldest`;
+const MAX_LEVELS = 1024;
 
 export interface FinishedJob {
   attemptsMade: number;

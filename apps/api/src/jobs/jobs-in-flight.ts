@@ -4,6 +4,7 @@ import type { TenantRef } from '#contracts';
 import { queuePrefix } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
+import { ApiMetrics } from '../ops/api-metrics.js';
 import { parsePublicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
 import { API_CONFIG, REDIS } from '../tokens.js';
@@ -17,6 +18,7 @@ import { API_CONFIG, REDIS } from '../tokens.js';
 export class JobsInFlight {
   constructor(
     private readonly queues: JobQueues,
+    private readonly metrics: ApiMetrics,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
@@ -36,6 +38,7 @@ export class JobsInFlight {
     await this.unfinished(tenantKey(tenant));
     const second = await add();
     if (second > 0) return second;
+    this.metrics.fairShareRefused(tenant);
     throw new TooManyRequestsException(
       `database ${tenant.databaseId} already has ${limit} jobs waiting or running; retry later`,
       2,

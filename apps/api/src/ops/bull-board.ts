@@ -3,8 +3,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Logger, type DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { JOB_NAMES } from '#contracts';
-import { hashSecret, secretMatches } from '../auth/secrets.js';
+import { hashSecret, JOB_NAMES, secretMatches } from '#contracts';
 import type { ApiConfig } from '../config.js';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';

@@ -1,7 +1,6 @@
 import { Body, Controller, Headers, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { createCustomerRequestSchema, registerDatabaseRequestSchema } from '#contracts';
+import { bearerToken, createCustomerRequestSchema, registerDatabaseRequestSchema } from '#contracts';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { bearerToken } from '../auth/secrets.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { TenancyService } from './tenancy.service.js';
 

@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, UnauthorizedException } from '@n
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Customer, RegisteredDatabase } from '#persistence';
-import { hashSecret, newSecret, secretMatches } from '../auth/secrets.js';
+import { hashSecret, newSecret, secretMatches } from '#contracts';
 import type { ApiConfig } from '../config.js';
 import { API_CONFIG } from '../tokens.js';
 

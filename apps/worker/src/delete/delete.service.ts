@@ -15,6 +15,7 @@ export class DeleteService {
       meta,
       rows: request.mode === 'keys' ? request.versions.length : 0,
       bytes: 0,
+      applied: (r: DeleteResult) => r.deleted,
       quarantined: () => 0,
     };
     return this.runner.recorded(job, `delete (${request.mode}) from "${job.table}"`, record, async (c) => {

@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { JobName, TenantRef } from '#contracts';
 import { classifyPgError, describePgError, recordBatch, StaleTimelineError, withTenant } from '#persistence';
+import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PG_POOL } from '../tokens.js';
 
 /** Which attempt of which job this is, for the batch history. */
@@ -11,12 +12,13 @@ export interface JobMeta {
   attempt: number;
 }
 
-/** What the batch history records of a job that writes: its kind, size, and how many rows its result set aside. */
+/** What the batch history records of a job that writes: its kind, size, and what its result applied and set aside. */
 export interface Recorded<T> {
   jobType: JobName;
   meta: JobMeta;
   rows: number;
   bytes: number;
+  applied: (result: T) => number;
   quarantined: (result: T) => number;
 }
 
@@ -28,7 +30,10 @@ export interface Recorded<T> {
 export class JobRunner implements OnApplicationShutdown {
   private readonly log = new Logger('worker');
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   /**
    * Statement-level refusals fail at once with PostgreSQL's own words; so does a statement that ran out of time.
@@ -85,6 +90,11 @@ export class JobRunner implements OnApplicationShutdown {
           quarantined: q,
         }),
       );
+      this.metrics.batchApplied(record.jobType, job, {
+        sent: record.rows,
+        applied: record.applied(result),
+        quarantined: q,
+      });
       return result;
     } catch (err) {
       const errorClass = err instanceof UnrecoverableError ? 'schema' : 'transient';

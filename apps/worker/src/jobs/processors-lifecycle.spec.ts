@@ -1,36 +1,63 @@
 import type { ModuleRef } from '@nestjs/core';
+import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
 import type { JobName } from '#contracts';
+import type { WorkerConfig } from '../config.js';
+import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PROCESSORS } from './processors.js';
 import { ProcessorsLifecycle } from './processors-lifecycle.js';
 
+const metrics = () => new WorkerMetrics(new Registry(), { METRICS_PER_DATABASE: false } as WorkerConfig);
+
 /** A module whose processors' workers consume the queues named here (undefined: the processor has no worker). */
-function moduleWith(consumes: (name: JobName) => string | undefined, closed: string[] = []): ModuleRef {
+function moduleWith(
+  consumes: (name: JobName) => string | undefined,
+  closed: string[] = [],
+  workers = new Map<string, EventEmitter>(),
+): ModuleRef {
   const byType = new Map(Object.entries(PROCESSORS).map(([name, type]) => [type, name as JobName]));
   return {
     get: (type: never) => {
       const queue = consumes(byType.get(type)!);
-      return {
-        constructor: type,
-        worker: queue === undefined ? undefined : { name: queue, close: async () => void closed.push(queue) },
-      };
+      if (queue !== undefined && !workers.has(queue))
+        workers.set(
+          queue,
+          Object.assign(new EventEmitter(), {
+            name: queue,
+            close: async () => void closed.push(queue),
+            isRunning: () => !closed.includes(queue),
+          }),
+        );
+      return { constructor: type, worker: queue === undefined ? undefined : workers.get(queue) };
     },
   } as unknown as ModuleRef;
 }
 
 describe('the processors of the job map', () => {
   it('start when every queue has a worker of its own', () => {
-    expect(() => new ProcessorsLifecycle(moduleWith((name) => name)).onApplicationBootstrap()).not.toThrow();
+    expect(() =>
+      new ProcessorsLifecycle(
+        moduleWith((name) => name),
+        metrics(),
+      ).onApplicationBootstrap(),
+    ).not.toThrow();
   });
 
   it('refuse to start when a processor is bound to another queue, naming the queue left without a worker', () => {
-    const lifecycle = new ProcessorsLifecycle(moduleWith((name) => (name === 'delete' ? 'upload' : name)));
+    const lifecycle = new ProcessorsLifecycle(
+      moduleWith((name) => (name === 'delete' ? 'upload' : name)),
+      metrics(),
+    );
     expect(() => lifecycle.onApplicationBootstrap()).toThrow(
       'no worker consumes queue "delete": its processor DeleteProcessor is bound to "upload"',
     );
   });
 
   it('refuse to start when a processor has no worker', () => {
-    const lifecycle = new ProcessorsLifecycle(moduleWith((name) => (name === 'range-hash' ? undefined : name)));
+    const lifecycle = new ProcessorsLifecycle(
+      moduleWith((name) => (name === 'range-hash' ? undefined : name)),
+      metrics(),
+    );
     expect(() => lifecycle.onApplicationBootstrap()).toThrow(
       'no worker consumes queue "range-hash": its processor RangeHashProcessor is bound to "nothing"',
     );
@@ -38,7 +65,38 @@ describe('the processors of the job map', () => {
 
   it('close every worker at shutdown', async () => {
     const closed: string[] = [];
-    await new ProcessorsLifecycle(moduleWith((name) => name, closed)).beforeApplicationShutdown('SIGTERM');
+    const lifecycle = new ProcessorsLifecycle(
+      moduleWith((name) => name, closed),
+      metrics(),
+    );
+    expect(lifecycle.stopped()).toEqual([]);
+    await lifecycle.beforeApplicationShutdown('SIGTERM');
     expect(closed.sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload']);
+    expect(lifecycle.stopped().sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload']);
+  });
+
+  it('count every job attempt by queue and outcome, with its wait and run time', async () => {
+    const registry = new Registry();
+    const workers = new Map<string, EventEmitter>();
+    new ProcessorsLifecycle(
+      moduleWith((name) => name, [], workers),
+      new WorkerMetrics(registry, { METRICS_PER_DATABASE: false } as WorkerConfig),
+    ).onApplicationBootstrap();
+    const t = 1_000_000;
+    const job = { timestamp: t, processedOn: t + 250, finishedOn: t + 1500, attemptsStarted: 1 };
+    workers.get('upload')!.emit('completed', job);
+    workers.get('upload')!.emit('failed', { ...job, finishedOn: undefined }, new Error('passing'));
+    workers.get('upload')!.emit('failed', { ...job, attemptsStarted: 2 }, new Error('refused'));
+    workers.get('delete')!.emit('failed', undefined, new Error('the worker itself'));
+    const text = await registry.metrics();
+    expect(text).toContain('rowferry_jobs_total{queue="upload",outcome="completed"} 1');
+    expect(text).toContain('rowferry_jobs_total{queue="upload",outcome="retried"} 1');
+    expect(text).toContain('rowferry_jobs_total{queue="upload",outcome="failed"} 1');
+    expect(text).not.toContain('queue="delete"');
+    // Waits of first attempts only (a retry's start comes after its backoff); a run time for every attempt.
+    expect(text).toContain('rowferry_job_wait_seconds_count{queue="upload"} 2');
+    expect(text).toContain('rowferry_job_wait_seconds_sum{queue="upload"} 0.5');
+    expect(text).toContain('rowferry_job_duration_seconds_count{queue="upload"} 3');
+    expect(text).toContain('rowferry_job_duration_seconds_bucket{le="1",queue="upload"} 0');
   });
 });

@@ -3,19 +3,23 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { ModuleRef } from '@nestjs/core';
 import type { JobName } from '#contracts';
 import { drainWorkers } from '#queues';
+import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PROCESSORS } from './processors.js';
 
 /**
  * The processors' start and end. At start, every queue of the job map must have a running worker consuming it (a
  * processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM, stop taking jobs and
  * let the active ones finish before anything they use (the PostgreSQL pool) is closed: before-shutdown hooks all
- * complete before the shutdown hooks that close resources run.
+ * complete before the shutdown hooks that close resources run. In between, every job attempt's end is counted.
  */
 @Injectable()
 export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger('worker');
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   onApplicationBootstrap(): void {
     for (const [name, host] of this.hosts()) {
@@ -23,7 +27,20 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
         throw new Error(
           `no worker consumes queue "${name}": its processor ${host.constructor.name} is bound to "${host.worker?.name ?? 'nothing'}"`,
         );
+      host.worker.on('completed', (job) => this.metrics.jobEnded(name, 'completed', job));
+      host.worker.on('failed', (job) => {
+        if (!job) return; // a failure of the worker itself, not of a job: logged by BullMQ's error event
+        // BullMQ sets finishedOn only when the job has failed for good, not when it will be retried.
+        this.metrics.jobEnded(name, job.finishedOn ? 'failed' : 'retried', job);
+      });
     }
+  }
+
+  /** Queues whose worker is not consuming (closed, or never started): a worker with any is not healthy. */
+  stopped(): JobName[] {
+    return this.hosts()
+      .filter(([, host]) => !host.worker?.isRunning())
+      .map(([name]) => name);
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {

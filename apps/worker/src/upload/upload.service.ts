@@ -50,6 +50,7 @@ export class UploadService {
       meta,
       rows: sent,
       bytes: job.bytes,
+      applied: (r: UploadResult) => r.applied + r.deleted,
       quarantined: (r: UploadResult) => r.quarantined,
     };
     return this.runner.recorded(job, `upload of ${sent} rows to "${job.table}"`, record, async (c) => {

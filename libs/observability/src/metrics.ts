@@ -1,0 +1,70 @@
+import {
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Module,
+  NotFoundException,
+  Res,
+  UnauthorizedException,
+  type DynamicModule,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { bearerToken, hashSecret, secretMatches } from '#contracts';
+
+/** The process's Prometheus registry, injected wherever a metric is defined. */
+export const METRICS = Symbol('metrics registry');
+const SCRAPE_TOKEN_HASH = Symbol('metrics scrape token hash');
+
+export interface MetricsOptions {
+  /** Which service this is: a label on every series, so one Prometheus tells the API from the workers. */
+  service: 'api' | 'worker';
+  /**
+   * The scrape credential (`Authorization: Bearer …`), its own so that Prometheus holds no admin rights. Unset: the
+   * endpoint answers 404 (closed, not open).
+   */
+  token: string | undefined;
+}
+
+/** `GET /metrics` in Prometheus' text format, for the holder of the scrape token only. */
+@Controller('metrics')
+class MetricsController {
+  constructor(
+    @Inject(METRICS) private readonly registry: Registry,
+    @Inject(SCRAPE_TOKEN_HASH) private readonly tokenHash: string | undefined,
+  ) {}
+
+  @Get()
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    if (!this.tokenHash) throw new NotFoundException('metrics are off: set METRICS_TOKEN to scrape them');
+    const token = bearerToken(authorization);
+    if (!token || !secretMatches(token, this.tokenHash))
+      throw new UnauthorizedException('metrics token missing or wrong');
+    res.setHeader('content-type', this.registry.contentType);
+    return this.registry.metrics();
+  }
+}
+
+/** The registry (with Node.js' own process metrics) and its endpoint; each app defines its metrics on the registry. */
+@Module({})
+export class MetricsModule {
+  static forRoot(options: MetricsOptions): DynamicModule {
+    const registry = new Registry();
+    registry.setDefaultLabels({ service: options.service });
+    collectDefaultMetrics({ register: registry });
+    return {
+      module: MetricsModule,
+      global: true,
+      controllers: [MetricsController],
+      providers: [
+        { provide: METRICS, useValue: registry },
+        { provide: SCRAPE_TOKEN_HASH, useValue: options.token ? hashSecret(options.token) : undefined },
+      ],
+      exports: [METRICS],
+    };
+  }
+}

@@ -1,5 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
@@ -8,32 +9,26 @@ import { MetricsModule } from '#observability';
 import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
 import { AdminGuard } from './auth/admin.guard.js';
-import { BatchesController } from './batches/batches.controller.js';
 import { BatchesService } from './batches/batches.service.js';
-import { AdminQuarantineController, QuarantineController } from './quarantine/quarantine.controller.js';
 import { QuarantineService } from './quarantine/quarantine.service.js';
 import { DatabaseGuard } from './auth/database.guard.js';
 import { HttpDrain } from './common/http-drain.js';
+import { SchemaPipe } from './common/schema.pipe.js';
 import { TenantScope } from './common/tenant-scope.js';
 import type { ApiConfig } from './config.js';
 import { ApiMetrics } from './ops/api-metrics.js';
 import { bullBoardModules } from './ops/bull-board.js';
-import { HealthController } from './health/health.controller.js';
-import { MarkersController } from './markers/markers.controller.js';
 import { MarkersService } from './markers/markers.service.js';
 import { JobQueueService } from './jobs/job-queue.service.js';
 import { JobQueues } from './jobs/job-queues.js';
 import { JobsInFlight } from './jobs/jobs-in-flight.js';
-import { JobsController } from './jobs/jobs.controller.js';
-import { SubmissionController } from './submission/submission.controller.js';
 import { SubmissionService } from './submission/submission.service.js';
 import { TableRegistrationService } from './tables/table-registration.service.js';
 import { VersionInfoService } from './tables/version-info.service.js';
-import { TablesController } from './tables/tables.controller.js';
 import { RegistrationRate } from './tables/registration-rate.js';
-import { TenancyController } from './tenancy/tenancy.controller.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
 import { API_CONFIG, PG_POOL, REDIS } from './tokens.js';
+import { API_CONTROLLERS } from './controllers.js';
 
 /** What the API is made of, whatever its configuration. */
 const MODULE = {
@@ -44,17 +39,7 @@ const MODULE = {
     BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
-  controllers: [
-    TenancyController,
-    TablesController,
-    SubmissionController,
-    JobsController,
-    BatchesController,
-    QuarantineController,
-    AdminQuarantineController,
-    MarkersController,
-    HealthController,
-  ],
+  controllers: API_CONTROLLERS,
   providers: [
     {
       provide: PG_POOL,
@@ -66,6 +51,7 @@ const MODULE = {
         ),
     },
     { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
+    { provide: APP_PIPE, useClass: SchemaPipe },
     HttpDrain,
     ApiMetrics,
     TenantScope,

@@ -8,6 +8,7 @@ import { DatabaseGuard } from './auth/database.guard.js';
 import { readJsonBodies } from './common/request-body.js';
 import { TooManyRequestsFilter } from './common/too-many-requests.js';
 import { loadApiConfig } from './config.js';
+import { serveApiDescription } from './ops/openapi.js';
 
 /** Builds and starts the API; refuses to start on bad configuration. */
 export async function startApi(): Promise<INestApplication> {
@@ -27,6 +28,7 @@ export async function startApi(): Promise<INestApplication> {
     ),
   );
   app.useGlobalFilters(new TooManyRequestsFilter());
+  serveApiDescription(app);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   log.info({ url: await app.getUrl() }, 'listening');

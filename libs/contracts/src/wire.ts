@@ -40,11 +40,24 @@ export const columnarRowsSchema = z
     columns: z.array(z.string()).min(1),
     // Each value and version is checked against its column's type by checkRows, in one pass over the batch:
     // a schema per value costs more than the rest of the request's handling together.
-    values: z.custom<WireValue[][]>(
-      (v) => Array.isArray(v) && v.every(Array.isArray),
-      'must be an array of one array per column',
-    ),
-    versions: z.custom<string[]>((v) => Array.isArray(v), 'must be an array of versions'),
+    values: z
+      .custom<WireValue[][]>(
+        (v) => Array.isArray(v) && v.every(Array.isArray),
+        'must be an array of one array per column',
+      )
+      // What the OpenAPI description (/docs) shows of it.
+      .meta({
+        type: 'array',
+        items: { type: 'array', items: {} },
+        description: "one array per column, in `columns`' order, each with one wire value per row",
+      }),
+    versions: z
+      .custom<string[]>((v) => Array.isArray(v), 'must be an array of versions')
+      .meta({
+        type: 'array',
+        items: { type: 'string', pattern: '^\\d{1,19}$' },
+        description: "each row's version, as decimal text",
+      }),
   })
   .superRefine((b, ctx) => {
     if (b.values.length !== b.columns.length)

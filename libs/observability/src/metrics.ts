@@ -9,6 +9,7 @@ import {
   UnauthorizedException,
   type DynamicModule,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { bearerToken, hashSecret, secretMatches } from '#contracts';
@@ -28,8 +29,10 @@ export interface MetricsOptions {
 }
 
 /** `GET /metrics` in Prometheus' text format, for the holder of the scrape token only. */
+@ApiTags('ops')
+@ApiBearerAuth('metrics')
 @Controller('metrics')
-class MetricsController {
+export class MetricsController {
   constructor(
     @Inject(METRICS) private readonly registry: Registry,
     @Inject(SCRAPE_TOKEN_HASH) private readonly tokenHash: string | undefined,

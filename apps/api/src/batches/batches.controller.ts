@@ -1,12 +1,14 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { TenantRef } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { pageSchema, type Page } from '../common/page.js';
-import { TableNamePipe } from '../common/table-name.pipe.js';
-import { ZodPipe } from '../common/zod.pipe.js';
 import { BatchesService } from './batches.service.js';
+import { TABLE_PARAM } from '../common/schema.pipe.js';
 
 /** How ops (and the agent) see why a table syncs the way it does. */
+@ApiTags('batches and tuning')
+@ApiBearerAuth('database')
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table')
 @UseGuards(DatabaseGuard)
 export class BatchesController {
@@ -15,14 +17,14 @@ export class BatchesController {
   @Get('batches')
   history(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Query(new ZodPipe(pageSchema, 'query')) page: Page,
+    @Param('table', TABLE_PARAM) table: string,
+    @Query({ schema: pageSchema }) page: Page,
   ) {
     return this.batches.history(tenant, table, page.limit, page.before);
   }
 
   @Get('tuning')
-  tuning(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string) {
+  tuning(@Tenant() tenant: TenantRef, @Param('table', TABLE_PARAM) table: string) {
     return this.batches.tuning(tenant, table);
   }
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -15,6 +16,10 @@ import { REDIS } from '../tokens.js';
  * Readiness: PostgreSQL and Redis both answer. A stranger learns ok or not, nothing more; with the admin token the
  * answer says what failed and how full Redis is (it holds every queued job's rows, with no eviction).
  */
+// Open to anyone; the admin token adds what each check found.
+@ApiTags('ops')
+@ApiSecurity({})
+@ApiBearerAuth('admin')
 @Controller('health')
 export class HealthController {
   constructor(

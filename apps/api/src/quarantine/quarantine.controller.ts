@@ -1,15 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { tableNameSchema, type EnqueuedJob, type TenantRef } from '#contracts';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { pageSchema, rowIdSchema, type Page } from '../common/page.js';
-import { TableNamePipe } from '../common/table-name.pipe.js';
-import { ZodPipe } from '../common/zod.pipe.js';
 import { QuarantineService } from './quarantine.service.js';
+import { TABLE_PARAM } from '../common/schema.pipe.js';
 
-const idPipe = new ZodPipe(rowIdSchema, 'quarantine id');
+const QUARANTINE_ID = { schema: rowIdSchema.meta({ title: 'quarantine id' }) };
 
 /** A tenant's view of its refused rows. */
+@ApiTags('quarantine')
+@ApiBearerAuth('database')
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table/quarantine')
 @UseGuards(DatabaseGuard)
 export class QuarantineController {
@@ -18,8 +20,8 @@ export class QuarantineController {
   @Get()
   list(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Query(new ZodPipe(pageSchema, 'query')) page: Page,
+    @Param('table', TABLE_PARAM) table: string,
+    @Query({ schema: pageSchema }) page: Page,
   ) {
     return this.quarantine.list({ tenant, table }, page.limit, page.before);
   }
@@ -28,14 +30,16 @@ export class QuarantineController {
   @HttpCode(202)
   async retry(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Param('id', idPipe) id: string,
+    @Param('table', TABLE_PARAM) table: string,
+    @Param('id', QUARANTINE_ID) id: string,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.quarantine.retry(id, tenant, table) };
   }
 }
 
 /** Ops' view across tenants. */
+@ApiTags('admin')
+@ApiBearerAuth('admin')
 @Controller('v1/admin/quarantine')
 @UseGuards(AdminGuard)
 export class AdminQuarantineController {
@@ -43,7 +47,7 @@ export class AdminQuarantineController {
 
   @Get()
   list(
-    @Query(new ZodPipe(pageSchema.extend({ table: tableNameSchema.optional() }), 'query'))
+    @Query({ schema: pageSchema.extend({ table: tableNameSchema.optional() }) })
     page: Page & { table?: string },
   ) {
     return this.quarantine.list({ table: page.table }, page.limit, page.before);
@@ -51,7 +55,7 @@ export class AdminQuarantineController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  async retry(@Param('id', idPipe) id: string): Promise<EnqueuedJob> {
+  async retry(@Param('id', QUARANTINE_ID) id: string): Promise<EnqueuedJob> {
     return { jobId: await this.quarantine.retry(id) };
   }
 }

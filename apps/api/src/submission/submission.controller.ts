@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Headers, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   deleteRequestSchema,
   manifestCheckRequestSchema,
@@ -12,14 +13,15 @@ import {
   type UploadRequest,
 } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
-import { TableNamePipe } from '../common/table-name.pipe.js';
-import { ZodPipe } from '../common/zod.pipe.js';
 import { SubmissionService } from './submission.service.js';
+import { TABLE_PARAM } from '../common/schema.pipe.js';
 
 /**
  * The routes that become jobs: 202 with the job's id, whose status is at GET …/jobs/{id}. Tenant-scoped by
  * DatabaseGuard.
  */
+@ApiTags('rows')
+@ApiBearerAuth('database')
 @Controller('v1/customers/:customerId/databases/:databaseId/tables/:table')
 @UseGuards(DatabaseGuard)
 export class SubmissionController {
@@ -29,8 +31,8 @@ export class SubmissionController {
   @HttpCode(202)
   async upload(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(uploadRequestSchema)) body: UploadRequest,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: uploadRequestSchema }) body: UploadRequest,
     @Headers('content-length') contentLength: string | undefined,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.upload(tenant, table, body, Number(contentLength ?? 0)) };
@@ -40,8 +42,8 @@ export class SubmissionController {
   @HttpCode(202)
   async delete(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(deleteRequestSchema)) body: DeleteRequest,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: deleteRequestSchema }) body: DeleteRequest,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.delete(tenant, table, body) };
   }
@@ -50,8 +52,8 @@ export class SubmissionController {
   @HttpCode(202)
   async manifestCheck(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(manifestCheckRequestSchema)) body: ManifestCheckRequest,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: manifestCheckRequestSchema }) body: ManifestCheckRequest,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.manifestCheck(tenant, table, body) };
   }
@@ -60,8 +62,8 @@ export class SubmissionController {
   @HttpCode(202)
   async rangeHash(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(rangeHashRequestSchema)) body: RangeHashRequest,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: rangeHashRequestSchema }) body: RangeHashRequest,
   ): Promise<EnqueuedJob> {
     return { jobId: await this.submission.rangeHash(tenant, table, body) };
   }

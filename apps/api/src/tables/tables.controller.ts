@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   backfillProgressSchema,
   tableDefinitionSchema,
@@ -7,12 +8,13 @@ import {
   type TenantRef,
 } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
-import { TableNamePipe } from '../common/table-name.pipe.js';
-import { ZodPipe } from '../common/zod.pipe.js';
 import { TableRegistrationService } from './table-registration.service.js';
 import { VersionInfoService } from './version-info.service.js';
+import { TABLE_PARAM } from '../common/schema.pipe.js';
 
 /** A database's tables: registering them, their version info, backfill progress. Tenant-scoped by DatabaseGuard. */
+@ApiTags('tables')
+@ApiBearerAuth('database')
 @Controller('v1/customers/:customerId/databases/:databaseId/tables')
 @UseGuards(DatabaseGuard)
 export class TablesController {
@@ -29,14 +31,14 @@ export class TablesController {
   @Put(':table')
   register(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(tableDefinitionSchema)) def: TableDefinition,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: tableDefinitionSchema }) def: TableDefinition,
   ) {
     return this.registration.register(tenant, table, def);
   }
 
   @Get(':table')
-  versionInfo(@Tenant() tenant: TenantRef, @Param('table', TableNamePipe) table: string) {
+  versionInfo(@Tenant() tenant: TenantRef, @Param('table', TABLE_PARAM) table: string) {
     return this.versions.ofTable(tenant, table);
   }
 
@@ -44,8 +46,8 @@ export class TablesController {
   @HttpCode(204)
   backfill(
     @Tenant() tenant: TenantRef,
-    @Param('table', TableNamePipe) table: string,
-    @Body(new ZodPipe(backfillProgressSchema)) body: BackfillProgress,
+    @Param('table', TABLE_PARAM) table: string,
+    @Body({ schema: backfillProgressSchema }) body: BackfillProgress,
   ): Promise<void> {
     return this.registration.backfillProgress(tenant, table, body);
   }

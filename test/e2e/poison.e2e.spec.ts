@@ -111,8 +111,19 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
 
   it('rowferry-agent status never says equal while rows wait in the quarantine', () => {
     const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
-    const out = execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.json')], { encoding: 'utf8' });
-    expect(out).toMatch(/'people'.*'differs: 4 row\(s\) refused by the cloud wait in the quarantine'/);
+    const status = (...args: string[]) =>
+      execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.json'), ...args], { encoding: 'utf8' });
+    expect(JSON.parse(status('--json'))).toEqual([
+      expect.objectContaining({
+        table: 'people',
+        state: 'quarantine',
+        reason: '4 row(s) refused by the cloud wait in the quarantine',
+        quarantined: 4,
+      }),
+    ]);
+    expect(status()).toMatch(
+      /^people\s+quarantine\s.*\n\npeople: 4 row\(s\) refused by the cloud wait in the quarantine$/m,
+    );
   });
 
   it('shows the rows to ops across tenants and records the partial batches', async () => {

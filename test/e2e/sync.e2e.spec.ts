@@ -140,8 +140,14 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
 
   it('rowferry-agent status says every table is equal (a whole round of the difference check found nothing)', () => {
     const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
-    const out = execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.yaml')], { encoding: 'utf8' });
-    for (const t of TABLES) expect(out).toMatch(new RegExp(`'${t.name}'.*'equal'`));
+    const status = (...args: string[]) =>
+      execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.yaml'), ...args], { encoding: 'utf8' });
+    const rows = JSON.parse(status('--json')) as { table: string; state: string; behindVersions: string }[];
+    expect(rows.map((r) => [r.table, r.state, r.behindVersions])).toEqual(TABLES.map((t) => [t.name, 'equal', '0']));
+    const lines = status().trimEnd().split('\n');
+    expect(lines).toHaveLength(TABLES.length + 1); // nothing to explain below the table
+    for (const t of TABLES) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${t.name}\\s+equal\\s`)));
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 
   it("keeps tenants apart: another tenant's secret on these paths reads and changes nothing", async () => {

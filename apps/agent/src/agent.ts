@@ -131,6 +131,7 @@ export class SyncAgent {
         }
         if (restoredTo !== undefined && !r.steps.includes('restore')) allHandled = false;
         report.tables.push(r);
+        this.passEnded(table.name, r.steps.at(-1) === 'equal');
         this.log(
           `${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`,
         );
@@ -138,6 +139,7 @@ export class SyncAgent {
         allHandled = false;
         const error = err instanceof Error ? err.message : String(err);
         report.tables.push({ table: table.name, error });
+        this.passEnded(table.name, false, error);
         this.log(`${table.name}: pass failed: ${error}`);
       }
     }
@@ -148,6 +150,13 @@ export class SyncAgent {
     }
     saveState(this.config.stateFile, this.state);
     return report;
+  }
+
+  /** Remembers how a table's pass ended, for `status`: when, whether it failed, and when it was last equal. */
+  private passEnded(table: string, equal: boolean, error?: string): void {
+    const at = new Date().toISOString();
+    const lastEqualAt = equal ? at : this.state.passes[table]?.lastEqualAt;
+    this.state.passes[table] = { at, ...(error ? { error } : {}), ...(lastEqualAt ? { lastEqualAt } : {}) };
   }
 
   /**

@@ -6,7 +6,7 @@ import { ApiClient, sleep } from './api-client.js';
 import { loadAgentConfig, loadCredentials } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
-import { tableStatus } from './status.js';
+import { renderStatus, tableStatus, type StatusRow } from './status.js';
 
 const program = new Command('rowferry-agent').description(
   'Keeps a copy of local tables in the rowferry cloud PostgreSQL.',
@@ -99,32 +99,41 @@ program
 
 program
   .command('status')
-  .description('per table: local and remote version and row count, pending jobs')
+  .description(
+    'per table: state, how far the cloud lags (versions and time), rows, quarantine, last pass, last check round',
+  )
   .option(...configOption)
+  .option('--json', 'one JSON array for scripts, every field included')
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
     const source = openSource(config.source);
     const api = new ApiClient(config.api.url, loadCredentials(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
-    const { refusals, rounds } = loadState(config.stateFile);
-    const rows = [];
+    const { refusals, rounds, passes } = loadState(config.stateFile);
+    const rows: StatusRow[] = [];
     for (const t of config.tables) {
       const table = await source.describe(t.name, t.key);
       const r = remote.get(t.name);
       const localMax = await source.localMax(table);
+      const behind = r ? localMax - BigInt(r.appliedThrough) : localMax;
+      const state = tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: rounds[t.name] });
+      const pass = passes[t.name];
       rows.push({
         table: t.name,
+        ...state,
         localVersion: localMax.toString(),
-        remoteVersion: r?.maxVersion ?? '(not registered)',
+        remoteVersion: r?.maxVersion ?? null,
+        behindVersions: (behind > 0n ? behind : 0n).toString(),
+        laggingSince: state.state === 'equal' ? null : (pass?.lastEqualAt ?? null),
         localRows: await source.count(table),
-        remoteRows: r?.rowCount ?? '-',
-        pendingJobs: r?.pendingJobs ?? '-',
-        quarantined: r?.quarantined ?? '-',
-        state: tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: rounds[t.name] }),
+        remoteRows: r?.rowCount ?? null,
+        quarantined: r?.quarantined ?? 0,
+        lastPass: pass ?? null,
+        lastCheckRepaired: rounds[t.name]?.lastRound ?? null,
       });
     }
     await source.close();
-    console.table(rows);
+    console.log(o.json ? JSON.stringify(rows, null, 2) : renderStatus(rows, new Date(), process.stdout.columns || 100));
   });
 
 program.parseAsync().catch((err) => {

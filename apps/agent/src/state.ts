@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { CheckRounds } from './status.js';
+import type { CheckRounds, LastPass } from './status.js';
 
 /**
  * What the agent keeps between passes, beside the config. Only a cache: a restore can roll it back or lose it, so
@@ -14,6 +14,8 @@ export interface AgentState {
   rounds: Record<string, CheckRounds>;
   /** Per table, the content rounds of the difference check (docs/difference-check.md, Content). */
   content: Record<string, ContentRounds>;
+  /** Per table, how its last pass went, for `status`. */
+  passes: Record<string, LastPass>;
 }
 
 export interface ContentRounds {
@@ -30,16 +32,18 @@ export function loadState(path: string): AgentState {
       refusals?: Record<string, string>;
       rounds?: Record<string, CheckRounds>;
       content?: Record<string, ContentRounds>;
+      passes?: Record<string, LastPass>;
     };
     return {
       positions: toBigInts(raw.positions ?? {}),
       refusals: raw.refusals ?? {},
       rounds: raw.rounds ?? {},
       content: raw.content ?? {},
+      passes: raw.passes ?? {},
     };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { positions: {}, refusals: {}, rounds: {}, content: {} };
+      return { positions: {}, refusals: {}, rounds: {}, content: {}, passes: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
@@ -51,7 +55,13 @@ export function saveState(path: string, state: AgentState): void {
   writeFileSync(
     `${path}.tmp`,
     JSON.stringify(
-      { positions: toStrings(state.positions), refusals: state.refusals, rounds: state.rounds, content: state.content },
+      {
+        positions: toStrings(state.positions),
+        refusals: state.refusals,
+        rounds: state.rounds,
+        content: state.content,
+        passes: state.passes,
+      },
       null,
       2,
     ),

@@ -9,34 +9,148 @@ export interface CheckRounds {
   lastRound: number | null;
 }
 
+/** The table's last pass, kept for `status`. */
+export interface LastPass {
+  /** When it ended (ISO time). */
+  at: string;
+  /** Why it failed; absent when it did not. */
+  error?: string;
+  /** When a pass last ended with the table equal (ISO time), carried from pass to pass: how long it has lagged. */
+  lastEqualAt?: string;
+}
+
+/** A table's state in one word, with the reason in words where there is one. */
+export interface TableState {
+  state:
+    | 'equal'
+    | 'syncing'
+    | 'sending'
+    | 'deleting'
+    | 'quarantine'
+    | 'backfill'
+    | 'checking'
+    | 'repaired'
+    | 'refused'
+    | 'unregistered';
+  reason?: string;
+}
+
 /**
- * One table's state in words for `rowferry-agent status`. It says "equal" only when it is proven: versions in step,
- * nothing pending, quarantined or waiting for a backfill, and a whole round of the difference check found nothing.
+ * One table's state for `rowferry-agent status`. It says "equal" only when it is proven: versions in step, nothing
+ * pending, quarantined or waiting for a backfill, and a whole round of the difference check found nothing.
  */
 export function tableStatus(f: {
   localMax: bigint;
   remote: VersionInfo | undefined;
   refusal?: string;
   rounds?: CheckRounds;
-}): string {
+}): TableState {
   const r = f.remote;
   const refusal = f.refusal ?? r?.schemaError;
-  if (refusal) return `definition refused: ${refusal}`;
-  if (!r) return 'not registered';
-  if (r.pendingJobs > 0) return 'syncing';
+  if (refusal) return { state: 'refused', reason: `definition refused: ${refusal}` };
+  if (!r) return { state: 'unregistered', reason: 'not registered with the API yet' };
+  if (r.pendingJobs > 0) return { state: 'syncing', reason: `${r.pendingJobs} job(s) on their way` };
   const decision = decidePass({
     localMax: f.localMax,
     remote: { maxVersion: BigInt(r.maxVersion), appliedThrough: BigInt(r.appliedThrough), pendingJobs: 0 },
   });
   if (decision.kind === 'ahead')
-    return `differs: local rows above version ${decision.uploadAfter} are still to be sent`;
-  if (decision.kind !== 'equal') return `differs: remote rows above version ${f.localMax} are still to be deleted`;
-  if (r.quarantined > 0) return `differs: ${r.quarantined} row(s) refused by the cloud wait in the quarantine`;
+    return { state: 'sending', reason: `local rows above version ${decision.uploadAfter} are still to be sent` };
+  if (decision.kind !== 'equal')
+    return { state: 'deleting', reason: `remote rows above version ${f.localMax} are still to be deleted` };
+  if (r.quarantined > 0)
+    return { state: 'quarantine', reason: `${r.quarantined} row(s) refused by the cloud wait in the quarantine` };
   if (r.backfillFrom !== null)
-    return `differs: existing rows are being sent again for added columns (from version ${r.backfillFrom})`;
+    return {
+      state: 'backfill',
+      reason: `existing rows are being sent again for added columns (from version ${r.backfillFrom})`,
+    };
   const rounds = f.rounds ?? { found: 0, lastRound: null };
-  if (rounds.lastRound === null) return 'versions equal; the first round of the difference check is under way';
+  if (rounds.lastRound === null)
+    return { state: 'checking', reason: 'versions equal; the first round of the difference check is under way' };
   if (rounds.lastRound > 0 || rounds.found > 0)
-    return `versions equal; the difference check repaired ${rounds.lastRound + rounds.found} row(s) lately and checks again`;
-  return 'equal';
+    return {
+      state: 'repaired',
+      reason: `versions equal; the difference check repaired ${rounds.lastRound + rounds.found} row(s) lately and checks again`,
+    };
+  return { state: 'equal' };
+}
+
+/** One table's line of `status`, as `--json` prints it. */
+export interface StatusRow extends TableState {
+  table: string;
+  localVersion: string;
+  remoteVersion: string | null;
+  /** Versions the remote is behind the local database (0 when in step). */
+  behindVersions: string;
+  /** Since when the table has lagged (the last pass that found it equal); null when in step. */
+  laggingSince: string | null;
+  localRows: number;
+  remoteRows: string | null;
+  quarantined: number;
+  lastPass: LastPass | null;
+  /** Rows the last completed round of the difference check repaired; null before one completed. */
+  lastCheckRepaired: number | null;
+}
+
+/** The rows as a table that fits `width` columns, the reasons below it (a long reason never widens the table). */
+export function renderStatus(rows: StatusRow[], now: Date, width = 100): string {
+  const headers = ['TABLE', 'STATE', 'BEHIND', 'LAG', 'ROWS LOCAL/REMOTE', 'QUAR', 'LAST PASS', 'CHECK'];
+  const cells = rows.map((r) => [
+    r.table,
+    r.lastPass?.error ? `${r.state}!` : r.state,
+    r.behindVersions === '0' ? '-' : grouped(r.behindVersions),
+    r.laggingSince ? ago(now, r.laggingSince) : '-',
+    `${grouped(String(r.localRows))}/${r.remoteRows === null ? '-' : grouped(r.remoteRows)}`,
+    String(r.quarantined),
+    r.lastPass ? ago(now, r.lastPass.at) : 'never',
+    r.lastCheckRepaired === null ? 'running' : r.lastCheckRepaired === 0 ? 'clean' : `fixed ${r.lastCheckRepaired}`,
+  ]);
+  const widths = headers.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
+  // Only the table name gives way: every other column is short by construction.
+  const others = widths.slice(1).reduce((a, b) => a + b + 2, 0);
+  widths[0] = Math.max(8, Math.min(widths[0], width - others));
+  const line = (row: string[]) =>
+    row
+      .map((v, c) => (v.length > widths[c] ? `${v.slice(0, widths[c] - 1)}…` : v))
+      .map((v, c) => (c === 0 || c === 1 ? v.padEnd(widths[c]) : v.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
+  const notes = rows.flatMap((r) =>
+    [r.reason, r.lastPass?.error && `last pass failed: ${r.lastPass.error}`]
+      .filter((n): n is string => !!n)
+      .flatMap((n) => wrap(`${r.table}: ${n}`, width, '    ')),
+  );
+  return [line(headers), ...cells.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+function grouped(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** "12s", "4m", "3h", "2d": how long ago, in one unit. */
+export function ago(now: Date, iso: string): string {
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length > width && line) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.flatMap((l) => (l.length > width ? chunk(l, width) : [l]));
+}
+
+function chunk(s: string, width: number): string[] {
+  return Array.from({ length: Math.ceil(s.length / width) }, (_, i) => s.slice(i * width, (i + 1) * width));
 }

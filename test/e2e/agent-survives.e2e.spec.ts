@@ -86,6 +86,12 @@ describe('the agent survives jobs that fail or vanish', () => {
     );
     await new Promise((r) => setTimeout(r, 1500)); // more passes fail the same way
     if (proc.exitCode !== null) throw new Error(`the agent exited with ${proc.exitCode}:\n${output.slice(-2000)}`);
+    // Not on a terminal: one JSON object a line, for a log collector.
+    const logged = output
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.find((l) => /items: pass failed/.test(l.msg))).toMatchObject({ level: 30, name: 'rowferry-agent' });
     await admin.query(`GRANT INSERT ON ${tables} TO rowferry_tenant`);
 
     // 2. Uploads hang on a lock, then Redis loses everything while they are in flight.

@@ -7,6 +7,7 @@ import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
 import type { CheckRounds } from './status.js';
 import { TablePass, type PassReport } from './table-pass.js';
+import type { UploadProgress } from './progress.js';
 
 export interface CycleReport {
   tables: (PassReport | { table: string; error: string })[];
@@ -53,11 +54,12 @@ export class SyncAgent {
   constructor(
     private readonly config: AgentConfig,
     private readonly log: (line: string) => void = (l) => console.log(`${new Date().toISOString()} ${l}`),
+    onProgress?: (p: UploadProgress) => void,
   ) {
     this.source = openSource(config.source);
     this.api = new ApiClient(config.api.url, loadCredentials(config));
     this.state = loadState(config.stateFile);
-    this.pass = new TablePass(this.source, this.api, config);
+    this.pass = new TablePass(this.source, this.api, config, onProgress);
   }
 
   /**

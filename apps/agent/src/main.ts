@@ -7,6 +7,8 @@ import { loadAgentConfig, loadCredentials } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
 import { renderStatus, tableStatus, type StatusRow } from './status.js';
+import { createLogger } from '#observability';
+import { ProgressBar } from './progress.js';
 
 const program = new Command('rowferry-agent').description(
   'Keeps a copy of local tables in the rowferry cloud PostgreSQL.',
@@ -52,7 +54,8 @@ program
   .option('--once', 'run one pass per table and exit (non-zero if a table failed)')
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
-    const agent = new SyncAgent(config);
+    const out = runOutput();
+    const agent = new SyncAgent(config, out.log, out.progress);
     let stopping = false;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (stopping = true));
     try {
@@ -62,9 +65,7 @@ program
           if (o.once && report.tables.some((t) => 'error' in t)) process.exitCode = 1;
         } catch (err) {
           // The API may be down for a while: log and try again next interval, never crash.
-          console.error(
-            `${new Date().toISOString()} cycle failed: ${err instanceof Error ? err.message : String(err)}`,
-          );
+          out.error(`cycle failed: ${err instanceof Error ? err.message : String(err)}`);
           if (o.once) process.exitCode = 1;
         }
         for (let waited = 0; !o.once && !stopping && waited < config.intervalSeconds * 1000; waited += 200)
@@ -135,6 +136,24 @@ program
     await source.close();
     console.log(o.json ? JSON.stringify(rows, null, 2) : renderStatus(rows, new Date(), process.stdout.columns || 100));
   });
+
+/**
+ * What `run` prints: on a terminal, timed lines and a progress bar for long uploads; otherwise (a service, a pipe)
+ * JSON lines, one per event, for a log collector.
+ */
+function runOutput(): { log: (line: string) => void; error: (line: string) => void; progress?: ProgressBar['update'] } {
+  if (process.stdout.isTTY) {
+    const bar = new ProgressBar(process.stdout);
+    const time = () => new Date().toLocaleTimeString('en-GB');
+    return {
+      log: (line) => (bar.clear(), console.log(`${time()} ${line}`)),
+      error: (line) => (bar.clear(), console.error(`${time()} ${line}`)),
+      progress: bar.update,
+    };
+  }
+  const logger = createLogger('rowferry-agent');
+  return { log: (line) => logger.info(line), error: (line) => logger.error(line) };
+}
 
 program.parseAsync().catch((err) => {
   console.error(err instanceof Error ? err.message : String(err));

@@ -3,6 +3,7 @@ import { aheadBatch, decidePass, type PassDecision } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { DifferenceCheck } from './difference-check.js';
 import { InFlight } from './in-flight.js';
+import type { UploadProgress } from './progress.js';
 import type { Source, SourceTable } from './sources/source.js';
 
 export interface PassSettings {
@@ -36,6 +37,7 @@ export class TablePass {
     private readonly source: Source,
     private readonly api: ApiClient,
     private readonly settings: PassSettings,
+    private readonly onProgress: (p: UploadProgress) => void = () => undefined,
   ) {
     this.check = new DifferenceCheck(source, api, settings);
   }
@@ -156,10 +158,14 @@ export class TablePass {
         sent.uploaded += batch.rows.versions.length;
         sent.deleted += deletes;
         after = batch.upTo;
+        const rows = sent.uploaded + sent.deleted;
+        this.onProgress({ table: table.name, from: start, at: after, to: watermark, rows, done: false });
         await inFlight.below(this.settings.maxInFlight);
       }
     } finally {
       await inFlight.settle();
+      const rows = sent.uploaded + sent.deleted;
+      this.onProgress({ table: table.name, from: start, at: after, to: watermark, rows, done: true });
     }
     return sent;
   }

@@ -89,7 +89,8 @@ describe('the OpenAPI description', () => {
       const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
       if (path.startsWith('/v1/customers/{customerId}/databases/{databaseId}'))
         expect([route, schemes]).toEqual([route, ['database']]);
-      else if (path.startsWith('/v1/admin/')) expect([route, schemes]).toEqual([route, ['admin']]);
+      else if (path.startsWith('/v1/admin/') || path === '/ops/status')
+        expect([route, schemes]).toEqual([route, ['admin']]);
       else if (path === '/v1/customers/{customerId}/databases')
         expect([route, schemes]).toEqual([route, ['enrollment']]);
       else if (path === '/metrics') expect([route, schemes]).toEqual([route, ['metrics']]);

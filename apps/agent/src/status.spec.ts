@@ -1,5 +1,6 @@
 import type { VersionInfo } from '#contracts';
-import { ago, renderStatus, tableStatus, type StatusRow } from './status.js';
+import { ago } from '#observability';
+import { renderStatus, tableStatus, type StatusRow } from './status.js';
 
 const info = (over: Partial<VersionInfo> = {}): VersionInfo => ({
   table: 't',

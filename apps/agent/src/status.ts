@@ -1,4 +1,5 @@
 import type { VersionInfo } from '#contracts';
+import { ago, groupDigits } from '#observability';
 import { decidePass } from '#sync';
 
 /** What the agent remembers of a table's difference check (a cache: lost with the state file, rebuilt in a round). */
@@ -99,9 +100,9 @@ export function renderStatus(rows: StatusRow[], now: Date, width = 100): string 
   const cells = rows.map((r) => [
     r.table,
     r.lastPass?.error ? `${r.state}!` : r.state,
-    r.behindVersions === '0' ? '-' : grouped(r.behindVersions),
+    r.behindVersions === '0' ? '-' : groupDigits(r.behindVersions),
     r.laggingSince ? ago(now, r.laggingSince) : '-',
-    `${grouped(String(r.localRows))}/${r.remoteRows === null ? '-' : grouped(r.remoteRows)}`,
+    `${groupDigits(String(r.localRows))}/${r.remoteRows === null ? '-' : groupDigits(r.remoteRows)}`,
     String(r.quarantined),
     r.lastPass ? ago(now, r.lastPass.at) : 'never',
     r.lastCheckRepaired === null ? 'running' : r.lastCheckRepaired === 0 ? 'clean' : `fixed ${r.lastCheckRepaired}`,
@@ -122,19 +123,6 @@ export function renderStatus(rows: StatusRow[], now: Date, width = 100): string 
       .flatMap((n) => wrap(`${r.table}: ${n}`, width, '    ')),
   );
   return [line(headers), ...cells.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
-}
-
-function grouped(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/** "12s", "4m", "3h", "2d": how long ago, in one unit. */
-export function ago(now: Date, iso: string): string {
-  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86_400)}d`;
 }
 
 function wrap(text: string, width: number, indent: string): string[] {

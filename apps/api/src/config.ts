@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { MAX_TABLE_COLUMNS } from '#contracts';
 
+/** Where Bull Board is mounted (when BULL_BOARD_PASSWORD is set). */
+export const BULL_BOARD_ROUTE = '/admin/queues';
+
 const schema = z.object({
   ADMIN_TOKEN: z
     .string({ error: 'ADMIN_TOKEN is not set: the admin API cannot be protected without it' })

@@ -6,6 +6,7 @@ import { JobsController } from './jobs/jobs.controller.js';
 import { SubmissionController } from './submission/submission.controller.js';
 import { TablesController } from './tables/tables.controller.js';
 import { TenancyController } from './tenancy/tenancy.controller.js';
+import { StatusPageController } from './ops/status-page.controller.js';
 
 /** The API's own routes (the metrics endpoint comes with MetricsModule); the OpenAPI test reads them. */
 export const API_CONTROLLERS = [
@@ -18,4 +19,5 @@ export const API_CONTROLLERS = [
   AdminQuarantineController,
   MarkersController,
   HealthController,
+  StatusPageController,
 ];

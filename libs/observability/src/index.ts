@@ -1,3 +1,4 @@
 export * from './logger.js';
 export * from './metrics.js';
 export * from './health-answer.js';
+export * from './human-format.js';

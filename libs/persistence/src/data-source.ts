@@ -10,6 +10,7 @@ import { RestoresAndBackfills1764170000000 } from './migrations/1764170000000-re
 import { InternalNames1764180000000 } from './migrations/1764180000000-internal-names.js';
 import { LeastPrivilege1764190000000 } from './migrations/1764190000000-least-privilege.js';
 import { TenantFunctionParallelSafe1764200000000 } from './migrations/1764200000000-tenant-function-parallel-safe.js';
+import { OpsStatusReads1764210000000 } from './migrations/1764210000000-ops-status-reads.js';
 
 export const CONTROL_MIGRATIONS = [
   ControlSchema1764130000000,
@@ -20,6 +21,7 @@ export const CONTROL_MIGRATIONS = [
   InternalNames1764180000000,
   LeastPrivilege1764190000000,
   TenantFunctionParallelSafe1764200000000,
+  OpsStatusReads1764210000000,
 ];
 
 /** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */

@@ -15,3 +15,4 @@ export * from './data-source.js';
 export * from './entities/index.js';
 export * from './registration.js';
 export * from './service-role.js';
+export * from './fleet-status.js';

@@ -4,7 +4,10 @@ import type { ApiConfig } from '../config.js';
 import { bearerToken, hashSecret, secretMatches } from '#contracts';
 import { API_CONFIG } from '../tokens.js';
 
-/** The admin API: `Authorization: Bearer <ADMIN_TOKEN>`. */
+/**
+ * The admin API: `Authorization: Bearer <ADMIN_TOKEN>`, or HTTP basic auth with the token as the password (any user
+ * name), so that a browser can open the ops status page.
+ */
 @Injectable()
 export class AdminGuard implements CanActivate {
   private readonly tokenHash: string;
@@ -21,7 +24,10 @@ export class AdminGuard implements CanActivate {
 
   /** Whether an Authorization header carries the admin token (for routes that answer everyone, admins more). */
   isAdmin(authorization: string | undefined): boolean {
-    const token = bearerToken(authorization);
+    const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+    const token = basic
+      ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':')
+      : bearerToken(authorization);
     return !!token && secretMatches(token, this.tokenHash);
   }
 }

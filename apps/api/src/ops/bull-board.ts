@@ -4,9 +4,7 @@ import { BullBoardModule } from '@bull-board/nestjs';
 import { Logger, type DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { hashSecret, JOB_NAMES, secretMatches } from '#contracts';
-import type { ApiConfig } from '../config.js';
-
-export const BULL_BOARD_ROUTE = '/admin/queues';
+import { BULL_BOARD_ROUTE, type ApiConfig } from '../config.js';
 
 /**
  * Bull Board for every queue, behind HTTP basic auth checked in the board's own middleware (Nest guards do not

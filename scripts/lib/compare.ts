@@ -4,7 +4,8 @@ import { quoteIdent } from '#contracts';
 
 /**
  * Every row of a local SQLite table against the tenant's remote rows, column by column, as JSON text of the
- * normalised values. Returns a list of differences (empty when equal).
+ * normalised values. Returns a list of differences (empty when equal). `remoteTable`: the cloud table, when the
+ * agent syncs the table under another name.
  */
 export async function compareTable(
   sqlitePath: string,
@@ -13,6 +14,7 @@ export async function compareTable(
   table: string,
   key: string[],
   versionColumn = '_rowferry_version',
+  remoteTable = table,
 ): Promise<string[]> {
   const local = new Database(sqlitePath, { readonly: true });
   local.defaultSafeIntegers(true);
@@ -32,7 +34,7 @@ export async function compareTable(
   const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
   await client.connect();
   const { rows: remoteRows } = await client.query({
-    text: `SELECT ${cols.map(quoteIdent).join(', ')} FROM rowferry_data.${quoteIdent(table)} WHERE _rf_database = $1`,
+    text: `SELECT ${cols.map(quoteIdent).join(', ')} FROM rowferry_data.${quoteIdent(remoteTable)} WHERE _rf_database = $1`,
     values: [databaseId],
     rowMode: 'array',
   });

@@ -14,7 +14,7 @@ interface Tenant {
   db: string;
   creds: { customerId: string; databaseId: string; secret: string };
   agent: SyncAgent;
-  tables: { name: string; key: string[] }[];
+  tables: { name: string; key: string[]; remoteName?: string }[];
 }
 
 /** Columns added locally arrive remotely; incompatible changes are refused for that tenant's table only. */
@@ -157,5 +157,55 @@ describe('schema evolution', () => {
     );
     expect(states.tags).toMatchObject({ state: 'refused', reason: expect.stringMatching(/^definition refused/) });
     expect(['equal', 'checking']).toContain(states.items.state);
+  });
+  it("a table refused for a type another tenant's table of that name has syncs under another name (remoteName)", async () => {
+    // b's "notes" holds text; a's "notes" holds integers: the shared table cannot take a's definition.
+    const sql = (t: Tenant, ddl: string) => {
+      const db = new Database(t.db);
+      db.exec(ddl);
+      db.close();
+    };
+    sql(b, `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'one');`);
+    sql(a, `CREATE TABLE notes (id INTEGER PRIMARY KEY, body INTEGER); INSERT INTO notes VALUES (1, 10), (2, 20);`);
+    const restart = async (t: Tenant, tables: Tenant['tables']) => {
+      await t.agent.close();
+      t.tables = tables;
+      writeConfig(t);
+      t.agent = new SyncAgent(loadAgentConfig(join(t.dir, 'agent.json')), () => undefined);
+      await t.agent.source.installTracking(tables);
+    };
+    await restart(b, [
+      { name: 'items', key: ['id'] },
+      { name: 'notes', key: ['id'] },
+    ]);
+    await cycles(b, 2);
+    await restart(a, [
+      { name: 'items', key: ['id'] },
+      { name: 'notes', key: ['id'] },
+    ]);
+    const [refused] = await cycles(a, 1);
+    expect(refused.tables.find((t) => t.table === 'notes')).toEqual({
+      table: 'notes',
+      error: expect.stringMatching(/definition refused: .*column "body" of table "notes" is shared by name/),
+    });
+
+    await restart(a, [
+      { name: 'items', key: ['id'] },
+      { name: 'notes', key: ['id'], remoteName: 'notes_of_a' },
+    ]);
+    const [renamed] = await cycles(a, 2);
+    expect(renamed.tables.find((t) => t.table === 'notes')).toMatchObject({ steps: expect.arrayContaining(['equal']) });
+    expect(
+      await compareTable(a.db, stack.databaseUrl, a.creds.databaseId, 'notes', ['id'], undefined, 'notes_of_a'),
+    ).toEqual([]);
+    expect(await differences(b, 'notes', ['id'])).toEqual([]); // b's shared table is untouched
+    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const status = JSON.parse(
+      execFileSync(process.execPath, [cli, 'status', '--json', '-c', join(a.dir, 'agent.json')], { encoding: 'utf8' }),
+    ) as { table: string; state: string; remoteVersion: string | null }[];
+    expect(status.find((r) => r.table === 'notes')).toMatchObject({
+      state: expect.not.stringMatching(/refused/),
+      remoteVersion: expect.any(String),
+    });
   });
 });

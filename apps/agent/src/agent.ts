@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { judgeRestore, needsNewMarker, type Marker, type RestoreFinding } from '#sync';
 import { ApiClient, ApiRefusedError } from './api-client.js';
-import { loadCredentials, type AgentConfig } from './config.js';
+import { loadCredentials, remoteNames, type AgentConfig } from './config.js';
 import { openSource } from './sources/open-source.js';
 import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
@@ -57,7 +57,7 @@ export class SyncAgent {
     onProgress?: (p: UploadProgress) => void,
   ) {
     this.source = openSource(config.source);
-    this.api = new ApiClient(config.api.url, loadCredentials(config));
+    this.api = new ApiClient(config.api.url, loadCredentials(config), undefined, remoteNames(config));
     this.state = loadState(config.stateFile);
     this.pass = new TablePass(this.source, this.api, config, onProgress);
   }

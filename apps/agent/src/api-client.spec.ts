@@ -63,3 +63,21 @@ describe('ApiClient retries', () => {
     await s.close();
   });
 });
+
+describe('ApiClient with tables synced under another name', () => {
+  it('sends the cloud name in paths and answers with local names only', async () => {
+    const s = await scriptedServer([
+      [200, [{ table: 'tags_v2' }, { table: 'tags' }, { table: 'items' }]],
+      [200, { table: 'tags_v2', maxVersion: '5' }],
+    ]);
+    const api = new ApiClient(s.url, creds, fast, new Map([['tags', 'tags_v2']]));
+    // The cloud's old "tags" (not this agent's any more) is left out; "tags_v2" is the local "tags".
+    expect(await api.allVersionInfo()).toEqual([{ table: 'tags' }, { table: 'items' }]);
+    expect(await api.versionInfo('tags')).toEqual({ table: 'tags', maxVersion: '5' });
+    expect(s.seen).toEqual([
+      'GET /v1/customers/c/databases/d/tables Bearer s',
+      'GET /v1/customers/c/databases/d/tables/tags_v2 Bearer s',
+    ]);
+    await s.close();
+  });
+});

@@ -47,11 +47,20 @@ export class ApiClient {
   /** Bytes of request and response bodies so far: what the agent costs on the customer's line. */
   readonly traffic = { sent: 0, received: 0 };
 
+  /** Cloud name → local name, the other way round from `remoteNames`. */
+  private readonly localNames: Map<string, string>;
+
+  /**
+   * `remoteNames` maps a local table to the cloud table it syncs to, where they differ: every call takes and gives
+   * local names, and only the paths carry the cloud's.
+   */
   constructor(
     baseUrl: string,
     private readonly creds?: Credentials,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly remoteNames: ReadonlyMap<string, string> = new Map(),
   ) {
+    this.localNames = new Map([...remoteNames].map(([local, remote]) => [remote, local]));
     this.http = axios.create({
       baseURL: baseUrl.replace(/\/$/, ''),
       httpAgent: new HttpAgent({ keepAlive: true }),
@@ -89,12 +98,17 @@ export class ApiClient {
     return this.send<RegisteredTableInfo>('put', this.tablePath(table), def);
   }
 
-  allVersionInfo() {
-    return this.send<VersionInfo[]>('get', `${this.dbPath()}/tables`);
+  /** Version info of every table this agent syncs, by local name (a cloud table no local one maps to is left out). */
+  async allVersionInfo(): Promise<VersionInfo[]> {
+    const all = await this.send<VersionInfo[]>('get', `${this.dbPath()}/tables`);
+    return all.flatMap((i) => {
+      const local = this.localNames.get(i.table) ?? (this.remoteNames.has(i.table) ? undefined : i.table);
+      return local === undefined ? [] : [{ ...i, table: local }];
+    });
   }
 
-  versionInfo(table: string) {
-    return this.send<VersionInfo>('get', this.tablePath(table));
+  async versionInfo(table: string): Promise<VersionInfo> {
+    return { ...(await this.send<VersionInfo>('get', this.tablePath(table))), table };
   }
 
   /** The batch size the API recommends from the table's history, and why. */
@@ -177,7 +191,7 @@ export class ApiClient {
   }
 
   private tablePath(table: string): string {
-    return `${this.dbPath()}/tables/${encodeURIComponent(table)}`;
+    return `${this.dbPath()}/tables/${encodeURIComponent(this.remoteNames.get(table) ?? table)}`;
   }
 
   private async send<T>(

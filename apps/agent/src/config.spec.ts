@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAgentConfig } from './config.js';
+import { loadAgentConfig, remoteNames } from './config.js';
 
 describe('agent config', () => {
   let dir: string;
@@ -51,6 +51,21 @@ describe('agent config', () => {
     ['{ not yaml', /cannot read config/],
   ])('names the bad field: %#', (text, message) => {
     expect(() => loadAgentConfig(write('bad.yaml', text))).toThrow(message);
+  });
+
+  it('maps a table to another cloud name, and refuses two tables that would sync to one', () => {
+    const head =
+      'api: { url: "http://127.0.0.1:3000", credentialsFile: c.json }\nsource: { type: sqlite, path: s.db }\n';
+    const c = loadAgentConfig(
+      write('remote.yaml', `${head}tables: [{ name: tags, remoteName: tags_v2 }, { name: items }]\n`),
+    );
+    expect(remoteNames(c)).toEqual(new Map([['tags', 'tags_v2']]));
+    expect(() =>
+      loadAgentConfig(write('clash.yaml', `${head}tables: [{ name: tags, remoteName: items }, { name: items }]\n`)),
+    ).toThrow(/two tables sync to the same cloud table/);
+    expect(() => loadAgentConfig(write('bad.yaml', `${head}tables: [{ name: tags, remoteName: "x y" }]\n`))).toThrow(
+      /tables\.0\.remoteName/,
+    );
   });
 
   it('says when the file is missing', () => {

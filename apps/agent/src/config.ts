@@ -41,9 +41,18 @@ const schema = z.object({
         key: z.array(columnNameSchema).min(1).optional(),
         /** `track` keeps this table's versions in a side table, leaving the table untouched (docs/sources.md). */
         sideTable: z.boolean().optional(),
+        /**
+         * The name of the cloud table it syncs to, when not its own: the way out when a table shared by name across a
+         * fleet cannot take this database's definition (docs/sources.md, Fleets).
+         */
+        remoteName: tableNameSchema.optional(),
       }),
     )
-    .min(1, 'list at least one table to sync'),
+    .min(1, 'list at least one table to sync')
+    .refine(
+      (tables) => new Set(tables.map((t) => t.remoteName ?? t.name)).size === tables.length,
+      'two tables sync to the same cloud table (check name and remoteName)',
+    ),
   intervalSeconds: z.number().positive().default(30),
   batchRows: z.number().int().min(1).max(100_000).default(20_000),
   maxInFlight: z.number().int().min(1).max(64).default(4),
@@ -85,6 +94,11 @@ export function loadAgentConfig(path: string): AgentConfig {
     source: c.source.type === 'sqlite' ? { ...c.source, path: resolve(dir, c.source.path) } : c.source,
     stateFile: resolve(dir, c.stateFile ?? 'rowferry-state.json'),
   };
+}
+
+/** Local table name → cloud table name, for the tables that sync under another name. */
+export function remoteNames(config: Pick<AgentConfig, 'tables'>): Map<string, string> {
+  return new Map(config.tables.flatMap((t) => (t.remoteName ? [[t.name, t.remoteName] as const] : [])));
 }
 
 export interface Credentials {

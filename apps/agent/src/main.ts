@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { SyncAgent } from './agent.js';
 import { ApiClient, sleep } from './api-client.js';
-import { loadAgentConfig, loadCredentials } from './config.js';
+import { loadAgentConfig, loadCredentials, remoteNames } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
 import { renderStatus, tableStatus, type StatusRow } from './status.js';
@@ -108,7 +108,7 @@ program
   .action(async (o) => {
     const config = loadAgentConfig(o.config);
     const source = openSource(config.source);
-    const api = new ApiClient(config.api.url, loadCredentials(config));
+    const api = new ApiClient(config.api.url, loadCredentials(config), undefined, remoteNames(config));
     const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
     const { refusals, rounds, passes } = loadState(config.stateFile);
     const rows: StatusRow[] = [];

@@ -106,3 +106,20 @@ export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
 export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length'>): string {
   return c.length === undefined ? c.type : `${c.type}(${c.length})`;
 }
+
+/**
+ * The narrowest column both columns' values fit in without loss, if there is one (docs/sources.md, Fleets):
+ * bigint ⊂ numeric; text(n) ⊂ text(m ≥ n) ⊂ text; date and timestamp ⊂ text (as PostgreSQL prints them). A
+ * shared column is widened to it rather than a tenant refused; none (undefined) for any other pair.
+ */
+export function commonColumn(a: ColumnDef, b: ColumnDef): ColumnDef | undefined {
+  if (columnTypeName(a) === columnTypeName(b)) return a;
+  if (a.type === 'text' && b.type === 'text')
+    return a.length === undefined || b.length === undefined
+      ? { name: a.name, type: 'text' }
+      : { name: a.name, type: 'text', length: Math.max(a.length, b.length) };
+  const types = new Set([a.type, b.type]);
+  if (types.has('bigint') && types.has('numeric')) return { name: a.name, type: 'numeric' };
+  if (types.has('text') && (types.has('date') || types.has('timestamp'))) return { name: a.name, type: 'text' };
+  return undefined;
+}

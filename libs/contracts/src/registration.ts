@@ -1,4 +1,4 @@
-import { columnTypeName, type ColumnDef, type TableDefinition } from './columns.js';
+import { columnTypeName, commonColumn, type ColumnDef, type TableDefinition } from './columns.js';
 
 /** A database's registration of one table, as the server keeps it. */
 export interface Registration {
@@ -27,7 +27,10 @@ export function mergeDefinition(
   const added: string[] = [];
   for (const c of def.columns) {
     const had = columns.get(c.name);
-    if (had && columnTypeName(had) !== columnTypeName(c))
+    // A column widened locally (a fleet's new version: text(20) → text(50), bigint → numeric) is taken; narrowed, not.
+    const widened =
+      had && !def.key.includes(c.name) && columnTypeName(commonColumn(had, c) ?? had) === columnTypeName(c);
+    if (had && columnTypeName(had) !== columnTypeName(c) && !widened)
       return {
         ok: false,
         reason: `column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`,

@@ -5,6 +5,23 @@ export function pgType(c: ColumnDef): string {
   return c.type === 'text' && c.length !== undefined ? `character varying(${c.length})` : PG_TYPES[c.type];
 }
 
+/** The column a type as format_type() prints it stands for (the inverse of pgType); undefined for any other type. */
+export function columnOfPgType(name: string, printed: string): ColumnDef | undefined {
+  const varchar = /^character varying\((\d+)\)$/.exec(printed);
+  if (varchar) return { name, type: 'text', length: Number(varchar[1]) };
+  const type = (Object.keys(PG_TYPES) as ColumnType[]).find((t) => PG_TYPES[t] === printed);
+  return type && { name, type };
+}
+
+/**
+ * A stored value read back as the tenant declared it: a shared column may have been widened for another tenant
+ * (docs/sources.md, Fleets), and its values are then printed as the tenant's own type would print them. A no-op cast
+ * where the types agree; text casts to plain text, so a value is never cut to a declared length.
+ */
+export function asDeclaredSql(type: ColumnType, expr: string): string {
+  return `${expr}::${PG_TYPES[type]}`;
+}
+
 /** SQL that turns a wire value (passed as text) into the column's type. Values travel as text so nothing is rounded. */
 export function fromWireSql(type: ColumnType, expr: string): string {
   if (type === 'bytea') return `decode(${expr}, 'base64')`;

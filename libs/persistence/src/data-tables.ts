@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { quoteIdent, type ColumnDef, type TableDefinition } from '#contracts';
-import { pgType } from './column-types.js';
+import { columnTypeName, commonColumn, quoteIdent, type ColumnDef, type TableDefinition } from '#contracts';
+import { columnOfPgType, pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable } from './sql-identifiers.js';
 
@@ -89,10 +89,26 @@ async function extendDataTable(
     if (have === undefined) {
       await addColumn(db, table, c);
     } else if (have !== pgType(c)) {
-      throw new IncompatibleTableError(
-        `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)}: sync it under another name, or with the same type`,
-      );
+      // Widened to a type both fit in without loss, when there is one (never a key column: keys must agree).
+      const shared = columnOfPgType(c.name, have);
+      const common = shared && !def.key.includes(c.name) ? commonColumn(shared, c) : undefined;
+      if (!common)
+        throw new IncompatibleTableError(
+          `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)} that it cannot be widened to: sync it under another name (remoteName), or with the same type`,
+        );
+      if (pgType(common) !== have) await widenColumn(db, table, common);
     }
+  }
+}
+
+async function widenColumn(db: Queryable, table: string, c: ColumnDef): Promise<void> {
+  try {
+    await db.query(`ALTER TABLE ${dataTable(table)} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${pgType(c)}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '57014') throw err; // statement timeout: a rewrite of a big table
+    throw new IncompatibleTableError(
+      `column "${c.name}" of the shared table "${table}" must be widened to ${columnTypeName(c)}, which rewrites the table and took longer than allowed: ops can widen it by hand (docs/sources.md, Fleets), or sync it under another name`,
+    );
   }
 }
 

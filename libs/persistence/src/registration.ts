@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
+import { columnTypeName, mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
 import { withTenant } from './tenant-transaction.js';
 
@@ -104,7 +104,12 @@ async function register(
         reason: `this database already has ${rows[0].n} tables registered; it may have at most ${limits.maxTables}`,
       };
   }
-  if (!existing || added.length) {
+  // A column this database widened (a new version of its application) widens the shared column too.
+  const retyped = existing?.columns.some((had) => {
+    const now = definition.columns.find((c) => c.name === had.name);
+    return now !== undefined && columnTypeName(now) !== columnTypeName(had);
+  });
+  if (!existing || added.length || retyped) {
     await beforeChange();
     await shapeDataTable(tx, table, definition);
   }

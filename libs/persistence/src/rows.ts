@@ -11,7 +11,7 @@ import {
   type TenantRef,
   type UploadJob,
 } from '#contracts';
-import { canonicalKeySql, fromWireSql } from './column-types.js';
+import { asDeclaredSql, canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
 
@@ -207,7 +207,7 @@ export async function readRangeDigests(
   if (job.columns) await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const cells = job.columns?.map((c) => {
-    const value = `t.${quoteIdent(c.name)}`;
+    const value = asDeclaredSql(c.type, `t.${quoteIdent(c.name)}`);
     return { value, text: contentTextSql(c.type, value) };
   });
   const rowHash = rowHashSql(job.hash ?? 'md5', keyHashInputSql(parts, 't._rf_version'), cells);
@@ -259,7 +259,7 @@ export async function readContentRows(
 ): Promise<ContentRow[] | undefined> {
   await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
-  const cells = job.columns.map((c) => contentTextSql(c.type, `t.${quoteIdent(c.name)}`));
+  const cells = job.columns.map((c) => contentTextSql(c.type, asDeclaredSql(c.type, `t.${quoteIdent(c.name)}`)));
   const { rows } = await db.query<{ k: string[]; v: string; c: (string | null)[] }>(
     `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v, ARRAY[${cells.join(', ')}]::text[] AS c
        FROM unnest($2::bigint[], $3::bigint[]) AS r(a, b)

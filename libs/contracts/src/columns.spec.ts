@@ -1,0 +1,71 @@
+import { commonColumn, columnTypeName, type ColumnDef } from './columns.js';
+import { mergeDefinition } from './registration.js';
+
+const col = (type: ColumnDef['type'], length?: number): ColumnDef => ({
+  name: 'c',
+  type,
+  ...(length ? { length } : {}),
+});
+
+describe('commonColumn: the type a shared column widens to', () => {
+  it.each([
+    [col('bigint'), col('bigint'), 'bigint'],
+    [col('bigint'), col('numeric'), 'numeric'],
+    [col('numeric'), col('bigint'), 'numeric'],
+    [col('text', 20), col('text', 50), 'text(50)'],
+    [col('text', 50), col('text', 20), 'text(50)'],
+    [col('text', 20), col('text'), 'text'],
+    [col('text'), col('timestamp'), 'text'],
+    [col('timestamp'), col('text', 10), 'text'],
+    [col('date'), col('text'), 'text'],
+  ])('%j with %j → %s', (a, b, expected) => {
+    expect(columnTypeName(commonColumn(a, b)!)).toBe(expected);
+  });
+
+  it.each([
+    [col('bigint'), col('text')], // a number and a string: no lossless common type among ours
+    [col('double'), col('numeric')], // NaN and the infinities do not fit numeric's ordering the same way
+    [col('timestamptz'), col('text')], // its text depends on the session's time zone
+    [col('timestamp'), col('date')],
+    [col('boolean'), col('bigint')],
+    [col('json'), col('text')],
+    [col('uuid'), col('text')],
+    [col('bytea'), col('text')],
+  ])('%j and %j have none', (a, b) => {
+    expect(commonColumn(a, b)).toBeUndefined();
+    expect(commonColumn(b, a)).toBeUndefined();
+  });
+});
+
+describe("mergeDefinition: a database's own column types", () => {
+  const registered = { columns: [{ name: 'id', type: 'bigint' as const }, col('text', 20)], key: ['id'] };
+
+  it('takes a column its application widened, as the new type', () => {
+    const merged = mergeDefinition('t', registered, {
+      columns: [{ name: 'id', type: 'bigint' }, col('text', 50)],
+      key: ['id'],
+    });
+    expect(merged).toEqual({
+      ok: true,
+      definition: { columns: [{ name: 'id', type: 'bigint' }, col('text', 50)], key: ['id'] },
+      added: [],
+    });
+  });
+
+  it('refuses a column narrowed, or changed to an unrelated type', () => {
+    for (const c of [col('text', 10), col('bigint')])
+      expect(
+        mergeDefinition('t', registered, { columns: [{ name: 'id', type: 'bigint' }, c], key: ['id'] }),
+      ).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(
+          /column "c" of table "t" is registered as text\(20\); changing it to .* is refused/,
+        ),
+      });
+  });
+
+  it('refuses a key column widened: keys must agree', () => {
+    const keyed = { columns: [col('bigint')], key: ['c'] };
+    expect(mergeDefinition('t', keyed, { columns: [col('numeric')], key: ['c'] })).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,17 @@
+import { COLUMN_TYPES, type ColumnDef } from '#contracts';
+import { columnOfPgType, pgType } from './column-types.js';
+
+describe('columnOfPgType', () => {
+  it('reads back every column type as format_type() prints it', () => {
+    const columns: ColumnDef[] = [
+      ...COLUMN_TYPES.map((type) => ({ name: 'c', type })),
+      { name: 'c', type: 'text', length: 20 },
+    ];
+    for (const c of columns) expect(columnOfPgType('c', pgType(c))).toEqual(c);
+  });
+
+  it('knows no other type', () => {
+    expect(columnOfPgType('c', 'integer')).toBeUndefined();
+    expect(columnOfPgType('c', 'character(3)')).toBeUndefined();
+  });
+});

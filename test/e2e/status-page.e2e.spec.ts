@@ -58,6 +58,8 @@ describe('the ops status page and Bull Board in a browser', () => {
     expect(refused.headers()['www-authenticate']).toMatch(/^Basic /); // the browser asks for it
     await stranger.close();
 
+    // The agent's pass starts with the version info: the page says when the agent was last seen.
+    expect((await call(stack, 'GET', `${tenantPath(t)}/tables`, { secret: t.secret })).status).toBe(200);
     const ops = await browser.newContext({ httpCredentials: { username: 'admin', password: stack.adminToken } });
     const page = await ops.newPage();
     expect((await page.goto(`${stack.apiUrl}/ops/status`))!.status()).toBe(200);
@@ -65,6 +67,7 @@ describe('the ops status page and Bull Board in a browser', () => {
     await expect(row.locator('td').nth(1).textContent()).resolves.toBe('<b>shop</b>-db');
     expect(await row.locator('b').count()).toBe(0);
     await expect(row.locator('td.quarantined').textContent()).resolves.toBe('1');
+    await expect(row.locator('td.agent-seen').textContent()).resolves.toMatch(/^\d+s ago$/); // its version GET
     await expect(row.locator('td.failed').textContent()).resolves.toBe('1');
     expect(await row.locator('svg polyline').getAttribute('points')).toMatch(/^\d+,\d+/);
     // The failed count links into Bull Board's failed uploads.

@@ -16,6 +16,7 @@ import { HttpDrain } from './common/http-drain.js';
 import { SchemaPipe } from './common/schema.pipe.js';
 import { TenantScope } from './common/tenant-scope.js';
 import type { ApiConfig } from './config.js';
+import { AgentsSeen } from './ops/agents-seen.js';
 import { ApiMetrics } from './ops/api-metrics.js';
 import { bullBoardModules } from './ops/bull-board.js';
 import { MarkersService } from './markers/markers.service.js';
@@ -54,6 +55,7 @@ const MODULE = {
     { provide: APP_PIPE, useClass: SchemaPipe },
     HttpDrain,
     ApiMetrics,
+    AgentsSeen,
     TenantScope,
     AdminGuard,
     DatabaseGuard,

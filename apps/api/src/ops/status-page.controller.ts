@@ -6,6 +6,7 @@ import { AdminGuard } from '../auth/admin.guard.js';
 import { TenantScope } from '../common/tenant-scope.js';
 import { BULL_BOARD_ROUTE, type ApiConfig } from '../config.js';
 import { API_CONFIG } from '../tokens.js';
+import { AgentsSeen } from './agents-seen.js';
 import { renderStatusPage } from './status-page.js';
 
 /** Tables shown at most: the newest changes first. */
@@ -19,6 +20,7 @@ export class StatusPageController {
   constructor(
     private readonly scope: TenantScope,
     private readonly admin: AdminGuard,
+    private readonly agents: AgentsSeen,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -35,6 +37,8 @@ export class StatusPageController {
       throw new UnauthorizedException('the status page needs the admin token (as the password of basic auth)');
     }
     const tables = await this.scope.acrossTenants(({ db }) => fleetStatus(db, STATUS_TABLES));
-    return renderStatusPage(tables, new Date(), this.config.BULL_BOARD_PASSWORD ? BULL_BOARD_ROUTE : undefined);
+    const seen = await this.agents.lastSeen(tables.map((t) => t.databaseId));
+    const board = this.config.BULL_BOARD_PASSWORD ? BULL_BOARD_ROUTE : undefined;
+    return renderStatusPage(tables, seen, new Date(), board);
   }
 }

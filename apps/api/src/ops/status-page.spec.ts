@@ -20,8 +20,10 @@ const table = (over: Partial<FleetTable> = {}): FleetTable => ({
 
 describe('renderStatusPage', () => {
   it('shows a table with its rows, lag, last change, failures, quarantine and batch trend', () => {
-    const html = renderStatusPage([table()], now, '/admin/queues');
+    const seen = new Map([[table().databaseId, new Date('2026-11-26T11:58:00Z')]]);
+    const html = renderStatusPage([table()], seen, now, '/admin/queues');
     expect(html).toContain('<td class="n">1,234,567</td><td class="n">500</td>');
+    expect(html).toContain('<td class="n agent-seen">2m ago</td>');
     expect(html).toContain('<td class="n">30s ago</td>');
     expect(html).toContain('<a href="/admin/queues/queue/upload?status=failed">1</a>');
     expect(html).toContain('<td class="n quarantined">2</td>');
@@ -31,6 +33,7 @@ describe('renderStatusPage', () => {
   it('escapes every name a tenant chose, and marks a refused definition', () => {
     const html = renderStatusPage(
       [table({ customer: '<script>x</script>', database: 'a"b', table: "o'k", schemaError: 'key <changed>' })],
+      new Map(),
       now,
       undefined,
     );
@@ -45,10 +48,12 @@ describe('renderStatusPage', () => {
   it('copes with a table never loaded: no history, no change yet, nothing behind', () => {
     const html = renderStatusPage(
       [table({ recentBatchRows: [], lastModifiedAt: null, maxVersion: '0', appliedThrough: '0', failedRecently: 0 })],
+      new Map(),
       now,
       '/admin/queues',
     );
     expect(html).toContain('<td class="n">-</td>');
+    expect(html).toContain('<td class="n agent-seen">never</td>');
     expect(html).toContain('<td class="n">never</td>');
     expect(html).toContain('<td class="n failed">0</td>');
     expect(html).not.toContain('<svg');

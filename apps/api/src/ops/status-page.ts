@@ -2,11 +2,16 @@ import { ago, groupDigits } from '#observability';
 import type { FleetTable } from '#persistence';
 
 /**
- * The ops status page: every tenant's tables with how far they lag, when they last changed, failed batches and
- * quarantined rows, and the batch-size trend as a small chart; links into Bull Board. Plain HTML, no script: names
- * come from tenants, so every one of them is escaped.
+ * The ops status page: every tenant's tables with how far they lag, when their agent last started a pass and the
+ * table last changed, failed batches and quarantined rows, and the batch-size trend as a small chart; links into
+ * Bull Board. Plain HTML, no script: names come from tenants, so every one of them is escaped.
  */
-export function renderStatusPage(tables: FleetTable[], now: Date, board: string | undefined): string {
+export function renderStatusPage(
+  tables: FleetTable[],
+  agentSeen: ReadonlyMap<string, Date>,
+  now: Date,
+  board: string | undefined,
+): string {
   const rows = tables.map((t) => {
     const behind = BigInt(t.maxVersion) - BigInt(t.appliedThrough);
     const problem = t.schemaError ? ` class="problem" title="${esc(t.schemaError)}"` : '';
@@ -18,7 +23,8 @@ export function renderStatusPage(tables: FleetTable[], now: Date, board: string 
     return `<tr data-database="${esc(t.databaseId)}" data-table="${esc(t.table)}"${problem}>
 <td>${esc(t.customer)}</td><td>${esc(t.database)}</td><td>${esc(t.table)}${t.schemaError ? ' (definition refused)' : ''}</td>
 <td class="n">${groupDigits(t.rowCount)}</td><td class="n">${behind > 0n ? groupDigits(behind.toString()) : '-'}</td>
-<td class="n">${t.lastModifiedAt ? `${ago(now, t.lastModifiedAt)} ago` : 'never'}</td>
+<td class="n agent-seen">${seenAgo(now, agentSeen.get(t.databaseId))}</td>
+<td class="n">${seenAgo(now, t.lastModifiedAt ?? undefined)}</td>
 <td class="n failed">${failed}</td><td class="n quarantined">${t.quarantined}</td>
 <td>${sparkline(t.recentBatchRows)}</td></tr>`;
   });
@@ -33,11 +39,15 @@ svg polyline { fill: none; stroke: #3366cc; stroke-width: 1.5; }
 <body><h1>rowferry status</h1>
 <p>${tables.length} table(s), newest change first, as of ${now.toISOString()}.${board ? ` Jobs: <a href="${board}">Bull Board</a>.` : ''}</p>
 <table><thead><tr><th>customer</th><th>database</th><th>table</th><th>rows</th><th title="versions received but not yet applied in order">behind</th>
-<th>last change</th><th title="failed attempts among the last 100 batches">failed</th><th>quarantined</th><th title="rows of the last 30 upload batches">batch size</th></tr></thead>
+<th title="when its agent last started a pass">agent seen</th><th>last change</th><th title="failed attempts among the last 100 batches">failed</th><th>quarantined</th><th title="rows of the last 30 upload batches">batch size</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table></body></html>
 `;
+}
+
+function seenAgo(now: Date, at: Date | undefined): string {
+  return at ? `${ago(now, at)} ago` : 'never';
 }
 
 /** The last batches' sizes as a 120×24 line, the latest size beside it. */

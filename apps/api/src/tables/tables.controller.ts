@@ -11,6 +11,7 @@ import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { TableRegistrationService } from './table-registration.service.js';
 import { VersionInfoService } from './version-info.service.js';
 import { TABLE_PARAM } from '../common/schema.pipe.js';
+import { AgentsSeen } from '../ops/agents-seen.js';
 
 /** A database's tables: registering them, their version info, backfill progress. Tenant-scoped by DatabaseGuard. */
 @ApiTags('tables')
@@ -21,10 +22,12 @@ export class TablesController {
   constructor(
     private readonly registration: TableRegistrationService,
     private readonly versions: VersionInfoService,
+    private readonly agents: AgentsSeen,
   ) {}
 
   @Get()
   all(@Tenant() tenant: TenantRef) {
+    this.agents.seen(tenant.databaseId); // every pass of the agent starts here
     return this.versions.ofDatabase(tenant);
   }
 

@@ -68,11 +68,17 @@ const schema = z.object({
   /** How long finished jobs keep their rows in Redis (the queue policy's Retention says why). */
   JOBS_KEEP_FAILED_DAYS: z.coerce.number().positive().default(7),
   JOBS_KEEP_COMPLETED_SECONDS: z.coerce.number().int().positive().default(300),
-  /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */
-  /** The credential Prometheus scrapes `/metrics` with (not the admin token); unset, `/metrics` is off. */
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /**
+   * The credential Prometheus scrapes `/metrics` with (not the admin token); unset (or empty, as compose passes it),
+   * `/metrics` is off.
+   */
+  METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  ),
   /** Label the fair share's refusals by database: one series per database, so off by default. */
   METRICS_PER_DATABASE: z.stringbool().default(false),
+  /** Bull Board at /admin/queues, behind HTTP basic auth; without a password it is not mounted. */
   BULL_BOARD_USER: z.string().min(1).default('ops'),
   BULL_BOARD_PASSWORD: z.string().min(12, 'BULL_BOARD_PASSWORD must be at least 12 characters').optional(),
 });

@@ -12,8 +12,11 @@ const schema = z.object({
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Loopback by default: an ops port is opened wider on purpose (in a container, 0.0.0.0). */
   OPS_HOST: z.string().default('127.0.0.1'),
-  /** The credential Prometheus scrapes `/metrics` with; unset, `/metrics` is off. */
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** The credential Prometheus scrapes `/metrics` with; unset (or empty, as compose passes it), `/metrics` is off. */
+  METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  ),
   /** Label rows applied and quarantined by database too: one series per database and table, so off by default. */
   METRICS_PER_DATABASE: z.stringbool().default(false),
   /** The key the API signs jobs with (the same on the API and every worker; never stored in Redis). */

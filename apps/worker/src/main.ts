@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { JOB_NAMES } from '#contracts';
 import { createLogger, PinoNestLogger } from '#observability';
-import { loadWorkerConfig } from './config.js';
+import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { WorkerModule } from './worker.module.js';
 
+let config: WorkerConfig;
 try {
-  loadWorkerConfig(); // fails before anything starts on bad configuration
+  config = loadWorkerConfig(); // fails before anything starts on bad configuration
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
@@ -15,8 +16,7 @@ try {
 // A worker consumes the queues until SIGTERM, then lets active jobs finish. Its only HTTP surface is the ops port:
 // /health for the orchestrator, /metrics for Prometheus.
 const log = createLogger('rowferry-worker');
-const config = loadWorkerConfig();
-const app = await NestFactory.create(WorkerModule, { logger: new PinoNestLogger(log) });
+const app = await NestFactory.create(WorkerModule.register(config), { logger: new PinoNestLogger(log) });
 app.enableShutdownHooks();
 await app.listen(config.OPS_PORT, config.OPS_HOST);
 log.info({ queues: JOB_NAMES, ops: await app.getUrl() }, 'consuming');

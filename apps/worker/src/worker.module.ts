@@ -1,11 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Logger, Module } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { JOB_NAMES } from '#contracts';
 import { MetricsModule } from '#observability';
 import { databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
-import { loadWorkerConfig, type WorkerConfig } from './config.js';
+import type { WorkerConfig } from './config.js';
 import { DeleteService } from './delete/delete.service.js';
 import { JobGate } from './jobs/job-gate.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -18,38 +18,44 @@ import { RangeHashService } from './range-hash/range-hash.service.js';
 import { UploadService } from './upload/upload.service.js';
 import { WORKER_CONFIG, PG_POOL } from './tokens.js';
 
-@Module({
-  imports: [
-    BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
-    BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
-    TerminusModule,
-    MetricsModule.forRoot({ service: 'worker', token: loadWorkerConfig().METRICS_TOKEN }),
-  ],
-  controllers: [HealthController],
-  providers: [
-    { provide: WORKER_CONFIG, useFactory: () => loadWorkerConfig() },
-    {
-      provide: PG_POOL,
-      inject: [WORKER_CONFIG],
-      useFactory: (config: WorkerConfig) =>
-        resilientPool(
-          {
-            connectionString: databaseUrl(),
-            max: config.PG_POOL_SIZE,
-            statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS,
-          },
-          (err) => new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
-        ),
-    },
-    WorkerMetrics,
-    JobGate,
-    JobRunner,
-    UploadService,
-    DeleteService,
-    ManifestCheckService,
-    RangeHashService,
-    ...Object.values(PROCESSORS),
-    ProcessorsLifecycle,
-  ],
-})
-export class WorkerModule {}
+/** The worker, built from its configuration (read and checked once, in main). */
+@Module({})
+export class WorkerModule {
+  static register(config: WorkerConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
+        BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
+        TerminusModule,
+        MetricsModule.forRoot({ service: 'worker', token: config.METRICS_TOKEN }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        {
+          provide: PG_POOL,
+          inject: [WORKER_CONFIG],
+          useFactory: (config: WorkerConfig) =>
+            resilientPool(
+              {
+                connectionString: databaseUrl(),
+                max: config.PG_POOL_SIZE,
+                statement_timeout: config.JOB_STATEMENT_TIMEOUT_MS,
+              },
+              (err) => new Logger('worker').warn(`PostgreSQL connection lost: ${err.message}`),
+            ),
+        },
+        WorkerMetrics,
+        JobGate,
+        JobRunner,
+        UploadService,
+        DeleteService,
+        ManifestCheckService,
+        RangeHashService,
+        ...Object.values(PROCESSORS),
+        ProcessorsLifecycle,
+      ],
+    };
+  }
+}

@@ -56,6 +56,12 @@ describe('the ops status page and Bull Board in a browser', () => {
     const refused = await stranger.request.get(`${stack.apiUrl}/ops/status`);
     expect(refused.status()).toBe(401);
     expect(refused.headers()['www-authenticate']).toMatch(/^Basic /); // the browser asks for it
+    // Basic auth opens this page only: a browser would send it with a request forged by another site, too.
+    const basic = `Basic ${Buffer.from(`admin:${stack.adminToken}`).toString('base64')}`;
+    const forged = await stranger.request.get(`${stack.apiUrl}/v1/admin/quarantine`, {
+      headers: { authorization: basic },
+    });
+    expect(forged.status()).toBe(401);
     await stranger.close();
 
     // The agent's pass starts with the version info: the page says when the agent was last seen.

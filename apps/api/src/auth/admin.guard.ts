@@ -4,10 +4,7 @@ import type { ApiConfig } from '../config.js';
 import { bearerToken, hashSecret, secretMatches } from '#contracts';
 import { API_CONFIG } from '../tokens.js';
 
-/**
- * The admin API: `Authorization: Bearer <ADMIN_TOKEN>`, or HTTP basic auth with the token as the password (any user
- * name), so that a browser can open the ops status page.
- */
+/** The admin API: `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
 export class AdminGuard implements CanActivate {
   private readonly tokenHash: string;
@@ -22,9 +19,13 @@ export class AdminGuard implements CanActivate {
     return true;
   }
 
-  /** Whether an Authorization header carries the admin token (for routes that answer everyone, admins more). */
-  isAdmin(authorization: string | undefined): boolean {
-    const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+  /**
+   * Whether an Authorization header carries the admin token (for routes that answer everyone, admins more). With
+   * `basicToo`, also as the password of HTTP basic auth, for a page a browser opens: only ever for reading, since a
+   * browser sends basic credentials with any request to the site, a forged one from another page included.
+   */
+  isAdmin(authorization: string | undefined, basicToo = false): boolean {
+    const basic = basicToo ? /^Basic\s+(\S+)$/i.exec(authorization ?? '') : null;
     const token = basic
       ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':')
       : bearerToken(authorization);

@@ -32,7 +32,7 @@ export class StatusPageController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    if (!this.admin.isAdmin(authorization)) {
+    if (!this.admin.isAdmin(authorization, true)) {
       res.setHeader('WWW-Authenticate', 'Basic realm="rowferry admin", charset="UTF-8"');
       throw new UnauthorizedException('the status page needs the admin token (as the password of basic auth)');
     }

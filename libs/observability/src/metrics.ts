@@ -16,7 +16,25 @@ import { bearerToken, hashSecret, secretMatches } from '#contracts';
 
 /** The process's Prometheus registry, injected wherever a metric is defined. */
 export const METRICS = Symbol('metrics registry');
-const SCRAPE_TOKEN_HASH = Symbol('metrics scrape token hash');
+
+/** The ops credential (`METRICS_TOKEN`): it scrapes `/metrics`, and shows what a health check found. */
+export class MetricsToken {
+  private readonly hash: string | undefined;
+
+  constructor(token: string | undefined) {
+    this.hash = token ? hashSecret(token) : undefined;
+  }
+
+  get set(): boolean {
+    return this.hash !== undefined;
+  }
+
+  /** Whether an Authorization header carries it as a bearer token (never, while it is unset). */
+  carriedBy(authorization: string | undefined): boolean {
+    const token = bearerToken(authorization);
+    return !!token && !!this.hash && secretMatches(token, this.hash);
+  }
+}
 
 export interface MetricsOptions {
   /** Which service this is: a label on every series, so one Prometheus tells the API from the workers. */
@@ -35,7 +53,7 @@ export interface MetricsOptions {
 export class MetricsController {
   constructor(
     @Inject(METRICS) private readonly registry: Registry,
-    @Inject(SCRAPE_TOKEN_HASH) private readonly tokenHash: string | undefined,
+    private readonly token: MetricsToken,
   ) {}
 
   @Get()
@@ -43,10 +61,8 @@ export class MetricsController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    if (!this.tokenHash) throw new NotFoundException('metrics are off: set METRICS_TOKEN to scrape them');
-    const token = bearerToken(authorization);
-    if (!token || !secretMatches(token, this.tokenHash))
-      throw new UnauthorizedException('metrics token missing or wrong');
+    if (!this.token.set) throw new NotFoundException('metrics are off: set METRICS_TOKEN to scrape them');
+    if (!this.token.carriedBy(authorization)) throw new UnauthorizedException('metrics token missing or wrong');
     res.setHeader('content-type', this.registry.contentType);
     return this.registry.metrics();
   }
@@ -65,9 +81,9 @@ export class MetricsModule {
       controllers: [MetricsController],
       providers: [
         { provide: METRICS, useValue: registry },
-        { provide: SCRAPE_TOKEN_HASH, useValue: options.token ? hashSecret(options.token) : undefined },
+        { provide: MetricsToken, useValue: new MetricsToken(options.token) },
       ],
-      exports: [METRICS],
+      exports: [METRICS, MetricsToken],
     };
   }
 }

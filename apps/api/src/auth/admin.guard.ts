@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ApiConfig } from '../config.js';
-import { bearerToken, hashSecret, secretMatches } from '#contracts';
+import { basicCredentials, bearerToken, hashSecret, secretMatches } from '#contracts';
 import { API_CONFIG } from '../tokens.js';
 
 /** The admin API: `Authorization: Bearer <ADMIN_TOKEN>`. */
@@ -25,10 +25,7 @@ export class AdminGuard implements CanActivate {
    * browser sends basic credentials with any request to the site, a forged one from another page included.
    */
   isAdmin(authorization: string | undefined, basicToo = false): boolean {
-    const basic = basicToo ? /^Basic\s+(\S+)$/i.exec(authorization ?? '') : null;
-    const token = basic
-      ? Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':')
-      : bearerToken(authorization);
+    const token = bearerToken(authorization) ?? (basicToo ? basicCredentials(authorization)?.password : undefined);
     return !!token && secretMatches(token, this.tokenHash);
   }
 }

@@ -3,7 +3,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Logger, type DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { hashSecret, JOB_NAMES, secretMatches } from '#contracts';
+import { basicCredentials, hashSecret, JOB_NAMES, secretMatches } from '#contracts';
 import { BULL_BOARD_ROUTE, type ApiConfig } from '../config.js';
 
 /**
@@ -30,9 +30,8 @@ export function bullBoardModules(config: ApiConfig): DynamicModule[] {
 function basicAuth(user: string, password: string, then: (req: Request, res: Response, next: NextFunction) => void) {
   const expected = hashSecret(`${user}:${password}`);
   return (req: Request, res: Response, next: NextFunction) => {
-    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const given = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
-    if (given && secretMatches(given, expected)) return then(req, res, next);
+    const given = basicCredentials(req.headers.authorization);
+    if (given && secretMatches(`${given.user}:${given.password}`, expected)) return then(req, res, next);
     res.setHeader('WWW-Authenticate', 'Basic realm="rowferry ops", charset="UTF-8"');
     res.status(401).json({ statusCode: 401, message: 'Bull Board needs the ops user and password' });
   };

@@ -1,11 +1,9 @@
 import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { Pool } from 'pg';
-import { bearerToken, hashSecret, secretMatches } from '#contracts';
-import { answerHealth } from '#observability';
-import type { WorkerConfig } from '../config.js';
+import { answerHealth, MetricsToken } from '#observability';
 import { ProcessorsLifecycle } from '../jobs/processors-lifecycle.js';
-import { PG_POOL, WORKER_CONFIG } from '../tokens.js';
+import { PG_POOL } from '../tokens.js';
 
 /**
  * The worker's health on its ops port, for an orchestrator's check: PostgreSQL answers and every queue has a running
@@ -13,24 +11,19 @@ import { PG_POOL, WORKER_CONFIG } from '../tokens.js';
  */
 @Controller('health')
 export class HealthController {
-  private readonly tokenHash: string | undefined;
-
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly processors: ProcessorsLifecycle,
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(WORKER_CONFIG) config: WorkerConfig,
-  ) {
-    this.tokenHash = config.METRICS_TOKEN ? hashSecret(config.METRICS_TOKEN) : undefined;
-  }
+    private readonly token: MetricsToken,
+  ) {}
 
   @Get()
   async check(
     @Headers('authorization') authorization: string | undefined,
   ): Promise<HealthCheckResult | { status: 'ok' }> {
-    const token = bearerToken(authorization);
-    const ops = !!token && !!this.tokenHash && secretMatches(token, this.tokenHash);
+    const ops = this.token.carriedBy(authorization);
     return answerHealth(this.health, [() => this.postgres(), () => this.consumers()], ops);
   }
 

@@ -26,7 +26,7 @@ describe('job status long polls', () => {
 
   beforeAll(async () => {
     stack = await startStack('job_status', 1);
-    queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
+    queue = new Queue('upload-express', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     t = await enroll(stack, 'long-poll');
     expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(
       200,
@@ -54,7 +54,7 @@ describe('job status long polls', () => {
     const jobId = await upload('7');
     const first = await jobs(jobId, '?waitMs=10000');
     expect(first.body).toMatchObject({ state: 'completed', result: { applied: 1 } });
-    const job = await queue.getJob(jobId.slice('upload.'.length));
+    const job = await queue.getJob(jobId.slice('upload-express.'.length));
     expect(job?.data).toEqual(DROPPED_JOB_DATA);
     expect(job?.returnvalue).toMatchObject({ applied: 1 });
     expect((await jobs(jobId)).body).toEqual(first.body);

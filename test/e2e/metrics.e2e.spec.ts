@@ -31,7 +31,7 @@ describe('metrics and the workers’ ops port', () => {
 
   beforeAll(async () => {
     stack = await startStack('metrics', 1, { env: { TENANT_MAX_JOBS: '3' } });
-    queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
+    queue = new Queue('upload-express', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     t = await enroll(stack, 'metrics');
     expect((await call(stack, 'PUT', `${tenantPath(t)}/tables/items`, { secret: t.secret, body: ITEMS })).status).toBe(
       200,
@@ -65,9 +65,11 @@ describe('metrics and the workers’ ops port', () => {
     expect((await upload(['5'])).status).toBe(429); // a share of 3 in flight
     await new Promise((r) => setTimeout(r, 1200));
     const api = (await scrape(stack.apiUrl, stack.metricsToken)).text;
-    expect(sample(api, 'rowferry_queue_jobs', { queue: 'upload', state: 'waiting' })).toBe(3);
-    expect(sample(api, 'rowferry_queue_jobs', { queue: 'upload', state: 'active' })).toBe(0);
-    expect(sample(api, 'rowferry_queue_oldest_waiting_seconds', { queue: 'upload' })).toBeGreaterThanOrEqual(1.2);
+    expect(sample(api, 'rowferry_queue_jobs', { queue: 'upload-express', state: 'waiting' })).toBe(3);
+    expect(sample(api, 'rowferry_queue_jobs', { queue: 'upload-express', state: 'active' })).toBe(0);
+    expect(sample(api, 'rowferry_queue_oldest_waiting_seconds', { queue: 'upload-express' })).toBeGreaterThanOrEqual(
+      1.2,
+    );
     expect(sample(api, 'rowferry_queue_oldest_waiting_seconds', { queue: 'delete' })).toBe(0);
     expect(sample(api, 'rowferry_fair_share_refusals_total', { service: 'api' })).toBe(1);
     expect(sample(api, 'rowferry_redis_used_memory_bytes')).toBeGreaterThan(0);
@@ -80,11 +82,15 @@ describe('metrics and the workers’ ops port', () => {
     await queue.resume();
     for (const jobId of jobIds) expect((await waitForJob(stack, t, jobId)).body.state).toBe('completed');
     const worker = (await scrape(stack.workerOpsUrls[0], stack.metricsToken)).text;
-    expect(sample(worker, 'rowferry_jobs_total', { queue: 'upload', outcome: 'completed', service: 'worker' })).toBe(3);
+    expect(
+      sample(worker, 'rowferry_jobs_total', { queue: 'upload-express', outcome: 'completed', service: 'worker' }),
+    ).toBe(3);
     expect(sample(worker, 'rowferry_rows_applied_total', { table: 'items' })).toBe(4);
     expect(sample(worker, 'rowferry_batch_rows_sum', { job_type: 'upload' })).toBe(4);
-    expect(sample(worker, 'rowferry_job_wait_seconds_count', { queue: 'upload' })).toBe(3);
-    expect(sample(worker, 'rowferry_job_wait_seconds_sum', { queue: 'upload' })).toBeGreaterThanOrEqual(3 * 1.2);
+    expect(sample(worker, 'rowferry_job_wait_seconds_count', { queue: 'upload-express' })).toBe(3);
+    expect(sample(worker, 'rowferry_job_wait_seconds_sum', { queue: 'upload-express' })).toBeGreaterThanOrEqual(
+      3 * 1.2,
+    );
     expect(worker).not.toContain(t.databaseId);
   });
 

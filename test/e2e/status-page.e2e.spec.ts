@@ -76,15 +76,17 @@ describe('the ops status page and Bull Board in a browser', () => {
     await expect(row.locator('td.agent-seen').textContent()).resolves.toMatch(/^\d+s ago$/); // its version GET
     await expect(row.locator('td.failed').textContent()).resolves.toBe('1');
     expect(await row.locator('svg polyline').getAttribute('points')).toMatch(/^\d+,\d+/);
-    // The failed count links into Bull Board's failed uploads.
-    expect(await row.locator('td.failed a').getAttribute('href')).toBe('/admin/queues/queue/upload?status=failed');
+    // The failed count links to the failed jobs of the queue holding the newest: small batches run in the express lane.
+    expect(await row.locator('td.failed a').getAttribute('href')).toBe(
+      '/admin/queues/queue/upload-express?status=failed',
+    );
     await ops.close();
   });
 
   it('opens Bull Board with its password, shows the failed batch with tenant, table, versions and error, and retries it', async () => {
     const ops = await browser.newContext({ httpCredentials: OPS });
     const page = await ops.newPage();
-    await page.goto(`${stack.apiUrl}/admin/queues/queue/upload?status=failed`);
+    await page.goto(`${stack.apiUrl}/admin/queues/queue/upload-express?status=failed`);
     const card = page.locator('[class*="card"]', { hasText: 'upload items: 2 rows, versions (3, 5]' }).first();
     await card.waitFor({ timeout: 15_000 });
     expect(await card.textContent()).toContain(`database ${t.databaseId}`);

@@ -58,10 +58,10 @@ describe('fair share cannot be bypassed', () => {
     const busyJobs = [];
     for (let i = 0; i < 5; i++) busyJobs.push((await upload(busy)).body.jobId);
     const quietJob = (await upload(quiet)).body.jobId;
-    const queue = new Queue('upload', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
+    const queue = new Queue('upload-express', { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX });
     try {
       const priority = async (publicId: string) =>
-        (await queue.getJob(publicId.slice('upload.'.length)))!.opts.priority;
+        (await queue.getJob(publicId.slice('upload-express.'.length)))!.opts.priority;
       expect(await Promise.all(busyJobs.map(priority))).toEqual([1, 2, 3, 4, 5]);
       expect(await priority(quietJob)).toBe(1);
     } finally {

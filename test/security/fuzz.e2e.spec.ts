@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { JOB_NAMES } from '#contracts';
+import { QUEUE_NAMES } from '#contracts';
 import { redisConnection } from '#queues';
 import { Random } from '../../scripts/lib/chaos/random.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
@@ -202,7 +202,7 @@ describe(`seeded fuzzer (${REQUESTS} requests, seed ${SEED})`, () => {
     expect((await call(stack, 'GET', '/health')).status).toBe(200);
     for (const pid of stack.pids) expect(() => process.kill(pid, 0)).not.toThrow();
     // Every job the fuzzer got in finishes (completed or failed for good): none retries for ever.
-    const queues = JOB_NAMES.map(
+    const queues = QUEUE_NAMES.map(
       (name) => new Queue(name, { connection: redisConnection(), prefix: stack.env.QUEUE_PREFIX }),
     );
     try {

@@ -4,7 +4,7 @@ import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
-import { JOB_NAMES } from '#contracts';
+import { QUEUE_NAMES } from '#contracts';
 import { MetricsModule } from '#observability';
 import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
@@ -37,7 +37,7 @@ const MODULE = {
     TypeOrmModule.forRoot(controlDataSourceOptions()),
     TypeOrmModule.forFeature(CONTROL_ENTITIES),
     BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
-    BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
+    BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
   controllers: API_CONTROLLERS,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { jobSlots } from '#queues';
 
 const schema = z.object({
-  /** PostgreSQL connections per worker process. */
-  PG_POOL_SIZE: z.coerce.number().int().positive().default(8),
+  /** PostgreSQL connections per worker process: by default one for each job it runs at once, none waits for one. */
+  PG_POOL_SIZE: z.coerce.number().int().positive().default(jobSlots()),
   /**
    * Every statement of a job gives up after this long: no job, however it was made, holds a PostgreSQL backend
    * longer. A job that runs out fails at once (it would only run out again) with a message saying so.

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { JOB_NAMES } from '#contracts';
+import { QUEUE_NAMES } from '#contracts';
 import { createLogger, PinoNestLogger } from '#observability';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { WorkerModule } from './worker.module.js';
@@ -19,4 +19,4 @@ const log = createLogger('rowferry-worker');
 const app = await NestFactory.create(WorkerModule.register(config), { logger: new PinoNestLogger(log) });
 app.enableShutdownHooks();
 await app.listen(config.OPS_PORT, config.OPS_HOST);
-log.info({ queues: JOB_NAMES, ops: await app.getUrl() }, 'consuming');
+log.info({ queues: QUEUE_NAMES, ops: await app.getUrl() }, 'consuming');

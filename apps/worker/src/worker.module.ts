@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { JOB_NAMES } from '#contracts';
+import { QUEUE_NAMES } from '#contracts';
 import { MetricsModule } from '#observability';
 import { databaseUrl, resilientPool } from '#persistence';
 import { queuePrefix, redisConnection } from '#queues';
@@ -26,7 +26,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
-        BullModule.registerQueue(...JOB_NAMES.map((name) => ({ name }))),
+        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
         TerminusModule,
         MetricsModule.forRoot({ service: 'worker', token: config.METRICS_TOKEN }),
       ],

@@ -99,5 +99,19 @@ declare const jobName: unique symbol;
  */
 export type JobId<N extends JobName> = string & { readonly [jobName]: N };
 
-/** One queue per job type, named after it, so a job id can say which queue it lives in. */
-export type QueueName = JobName;
+/**
+ * The queues and the job each carries: one per job type, named after it, and the express lane, where small uploads
+ * run on worker slots that large ones never take (QUEUE_POLICY; docs/sync-model.md, Bounded work and fair share). A
+ * public job id names its queue, so a job's status is found without a search.
+ */
+export const QUEUE_JOBS = {
+  upload: 'upload',
+  'upload-express': 'upload',
+  delete: 'delete',
+  'manifest-check': 'manifest-check',
+  'range-hash': 'range-hash',
+} as const satisfies Record<string, JobName>;
+export type QueueName = keyof typeof QUEUE_JOBS;
+export const QUEUE_NAMES = Object.keys(QUEUE_JOBS) as QueueName[];
+/** The job a queue carries. */
+export type JobOfQueue<Q extends QueueName> = (typeof QUEUE_JOBS)[Q];

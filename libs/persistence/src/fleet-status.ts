@@ -16,6 +16,8 @@ export interface FleetTable {
   recentBatchRows: number[];
   /** Failed attempts among the table's last 100 batches (a failure retried later counts too). */
   failedRecently: number;
+  /** The newest of those failed attempts' job (its BullMQ id), for a link to it in Bull Board. */
+  lastFailed: { jobType: string; jobId: string } | null;
 }
 
 /**
@@ -37,7 +39,10 @@ export async function fleetStatus(db: Queryable, limit: number): Promise<FleetTa
             (SELECT count(*)::int FROM (
                 SELECT outcome FROM batch_history h
                  WHERE h.database_id = s.database_id AND h.table_name = s.table_name
-                 ORDER BY id DESC LIMIT 100) b WHERE b.outcome = 'failed') AS "failedRecently"
+                 ORDER BY id DESC LIMIT 100) b WHERE b.outcome = 'failed') AS "failedRecently",
+            (SELECT jsonb_build_object('jobType', h.job_type, 'jobId', h.job_id) FROM batch_history h
+              WHERE h.database_id = s.database_id AND h.table_name = s.table_name AND h.outcome = 'failed'
+              ORDER BY id DESC LIMIT 1) AS "lastFailed"
        FROM table_stats s
        JOIN registered_tables r USING (database_id, table_name)
        JOIN databases d ON d.id = s.database_id

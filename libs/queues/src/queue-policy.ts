@@ -1,5 +1,5 @@
 import type { JobsOptions, Worker } from 'bullmq';
-import type { QueueName } from '#contracts';
+import type { JobMap, JobName, QueueName, UploadJob } from '#contracts';
 
 /**
  * Queue policy, all of it: how many jobs of each queue a worker runs at once, how a failed attempt is retried, how
@@ -24,6 +24,8 @@ export interface QueuePolicy {
 /** A queue added to the job map without a policy here does not compile. */
 export const QUEUE_POLICY: Record<QueueName, QueuePolicy> = {
   upload: { concurrency: 2, attempts: 8, backoffMs: 500, keepCompleted: 10_000, keepFailed: 10_000 },
+  // A slot of every worker that large uploads never hold (see queueFor).
+  'upload-express': { concurrency: 1, attempts: 8, backoffMs: 500, keepCompleted: 10_000, keepFailed: 10_000 },
   delete: { concurrency: 2, attempts: 8, backoffMs: 500, keepCompleted: 10_000, keepFailed: 10_000 },
   'manifest-check': { concurrency: 2, attempts: 5, backoffMs: 500, keepCompleted: 10_000, keepFailed: 10_000 },
   // Read-only and small: answers quickly, so the difference check's bisection takes few round trips.
@@ -55,6 +57,25 @@ export function fairPriority(jobsInFlight: number): number {
   return Math.min(Math.max(jobsInFlight, 1), LOWEST_PRIORITY);
 }
 
+// ---- Lanes -------------------------------------------------------------------------------------------------------
+
+/** Uploads of at most this many rows (deleted keys and refused rows counted) take the express lane. */
+export const EXPRESS_MAX_ROWS = 1_000;
+
+/**
+ * The queue a job goes to. Priorities order the jobs that wait, but cannot stop a flood's batches from holding every
+ * worker slot, and a small tenant's change of five rows would wait for one of them to finish. So small uploads have
+ * their own queue, with a slot in every worker: they wait only for each other (still in fair-share order), and a
+ * flood of small uploads is bounded like any other by the fair share. Large uploads keep the other slots to
+ * themselves; every other job has its own queue already.
+ */
+export function queueFor<N extends JobName>(name: N, data: JobMap[N]['data']): QueueName {
+  if (name !== 'upload') return name;
+  const { rows, deletes, refused } = data as UploadJob;
+  const size = rows.versions.length + (deletes?.versions.length ?? 0) + (refused?.rows.versions.length ?? 0);
+  return size <= EXPRESS_MAX_ROWS ? 'upload-express' : 'upload';
+}
+
 // ---- Adding a job -----------------------------------------------------------------------------------------------
 
 export function jobOptions(queue: QueueName, retention: Retention, jobsInFlight: number): JobsOptions {
@@ -72,6 +93,11 @@ export function jobOptions(queue: QueueName, retention: Retention, jobsInFlight:
 
 export function workerOptions(queue: QueueName): { concurrency: number } {
   return { concurrency: QUEUE_POLICY[queue].concurrency };
+}
+
+/** Jobs one worker process runs at once, all queues together. */
+export function jobSlots(): number {
+  return Object.values(QUEUE_POLICY).reduce((n, p) => n + p.concurrency, 0);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { JOB_NAMES, type QueueName } from '#contracts';
+import { QUEUE_NAMES, type QueueName } from '#contracts';
 
 /**
  * A job id as the API hands it out: `<queue>.<database id>.<table>.<uuid>`; the BullMQ job id is
@@ -27,6 +27,6 @@ const PUBLIC_JOB_ID = new RegExp(`^([a-z-]+)\\.((${UUID})(?:\\.([A-Za-z_][A-Za-z
 
 export function parsePublicJobId(jobId: string): JobRef | undefined {
   const m = PUBLIC_JOB_ID.exec(jobId);
-  const queue = JOB_NAMES.find((name) => name === m?.[1]);
+  const queue = QUEUE_NAMES.find((name) => name === m?.[1]);
   return m && queue ? { queue, bullId: m[2], databaseId: m[3], ...(m[4] ? { table: m[4] } : {}) } : undefined;
 }

@@ -3,14 +3,14 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import {
   DROPPED_JOB_DATA,
-  JOB_NAMES,
+  QUEUE_NAMES,
   signJob,
   type JobMap,
   type JobName,
   type JobStatus,
   type TenantRef,
 } from '#contracts';
-import { jobOptions, type Retention } from '#queues';
+import { jobOptions, queueFor, type Retention } from '#queues';
 import type { ApiConfig } from '../config.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
@@ -21,7 +21,7 @@ import { API_CONFIG, REDIS } from '../tokens.js';
 /** The producer side of the job map: enqueues a tenant's job, and answers its status to that tenant only. */
 @Injectable()
 export class JobQueueService implements BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly waiters = new JobWaiters(JOB_NAMES);
+  private readonly waiters = new JobWaiters(QUEUE_NAMES);
   private readonly retention: Retention;
 
   constructor(
@@ -35,12 +35,13 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
 
   async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
     const id = newBullJobId(data.tenant.databaseId, data.table, randomUUID());
-    const publicId = publicJobId(name, id);
+    const queue = queueFor(name, data);
+    const publicId = publicJobId(queue, id);
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
     const inFlight = await this.inFlight.admit(data.tenant, publicId);
-    await this.queues.of(name).add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
+    await this.queues.of(queue).add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
       jobId: id,
-      ...jobOptions(name, this.retention, inFlight),
+      ...jobOptions(queue, this.retention, inFlight),
     });
     return publicId;
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOB_NAMES, type QueueName } from '#contracts';
+import { QUEUE_JOBS, QUEUE_NAMES, type QueueName } from '#contracts';
 import { REDIS } from '../tokens.js';
 import { parsePublicJobId, type JobRef } from './job-ids.js';
 
@@ -19,7 +19,7 @@ export class JobQueues implements OnModuleInit {
 
   onModuleInit(): void {
     this.queues = Object.fromEntries(
-      JOB_NAMES.map((name) => [name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })]),
+      QUEUE_NAMES.map((name) => [name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false })]),
     ) as Record<QueueName, Queue>;
   }
 
@@ -31,6 +31,13 @@ export class JobQueues implements OnModuleInit {
   async state(publicId: string): Promise<string> {
     const ref = parsePublicJobId(publicId);
     return ref ? this.queues[ref.queue].getJobState(ref.bullId) : 'unknown';
+  }
+
+  /** The queue that holds a job of this type with this BullMQ id, if one does (a job type may have more than one). */
+  async holding(jobType: string, bullId: string): Promise<QueueName | undefined> {
+    for (const name of QUEUE_NAMES)
+      if (QUEUE_JOBS[name] === jobType && (await this.queues[name].getJobState(bullId)) !== 'unknown') return name;
+    return undefined;
   }
 
   /** When the oldest job still waiting to run was enqueued (ms since the epoch); undefined when none waits. */

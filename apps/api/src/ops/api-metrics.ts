@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { JOB_NAMES, type TenantRef } from '#contracts';
+import { QUEUE_NAMES, type TenantRef } from '#contracts';
 import { METRICS } from '#observability';
 import { readRedisMemory } from '#queues';
 import type { ApiConfig } from '../config.js';
@@ -57,7 +57,7 @@ export class ApiMetrics {
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
-        for (const queue of JOB_NAMES) {
+        for (const queue of QUEUE_NAMES) {
           const c = await queues.of(queue).getJobCounts('wait', 'prioritized', ...DEPTH_STATES.slice(1));
           for (const state of DEPTH_STATES)
             this.set({ queue, state }, state === 'waiting' ? (c.wait ?? 0) + (c.prioritized ?? 0) : (c[state] ?? 0));
@@ -70,7 +70,7 @@ export class ApiMetrics {
       labelNames: ['queue'],
       registers,
       async collect() {
-        for (const queue of JOB_NAMES) {
+        for (const queue of QUEUE_NAMES) {
           const t = await queues.oldestWaiting(queue);
           this.set({ queue }, t === undefined ? 0 : Math.max(0, Date.now() - t) / 1000);
         }

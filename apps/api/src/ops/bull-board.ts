@@ -3,7 +3,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { Logger, type DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { basicCredentials, hashSecret, JOB_NAMES, secretMatches } from '#contracts';
+import { basicCredentials, hashSecret, QUEUE_NAMES, secretMatches } from '#contracts';
 import { BULL_BOARD_ROUTE, type ApiConfig } from '../config.js';
 
 /**
@@ -23,7 +23,7 @@ export function bullBoardModules(config: ApiConfig): DynamicModule[] {
       middleware: basicAuth(config.BULL_BOARD_USER, config.BULL_BOARD_PASSWORD, lookAndRetryOnly),
       boardOptions: { uiConfig: { boardTitle: 'rowferry jobs' } },
     }),
-    BullBoardModule.forFeature(...JOB_NAMES.map((name) => ({ name, adapter: BullMQAdapter }))),
+    BullBoardModule.forFeature(...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter }))),
   ];
 }
 

@@ -1,11 +1,13 @@
 import { Controller, Get, Header, Headers, Inject, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { fleetStatus } from '#persistence';
+import type { QueueName } from '#contracts';
+import { fleetStatus, type FleetTable } from '#persistence';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { TenantScope } from '../common/tenant-scope.js';
 import { BULL_BOARD_ROUTE, type ApiConfig } from '../config.js';
 import { API_CONFIG } from '../tokens.js';
+import { JobQueues } from '../jobs/job-queues.js';
 import { AgentsSeen } from './agents-seen.js';
 import { renderStatusPage } from './status-page.js';
 
@@ -21,6 +23,7 @@ export class StatusPageController {
     private readonly scope: TenantScope,
     private readonly admin: AdminGuard,
     private readonly agents: AgentsSeen,
+    private readonly queues: JobQueues,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -39,6 +42,12 @@ export class StatusPageController {
     const tables = await this.scope.acrossTenants(({ db }) => fleetStatus(db, STATUS_TABLES));
     const seen = await this.agents.lastSeen(tables.map((t) => t.databaseId));
     const board = this.config.BULL_BOARD_PASSWORD ? BULL_BOARD_ROUTE : undefined;
-    return renderStatusPage(tables, seen, new Date(), board);
+    const failedIn = new Map<FleetTable, QueueName>();
+    if (board)
+      for (const t of tables) {
+        const queue = t.lastFailed && (await this.queues.holding(t.lastFailed.jobType, t.lastFailed.jobId));
+        if (queue) failedIn.set(t, queue);
+      }
+    return renderStatusPage(tables, seen, new Date(), board && { route: board, failedIn });
   }
 }

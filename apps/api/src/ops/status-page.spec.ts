@@ -15,17 +15,22 @@ const table = (over: Partial<FleetTable> = {}): FleetTable => ({
   quarantined: 2,
   recentBatchRows: [1000, 2000, 4000],
   failedRecently: 1,
+  lastFailed: { jobType: 'upload', jobId: 'x' },
   ...over,
 });
 
 describe('renderStatusPage', () => {
   it('shows a table with its rows, lag, last change, failures, quarantine and batch trend', () => {
     const seen = new Map([[table().databaseId, new Date('2026-11-26T11:58:00Z')]]);
-    const html = renderStatusPage([table()], seen, now, '/admin/queues');
+    const t = table();
+    const html = renderStatusPage([t], seen, now, {
+      route: '/admin/queues',
+      failedIn: new Map([[t, 'upload-express']]),
+    });
     expect(html).toContain('<td class="n">1,234,567</td><td class="n">500</td>');
     expect(html).toContain('<td class="n agent-seen">2m ago</td>');
     expect(html).toContain('<td class="n">30s ago</td>');
-    expect(html).toContain('<a href="/admin/queues/queue/upload?status=failed">1</a>');
+    expect(html).toContain('<a href="/admin/queues/queue/upload-express?status=failed">1</a>');
     expect(html).toContain('<td class="n quarantined">2</td>');
     expect(html).toContain('<polyline points="0,18 60,12 120,1"/></svg> 4,000');
   });
@@ -50,12 +55,17 @@ describe('renderStatusPage', () => {
       [table({ recentBatchRows: [], lastModifiedAt: null, maxVersion: '0', appliedThrough: '0', failedRecently: 0 })],
       new Map(),
       now,
-      '/admin/queues',
+      { route: '/admin/queues', failedIn: new Map() },
     );
     expect(html).toContain('<td class="n">-</td>');
     expect(html).toContain('<td class="n agent-seen">never</td>');
     expect(html).toContain('<td class="n">never</td>');
     expect(html).toContain('<td class="n failed">0</td>');
     expect(html).not.toContain('<svg');
+  });
+
+  it('counts failures without a link when their job is no longer kept', () => {
+    const html = renderStatusPage([table()], new Map(), now, { route: '/admin/queues', failedIn: new Map() });
+    expect(html).toContain('<td class="n failed">1</td>');
   });
 });

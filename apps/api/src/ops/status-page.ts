@@ -1,5 +1,12 @@
 import { ago, groupDigits } from '#observability';
+import type { QueueName } from '#contracts';
 import type { FleetTable } from '#persistence';
+
+/** Where Bull Board is served, and the queue that holds each table's newest failed job (when it is still kept). */
+export interface BoardLinks {
+  route: string;
+  failedIn: ReadonlyMap<FleetTable, QueueName>;
+}
 
 /**
  * The ops status page: every tenant's tables with how far they lag, when their agent last started a pass and the
@@ -10,16 +17,16 @@ export function renderStatusPage(
   tables: FleetTable[],
   agentSeen: ReadonlyMap<string, Date>,
   now: Date,
-  board: string | undefined,
+  board: BoardLinks | undefined,
 ): string {
   const rows = tables.map((t) => {
     const behind = BigInt(t.maxVersion) - BigInt(t.appliedThrough);
     const problem = t.schemaError ? ` class="problem" title="${esc(t.schemaError)}"` : '';
-    const failed = t.failedRecently
-      ? board
-        ? `<a href="${board}/queue/upload?status=failed">${t.failedRecently}</a>`
-        : String(t.failedRecently)
-      : '0';
+    const failedQueue = board?.failedIn.get(t);
+    const failed =
+      board && failedQueue
+        ? `<a href="${board.route}/queue/${failedQueue}?status=failed">${t.failedRecently}</a>`
+        : String(t.failedRecently);
     return `<tr data-database="${esc(t.databaseId)}" data-table="${esc(t.table)}"${problem}>
 <td>${esc(t.customer)}</td><td>${esc(t.database)}</td><td>${esc(t.table)}${t.schemaError ? ' (definition refused)' : ''}</td>
 <td class="n">${groupDigits(t.rowCount)}</td><td class="n">${behind > 0n ? groupDigits(behind.toString()) : '-'}</td>
@@ -37,7 +44,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; } tr.problem td { 
 svg polyline { fill: none; stroke: #3366cc; stroke-width: 1.5; }
 </style></head>
 <body><h1>rowferry status</h1>
-<p>${tables.length} table(s), newest change first, as of ${now.toISOString()}.${board ? ` Jobs: <a href="${board}">Bull Board</a>.` : ''}</p>
+<p>${tables.length} table(s), newest change first, as of ${now.toISOString()}.${board ? ` Jobs: <a href="${board.route}">Bull Board</a>.` : ''}</p>
 <table><thead><tr><th>customer</th><th>database</th><th>table</th><th>rows</th><th title="versions received but not yet applied in order">behind</th>
 <th title="when its agent last started a pass">agent seen</th><th>last change</th><th title="failed attempts among the last 100 batches">failed</th><th>quarantined</th><th title="rows of the last 30 upload batches">batch size</th></tr></thead>
 <tbody>

@@ -1,7 +1,7 @@
 import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import type { JobName } from '#contracts';
+import type { QueueName } from '#contracts';
 import type { WorkerConfig } from '../config.js';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PROCESSORS } from './processors.js';
@@ -11,11 +11,11 @@ const metrics = () => new WorkerMetrics(new Registry(), { METRICS_PER_DATABASE: 
 
 /** A module whose processors' workers consume the queues named here (undefined: the processor has no worker). */
 function moduleWith(
-  consumes: (name: JobName) => string | undefined,
+  consumes: (name: QueueName) => string | undefined,
   closed: string[] = [],
   workers = new Map<string, EventEmitter>(),
 ): ModuleRef {
-  const byType = new Map(Object.entries(PROCESSORS).map(([name, type]) => [type, name as JobName]));
+  const byType = new Map(Object.entries(PROCESSORS).map(([name, type]) => [type, name as QueueName]));
   return {
     get: (type: never) => {
       const queue = consumes(byType.get(type)!);
@@ -71,8 +71,8 @@ describe('the processors of the job map', () => {
     );
     expect(lifecycle.stopped()).toEqual([]);
     await lifecycle.beforeApplicationShutdown('SIGTERM');
-    expect(closed.sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload']);
-    expect(lifecycle.stopped().sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload']);
+    expect(closed.sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload', 'upload-express']);
+    expect(lifecycle.stopped().sort()).toEqual(['delete', 'manifest-check', 'range-hash', 'upload', 'upload-express']);
   });
 
   it('count every job attempt by queue and outcome, with its wait and run time', async () => {

@@ -1,13 +1,13 @@
 import type { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { JobName } from '#contracts';
+import type { QueueName } from '#contracts';
 import { drainWorkers } from '#queues';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PROCESSORS } from './processors.js';
 
 /**
- * The processors' start and end. At start, every queue of the job map must have a running worker consuming it (a
+ * The processors' start and end. At start, every queue must have a running worker consuming it (a
  * processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM, stop taking jobs and
  * let the active ones finish before anything they use (the PostgreSQL pool) is closed: before-shutdown hooks all
  * complete before the shutdown hooks that close resources run. In between, every job attempt's end is counted.
@@ -37,7 +37,7 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** Queues whose worker is not consuming (closed, or never started): a worker with any is not healthy. */
-  stopped(): JobName[] {
+  stopped(): QueueName[] {
     return this.hosts()
       .filter(([, host]) => !host.worker?.isRunning())
       .map(([name]) => name);
@@ -49,9 +49,9 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
     this.log.log('active jobs finished');
   }
 
-  private hosts(): [JobName, WorkerHost][] {
+  private hosts(): [QueueName, WorkerHost][] {
     return Object.entries(PROCESSORS).map(([name, type]) => [
-      name as JobName,
+      name as QueueName,
       this.moduleRef.get(type, { strict: false }),
     ]);
   }

@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import type { JobMap, JobName, Signed } from '#contracts';
+import type { JobMap, JobName, QueueName, Signed } from '#contracts';
 import { workerOptions } from '#queues';
 import type { JobMeta } from './job-runner.js';
 
@@ -10,8 +10,8 @@ export type TypedJob<N extends JobName> = Job<JobMap[N]['data'] & Partial<Signed
 /** What a processor of queue N returns: the job map's result, so a processor cannot answer the wrong shape. */
 export type JobResult<N extends JobName> = Promise<JobMap[N]['result']>;
 
-/** `@Processor` for one queue of the job map, consuming as its queue policy says. */
-export const JobProcessor = (name: JobName): ClassDecorator => Processor(name, workerOptions(name));
+/** `@Processor` for one queue, consuming as its queue policy says. */
+export const JobProcessor = (queue: QueueName): ClassDecorator => Processor(queue, workerOptions(queue));
 
 /** Which attempt of which job this is, for the batch history. */
 export function jobMeta(job: Job): JobMeta {

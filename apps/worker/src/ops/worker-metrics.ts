@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { JobName, TenantRef } from '#contracts';
+import type { JobName, QueueName, TenantRef } from '#contracts';
 import { METRICS } from '#observability';
 import { WORKER_CONFIG } from '../tokens.js';
 import type { WorkerConfig } from '../config.js';
@@ -70,7 +70,7 @@ export class WorkerMetrics {
 
   /** One job attempt ended; its times are BullMQ's own. */
   jobEnded(
-    queue: JobName,
+    queue: QueueName,
     outcome: JobOutcome,
     job: Pick<Job, 'timestamp' | 'processedOn' | 'finishedOn' | 'attemptsStarted'>,
   ): void {

@@ -16,3 +16,7 @@ export class UploadProcessor extends WorkerHost {
     return this.uploads.upload(this.gate.open(job), jobMeta(job));
   }
 }
+
+/** The express lane's small uploads (queueFor): the same work, on a worker slot of their own. */
+@JobProcessor('upload-express')
+export class ExpressUploadProcessor extends UploadProcessor {}

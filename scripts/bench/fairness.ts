@@ -67,19 +67,23 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
     // The small agents share this process's event loop: a stall of it is theirs too, so it is measured beside them.
     const stalls = monitorEventLoopDelay({ resolution: 10 });
     stalls.enable();
+    await apiEventLoopDelay(stack);
     const idleUntil = Date.now() + o.seconds * 1000;
     const idleChanges = await smallTenantsWhile(small, remote, () => Date.now() < idleUntil);
     const idleStall = stalls.max;
+    const idleApiDelay = await apiEventLoopDelay(stack);
     const idle = await stages(stack, small, idleChanges);
     const alone = await (await readyFlood(stack, dir, 'alone', o)).run();
     const ready = await readyFlood(stack, dir, 'together', o);
     let flooding = true;
     stalls.reset();
+    await apiEventLoopDelay(stack);
     const [together, underFlood] = await Promise.all([
       ready.run().finally(() => (flooding = false)),
       smallTenantsWhile(small, remote, () => flooding),
     ]);
     const busyStall = stalls.max;
+    const busyApiDelay = await apiEventLoopDelay(stack);
     stalls.disable();
     const busy = await stages(stack, small, underFlood);
     await Promise.all(small.map((s) => s.agent.close()));
@@ -92,6 +96,7 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
       small_stages_p95_ms: { idle, under_flood: busy },
       small_changes_measured: { idle: idle.changes, under_flood: busy.changes },
       bench_event_loop_stall_max_ms: { idle: Math.round(idleStall / 1e6), under_flood: Math.round(busyStall / 1e6) },
+      api_event_loop_delay_ms: { idle: idleApiDelay, under_flood: busyApiDelay },
       flood_rows_per_s: {
         alone: alone.rowsPerSecond,
         with_small_tenants: together.rowsPerSecond,
@@ -326,6 +331,19 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
     await Promise.all(queues.map((q) => q.close()));
     for (const s of small) s.requests.clear();
   }
+}
+
+/**
+ * The API's event-loop delay (p99 and max, ms) since the last call: how long a request that arrives waits for the
+ * loop, whatever it waits behind. Read from its metrics (prom-client resets the histogram at each scrape).
+ */
+async function apiEventLoopDelay(stack: Stack): Promise<{ p99: number; max: number }> {
+  const text = await (
+    await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: `Bearer ${stack.metricsToken}` } })
+  ).text();
+  const ms = (name: string) =>
+    Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000);
+  return { p99: ms('nodejs_eventloop_lag_p99_seconds'), max: ms('nodejs_eventloop_lag_max_seconds') };
 }
 
 function p95(xs: number[]): number {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { redisConnection } from '#queues';
+import type { Cluster, Redis } from 'ioredis';
+import { newRedisClient, primaries } from '#queues';
 import { freshRemoteDatabase, serviceUrl } from './databases.js';
 import { freePort } from './services.js';
 import type { Credentials } from '../../apps/agent/src/config.js';
@@ -85,23 +85,28 @@ export async function startStack(
         ),
       );
       await db.drop();
-      await dropQueueKeys(env.QUEUE_PREFIX);
+      await dropQueueKeys(env);
     },
   };
 }
 
-/** Removes this run's queues and pending sets from Redis, so repeated runs leave nothing behind. */
-async function dropQueueKeys(prefix: string): Promise<void> {
-  const redis = new Redis(redisConnection());
+/**
+ * Removes this run's queues and pending sets from Redis (every primary of a cluster: the prefix's hash tag puts them
+ * all on one, in one slot), so repeated runs leave nothing behind.
+ */
+async function dropQueueKeys(env: NodeJS.ProcessEnv): Promise<void> {
+  const client = newRedisClient(env);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const redis of client.isCluster ? await primaries(client as Cluster) : [client as Redis]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
 }
 

@@ -3,11 +3,10 @@ import { Logger, Module, type DynamicModule, type MiddlewareConsumer, type NestM
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Redis } from 'ioredis';
 import { QUEUE_NAMES } from '#contracts';
 import { MetricsModule } from '#observability';
 import { CONTROL_ENTITIES, controlDataSourceOptions, databaseUrl, resilientPool } from '#persistence';
-import { queuePrefix, redisConnection } from '#queues';
+import { newRedisClient, queueConnection, queuePrefix } from '#queues';
 import { AdminGuard } from './auth/admin.guard.js';
 import { BatchesService } from './batches/batches.service.js';
 import { QuarantineService } from './quarantine/quarantine.service.js';
@@ -36,7 +35,8 @@ const MODULE = {
   imports: [
     TypeOrmModule.forRoot(controlDataSourceOptions()),
     TypeOrmModule.forFeature(CONTROL_ENTITIES),
-    BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
+    // Made when the module is built, after the configuration was checked (a bad Redis setting is one clear line).
+    BullModule.forRootAsync({ useFactory: () => ({ connection: queueConnection(), prefix: queuePrefix() }) }),
     BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
     TerminusModule,
   ],
@@ -51,7 +51,7 @@ const MODULE = {
           (err) => new Logger('api').warn(`PostgreSQL connection lost: ${err.message}`),
         ),
     },
-    { provide: REDIS, useFactory: () => new Redis(redisConnection()) },
+    { provide: REDIS, useFactory: () => newRedisClient() },
     { provide: APP_PIPE, useClass: SchemaPipe },
     HttpDrain,
     ApiMetrics,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_TABLE_COLUMNS } from '#contracts';
+import { redisSettingsProblem } from '#queues';
 
 /** Where Bull Board is mounted (when BULL_BOARD_PASSWORD is set). */
 export const BULL_BOARD_ROUTE = '/admin/queues';
@@ -87,8 +88,8 @@ export type ApiConfig = z.infer<typeof schema>;
 /** Reads the API's settings from the environment; throws one message naming every bad variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success)
-    throw new Error(`bad API configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const problems = [...(parsed.error?.issues.map((i) => i.message) ?? []), redisSettingsProblem(env)].filter(Boolean);
+  if (!parsed.success || problems.length) throw new Error(`bad API configuration: ${problems.join('; ')}`);
   return parsed.data;
 }
 

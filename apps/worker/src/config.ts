@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobSlots } from '#queues';
+import { jobSlots, redisSettingsProblem } from '#queues';
 
 const schema = z.object({
   /** PostgreSQL connections per worker process: by default one for each job it runs at once, none waits for one. */
@@ -33,9 +33,10 @@ export type WorkerConfig = z.infer<typeof schema>;
 /** Reads the worker's settings from the environment; throws one message naming every bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success)
-    throw new Error(
-      `bad worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  const problems = [
+    ...(parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? []),
+    redisSettingsProblem(env),
+  ].filter(Boolean);
+  if (!parsed.success || problems.length) throw new Error(`bad worker configuration: ${problems.join('; ')}`);
   return parsed.data;
 }

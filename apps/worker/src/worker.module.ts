@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { QUEUE_NAMES } from '#contracts';
 import { MetricsModule } from '#observability';
 import { databaseUrl, resilientPool } from '#persistence';
-import { queuePrefix, redisConnection } from '#queues';
+import { queueConnection, queuePrefix } from '#queues';
 import type { WorkerConfig } from './config.js';
 import { DeleteService } from './delete/delete.service.js';
 import { JobGate } from './jobs/job-gate.js';
@@ -25,7 +25,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        BullModule.forRoot({ connection: redisConnection(), prefix: queuePrefix() }),
+        BullModule.forRoot({ connection: queueConnection(), prefix: queuePrefix() }),
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
         TerminusModule,
         MetricsModule.forRoot({ service: 'worker', token: config.METRICS_TOKEN }),

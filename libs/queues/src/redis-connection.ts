@@ -1,3 +1,5 @@
+import { Cluster, Redis } from 'ioredis';
+
 /** The prefix of every queue key unless QUEUE_PREFIX says otherwise. */
 export const DEFAULT_QUEUE_PREFIX = '{rowferry}';
 
@@ -41,4 +43,60 @@ export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
   if (!/^\{[^}]+\}/.test(prefix))
     throw new Error(`QUEUE_PREFIX "${prefix}" must start with a Redis hash tag such as {rowferry}`);
   return prefix;
+}
+
+/** rowferry's own Redis client: one server, or a Redis Cluster. Both run the same commands and scripts. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * The seed nodes of a Redis Cluster, from REDIS_CLUSTER_NODES (`host:port,host:port,…`); undefined when rowferry uses
+ * one server (REDIS_URL). A cluster takes its user, password and TLS from REDIS_URL, whose host is then not used.
+ */
+export function redisClusterNodes(env: NodeJS.ProcessEnv = process.env): { host: string; port: number }[] | undefined {
+  const list = env.REDIS_CLUSTER_NODES?.trim();
+  if (!list) return undefined;
+  return list.split(',').map((node) => {
+    const m = /^\s*([^\s:]+|\[[^\]]+\]):(\d{1,5})\s*$/.exec(node);
+    if (!m || Number(m[2]) > 65535)
+      throw new Error(`REDIS_CLUSTER_NODES must list host:port pairs separated by commas; "${node}" is not one`);
+    return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  });
+}
+
+/** A new client for rowferry's own keys (fair share, pending jobs, …), to the server or the cluster configured. */
+export function newRedisClient(env: NodeJS.ProcessEnv = process.env): RedisClient {
+  const options = redisConnection(env);
+  const nodes = redisClusterNodes(env);
+  if (!nodes) return new Redis(options);
+  if (options.db !== undefined) throw new Error('a Redis Cluster has only database 0: REDIS_URL must not name one');
+  const { host: _host, port: _port, db: _db, ...perNode } = options;
+  // Every key of rowferry's starts with the queue prefix's hash tag: each multi-key command and script is in one slot.
+  return new Cluster(nodes, { redisOptions: perNode });
+}
+
+let sharedCluster: Cluster | undefined;
+
+/**
+ * What BullMQ connects with. One server: its options, and every queue, worker and event stream opens connections of
+ * its own. A cluster: one client for the process, made on first use (BullMQ cannot make a cluster from options; it
+ * duplicates this client for its blocking reads). BullMQ never closes a client it was given; the process ends with
+ * the signal once Nest's shutdown hooks have run, so it need not be closed either.
+ */
+export function queueConnection(env: NodeJS.ProcessEnv = process.env): RedisConnection | Cluster {
+  if (!redisClusterNodes(env)) return redisConnection(env);
+  sharedCluster ??= newRedisClient(env) as Cluster;
+  return sharedCluster;
+}
+
+/** What is wrong with the Redis settings (REDIS_URL, REDIS_CLUSTER_NODES, QUEUE_PREFIX), for the start-up check. */
+export function redisSettingsProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    redisConnection(env);
+    queuePrefix(env);
+    if (redisClusterNodes(env) && redisConnection(env).db !== undefined)
+      return 'a Redis Cluster has only database 0: REDIS_URL must not name one';
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

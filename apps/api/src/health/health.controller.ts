@@ -6,9 +6,8 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import type { Redis } from 'ioredis';
 import { answerHealth } from '#observability';
-import { readRedisMemory } from '#queues';
+import { readRedisMemory, type RedisClient } from '#queues';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { REDIS } from '../tokens.js';
 
@@ -26,7 +25,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicator: HealthIndicatorService,
-    @Inject(REDIS) private readonly redisClient: Redis,
+    @Inject(REDIS) private readonly redisClient: RedisClient,
     private readonly adminGuard: AdminGuard,
   ) {}
 

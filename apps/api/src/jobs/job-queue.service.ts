@@ -1,5 +1,4 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import {
   DROPPED_JOB_DATA,
@@ -10,7 +9,7 @@ import {
   type JobStatus,
   type TenantRef,
 } from '#contracts';
-import { jobOptions, queueFor, type Retention } from '#queues';
+import { jobOptions, queueFor, type Retention, type RedisClient } from '#queues';
 import type { ApiConfig } from '../config.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
@@ -27,7 +26,7 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
   constructor(
     private readonly queues: JobQueues,
     private readonly inFlight: JobsInFlight,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {
     this.retention = { completedSeconds: config.JOBS_KEEP_COMPLETED_SECONDS, failedDays: config.JOBS_KEEP_FAILED_DAYS };

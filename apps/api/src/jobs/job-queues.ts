@@ -2,10 +2,10 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { QUEUE_JOBS, QUEUE_NAMES, type QueueName } from '#contracts';
 import { REDIS } from '../tokens.js';
 import { parsePublicJobId, type JobRef } from './job-ids.js';
+import type { RedisClient } from '#queues';
 
 /** The API's queues, one per job of the job map: a queue added to the map is here without a line more. */
 @Injectable()
@@ -14,7 +14,7 @@ export class JobQueues implements OnModuleInit {
 
   constructor(
     private readonly moduleRef: ModuleRef,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   onModuleInit(): void {

@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { QueueName } from '#contracts';
-import { queuePrefix, redisConnection } from '#queues';
+import { queueConnection, queuePrefix } from '#queues';
 
 /**
  * Long polls of a job's status (`GET …/jobs/{id}?waitMs=`): a waiter is woken by BullMQ's own event stream (one
@@ -13,7 +13,7 @@ export class JobWaiters {
 
   constructor(queues: readonly QueueName[]) {
     this.events = queues.map((name) => {
-      const events = new QueueEvents(name, { connection: redisConnection(), prefix: queuePrefix() });
+      const events = new QueueEvents(name, { connection: queueConnection(), prefix: queuePrefix() });
       events.on('completed', ({ jobId }) => this.wake(jobId));
       events.on('failed', ({ jobId }) => this.wake(jobId));
       return events;

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { TenantRef } from '#contracts';
-import { queuePrefix } from '#queues';
+import { queuePrefix, type RedisClient } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
 import { ApiMetrics } from '../ops/api-metrics.js';
@@ -19,7 +18,7 @@ export class JobsInFlight {
   constructor(
     private readonly queues: JobQueues,
     private readonly metrics: ApiMetrics,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { queuePrefix } from '#queues';
+import { queuePrefix, type RedisClient } from '#queues';
 import { REDIS } from '../tokens.js';
 
 /**
@@ -12,7 +11,7 @@ export class AgentsSeen {
   private readonly log = new Logger('agents-seen');
   private readonly key = `${queuePrefix()}:agents-seen`;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   seen(databaseId: string): void {
     this.redis.hset(this.key, databaseId, Date.now()).catch((err: Error) => this.log.warn(err.message));

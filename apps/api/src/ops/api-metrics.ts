@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { QUEUE_NAMES, type TenantRef } from '#contracts';
 import { METRICS } from '#observability';
-import { readRedisMemory } from '#queues';
+import { readRedisMemory, type RedisClient } from '#queues';
 import type { ApiConfig } from '../config.js';
 import { JobQueues } from '../jobs/job-queues.js';
 import { API_CONFIG, REDIS } from '../tokens.js';
@@ -27,7 +26,7 @@ export class ApiMetrics {
   constructor(
     @Inject(METRICS) registry: Registry,
     queues: JobQueues,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(API_CONFIG) config: ApiConfig,
   ) {
     const registers = [registry];

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { TenantRef } from '#contracts';
-import { queuePrefix } from '#queues';
+import { queuePrefix, type RedisClient } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
 import { API_CONFIG, REDIS } from '../tokens.js';
@@ -10,7 +9,7 @@ import { API_CONFIG, REDIS } from '../tokens.js';
 @Injectable()
 export class RegistrationRate {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 

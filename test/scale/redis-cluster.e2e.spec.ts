@@ -1,0 +1,92 @@
+import Database from 'better-sqlite3';
+import type { Cluster } from 'ioredis';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SyncAgent } from '../../apps/agent/src/agent.js';
+import { newRedisClient, primaries, redisConnection } from '#queues';
+import { startRedisCluster, type RedisClusterProcesses } from '../../scripts/lib/redis-cluster.js';
+import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { call } from '../security/support.js';
+import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/agent.js';
+
+const TABLES = [
+  { name: 'items', key: ['id'] },
+  { name: 'order_lines', key: ['order_id', 'line'] },
+];
+
+/**
+ * The queues on a 3-node Redis Cluster (REDIS_CLUSTER_NODES): BullMQ's keys, the fair share's counters and the pending
+ * sets all live under the prefix's hash tag, so every multi-key command and script stays in one slot.
+ */
+describe('sync through a Redis Cluster', () => {
+  let cluster: RedisClusterProcesses;
+  let stack: Stack;
+  let dir: string;
+  let dbPath: string;
+  let agent: SyncAgent;
+  let differences: () => Promise<string[]>;
+
+  beforeAll(async () => {
+    const started = await startRedisCluster(3);
+    if (!started)
+      throw new Error('redis-server and redis-cli are needed for this test (Debian: redis-server, redis-tools)');
+    cluster = started;
+    stack = await startStack('redis_cluster', 2, { env: { REDIS_CLUSTER_NODES: cluster.nodes } });
+    dir = mkdtempSync(join(tmpdir(), 'rowferry-redis-cluster-'));
+    dbPath = join(dir, 'shop.db');
+    createSampleDatabase(dbPath, 20_000);
+    const creds = await enrollDatabase(stack, 'clustered');
+    agent = sqliteAgent(stack, dir, 'shop.db', creds, TABLES, { batchRows: 2000 });
+    await agent.source.installTracking(TABLES);
+    differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await stack?.stop();
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads, then syncs changes and deletes (in the middle and of the newest rows) exactly', async () => {
+    await syncUntilEqual(agent, differences);
+    const db = new Database(dbPath);
+    try {
+      db.exec(`UPDATE items SET name = name || ' (new)' WHERE id % 97 = 0;
+               INSERT INTO items (id, name, price, qty, ratio, photo) VALUES (900001, 'fresh', 1.5, 1, 0.5, x'00');
+               DELETE FROM items WHERE id BETWEEN 5000 AND 5099;
+               DELETE FROM order_lines WHERE order_id = 7;`);
+      db.exec(`DELETE FROM items WHERE id = (SELECT max(id) FROM items)`);
+    } finally {
+      db.close();
+    }
+    await syncUntilEqual(agent, differences);
+    expect(await differences()).toEqual([]);
+  });
+
+  it('keeps every key on the cluster, in the one slot of the prefix, and none on the plain Redis', async () => {
+    const client = newRedisClient(stack.env) as Cluster;
+    const plain = new Redis(redisConnection({}));
+    try {
+      const keys: string[] = [];
+      for (const node of await primaries(client)) keys.push(...(await node.keys(`${stack.env.QUEUE_PREFIX}:*`)));
+      expect(keys.length).toBeGreaterThan(10);
+      expect(keys.some((k) => k.includes(':upload:') || k.includes(':upload-express:'))).toBe(true);
+      expect(keys).toContain(`${stack.env.QUEUE_PREFIX}:agents-seen`); // rowferry's own, beside BullMQ's
+      const slots = new Set(await Promise.all(keys.map((k) => client.cluster('KEYSLOT', k))));
+      expect(slots.size).toBe(1);
+      expect(await plain.keys(`${stack.env.QUEUE_PREFIX}:*`)).toEqual([]);
+    } finally {
+      client.disconnect();
+      plain.disconnect();
+    }
+  });
+
+  it("reports the cluster's memory in the admin's health answer", async () => {
+    const health = await call(stack, 'GET', '/health', { secret: stack.adminToken });
+    expect(health.status).toBe(200);
+    expect(health.body.info.redis.usedMemoryBytes).toBeGreaterThan(3 * 500_000); // three servers' worth
+  });
+});

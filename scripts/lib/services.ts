@@ -68,7 +68,10 @@ export async function ensureServices(given: NodeJS.ProcessEnv = process.env): Pr
   return { env, stop };
 }
 
-async function startPostgres(): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
+/** A private PostgreSQL on a free loopback port, trust authentication; `settings` are more `-c name=value` pairs. */
+export async function startPostgres(
+  settings: string[] = [],
+): Promise<{ proc: ChildProcess; dir: string; port: number } | undefined> {
   const bin = postgresBinDir();
   if (!bin) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'rowferry-pg-'));
@@ -85,9 +88,10 @@ async function startPostgres(): Promise<{ proc: ChildProcess; dir: string; port:
       `initdb for a private PostgreSQL failed: ${init.error?.message ?? ''}${init.stderr || init.stdout}`,
     );
   const port = await freePort();
+  const config = ['listen_addresses=127.0.0.1', 'fsync=off', ...settings];
   const proc = spawn(
     join(bin, 'postgres'),
-    ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, ...config.flatMap((setting) => ['-c', setting])],
     {
       stdio: 'ignore',
       cwd: dir,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
+import { migrate } from '#persistence';
 import { newRedisClient, primaries } from '#queues';
 import { freshRemoteDatabase, serviceUrl } from './databases.js';
 import { freePort } from './services.js';
@@ -32,9 +33,17 @@ export interface Stack {
 export async function startStack(
   label: string,
   workers = 2,
-  options: { output?: 'ignore' | 'inherit'; env?: Record<string, string> } = {},
+  options: {
+    output?: 'ignore' | 'inherit';
+    env?: Record<string, string>;
+    /** A database of the caller's, migrated here (a Citus coordinator's): left in place at stop. */
+    database?: string;
+  } = {},
 ): Promise<Stack> {
-  const db = await freshRemoteDatabase(label);
+  const db = options.database
+    ? { url: options.database, drop: async () => undefined }
+    : await freshRemoteDatabase(label);
+  if (options.database) await migrate(options.database);
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
   const metricsToken = randomBytes(24).toString('hex');

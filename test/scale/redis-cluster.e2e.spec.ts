@@ -1,16 +1,11 @@
 import Database from 'better-sqlite3';
 import type { Cluster } from 'ioredis';
 import { Redis } from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { newRedisClient, primaries, redisConnection } from '#queues';
 import { startRedisCluster, type RedisClusterProcesses } from '../../scripts/lib/redis-cluster.js';
-import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
-import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call } from '../security/support.js';
-import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/agent.js';
+import { sampleSource, syncUntilEqual, type SampleSource } from '../support/agent.js';
 
 const TABLES = [
   { name: 'items', key: ['id'] },
@@ -24,10 +19,7 @@ const TABLES = [
 describe('sync through a Redis Cluster', () => {
   let cluster: RedisClusterProcesses;
   let stack: Stack;
-  let dir: string;
-  let dbPath: string;
-  let agent: SyncAgent;
-  let differences: () => Promise<string[]>;
+  let source: SampleSource;
 
   beforeAll(async () => {
     const started = await startRedisCluster(3);
@@ -35,24 +27,17 @@ describe('sync through a Redis Cluster', () => {
       throw new Error('redis-server and redis-cli are needed for this test (Debian: redis-server, redis-tools)');
     cluster = started;
     stack = await startStack('redis_cluster', 2, { env: { REDIS_CLUSTER_NODES: cluster.nodes } });
-    dir = mkdtempSync(join(tmpdir(), 'rowferry-redis-cluster-'));
-    dbPath = join(dir, 'shop.db');
-    createSampleDatabase(dbPath, 20_000);
-    const creds = await enrollDatabase(stack, 'clustered');
-    agent = sqliteAgent(stack, dir, 'shop.db', creds, TABLES, { batchRows: 2000 });
-    await agent.source.installTracking(TABLES);
-    differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
+    source = await sampleSource(stack, 'clustered', 20_000, TABLES, { batchRows: 2000 });
   });
   afterAll(async () => {
-    await agent?.close();
+    await source?.close();
     await stack?.stop();
     await cluster?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('loads, then syncs changes and deletes (in the middle and of the newest rows) exactly', async () => {
-    await syncUntilEqual(agent, differences);
-    const db = new Database(dbPath);
+    await syncUntilEqual(source.agent, source.differences);
+    const db = new Database(source.dbPath);
     try {
       db.exec(`UPDATE items SET name = name || ' (new)' WHERE id % 97 = 0;
                INSERT INTO items (id, name, price, qty, ratio, photo) VALUES (900001, 'fresh', 1.5, 1, 0.5, x'00');
@@ -62,8 +47,8 @@ describe('sync through a Redis Cluster', () => {
     } finally {
       db.close();
     }
-    await syncUntilEqual(agent, differences);
-    expect(await differences()).toEqual([]);
+    await syncUntilEqual(source.agent, source.differences);
+    expect(await source.differences()).toEqual([]);
   });
 
   it('keeps every key on the cluster, in the one slot of the prefix, and none on the plain Redis', async () => {

@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { toWireRange, type VersionRange } from '#contracts';
 import type { Source, SourceTable } from '../../apps/agent/src/sources/source.js';
 import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
-import type { Stack } from '../../scripts/lib/stack.js';
+import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { enrollDatabase, type Stack } from '../../scripts/lib/stack.js';
 
 export interface SqliteTable {
   name: string;
@@ -110,4 +114,40 @@ export async function digestsOnBothSides(agent: SyncAgent, tableName: string, co
   const remote = (await agent.api.waitForJob(job)).digests.map((d) => ({ count: d.count, sum: BigInt(d.sum) }));
   const local = content ? await agent.source.contentDigests(table, ranges) : await agent.source.digests(table, ranges);
   return { hash, local, remote };
+}
+
+/** A sample SQLite database (scripts/lib/sample-sqlite) of `rows` items, enrolled, tracked, with its agent. */
+export interface SampleSource {
+  agent: SyncAgent;
+  dbPath: string;
+  creds: Credentials;
+  /** Every column of every row of the tables, local against remote: the differences (empty when equal). */
+  differences(): Promise<string[]>;
+  /** Closes the agent and removes the files. */
+  close(): Promise<void>;
+}
+
+export async function sampleSource(
+  stack: Stack,
+  name: string,
+  rows: number,
+  tables: SqliteTable[],
+  extra: Record<string, unknown> = {},
+): Promise<SampleSource> {
+  const dir = mkdtempSync(join(tmpdir(), `rowferry-${name}-`));
+  const dbPath = join(dir, 'shop.db');
+  createSampleDatabase(dbPath, rows);
+  const creds = await enrollDatabase(stack, name);
+  const agent = sqliteAgent(stack, dir, 'shop.db', creds, tables, extra);
+  await agent.source.installTracking(tables);
+  return {
+    agent,
+    dbPath,
+    creds,
+    differences: () => sqliteDifferences(stack, dbPath, creds, tables),
+    close: async () => {
+      await agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

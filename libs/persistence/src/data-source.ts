@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseUrl } from './config.js';
+import { prepareCitus } from './citus.js';
 import { CONTROL_ENTITIES } from './entities/index.js';
 import { quoteIdent } from '#contracts';
 import { ControlSchema1764130000000 } from './migrations/1764130000000-control-schema.js';
@@ -37,31 +38,40 @@ export function controlDataSourceOptions(url = databaseUrl()): DataSourceOptions
   };
 }
 
-/** Runs pending migrations; creates the database first if it does not exist yet. */
+/**
+ * Runs pending migrations, then readies Citus when it is there (prepareCitus); creates the database first if it does
+ * not exist yet.
+ */
 export async function migrate(url = databaseUrl()): Promise<string[]> {
   await createDatabaseIfMissing(url);
   const ds = new DataSource(controlDataSourceOptions(url));
   await ds.initialize();
   try {
     const ran = await ds.runMigrations();
+    await withClient(url, prepareCitus);
     return ran.map((m) => m.name);
   } finally {
     await ds.destroy();
   }
 }
 
-async function createDatabaseIfMissing(url: string): Promise<void> {
+async function withClient<T>(url: string, work: (c: import('pg').Client) => Promise<T>): Promise<T> {
   const { default: pg } = await import('pg');
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+async function createDatabaseIfMissing(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  await withClient(admin.toString(), async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  });
 }

@@ -28,9 +28,10 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
 /**
  * Creates the shared remote table for `table` if it does not exist, or adds the columns this definition brings, in
  * the caller's transaction. Tenant columns first, then source columns, then the row's version; primary key = tenant
- * + source key; hash partitioned by tenant; row-level security by tenant (docs/architecture.md, Remote storage).
- * Serialised per table name by an advisory lock, since two tenants may register the same name at once. A refusal never
- * describes the shared table beyond the column this database declared: other tenants' schemas are theirs.
+ * + source key; hash partitioned by tenant (on Citus: distributed by tenant); row-level security by tenant
+ * (docs/architecture.md, Remote storage). Serialised per table name by an advisory lock, since two tenants may
+ * register the same name at once. A refusal never describes the shared table beyond the column this database
+ * declared: other tenants' schemas are theirs.
  */
 export async function shapeDataTable(tx: Queryable, table: string, def: TableDefinition): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
@@ -46,6 +47,7 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
   const t = dataTable(table);
   const keySet = new Set(def.key);
   const stem = internalName(table);
+  const citus = await onCitus(db);
   const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${pgType(c)}${keySet.has(c.name) ? ' NOT NULL' : ''}`);
   await db.query(
     `CREATE TABLE ${t} (
@@ -56,9 +58,10 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
        _rf_modified_at timestamptz NOT NULL DEFAULT now(),
        _rf_created_at timestamptz NOT NULL DEFAULT now(),
        CONSTRAINT ${quoteIdent(`${stem}_pkey`)} PRIMARY KEY (_rf_database, ${def.key.map(quoteIdent).join(', ')})
-     ) PARTITION BY HASH (_rf_database)`,
+     )${citus ? '' : ' PARTITION BY HASH (_rf_database)'}`,
   );
-  for (let i = 0; i < PARTITIONS; i++) {
+  // On Citus the table's shards split the tenants instead (below): partitions too would make 16 × 32 shards a table.
+  for (let i = 0; !citus && i < PARTITIONS; i++) {
     await db.query(
       `CREATE TABLE ${quoteIdent(DATA_SCHEMA)}.${quoteIdent(`${stem}_p${i}`)} PARTITION OF ${t} FOR VALUES WITH (MODULUS ${PARTITIONS}, REMAINDER ${i})`,
     );
@@ -70,6 +73,14 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
     `CREATE POLICY tenant_isolation ON ${t} USING (_rf_database = rowferry_current_tenant()) WITH CHECK (_rf_database = rowferry_current_tenant())`,
   );
   await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${quoteIdent(TENANT_ROLE)}`);
+  // Distributed by tenant: a tenant's rows live in one shard, so each job's statements go to one worker node whole.
+  if (citus) await db.query(`SELECT create_distributed_table($1, '_rf_database')`, [t]);
+}
+
+/** Whether this database runs Citus (docs/operations.md, Citus). */
+export async function onCitus(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
+  return rows.length > 0;
 }
 
 async function extendDataTable(

@@ -44,6 +44,63 @@ function unnestBatch(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: numbe
 }
 
 /**
+ * A batch's rows as the source of an `INSERT INTO <table> (insertColumns)`, after the three parameters every row
+ * shares (customer, database, the transaction's start, written rather than left to the columns' defaults, which
+ * Citus may fill on a worker node, whose now() is not ours): one statement's rows and parameters each. On PostgreSQL
+ * one `SELECT … FROM unnest(…)`, a text[] parameter a column. On Citus that would run as an INSERT … SELECT through
+ * the coordinator, which copies the rows into the shard with COPY, and COPY refuses a table under row-level security:
+ * there the rows are a multi-row VALUES, which goes to the tenant's shard as it is, in as many statements as
+ * PostgreSQL's 65,535 parameters need.
+ */
+function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
+  const fixed = 3;
+  const cols = job.columns.map((c) => quoteIdent(c.name));
+  if (!citus) {
+    const u = unnestBatch(job, fixed + 1);
+    return [
+      {
+        source: `SELECT $1::uuid, $2::uuid, ${u.values.join(', ')}, u._rf_version::bigint, $3::timestamptz, $3::timestamptz
+                   FROM ${u.from}`,
+        params: u.params,
+      },
+    ];
+  }
+  const perRow = cols.length + 1;
+  const rowsPerStatement = Math.floor((65_535 - fixed) / perRow);
+  const sources = [];
+  for (let first = 0; first < job.rows.versions.length; first += rowsPerStatement) {
+    const last = Math.min(first + rowsPerStatement, job.rows.versions.length);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (let r = first; r < last; r++) {
+      const values = job.columns.map((c, i) => {
+        params.push(job.rows.values[i][r]);
+        return fromWireSql(c.type, `$${fixed + params.length}::text`);
+      });
+      params.push(job.rows.versions[r]);
+      tuples.push(
+        `($1::uuid, $2::uuid, ${values.join(', ')}, $${fixed + params.length}::bigint, $3::timestamptz, $3::timestamptz)`,
+      );
+    }
+    sources.push({ source: `VALUES ${tuples.join(', ')}`, params });
+  }
+  return sources;
+}
+
+/** The columns every insert writes, in rowSources' order. */
+function insertColumns(cols: string[]): string {
+  return `(_rf_customer, _rf_database, ${cols.join(', ')}, _rf_version, _rf_modified_at, _rf_created_at)`;
+}
+
+/** What a write needs to know of its transaction: its start (see upsertRows), and whether it runs on Citus. */
+async function transactionFacts(db: Queryable): Promise<{ now: string; citus: boolean }> {
+  const { rows } = await db.query<{ now: string; citus: boolean }>(
+    `SELECT now()::text AS now, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`,
+  );
+  return rows[0];
+}
+
+/**
  * A batch none of whose keys exists remotely, inserted without ON CONFLICT: PostgreSQL's upsert probes the key index
  * before it inserts, which made a new row cost a third more (docs/benchmarks.md). Undefined, with nothing written,
  * when a key does exist: then the batch is upserted.
@@ -52,14 +109,17 @@ export async function insertNewRows(
   db: Queryable,
   job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'tenant'>,
 ): Promise<AppliedUpload | undefined> {
-  const u = unnestBatch(job, 3);
+  const { now, citus } = await transactionFacts(db);
+  const cols = job.columns.map((c) => quoteIdent(c.name));
   await db.query('SAVEPOINT new_rows');
   try {
-    await db.query(
-      `INSERT INTO ${dataTable(job.table)} (_rf_customer, _rf_database, ${u.cols.join(', ')}, _rf_version)
-       SELECT $1::uuid, $2::uuid, ${u.values.join(', ')}, u._rf_version::bigint FROM ${u.from}`,
-      [job.tenant.customerId, job.tenant.databaseId, ...u.params],
-    );
+    for (const { source, params } of rowSources(job, citus))
+      await db.query(`INSERT INTO ${dataTable(job.table)} ${insertColumns(cols)} ${source}`, [
+        job.tenant.customerId,
+        job.tenant.databaseId,
+        now,
+        ...params,
+      ]);
     await db.query('RELEASE SAVEPOINT new_rows');
   } catch (err) {
     await db.query('ROLLBACK TO SAVEPOINT new_rows');
@@ -73,41 +133,46 @@ export async function insertNewRows(
 
 const UNIQUE_VIOLATION = '23505';
 
-/** One `INSERT … SELECT FROM unnest(…)` per batch; each column array is one text[] parameter. */
+/** One `INSERT … ON CONFLICT` per batch (per statement's worth of rows on Citus: rowSources). */
 export async function upsertRows(
   db: Queryable,
   job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>,
 ): Promise<AppliedUpload> {
   const { table, columns, rows, key, tenant } = job;
+  const { now, citus } = await transactionFacts(db);
   const keyNames = new Set(key.map((k) => k.name));
-  const u = unnestBatch(job, 3);
-  const params: unknown[] = [tenant.customerId, tenant.databaseId, ...u.params];
+  const cols = columns.map((c) => quoteIdent(c.name));
   const updates = columns
     .filter((c) => !keyNames.has(c.name))
     .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
   const keyCols = key.map((k) => quoteIdent(k.name));
-  // New rows are told apart by _rf_created_at = now() (this transaction's start): xmax, the usual way, cannot be
-  // read from a partitioned table, and probing for existing rows first would cost one more index lookup per row.
-  const sql = `
-    WITH up AS (
-      INSERT INTO ${dataTable(table)} AS t (_rf_customer, _rf_database, ${u.cols.join(', ')}, _rf_version)
-      SELECT $1::uuid, $2::uuid, ${u.values.join(', ')}, u._rf_version::bigint
-        FROM ${u.from}
-      ON CONFLICT (_rf_database, ${keyCols.join(', ')}) DO UPDATE
-        SET ${[...updates, '_rf_version = EXCLUDED._rf_version', '_rf_modified_at = now()'].join(', ')}
-        WHERE t._rf_version <= EXCLUDED._rf_version
-      RETURNING _rf_created_at = now() AS inserted, _rf_version
-    )
-    SELECT count(*)::int AS applied, (count(*) FILTER (WHERE inserted))::int AS inserted, max(_rf_version)::text AS max_version FROM up`;
-  const {
-    rows: [r],
-  } = await db.query<{ applied: number; inserted: number; max_version: string | null }>(sql, params);
-  return {
-    applied: r.applied,
-    inserted: r.inserted,
-    skippedOlder: rows.versions.length - r.applied,
-    maxVersion: r.max_version === null ? undefined : BigInt(r.max_version),
-  };
+  // New rows are told apart by _rf_created_at = this transaction's start ($3, what the column's default gives): xmax,
+  // the usual way, cannot be read from a partitioned table, and probing for existing rows first would cost one more
+  // index lookup per row. A value, not now(): Citus runs RETURNING and DO UPDATE SET on the worker nodes, and refuses
+  // functions there that are not IMMUTABLE.
+  const total = { applied: 0, inserted: 0, maxVersion: undefined as bigint | undefined };
+  for (const { source, params } of rowSources(job, citus)) {
+    const {
+      rows: [r],
+    } = await db.query<{ applied: number; inserted: number; max_version: string | null }>(
+      `WITH up AS (
+         INSERT INTO ${dataTable(table)} AS t ${insertColumns(cols)}
+         ${source}
+         ON CONFLICT (_rf_database, ${keyCols.join(', ')}) DO UPDATE
+           SET ${[...updates, '_rf_version = EXCLUDED._rf_version', '_rf_modified_at = $3::timestamptz'].join(', ')}
+           WHERE t._rf_version <= EXCLUDED._rf_version
+         RETURNING _rf_created_at = $3::timestamptz AS inserted, _rf_version
+       )
+       SELECT count(*)::int AS applied, (count(*) FILTER (WHERE inserted))::int AS inserted,
+              max(_rf_version)::text AS max_version FROM up`,
+      [tenant.customerId, tenant.databaseId, now, ...params],
+    );
+    total.applied += r.applied;
+    total.inserted += r.inserted;
+    if (r.max_version !== null && (total.maxVersion === undefined || BigInt(r.max_version) > total.maxVersion))
+      total.maxVersion = BigInt(r.max_version);
+  }
+  return { ...total, skippedOlder: rows.versions.length - total.applied };
 }
 
 /**
@@ -120,7 +185,7 @@ export async function replaceRows(
   job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>,
   replace: string[],
 ): Promise<number> {
-  const u = unnestBatch(job, 2, replace);
+  const u = unnestBatch(job, 3, replace);
   const keyNames = new Set(job.key.map((k) => k.name));
   const sets = job.columns
     .map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`))
@@ -128,12 +193,12 @@ export async function replaceRows(
   const match = job.key.map((k) => `t.${quoteIdent(k.name)} = ${fromWireSql(k.type, `u.${quoteIdent(k.name)}`)}`);
   const { rows } = await db.query<{ n: number }>(
     `WITH r AS (UPDATE ${dataTable(job.table)} AS t
-                   SET ${[...sets, '_rf_version = u._rf_version::bigint', '_rf_modified_at = now()'].join(', ')}
+                   SET ${[...sets, '_rf_version = u._rf_version::bigint', '_rf_modified_at = $2::timestamptz'].join(', ')}
                   FROM ${u.from}
                  WHERE t._rf_database = $1::uuid AND ${match.join(' AND ')} AND t._rf_version = u._rf_replace::bigint
                  RETURNING 1)
      SELECT count(*)::int AS n FROM r`,
-    [job.tenant.databaseId, ...u.params],
+    [job.tenant.databaseId, (await transactionFacts(db)).now, ...u.params],
   );
   return rows[0].n;
 }

@@ -66,12 +66,21 @@ async function writeStats(
     newTimeline?: boolean;
   },
 ): Promise<void> {
+  // Read first, not in a subquery of the UPDATE: on Citus the stats are a local table and the rows distributed, and
+  // such an UPDATE plans no task on the workers and silently changes nothing.
+  const recomputed =
+    change.maxVersion === 'recompute'
+      ? (
+          await db.query<{ max: string }>(
+            `SELECT coalesce(max(_rf_version), 0)::text AS max FROM ${dataTable(table)} WHERE _rf_database = $1`,
+            [tenant.databaseId],
+          )
+        ).rows[0].max
+      : undefined;
   await db.query(
     `UPDATE table_stats
         SET row_count = CASE WHEN $8 THEN 0 ELSE row_count + $3::bigint END,
-            max_version = CASE WHEN $6::bigint IS NULL
-                          THEN (SELECT coalesce(max(_rf_version), 0) FROM ${dataTable(table)} WHERE _rf_database = $1)
-                          ELSE GREATEST(max_version, $6::bigint) END,
+            max_version = CASE WHEN $10::bigint IS NOT NULL THEN $10::bigint ELSE GREATEST(max_version, $6::bigint) END,
             applied_through = $4::bigint,
             pending_ranges = $5::jsonb,
             last_modified_at = CASE WHEN $7 THEN now() ELSE last_modified_at END,
@@ -87,6 +96,7 @@ async function writeStats(
       change.modified,
       change.resetCount ?? false,
       change.newTimeline ?? false,
+      recomputed ?? null,
     ],
   );
 }

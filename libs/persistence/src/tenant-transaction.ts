@@ -1,11 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import type { TenantRef } from '#contracts';
+import { isCanonicalUuid, quoteIdent, type TenantRef } from '#contracts';
 import { TENANT_ROLE } from './sql-identifiers.js';
 
 /**
  * Runs `work` in one transaction scoped to a tenant: the session switches to the tenant role and names the tenant
- * for row-level security, both transaction-local (set_config(…, true)) so a pooled connection never carries a
- * tenant into someone else's transaction, and so the same code runs on Citus.
+ * for row-level security, both transaction-local so a pooled connection never carries a tenant into someone else's
+ * transaction. Written as `SET LOCAL`, which Citus passes on to the worker nodes it opens connections to for the
+ * transaction (set_config does not reach them: there, row-level security would see no tenant and hide every row).
  */
 export async function withTenant<T>(
   pool: Pool,
@@ -14,11 +15,7 @@ export async function withTenant<T>(
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(`SELECT set_config('role', $1, true), set_config('rowferry.database_id', $2, true)`, [
-      TENANT_ROLE,
-      tenant.databaseId,
-    ]);
+    await client.query(`BEGIN; ${tenantSettings(tenant)}`);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -28,4 +25,17 @@ export async function withTenant<T>(
   } finally {
     client.release();
   }
+}
+
+/**
+ * The tenant scope's settings as one simple query. `SET` takes no parameters, so the id is written in: only a
+ * canonical UUID is. `citus.propagate_set_commands` only names a setting on PostgreSQL without Citus.
+ */
+function tenantSettings(tenant: TenantRef): string {
+  if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
+  return [
+    `SET LOCAL citus.propagate_set_commands = 'local'`,
+    `SET LOCAL ROLE ${quoteIdent(TENANT_ROLE)}`,
+    `SET LOCAL rowferry.database_id = '${tenant.databaseId}'`,
+  ].join('; ');
 }

@@ -1,0 +1,27 @@
+import { quoteIdent } from '#contracts';
+import { onCitus } from './data-tables.js';
+import type { Queryable } from './queryable.js';
+import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE } from './sql-identifiers.js';
+
+/**
+ * What Citus needs beyond the migrations, run after them on every `migrate` (idempotent; nothing without Citus):
+ * - the roles the service switches to (the owner for registration's DDL, the tenant role for jobs) may log in, since
+ *   the coordinator opens its connections to the worker nodes as the role the transaction runs as. They have no
+ *   password of their own here: the nodes' pg_hba.conf (or Citus' pg_dist_authinfo) decides how the coordinator
+ *   proves who it is, and no one else needs to reach the workers (docs/security.md, Citus);
+ * - every data table is distributed by tenant, those made before Citus was there too (new ones are distributed as
+ *   they are created, ensureDataTable). The control tables stay local on the coordinator.
+ * Returns the tables it distributed.
+ */
+export async function prepareCitus(db: Queryable): Promise<string[]> {
+  if (!(await onCitus(db))) return [];
+  for (const role of [OWNER_ROLE, TENANT_ROLE]) await db.query(`ALTER ROLE ${quoteIdent(role)} LOGIN`);
+  const { rows } = await db.query<{ table: string }>(
+    `SELECT c.oid::regclass::text AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)`,
+    [DATA_SCHEMA],
+  );
+  for (const { table } of rows) await db.query(`SELECT create_distributed_table($1, '_rf_database')`, [table]);
+  return rows.map((r) => r.table);
+}

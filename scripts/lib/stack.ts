@@ -100,12 +100,15 @@ export async function startStack(
 }
 
 /**
- * Removes this run's queues and pending sets from Redis (every primary of a cluster: the prefix's hash tag puts them
- * all on one, in one slot), so repeated runs leave nothing behind.
+ * Removes this run's queues and pending sets from the Redis the stack used (every primary of a cluster: the prefix's
+ * hash tag puts them all on one, in one slot), so repeated runs leave nothing behind. Given up after a few seconds:
+ * a test's private Redis may be one this process cannot reach (TLS with a CA only the services were given), and it
+ * goes with the test anyway.
  */
 async function dropQueueKeys(env: NodeJS.ProcessEnv): Promise<void> {
   const client = newRedisClient(env);
-  try {
+  client.on('error', () => undefined); // reported by the give-up below, not as an unhandled event
+  const drop = async () => {
     for (const redis of client.isCluster ? await primaries(client as Cluster) : [client as Redis]) {
       let cursor = '0';
       do {
@@ -114,7 +117,12 @@ async function dropQueueKeys(env: NodeJS.ProcessEnv): Promise<void> {
         cursor = next;
       } while (cursor !== '0');
     }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([drop(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
   } finally {
+    clearTimeout(timer);
     client.disconnect();
   }
 }

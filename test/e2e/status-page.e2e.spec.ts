@@ -91,6 +91,9 @@ describe('the ops status page and Bull Board in a browser', () => {
     await card.waitFor({ timeout: 15_000 });
     expect(await card.textContent()).toContain(`database ${t.databaseId}`);
     await card.getByText('Error', { exact: true }).click();
+    // The tab renders after the click: wait for the error, then read it.
+    const error = card.getByText(/upload of 2 rows to "items" was refused by PostgreSQL: permission denied/);
+    await error.first().waitFor({ timeout: 10_000 });
     await expect(card.textContent()).resolves.toMatch(
       /upload of 2 rows to "items" was refused by PostgreSQL: permission denied/,
     );

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startCitusCluster, type CitusCluster } from '../../scripts/lib/citus.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
@@ -100,6 +102,28 @@ describe('sync into Citus', () => {
       `ALTER TABLE items ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'; UPDATE items SET colour = 'blue' WHERE id <= 10`,
     );
     await syncUntilEqual(a.agent, a.differences);
+  });
+
+  it('ends exactly equal after the source is restored from a backup and its agent state is lost', async () => {
+    local(a, 'PRAGMA wal_checkpoint(TRUNCATE)');
+    copyFileSync(a.dbPath, join(a.dir, 'backup.db'));
+    // The lost timeline: changes, new rows and deletes that reach the cloud, then vanish with the restore.
+    local(
+      a,
+      `UPDATE items SET note = 'lost timeline', price = price + 100 WHERE id <= 300;
+              INSERT INTO items (id, name, price) SELECT 700000 + id, 'lost row', 1 FROM items WHERE id <= 50;
+              DELETE FROM items WHERE id BETWEEN 1000 AND 1049;`,
+    );
+    await syncUntilEqual(a.agent, a.differences);
+    await a.agent.close();
+    for (const suffix of ['-wal', '-shm']) rmSync(a.dbPath + suffix, { force: true });
+    copyFileSync(join(a.dir, 'backup.db'), a.dbPath);
+    rmSync(join(a.dir, 'rowferry-state.json'), { force: true });
+    // Writes after the restore reuse versions the cloud holds for the lost timeline's content.
+    local(a, `UPDATE items SET note = 'written after the restore' WHERE id BETWEEN 200 AND 400;`);
+    const agent = a.reopen();
+    expect(await agent.cycle()).toMatchObject({ restore: 'to-marker' });
+    await syncUntilEqual(agent, a.differences);
   });
 
   it("distributes a table registered later, and a second tenant's rows share the tables without touching the first's", async () => {

@@ -119,8 +119,11 @@ export async function digestsOnBothSides(agent: SyncAgent, tableName: string, co
 /** A sample SQLite database (scripts/lib/sample-sqlite) of `rows` items, enrolled, tracked, with its agent. */
 export interface SampleSource {
   agent: SyncAgent;
+  dir: string;
   dbPath: string;
   creds: Credentials;
+  /** A new agent for the same database, as after its process restarted (close the old one first). */
+  reopen(): SyncAgent;
   /** Every column of every row of the tables, local against remote: the differences (empty when equal). */
   differences(): Promise<string[]>;
   /** Closes the agent and removes the files. */
@@ -138,16 +141,18 @@ export async function sampleSource(
   const dbPath = join(dir, 'shop.db');
   createSampleDatabase(dbPath, rows);
   const creds = await enrollDatabase(stack, name);
-  const agent = sqliteAgent(stack, dir, 'shop.db', creds, tables, extra);
-  await agent.source.installTracking(tables);
-  return {
-    agent,
+  const source: SampleSource = {
+    agent: sqliteAgent(stack, dir, 'shop.db', creds, tables, extra),
+    dir,
     dbPath,
     creds,
+    reopen: () => (source.agent = sqliteAgent(stack, dir, 'shop.db', creds, tables, extra)),
     differences: () => sqliteDifferences(stack, dbPath, creds, tables),
     close: async () => {
-      await agent.close();
+      await source.agent.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  await source.agent.source.installTracking(tables);
+  return source;
 }

@@ -113,7 +113,10 @@ export class ApiClient {
 
   /** The batch size the API recommends from the table's history, and why. */
   tuning(table: string) {
-    return this.send<{ rows: number; reason: string; skipAhead: boolean }>('get', `${this.tablePath(table)}/tuning`);
+    return this.send<{ rows: number; reason: string; skipAhead: boolean; settings: { minRows: number } }>(
+      'get',
+      `${this.tablePath(table)}/tuning`,
+    );
   }
 
   async upload(table: string, req: UploadRequest): Promise<JobId<'upload'>> {

@@ -1,5 +1,5 @@
 import type { VersionInfo } from '#contracts';
-import { aheadBatch, decidePass, type PassDecision } from '#sync';
+import { aheadBatch, decidePass, type AheadBatch, type PassDecision } from '#sync';
 import type { ApiClient } from './api-client.js';
 import { DifferenceCheck } from './difference-check.js';
 import { InFlight } from './in-flight.js';
@@ -32,6 +32,8 @@ export interface PassReport {
  */
 export class TablePass {
   private readonly check: DifferenceCheck;
+  /** The smallest batch the API's tuning advises (its settings' minRows), once it has answered. */
+  private smallestBatch: number | undefined;
 
   constructor(
     private readonly source: Source,
@@ -117,6 +119,36 @@ export class TablePass {
   }
 
   /**
+   * The next batch of changes after `after`, and whether it holds all of them up to the watermark. Its size comes from
+   * the table's batch history (docs/tuning.md), never above the agent's own limit; but a change no larger than the
+   * smallest batch the tuning ever advises (learned from its last answer) goes without asking it, since any size it
+   * could give holds the change: a small change reaches the cloud one request sooner.
+   */
+  private async nextBatch(
+    table: SourceTable,
+    after: bigint,
+    watermark: bigint,
+    first: boolean,
+  ): Promise<{ batch: AheadBatch | undefined; last: boolean }> {
+    const small = this.smallestBatch && Math.min(this.settings.batchRows, this.smallestBatch);
+    if (first && small) {
+      const rows = await this.source.rowsAfter(table, after, watermark, small + 1);
+      const deletes = await this.source.deletesAfter(table, after, watermark, small + 1);
+      if (rows.versions.length + deletes.versions.length <= small)
+        return { batch: aheadBatch(rows, deletes, small), last: true };
+    }
+    const advice = await this.api.tuning(table.name);
+    this.smallestBatch = advice.settings.minRows;
+    const size = Math.min(this.settings.batchRows, advice.rows);
+    const batch = aheadBatch(
+      await this.source.rowsAfter(table, after, watermark, size),
+      await this.source.deletesAfter(table, after, watermark, size),
+      size,
+    );
+    return { batch, last: false };
+  }
+
+  /**
    * Uploads the changes in (after, watermark] in version order, rows and deleted keys together, several batches in
    * flight, each with the range it covers. Returns the rows and deletes sent.
    */
@@ -131,14 +163,8 @@ export class TablePass {
     let after = start;
     const sent = { uploaded: 0, deleted: 0 };
     try {
-      for (;;) {
-        // The size comes from the table's batch history (docs/tuning.md), never above the agent's own limit.
-        const size = Math.min(this.settings.batchRows, (await this.api.tuning(table.name)).rows);
-        const batch = aheadBatch(
-          await this.source.rowsAfter(table, after, watermark, size),
-          await this.source.deletesAfter(table, after, watermark, size),
-          size,
-        );
+      for (let first = true; ; first = false) {
+        const { batch, last } = await this.nextBatch(table, after, watermark, first);
         if (!batch) break;
         const deletes = batch.deletes.versions.length;
         // A delete applied before an earlier batch's upload of the same key would let that upload bring the row
@@ -160,6 +186,7 @@ export class TablePass {
         after = batch.upTo;
         const rows = sent.uploaded + sent.deleted;
         this.onProgress({ table: table.name, from: start, at: after, to: watermark, rows, done: false });
+        if (last) break;
         await inFlight.below(this.settings.maxInFlight);
       }
     } finally {

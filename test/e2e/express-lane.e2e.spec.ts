@@ -37,7 +37,8 @@ describe('the express lane', () => {
 
   it("runs a small change at once while large uploads hold the worker's other slots", async () => {
     const lock = new pg.Client({ connectionString: stack.databaseUrl });
-    await lock.connect();
+    const probe = new pg.Client({ connectionString: stack.databaseUrl });
+    await Promise.all([lock.connect(), probe.connect()]);
     try {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE rowferry_data.big IN EXCLUSIVE MODE');
@@ -52,7 +53,8 @@ describe('the express lane', () => {
       const deadline = Date.now() + 10_000;
       let active = 0;
       while (active < 2 && Date.now() < deadline) {
-        const { rows } = await lock.query<{ n: number }>(
+        // Not on the lock's connection: inside a transaction, pg_stat_activity is read once and kept.
+        const { rows } = await probe.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%big%'`,
         );
         active = rows[0].n;
@@ -76,7 +78,7 @@ describe('the express lane', () => {
       await lock.query('COMMIT');
       for (const id of large) expect((await waitForJob(stack, busy, id)).body.state).toBe('completed');
     } finally {
-      await lock.end();
+      await Promise.all([lock.end(), probe.end()]);
     }
   });
 });

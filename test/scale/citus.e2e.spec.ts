@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { migrate } from '#persistence';
 import { startCitusCluster, type CitusCluster } from '../../scripts/lib/citus.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, tenantPath } from '../security/support.js';
@@ -143,6 +144,28 @@ describe('sync into Citus', () => {
         WHERE s.logicalrelid = 'rowferry_data.items'::regclass`,
     );
     expect(placed[0].n).toBe(2);
+  });
+
+  it('distributes, when migrating, a data table made before Citus was there (hash partitions and all)', async () => {
+    await admin.query(`CREATE TABLE rowferry_data.made_before (_rf_customer uuid NOT NULL, _rf_database uuid NOT NULL,
+                         id bigint NOT NULL, _rf_version bigint NOT NULL, PRIMARY KEY (_rf_database, id))
+                       PARTITION BY HASH (_rf_database)`);
+    for (let i = 0; i < 2; i++)
+      await admin.query(
+        `CREATE TABLE rowferry_data.made_before_p${i} PARTITION OF rowferry_data.made_before FOR VALUES WITH (MODULUS 2, REMAINDER ${i})`,
+      );
+    await migrate(citus.url);
+    const { rows } = await admin.query<{ column: string }>(
+      `SELECT column_to_column_name(logicalrelid, partkey) AS column FROM pg_dist_partition
+        WHERE logicalrelid = 'rowferry_data.made_before'::regclass`,
+    );
+    expect(rows).toEqual([{ column: '_rf_database' }]);
+    const { rows: logins } = await admin.query<{ rolname: string }>(
+      `SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname IN ('rowferry_owner', 'rowferry_tenant', 'rowferry_app')
+        ORDER BY 1`,
+    );
+    expect(logins.map((r) => r.rolname)).toEqual(['rowferry_owner', 'rowferry_tenant']);
+    await admin.query('DROP TABLE rowferry_data.made_before');
   });
 
   it('lets a tenant scope on the worker nodes read and write only its own rows', async () => {

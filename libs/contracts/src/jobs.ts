@@ -113,5 +113,3 @@ export const QUEUE_JOBS = {
 } as const satisfies Record<string, JobName>;
 export type QueueName = keyof typeof QUEUE_JOBS;
 export const QUEUE_NAMES = Object.keys(QUEUE_JOBS) as QueueName[];
-/** The job a queue carries. */
-export type JobOfQueue<Q extends QueueName> = (typeof QUEUE_JOBS)[Q];

@@ -11,10 +11,9 @@ import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE } from './sql-identifiers.js';
  *   proves who it is, and no one else needs to reach the workers (docs/security.md, Citus);
  * - every data table is distributed by tenant, those made before Citus was there too (new ones are distributed as
  *   they are created, ensureDataTable). The control tables stay local on the coordinator.
- * Returns the tables it distributed.
  */
-export async function prepareCitus(db: Queryable): Promise<string[]> {
-  if (!(await onCitus(db))) return [];
+export async function prepareCitus(db: Queryable): Promise<void> {
+  if (!(await onCitus(db))) return;
   for (const role of [OWNER_ROLE, TENANT_ROLE]) await db.query(`ALTER ROLE ${quoteIdent(role)} LOGIN`);
   const { rows } = await db.query<{ table: string }>(
     `SELECT c.oid::regclass::text AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -23,5 +22,4 @@ export async function prepareCitus(db: Queryable): Promise<string[]> {
     [DATA_SCHEMA],
   );
   for (const { table } of rows) await db.query(`SELECT create_distributed_table($1, '_rf_database')`, [table]);
-  return rows.map((r) => r.table);
 }

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { scratchDatabase } from '../lib/databases.js';
 import { Redis } from 'ioredis';
 import { redisConnection } from '#queues';
+import { startCitusCluster } from '../lib/citus.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { configuredAgent } from '../lib/agent-config.js';
 import { makeTable, round, withServices } from './support.js';
@@ -34,13 +35,15 @@ export const initialLoad = new Command('initial-load')
   )
   .option('--in-flight <n>', 'upload batches in flight', (v) => Number(v), 6)
   .option('--source <engine>', 'source engine: sqlite or postgres', 'sqlite')
+  .option('--citus', 'into a private 3-node Citus cluster (data tables distributed); COPY into its coordinator')
   .action((o) =>
     withServices(async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rowferry-bench-'));
       const dbPath = join(dir, 'bench.db');
       const pgSource = o.source === 'postgres' ? await postgresTable(o.rows) : undefined;
       if (!pgSource) makeTable(dbPath, o.rows);
-      const stack = await startStack('bench', o.workers);
+      const citus = o.citus ? await startCitusCluster('bench') : undefined;
+      const stack = await startStack('bench', o.workers, citus ? { database: citus.url } : {});
       try {
         const creds = await enrollDatabase(stack, 'bench');
         const agent = configuredAgent(stack, dir, creds, {
@@ -73,6 +76,7 @@ export const initialLoad = new Command('initial-load')
         const result = {
           scenario: 'initial-load',
           source: o.source,
+          target: citus ? 'citus (coordinator and 2 workers)' : 'postgresql',
           rows: o.rows,
           workers: o.workers,
           pipeline_seconds: round(pipelineSeconds),
@@ -92,6 +96,7 @@ export const initialLoad = new Command('initial-load')
         console.log(`RESULT ${JSON.stringify(result)}`);
       } finally {
         await stack.stop();
+        await citus?.stop();
         await pgSource?.drop();
         rmSync(dir, { recursive: true, force: true });
       }

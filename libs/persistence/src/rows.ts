@@ -49,8 +49,8 @@ function unnestBatch(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: numbe
  * Citus may fill on a worker node, whose now() is not ours): one statement's rows and parameters each. On PostgreSQL
  * one `SELECT … FROM unnest(…)`, a text[] parameter a column. On Citus that would run as an INSERT … SELECT through
  * the coordinator, which copies the rows into the shard with COPY, and COPY refuses a table under row-level security:
- * there the rows are a multi-row VALUES, which goes to the tenant's shard as it is, in as many statements as
- * PostgreSQL's 65,535 parameters need.
+ * there the rows are multi-row VALUES statements (of at most 100 rows, and 65,535 parameters), which go to the
+ * tenant's shard as they are.
  */
 function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
   const fixed = 3;
@@ -66,7 +66,9 @@ function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
     ];
   }
   const perRow = cols.length + 1;
-  const rowsPerStatement = Math.floor((65_535 - fixed) / perRow);
+  // Citus plans a multi-row VALUES at a cost that grows faster than its rows: 100 a statement loaded twice as fast as
+  // 10,000 (docs/benchmarks.md, Citus).
+  const rowsPerStatement = Math.min(CITUS_ROWS_PER_STATEMENT, Math.floor((65_535 - fixed) / perRow));
   const sources = [];
   for (let first = 0; first < job.rows.versions.length; first += rowsPerStatement) {
     const last = Math.min(first + rowsPerStatement, job.rows.versions.length);
@@ -86,6 +88,8 @@ function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
   }
   return sources;
 }
+
+const CITUS_ROWS_PER_STATEMENT = 100;
 
 /** The columns every insert writes, in rowSources' order. */
 function insertColumns(cols: string[]): string {

@@ -1,7 +1,14 @@
 import { quoteIdent } from '#contracts';
-import { onCitus } from './data-tables.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE } from './sql-identifiers.js';
+
+/** True in SQL when this database runs Citus (docs/operations.md, Citus). */
+export const CITUS_PRESENT_SQL = `EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`;
+
+export async function onCitus(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ citus: boolean }>(`SELECT ${CITUS_PRESENT_SQL} AS citus`);
+  return rows[0].citus;
+}
 
 /**
  * What Citus needs beyond the migrations, run after them on every `migrate` (idempotent; nothing without Citus):

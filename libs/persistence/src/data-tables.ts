@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { columnTypeName, commonColumn, quoteIdent, type ColumnDef, type TableDefinition } from '#contracts';
+import { onCitus } from './citus.js';
 import { columnOfPgType, pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable } from './sql-identifiers.js';
@@ -75,12 +76,6 @@ async function createDataTable(db: Queryable, table: string, def: TableDefinitio
   await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${t} TO ${quoteIdent(TENANT_ROLE)}`);
   // Distributed by tenant: a tenant's rows live in one shard, so each job's statements go to one worker node whole.
   if (citus) await db.query(`SELECT create_distributed_table($1, '_rf_database')`, [t]);
-}
-
-/** Whether this database runs Citus (docs/operations.md, Citus). */
-export async function onCitus(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM pg_extension WHERE extname = 'citus'`);
-  return rows.length > 0;
 }
 
 async function extendDataTable(

@@ -11,6 +11,7 @@ import {
   type TenantRef,
   type UploadJob,
 } from '#contracts';
+import { CITUS_PRESENT_SQL } from './citus.js';
 import { asDeclaredSql, canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
@@ -99,7 +100,7 @@ function insertColumns(cols: string[]): string {
 /** What a write needs to know of its transaction: its start (see upsertRows), and whether it runs on Citus. */
 async function transactionFacts(db: Queryable): Promise<{ now: string; citus: boolean }> {
   const { rows } = await db.query<{ now: string; citus: boolean }>(
-    `SELECT now()::text AS now, EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`,
+    `SELECT now()::text AS now, ${CITUS_PRESENT_SQL} AS citus`,
   );
   return rows[0];
 }

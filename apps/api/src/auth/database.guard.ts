@@ -49,12 +49,14 @@ export class DatabaseGuard implements CanActivate {
     const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new UnauthorizedException('missing "Authorization: Bearer <database secret>"');
     const { customerId = '', databaseId = '' } = req.params as Record<string, string>;
-    const refused = new ForbiddenException(
-      `this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`,
-    );
-    if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success) throw refused;
+    // Made only when refusing: an exception's stack trace costs more than the whole check that passes.
+    const refused = () =>
+      new ForbiddenException(
+        `this secret does not open database ${databaseId.slice(0, 64)} of customer ${customerId.slice(0, 64)}`,
+      );
+    if (!uuid.safeParse(customerId).success || !uuid.safeParse(databaseId).success) throw refused();
     const db = await this.records.get(databaseId.toLowerCase(), (id) => this.databases.findOneBy({ id }));
-    if (!db || db.customerId !== customerId.toLowerCase() || !secretMatches(secret, db.secretHash)) throw refused;
+    if (!db || db.customerId !== customerId.toLowerCase() || !secretMatches(secret, db.secretHash)) throw refused();
     return { customerId: db.customerId, databaseId: db.id };
   }
 }

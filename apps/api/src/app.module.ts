@@ -23,6 +23,7 @@ import { JobQueueService } from './jobs/job-queue.service.js';
 import { JobQueues } from './jobs/job-queues.js';
 import { JobsInFlight } from './jobs/jobs-in-flight.js';
 import { SubmissionService } from './submission/submission.service.js';
+import { UploadIntake } from './submission/upload-intake.pool.js';
 import { TableRegistrationService } from './tables/table-registration.service.js';
 import { VersionInfoService } from './tables/version-info.service.js';
 import { RegistrationRate } from './tables/registration-rate.js';
@@ -65,6 +66,7 @@ const MODULE = {
     TableRegistrationService,
     VersionInfoService,
     SubmissionService,
+    UploadIntake,
     RegistrationRate,
     BatchesService,
     QuarantineService,

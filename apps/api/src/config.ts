@@ -9,7 +9,7 @@ const schema = z.object({
   ADMIN_TOKEN: z
     .string({ error: 'ADMIN_TOKEN is not set: the admin API cannot be protected without it' })
     .min(16, 'ADMIN_TOKEN must be at least 16 characters'),
-  /** The key jobs are signed with, shared with the workers and never stored in Redis (see signJob). */
+  /** The key jobs are signed with, shared with the workers and never stored in Redis (see sealJob). */
   JOB_SIGNING_KEY: z
     .string({
       error:
@@ -31,6 +31,11 @@ const schema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  /**
+   * Threads that parse, check and seal upload bodies (UploadIntake), so that a large batch never holds up the event
+   * loop every other request waits on. One is enough to keep that loop free; more add throughput on more cores.
+   */
+  INTAKE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   /** Batch-size tuning bounds (docs/tuning.md). */
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),

@@ -1,29 +1,47 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { TenantRef } from './jobs.js';
 
 /**
  * Jobs are signed by the API with a key Redis never sees, so a job added to a queue any other way (Bull Board, a
  * client of Redis) is refused by the workers: whoever can write to Redis still cannot write into a tenant's rows.
- * The signature is an HMAC-SHA256 over the job data's JSON, which BullMQ stores as such and hands back intact.
+ *
+ * A job is stored sealed: its data's JSON as one string, and an HMAC-SHA256 over exactly those bytes. The JSON is
+ * made once (by the API's intake threads, for uploads) and parsed once (by the worker), with nothing serialised again
+ * to be signed or checked. Its tenant and table are repeated in the clear for people reading the queues; the workers
+ * read only the sealed data.
  */
-export interface Signed {
+export interface SealedJob {
+  tenant: TenantRef;
+  table: string;
+  sealed: string;
   signature: string;
 }
 
-export function signJob<T extends object>(data: T, key: string): T & Signed {
-  return { ...data, signature: hmac(data, key) };
+export function sealJob<T extends { tenant: TenantRef; table: string }>(data: T, key: string): SealedJob {
+  return sealJson(data.tenant, data.table, JSON.stringify(data), key);
 }
 
-/** The job data without its signature, if the signature is the API's over exactly this data; else undefined. */
-export function verifiedJob<T extends object>(signed: T & Partial<Signed>, key: string): T | undefined {
-  const { signature, ...data } = signed;
+/** Seals data already written as JSON (which must be the JSON of a job of this tenant and table). */
+export function sealJson(tenant: TenantRef, table: string, json: string, key: string): SealedJob {
+  return { tenant, table, sealed: json, signature: hmac(json, key) };
+}
+
+/**
+ * The job's data, if the API sealed it with this key; else undefined. Jobs enqueued before jobs were sealed (their
+ * data in the clear, signed over its JSON) are still opened, so that an upgrade does not fail the jobs in flight.
+ */
+export function openJob<T extends object>(stored: object, key: string): T | undefined {
+  const { signature, sealed, ...clear } = stored as Partial<SealedJob> & Record<string, unknown>;
   if (typeof signature !== 'string') return undefined;
-  const expected = Buffer.from(hmac(data, key), 'hex');
+  const json = typeof sealed === 'string' ? sealed : JSON.stringify(clear);
+  const expected = Buffer.from(hmac(json, key), 'hex');
   const given = Buffer.from(signature, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? (data as T) : undefined;
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  return (typeof sealed === 'string' ? JSON.parse(sealed) : clear) as T;
 }
 
-function hmac(data: object, key: string): string {
-  return createHmac('sha256', key).update(JSON.stringify(data)).digest('hex');
+function hmac(json: string, key: string): string {
+  return createHmac('sha256', key).update(json).digest('hex');
 }
 
 /**

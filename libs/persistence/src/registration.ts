@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { columnTypeName, mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
+import { tenantLiterals } from './sql-literals.js';
 import { withTenant } from './tenant-transaction.js';
 
 export interface RegistrationLimits {
@@ -130,4 +131,20 @@ async function register(
       table,
     ]);
   return { kind: 'registered', definition, added };
+}
+
+/** What a job needs of a table's registration: its columns and key, as the agent declared them. */
+export interface TableShape {
+  columns: ColumnDef[];
+  keyColumns: string[];
+}
+
+/**
+ * One table's registration, for TenantScope.readOnce: every upload, delete and check reads it, so it goes with its
+ * transaction in one round trip (its values are written in: tenantLiterals).
+ */
+export function tableShapeSql(tenant: TenantRef, table: string): string {
+  const literal = tenantLiterals(tenant, table);
+  return `SELECT columns, key_columns AS "keyColumns" FROM registered_tables
+           WHERE database_id = ${literal.database} AND table_name = ${literal.table}`;
 }

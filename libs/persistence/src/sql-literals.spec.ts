@@ -1,3 +1,4 @@
+import { tableShapeSql } from './registration.js';
 import { standingsSql } from './table-stats.js';
 
 const tenant = {
@@ -5,13 +6,14 @@ const tenant = {
   databaseId: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
 };
 
-/** standingsSql has its values written in, so it must take none that would need quoting. */
-describe('standingsSql', () => {
+/** The one-round-trip statements have their values written in, so they must take none that would need quoting. */
+describe('statements with values written in', () => {
   it('writes in a canonical database id and a table name', () => {
     const sql = standingsSql(tenant, 'Order_Lines2');
     expect(sql).toContain(`'${tenant.databaseId}'::uuid`);
     expect(sql).toContain(`s.table_name = 'Order_Lines2'`);
     expect(standingsSql(tenant)).not.toContain('s.table_name =');
+    expect(tableShapeSql(tenant, 'Order_Lines2')).toContain(`table_name = 'Order_Lines2'`);
   });
 
   it.each([
@@ -23,5 +25,6 @@ describe('standingsSql', () => {
     ['a table name too long', tenant, 'x'.repeat(64)],
   ])('refuses %s', (_, t, table) => {
     expect(() => standingsSql(t, table)).toThrow(/not a/);
+    expect(() => tableShapeSql(t, table ?? 'items')).toThrow(/not a/);
   });
 });

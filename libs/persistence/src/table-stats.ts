@@ -1,15 +1,8 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
-import {
-  fromWireRange,
-  isCanonicalUuid,
-  tableNameSchema,
-  toWireRange,
-  type DeleteRequest,
-  type TenantRef,
-  type WireVersionRange,
-} from '#contracts';
+import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
+import { tenantLiterals } from './sql-literals.js';
 
 /**
  * Per-table stats, kept current in the same transaction as each job's data change, so the version GET that
@@ -166,10 +159,8 @@ export interface TableStanding {
  * takes only a canonical uuid and a table name that is an identifier, and refuses anything else.
  */
 export function standingsSql(tenant: TenantRef, table?: string): string {
-  if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
-  if (table !== undefined && !tableNameSchema.safeParse(table).success)
-    throw new Error(`not a table name: ${table.slice(0, 64)}`);
-  const db = `'${tenant.databaseId}'::uuid`;
+  const literal = tenantLiterals(tenant, table);
+  const db = literal.database;
   return `SELECT s.table_name AS "table", s.max_version::text AS "maxVersion", s.applied_through::text AS "appliedThrough",
             s.row_count::text AS "rowCount",
             to_char(s.last_modified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastModifiedAt",
@@ -179,6 +170,6 @@ export function standingsSql(tenant: TenantRef, table?: string): string {
        LEFT JOIN registered_tables r ON r.database_id = s.database_id AND r.table_name = s.table_name
        LEFT JOIN (SELECT table_name, count(*) AS n FROM quarantine WHERE database_id = ${db} GROUP BY table_name) q
               ON q.table_name = s.table_name
-      WHERE s.database_id = ${db}${table === undefined ? '' : ` AND s.table_name = '${table}'`}
+      WHERE s.database_id = ${db}${literal.table === undefined ? '' : ` AND s.table_name = ${literal.table}`}
       ORDER BY s.table_name`;
 }

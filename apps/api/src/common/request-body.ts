@@ -22,17 +22,23 @@ type Authenticate = (req: Pick<Request, 'headers' | 'params'>) => Promise<Tenant
  * connection, so the unread body is not drained.
  */
 export function readJsonBodies(limits: BodyLimits, authenticate: Authenticate): RequestHandler {
-  const parse = { bulk: express.json({ limit: limits.bulk }), small: express.json({ limit: limits.small }) };
+  const parse = {
+    // An upload's body is read, not parsed: an intake thread parses it (UploadIntake).
+    upload: express.raw({ type: 'application/json', limit: limits.bulk }),
+    bulk: express.json({ limit: limits.bulk }),
+    small: express.json({ limit: limits.small }),
+  };
   return (req: Request & { tenant?: TenantRef }, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared === 0 && req.headers['transfer-encoding'] === undefined) return next();
     const m = BULK_ROUTE.exec(req.path);
     const bulk = !!m && (req.method === 'POST' || (req.method === 'DELETE' && !m[3]));
+    const upload = bulk && req.method === 'POST' && !m[3];
     const limit = bulk ? limits.bulk : limits.small;
     if (declared > limit)
       return refuse(res, 413, `a request body of ${declared} bytes is over this route's limit of ${limit} bytes`, true);
     const read = () =>
-      parse[bulk ? 'bulk' : 'small'](req, res, (err?: unknown) => {
+      parse[upload ? 'upload' : bulk ? 'bulk' : 'small'](req, res, (err?: unknown) => {
         if (!err) return next();
         const e = err as { status?: number; type?: string; message?: string };
         const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 400;

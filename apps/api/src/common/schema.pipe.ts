@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { tableNameSchema } from '#contracts';
+import { schemaProblems } from './schema-problems.js';
 
 /**
  * Validates every parameter declared with a schema (`@Body({ schema })`, `@Query({ schema })`,
@@ -13,14 +14,7 @@ export class SchemaPipe implements PipeTransform {
     if (!metadata.schema) return value;
     const result = await metadata.schema['~standard'].validate(value);
     if (!result.issues) return result.value;
-    const problems = result.issues
-      .slice(0, 10)
-      .map((i) =>
-        i.path?.length
-          ? `${i.path.map((p) => (typeof p === 'object' ? p.key : p)).join('.')}: ${i.message}`
-          : i.message,
-      );
-    throw new BadRequestException(`invalid ${what(metadata)}: ${problems.join('; ')}`);
+    throw new BadRequestException(`invalid ${what(metadata)}: ${schemaProblems(result.issues)}`);
   }
 }
 

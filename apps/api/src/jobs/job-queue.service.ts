@@ -1,20 +1,13 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  DROPPED_JOB_DATA,
-  QUEUE_NAMES,
-  signJob,
-  type JobMap,
-  type JobName,
-  type JobStatus,
-  type TenantRef,
-} from '#contracts';
-import { jobOptions, queueFor, type Retention, type RedisClient } from '#queues';
+import { DROPPED_JOB_DATA, QUEUE_NAMES, type JobMap, type JobName, type JobStatus, type TenantRef } from '#contracts';
+import { jobOptions, type Retention, type RedisClient } from '#queues';
 import type { ApiConfig } from '../config.js';
 import { newBullJobId, parsePublicJobId, publicJobId } from './job-ids.js';
 import { JobQueues } from './job-queues.js';
 import { JobWaiters } from './job-waiters.js';
 import { JobsInFlight } from './jobs-in-flight.js';
+import { readyJob, type ReadyJob } from './ready-job.js';
 import { API_CONFIG, REDIS } from '../tokens.js';
 
 /** The producer side of the job map: enqueues a tenant's job, and answers its status to that tenant only. */
@@ -32,15 +25,20 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
     this.retention = { completedSeconds: config.JOBS_KEEP_COMPLETED_SECONDS, failedDays: config.JOBS_KEEP_FAILED_DAYS };
   }
 
-  async enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
-    const id = newBullJobId(data.tenant.databaseId, data.table, randomUUID());
-    const queue = queueFor(name, data);
-    const publicId = publicJobId(queue, id);
+  enqueue<N extends JobName>(name: N, data: JobMap[N]['data']): Promise<string> {
+    return this.add(readyJob(name, data, this.config.JOB_SIGNING_KEY));
+  }
+
+  /** Enqueues a job made and sealed elsewhere (an upload, by an intake thread); returns its public id. */
+  async add(job: ReadyJob): Promise<string> {
+    const { tenant, table } = job.data;
+    const id = newBullJobId(tenant.databaseId, table, randomUUID());
+    const publicId = publicJobId(job.queue, id);
     // Counted (and pending) before it exists, so no GET can see the table idle while the job is on its way.
-    const inFlight = await this.inFlight.admit(data.tenant, publicId);
-    await this.queues.of(queue).add(describeJob(name, data), signJob(data, this.config.JOB_SIGNING_KEY), {
+    const inFlight = await this.inFlight.admit(tenant, publicId);
+    await this.queues.of(job.queue).add(job.description, job.data, {
       jobId: id,
-      ...jobOptions(queue, this.retention, inFlight),
+      ...jobOptions(job.queue, this.retention, inFlight),
     });
     return publicId;
   }
@@ -92,24 +90,3 @@ export class JobQueueService implements BeforeApplicationShutdown, OnApplication
 
 /** Replaces the data of a job that still exists (never makes a hash for one already removed). */
 const DROP_DATA = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'data', ARGV[1]) end return 0`;
-
-/** The job's name as Bull Board shows it: enough to act on at a glance (job type, table, rows, versions, tenant). */
-function describeJob<N extends JobName>(name: N, data: JobMap[N]['data']): string {
-  const tenant = `database ${data.tenant.databaseId} (customer ${data.tenant.customerId})`;
-  if ('rows' in data) {
-    const range = data.range ? `versions (${data.range.after}, ${data.range.upTo}]` : 'repair';
-    return `upload ${data.table}: ${data.rows.versions.length} rows, ${range}, ${tenant}`;
-  }
-  if ('request' in data) {
-    const r = data.request;
-    const what =
-      r.mode === 'keys' ? `${r.versions.length} keys` : r.mode === 'above' ? `versions above ${r.version}` : 'all rows';
-    return `delete ${data.table}: ${what}, ${tenant}`;
-  }
-  const ranges =
-    data.ranges.length === 1
-      ? `versions (${data.ranges[0].after}, ${data.ranges[0].upTo}]`
-      : `${data.ranges.length} version ranges`;
-  if ('keys' in data) return `manifest-check ${data.table}: ${ranges}, ${data.keys.length} keys, ${tenant}`;
-  return `range-hash ${data.table}: ${ranges}, ${tenant}`;
-}

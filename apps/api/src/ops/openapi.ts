@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 
 /**
@@ -21,12 +21,17 @@ export function describeApi(app: INestApplication): OpenAPIObject {
     .addBearerAuth(bearer('METRICS_TOKEN'), 'metrics')
     .build();
   return SwaggerModule.createDocument(app, config, {
-    // zod's own conversion, told to describe the few values checked by hand for speed (z.custom) by their meta.
     standardSchemaConverter: (schema, { schemaType }) =>
-      schema instanceof z.ZodType
-        ? { schema: z.toJSONSchema(schema, { target: 'openapi-3.0', io: schemaType, unrepresentable: 'any' }) }
-        : undefined,
+      schema instanceof z.ZodType ? { schema: openApiSchema(schema, schemaType) } : undefined,
   });
+}
+
+/**
+ * A zod schema in OpenAPI's words: zod's own conversion, told to describe the few values checked by hand for speed
+ * (z.custom) by their meta. For the one body read by hand too (the upload's, on an intake thread) as for the rest.
+ */
+export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): SchemaObject {
+  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as SchemaObject;
 }
 
 export function serveApiDescription(app: INestApplication): void {

@@ -40,11 +40,11 @@ export class QuarantineService {
     if (!q) throw new NotFoundException(`quarantined row ${id} does not exist${tenant ? ' for this database' : ''}`);
     const columns = Object.keys(q.row);
     const rows = { columns, values: columns.map((c) => [q.row[c] as WireValue]), versions: [q.version] };
+    // As the agent would send it: checked again, on an intake thread, as any upload is.
     return this.submission.upload(
       { customerId: q.customerId, databaseId: q.databaseId },
       q.tableName,
-      { rows },
-      JSON.stringify(q.row).length,
+      Buffer.from(JSON.stringify({ rows })),
     );
   }
 }

@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Headers, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import {
   deleteRequestSchema,
   manifestCheckRequestSchema,
@@ -10,11 +10,11 @@ import {
   type ManifestCheckRequest,
   type RangeHashRequest,
   type TenantRef,
-  type UploadRequest,
 } from '#contracts';
 import { DatabaseGuard, Tenant } from '../auth/database.guard.js';
 import { SubmissionService } from './submission.service.js';
 import { TABLE_PARAM } from '../common/schema.pipe.js';
+import { openApiSchema } from '../ops/openapi.js';
 
 /**
  * The routes that become jobs: 202 with the job's id, whose status is at GET …/jobs/{id}. Tenant-scoped by
@@ -27,15 +27,16 @@ import { TABLE_PARAM } from '../common/schema.pipe.js';
 export class SubmissionController {
   constructor(private readonly submission: SubmissionService) {}
 
+  /** The body is not parsed here: it goes to an intake thread as received (readJsonBodies, UploadIntake). */
   @Post()
   @HttpCode(202)
+  @ApiBody({ schema: openApiSchema(uploadRequestSchema, 'input') })
   async upload(
     @Tenant() tenant: TenantRef,
     @Param('table', TABLE_PARAM) table: string,
-    @Body({ schema: uploadRequestSchema }) body: UploadRequest,
-    @Headers('content-length') contentLength: string | undefined,
+    @Body() body: Buffer | undefined,
   ): Promise<EnqueuedJob> {
-    return { jobId: await this.submission.upload(tenant, table, body, Number(contentLength ?? 0)) };
+    return { jobId: await this.submission.upload(tenant, table, Buffer.isBuffer(body) ? body : undefined) };
   }
 
   @Delete()

@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { BackfillProgress, ColumnDef, RegisteredTableInfo, TableDefinition, TenantRef } from '#contracts';
-import { RegisteredTable, registerTable, TableStats } from '#persistence';
+import type { BackfillProgress, RegisteredTableInfo, TableDefinition, TenantRef } from '#contracts';
+import { registerTable, TableStats, tableShapeSql, type TableShape } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
@@ -43,10 +43,8 @@ export class TableRegistrationService {
   }
 
   /** The table as registered for this database; 404 saying how to register it when it is not. */
-  async registered(tenant: TenantRef, table: string): Promise<RegisteredTable> {
-    const reg = await this.scope.run(tenant, ({ manager }) =>
-      manager.findOneBy(RegisteredTable, { databaseId: tenant.databaseId, tableName: table }),
-    );
+  async registered(tenant: TenantRef, table: string): Promise<TableShape> {
+    const [reg] = await this.scope.readOnce<TableShape>(tenant, tableShapeSql(tenant, table));
     if (!reg) throw notRegistered(table);
     return reg;
   }
@@ -65,11 +63,6 @@ export class TableRegistrationService {
         `table "${table}" has no backfill at version ${progress.from} (it is done, or restarted because columns were added): read its version info again`,
       );
   }
-}
-
-/** The key columns of a registered table, in key order. */
-export function keyDefs(reg: RegisteredTable): ColumnDef[] {
-  return reg.keyColumns.map((k) => reg.columns.find((c) => c.name === k)!);
 }
 
 export function notRegistered(table: string): NotFoundException {

@@ -67,11 +67,11 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
     // The small agents share this process's event loop: a stall of it is theirs too, so it is measured beside them.
     const stalls = monitorEventLoopDelay({ resolution: 10 });
     stalls.enable();
-    await apiEventLoopDelay(stack);
+    await eventLoopDelays(stack);
     const idleUntil = Date.now() + o.seconds * 1000;
     const idleChanges = await smallTenantsWhile(small, remote, () => Date.now() < idleUntil);
     const idleStall = stalls.max;
-    const idleApiDelay = await apiEventLoopDelay(stack);
+    const idleDelay = await eventLoopDelays(stack);
     const idle = await stages(stack, small, idleChanges);
     // Alone before and after: each flood loads into tables the earlier ones grew (and autovacuum then visits), so a
     // later load is slower for that alone; the mean of the two runs around it is the fair reference.
@@ -79,13 +79,13 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
     const ready = await readyFlood(stack, dir, 'together', o);
     let flooding = true;
     stalls.reset();
-    await apiEventLoopDelay(stack);
+    await eventLoopDelays(stack);
     const [together, underFlood] = await Promise.all([
       ready.run().finally(() => (flooding = false)),
       smallTenantsWhile(small, remote, () => flooding),
     ]);
     const busyStall = stalls.max;
-    const busyApiDelay = await apiEventLoopDelay(stack);
+    const busyDelay = await eventLoopDelays(stack);
     stalls.disable();
     const busy = await stages(stack, small, underFlood);
     const aloneAfter = await (await readyFlood(stack, dir, 'alone_after', o)).run();
@@ -100,7 +100,8 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
       small_stages_p95_ms: { idle, under_flood: busy },
       small_changes_measured: { idle: idle.changes, under_flood: busy.changes },
       bench_event_loop_stall_max_ms: { idle: Math.round(idleStall / 1e6), under_flood: Math.round(busyStall / 1e6) },
-      api_event_loop_delay_ms: { idle: idleApiDelay, under_flood: busyApiDelay },
+      api_event_loop_delay_ms: { idle: idleDelay.api, under_flood: busyDelay.api },
+      workers_event_loop_delay_ms: { idle: idleDelay.workers, under_flood: busyDelay.workers },
       flood_rows_per_s: {
         alone_before: aloneBefore.rowsPerSecond,
         with_small_tenants: together.rowsPerSecond,
@@ -341,12 +342,20 @@ async function stages(stack: Stack, small: BenchAgent[], changes: Change[]): Pro
 }
 
 /**
- * The API's event-loop delay (p99 and max, ms) since the last call: how long a request that arrives waits for the
- * loop, whatever it waits behind. Read from its metrics (prom-client resets the histogram at each scrape).
+ * The API's and each worker's event-loop delay (p99 and max, ms) since the last call: how long a request or a job's
+ * next step waits for its process's loop, whatever it waits behind. Read from their metrics (prom-client resets the
+ * histogram at each scrape).
  */
-async function apiEventLoopDelay(stack: Stack): Promise<{ p99: number; max: number }> {
+async function eventLoopDelays(stack: Stack) {
+  const [api, ...workers] = await Promise.all(
+    [stack.apiUrl, ...stack.workerOpsUrls].map((url) => loopDelay(stack, url)),
+  );
+  return { api, workers };
+}
+
+async function loopDelay(stack: Stack, baseUrl: string): Promise<{ p99: number; max: number }> {
   const text = await (
-    await fetch(`${stack.apiUrl}/metrics`, { headers: { authorization: `Bearer ${stack.metricsToken}` } })
+    await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${stack.metricsToken}` } })
   ).text();
   const ms = (name: string) =>
     Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000);

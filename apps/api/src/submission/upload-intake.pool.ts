@@ -26,6 +26,8 @@ export class UploadIntake implements OnApplicationShutdown {
       minThreads: config.INTAKE_THREADS,
       maxThreads: config.INTAKE_THREADS,
       workerData: { signingKey: config.JOB_SIGNING_KEY },
+      // A small young generation: each body's parse is garbage at once, collected early rather than piled up.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
   }
 
@@ -35,7 +37,9 @@ export class UploadIntake implements OnApplicationShutdown {
    */
   async take(task: UploadTask): Promise<ReadyJob> {
     const answer =
-      (task.body?.byteLength ?? 0) <= INLINE_MAX_BYTES ? takeUpload(task, this.signingKey) : await this.pool.run(task);
+      (task.body?.byteLength ?? 0) <= INLINE_MAX_BYTES
+        ? takeUpload(task, this.signingKey)
+        : await this.pool.run(task, { transferList: ownMemory(task.body) });
     if (answer.problem !== undefined) throw new BadRequestException(answer.problem);
     return answer.job;
   }
@@ -43,4 +47,15 @@ export class UploadIntake implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
   }
+}
+
+/**
+ * The body's memory, to move to the thread rather than copy, when the body is all of it (a large body read by the
+ * HTTP server has memory of its own; a small one may share a pool with other buffers, which moving would take away).
+ */
+function ownMemory(body: Uint8Array | undefined): ArrayBuffer[] {
+  const memory = body?.buffer;
+  return memory instanceof ArrayBuffer && body!.byteOffset === 0 && memory.byteLength === body!.byteLength
+    ? [memory]
+    : [];
 }

@@ -12,6 +12,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
+import { QUEUE_NAMES } from '#contracts';
 import { redisConnection } from '#queues';
 import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
 import { round, withServices } from './support.js';
@@ -32,9 +33,20 @@ export const fairness = new Command('fairness')
   .option('--small <n>', 'small tenants, each changing 5 rows every 2 s', (v) => Number(v), 3)
   .option('--seconds <n>', 'how long the small tenants are measured idle', (v) => Number(v), 30)
   .option('--workers <n>', 'worker processes', (v) => Number(v), 2)
+  .option(
+    '--express-workers <n>',
+    'worker processes for the express lane alone (WORKER_QUEUES); the others then consume every other queue',
+    (v) => Number(v),
+    0,
+  )
   .action((o) =>
     withServices(async () => {
-      const stack = await startStack('fairness', o.workers, { env: { TENANT_MAX_JOBS: String(o.share) } });
+      const others = QUEUE_NAMES.filter((q) => q !== 'upload-express').join(',');
+      const stack = await startStack('fairness', o.workers + o.expressWorkers, {
+        env: { TENANT_MAX_JOBS: String(o.share) },
+        workerEnv: (n): Record<string, string> =>
+          o.expressWorkers === 0 ? {} : { WORKER_QUEUES: n < o.expressWorkers ? 'upload-express' : others },
+      });
       try {
         console.log(`RESULT ${JSON.stringify(await measureFairness(stack, o))}`);
       } finally {
@@ -49,6 +61,8 @@ interface FairnessOptions {
   floodInFlight: number;
   small: number;
   seconds: number;
+  workers: number;
+  expressWorkers: number;
 }
 
 /**
@@ -95,6 +109,11 @@ async function measureFairness(stack: Stack, o: FairnessOptions): Promise<Record
     return {
       scenario: 'fairness',
       flood: { databases: o.floodDatabases, rows_each: o.floodRows, max_in_flight: o.floodInFlight },
+      workers: {
+        all_queues: o.expressWorkers ? 0 : o.workers,
+        express_only: o.expressWorkers,
+        others: o.expressWorkers ? o.workers : 0,
+      },
       small_tenants: o.small,
       small_p95_ms: { idle: idle.latency, under_flood: busy.latency, ratio: round(busy.latency / idle.latency) },
       small_stages_p95_ms: { idle, under_flood: busy },

@@ -36,6 +36,8 @@ export async function startStack(
   options: {
     output?: 'ignore' | 'inherit';
     env?: Record<string, string>;
+    /** Settings of the nth worker alone (WORKER_QUEUES, say). */
+    workerEnv?: (n: number) => Record<string, string>;
     /** A database of the caller's, migrated here (a Citus coordinator's): left in place at stop. */
     database?: string;
   } = {},
@@ -72,7 +74,7 @@ export async function startStack(
   for (let i = 0; i < workers; i++) {
     const opsPort = await freePort();
     workerOpsUrls.push(`http://127.0.0.1:${opsPort}`);
-    start('worker', { OPS_PORT: String(opsPort) });
+    start('worker', { ...options.workerEnv?.(i), OPS_PORT: String(opsPort) });
   }
   const apiUrl = `http://127.0.0.1:${port}`;
   await Promise.all([apiUrl, ...workerOpsUrls].map(waitForHealth));

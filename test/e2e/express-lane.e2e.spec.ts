@@ -82,3 +82,65 @@ describe('the express lane', () => {
     }
   });
 });
+
+/** A worker deployed for the express lane alone (WORKER_QUEUES) runs every small upload; the others run the rest. */
+describe('a worker for the express lane alone', () => {
+  let stack: Stack;
+  let tenant: Tenant;
+
+  beforeAll(async () => {
+    stack = await startStack('express_worker', 2, {
+      workerEnv: (n) => ({ WORKER_QUEUES: n === 0 ? 'upload-express' : 'upload,delete,manifest-check,range-hash' }),
+    });
+    tenant = await enroll(stack, 'both');
+    expect(
+      (await call(stack, 'PUT', `${tenantPath(tenant)}/tables/items`, { secret: tenant.secret, body: ITEMS })).status,
+    ).toBe(200);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('takes the small uploads, and the other worker the large ones, both applied', async () => {
+    const send = async (from: number, rows: number) => {
+      const ids = Array.from({ length: rows }, (_, i) => String(from + i));
+      const r = await call(stack, 'POST', `${tenantPath(tenant)}/tables/items`, {
+        secret: tenant.secret,
+        body: { rows: { columns: ['id'], values: [ids], versions: ids } },
+      });
+      expect(r.status).toBe(202);
+      return (await waitForJob(stack, tenant, r.body.jobId as string)).body.state as string;
+    };
+    expect(await send(1, 5)).toBe('completed');
+    expect(await send(100, EXPRESS_MAX_ROWS + 1)).toBe('completed');
+    expect(await send(10, 5)).toBe('completed');
+    const counts = await Promise.all(
+      stack.workerOpsUrls.map(async (url) => {
+        const text = await (
+          await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${stack.metricsToken}` } })
+        ).text();
+        const count = (queue: string) =>
+          Number(
+            new RegExp(`^rowferry_jobs_total\\{queue="${queue}",outcome="completed"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ??
+              0,
+          );
+        return { express: count('upload-express'), large: count('upload') };
+      }),
+    );
+    expect(counts).toEqual([
+      { express: 2, large: 0 },
+      { express: 0, large: 1 },
+    ]);
+    const remote = new pg.Client({ connectionString: stack.databaseUrl });
+    await remote.connect();
+    try {
+      const { rows } = await remote.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM rowferry_data.items WHERE _rf_database = $1',
+        [tenant.databaseId],
+      );
+      expect(rows[0].n).toBe(10 + EXPRESS_MAX_ROWS + 1);
+    } finally {
+      await remote.end();
+    }
+  });
+});

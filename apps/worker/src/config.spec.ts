@@ -20,4 +20,21 @@ describe('worker configuration', () => {
     expect(loadWorkerConfig({ ...KEY, METRICS_PER_DATABASE: 'false' }).METRICS_PER_DATABASE).toBe(false);
     expect(() => loadWorkerConfig({ ...KEY, METRICS_PER_DATABASE: 'maybe' })).toThrow(/METRICS_PER_DATABASE/);
   });
+
+  it('consumes every queue by default, or the queues WORKER_QUEUES names, and refuses a name that is no queue', () => {
+    expect(loadWorkerConfig(KEY).WORKER_QUEUES).toEqual([
+      'upload',
+      'upload-express',
+      'delete',
+      'manifest-check',
+      'range-hash',
+    ]);
+    expect(
+      loadWorkerConfig({ ...KEY, WORKER_QUEUES: 'upload-express, range-hash,upload-express' }).WORKER_QUEUES,
+    ).toEqual(['upload-express', 'range-hash']);
+    expect(() => loadWorkerConfig({ ...KEY, WORKER_QUEUES: 'upload,uploads' })).toThrow(
+      'bad worker configuration: WORKER_QUEUES.1: "uploads" is not a queue (upload, upload-express, delete, manifest-check, range-hash)',
+    );
+    expect(() => loadWorkerConfig({ ...KEY, WORKER_QUEUES: '' })).toThrow(/WORKER_QUEUES/);
+  });
 });

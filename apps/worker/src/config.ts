@@ -1,7 +1,25 @@
 import { z } from 'zod';
+import { QUEUE_NAMES, type QueueName } from '#contracts';
 import { jobSlots, redisSettingsProblem } from '#queues';
 
 const schema = z.object({
+  /**
+   * The queues this worker consumes, comma-separated; all of them by default. A worker for the express lane alone
+   * (`upload-express`) runs small uploads on an event loop that no large batch holds (docs/operations.md).
+   */
+  WORKER_QUEUES: z
+    .string()
+    .default(QUEUE_NAMES.join(','))
+    .transform((v) => [...new Set(v.split(',').map((q) => q.trim()))])
+    .pipe(
+      z
+        .array(
+          z.enum(QUEUE_NAMES as [QueueName, ...QueueName[]], {
+            error: (i) => `"${String(i.input)}" is not a queue (${QUEUE_NAMES.join(', ')})`,
+          }),
+        )
+        .min(1),
+    ),
   /** PostgreSQL connections per worker process: by default one for each job it runs at once, none waits for one. */
   PG_POOL_SIZE: z.coerce.number().int().positive().default(jobSlots()),
   /**

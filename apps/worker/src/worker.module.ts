@@ -53,7 +53,7 @@ export class WorkerModule {
         DeleteService,
         ManifestCheckService,
         RangeHashService,
-        ...Object.values(PROCESSORS),
+        ...config.WORKER_QUEUES.map((queue) => PROCESSORS[queue]),
         ProcessorsLifecycle,
       ],
     };

@@ -1,12 +1,13 @@
 import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter } from 'node:events';
 import { Registry } from 'prom-client';
-import type { QueueName } from '#contracts';
+import { QUEUE_NAMES, type QueueName } from '#contracts';
 import type { WorkerConfig } from '../config.js';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
 import { PROCESSORS } from './processors.js';
 import { ProcessorsLifecycle } from './processors-lifecycle.js';
 
+const ALL = { WORKER_QUEUES: QUEUE_NAMES };
 const metrics = () => new WorkerMetrics(new Registry(), { METRICS_PER_DATABASE: false } as WorkerConfig);
 
 /** A module whose processors' workers consume the queues named here (undefined: the processor has no worker). */
@@ -39,6 +40,7 @@ describe('the processors of the job map', () => {
       new ProcessorsLifecycle(
         moduleWith((name) => name),
         metrics(),
+        ALL,
       ).onApplicationBootstrap(),
     ).not.toThrow();
   });
@@ -47,6 +49,7 @@ describe('the processors of the job map', () => {
     const lifecycle = new ProcessorsLifecycle(
       moduleWith((name) => (name === 'delete' ? 'upload' : name)),
       metrics(),
+      ALL,
     );
     expect(() => lifecycle.onApplicationBootstrap()).toThrow(
       'no worker consumes queue "delete": its processor DeleteProcessor is bound to "upload"',
@@ -57,10 +60,23 @@ describe('the processors of the job map', () => {
     const lifecycle = new ProcessorsLifecycle(
       moduleWith((name) => (name === 'range-hash' ? undefined : name)),
       metrics(),
+      ALL,
     );
     expect(() => lifecycle.onApplicationBootstrap()).toThrow(
       'no worker consumes queue "range-hash": its processor RangeHashProcessor is bound to "nothing"',
     );
+  });
+
+  it('of a worker for some queues (WORKER_QUEUES) start with those alone, and drain only them', async () => {
+    const closed: string[] = [];
+    const lifecycle = new ProcessorsLifecycle(
+      moduleWith((name) => (name === 'upload-express' ? name : undefined), closed),
+      metrics(),
+      { WORKER_QUEUES: ['upload-express'] },
+    );
+    expect(() => lifecycle.onApplicationBootstrap()).not.toThrow();
+    await lifecycle.beforeApplicationShutdown('SIGTERM');
+    expect(closed).toEqual(['upload-express']);
   });
 
   it('close every worker at shutdown', async () => {
@@ -68,6 +84,7 @@ describe('the processors of the job map', () => {
     const lifecycle = new ProcessorsLifecycle(
       moduleWith((name) => name, closed),
       metrics(),
+      ALL,
     );
     expect(lifecycle.stopped()).toEqual([]);
     await lifecycle.beforeApplicationShutdown('SIGTERM');
@@ -81,6 +98,7 @@ describe('the processors of the job map', () => {
     new ProcessorsLifecycle(
       moduleWith((name) => name, [], workers),
       new WorkerMetrics(registry, { METRICS_PER_DATABASE: false } as WorkerConfig),
+      ALL,
     ).onApplicationBootstrap();
     const t = 1_000_000;
     const job = { timestamp: t, processedOn: t + 250, finishedOn: t + 1500, attemptsStarted: 1 };

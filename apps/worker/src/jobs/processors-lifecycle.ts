@@ -1,13 +1,21 @@
 import type { WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { QueueName } from '#contracts';
 import { drainWorkers } from '#queues';
+import type { WorkerConfig } from '../config.js';
 import { WorkerMetrics } from '../ops/worker-metrics.js';
+import { WORKER_CONFIG } from '../tokens.js';
 import { PROCESSORS } from './processors.js';
 
 /**
- * The processors' start and end. At start, every queue must have a running worker consuming it (a
+ * The processors' start and end. At start, every queue this worker is for (WORKER_QUEUES) must have a running worker consuming it (a
  * processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM, stop taking jobs and
  * let the active ones finish before anything they use (the PostgreSQL pool) is closed: before-shutdown hooks all
  * complete before the shutdown hooks that close resources run. In between, every job attempt's end is counted.
@@ -19,6 +27,7 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly metrics: WorkerMetrics,
+    @Inject(WORKER_CONFIG) private readonly config: Pick<WorkerConfig, 'WORKER_QUEUES'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -50,9 +59,6 @@ export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplic
   }
 
   private hosts(): [QueueName, WorkerHost][] {
-    return Object.entries(PROCESSORS).map(([name, type]) => [
-      name as QueueName,
-      this.moduleRef.get(type, { strict: false }),
-    ]);
+    return this.config.WORKER_QUEUES.map((name) => [name, this.moduleRef.get(PROCESSORS[name], { strict: false })]);
   }
 }

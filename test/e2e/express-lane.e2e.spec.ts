@@ -121,8 +121,9 @@ describe('a worker for the express lane alone', () => {
         ).text();
         const count = (queue: string) =>
           Number(
-            new RegExp(`^rowferry_jobs_total\\{queue="${queue}",outcome="completed"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ??
-              0,
+            new RegExp(`^rowferry_jobs_total\\{queue="${queue}",outcome="completed"[^}]*\\} (\\d+)`, 'm').exec(
+              text,
+            )?.[1] ?? 0,
           );
         return { express: count('upload-express'), large: count('upload') };
       }),

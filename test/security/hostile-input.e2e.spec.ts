@@ -120,6 +120,37 @@ describe('hostile input', () => {
       400,
       /a key can have at most 31 columns/,
     ],
+    // Over 64 KiB, an upload's body is parsed and checked on an intake thread: its problems are 400s just the same.
+    [
+      'a large upload that is not JSON',
+      'POST',
+      () => '/tables/items',
+      `{"rows":{"columns":["id"],"values":[[${'"1",'.repeat(30_000)}`,
+      400,
+      /^the request body is not valid JSON: /,
+    ],
+    [
+      'a large upload without versions',
+      'POST',
+      () => '/tables/items',
+      { rows: { columns: ['id'], values: [ids(20_000)] } },
+      400,
+      /^invalid request body: rows\.versions: /,
+    ],
+    [
+      'a large upload naming a column the table does not have',
+      'POST',
+      () => '/tables/items',
+      {
+        rows: {
+          columns: ['nope'],
+          values: [Array.from({ length: 20_000 }, (_, i) => String(i))],
+          versions: ids(20_000),
+        },
+      },
+      400,
+      /^table "items": .*nope/,
+    ],
     [
       'a value nested 10,000 deep',
       'POST',
@@ -459,4 +490,9 @@ function forgedUpload(b: Tenant) {
     rows: { columns: ['id'], values: [['666']], versions: ['666'] },
     bytes: 1,
   };
+}
+
+/** The strings "1" to "n": a large batch's ids and versions. */
+function ids(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => String(i + 1));
 }

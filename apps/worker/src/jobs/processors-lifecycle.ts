@@ -15,10 +15,11 @@ import { WORKER_CONFIG } from '../tokens.js';
 import { PROCESSORS } from './processors.js';
 
 /**
- * The processors' start and end. At start, every queue this worker is for (WORKER_QUEUES) must have a running worker consuming it (a
- * processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM, stop taking jobs and
- * let the active ones finish before anything they use (the PostgreSQL pool) is closed: before-shutdown hooks all
- * complete before the shutdown hooks that close resources run. In between, every job attempt's end is counted.
+ * The processors' start and end. At start, every queue this worker is for (WORKER_QUEUES) must have a running
+ * worker consuming it (a processor bound to the wrong queue fails here, not by leaving a queue to grow). On SIGTERM,
+ * stop taking jobs and let the active ones finish before anything they use (the PostgreSQL pool) is closed:
+ * before-shutdown hooks all complete before the shutdown hooks that close resources run. In between, every job
+ * attempt's end is counted.
  */
 @Injectable()
 export class ProcessorsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -3,9 +3,9 @@ import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 
 /**
- * One flooding agent in its own process, as on a customer's machine (the fairness bench): it gets ready (tracking,
- * registration), says "ready", waits for a line on stdin, runs one pass (the initial load), and prints how many 429s
- * the API answered it, as JSON.
+ * One agent in its own process, as on a customer's machine (the fairness bench's flood, the initial-load bench): it
+ * gets ready (tracking, registration), says "ready", waits for a line on stdin, runs one pass (the initial load), and
+ * prints how many 429s the API answered it, as JSON. Its own process: its CPU and memory are its own to measure.
  */
 const config = loadAgentConfig(process.argv[2]);
 const agent = new SyncAgent(config, () => undefined);

@@ -1,13 +1,10 @@
 import type { AxiosInstance } from 'axios';
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
@@ -15,7 +12,7 @@ import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { QUEUE_NAMES } from '#contracts';
 import { redisConnection } from '#queues';
 import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
-import { round, withServices } from './support.js';
+import { agentProcess, round, withServices, type AgentProcess } from './support.js';
 
 export const fairness = new Command('fairness')
   .description(
@@ -223,14 +220,8 @@ async function readyFlood(stack: Stack, dir: string, label: string, o: FairnessO
     ),
   );
   // Niced: on this one box the flooding agents' own CPU stands in for their customers' machines, not the server's.
-  const agents = configs.map(({ config }) =>
-    spawn('nice', ['-n', '19', process.execPath, fileURLToPath(new URL('./flood-agent.js', import.meta.url)), config], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    }),
-  );
-  const lines = agents.map((p) => createInterface({ input: p.stdout! })[Symbol.asyncIterator]());
-  for (const l of lines) if ((await l.next()).value !== 'ready') throw new Error('a flooding agent did not get ready');
-  return { run: () => runFlood(agents, lines, o) };
+  const agents = await Promise.all(configs.map(({ config }) => agentProcess(config, 19)));
+  return { run: () => runFlood(agents, o) };
 }
 
 interface Flood {
@@ -239,15 +230,11 @@ interface Flood {
 }
 
 async function runFlood(
-  agents: ChildProcess[],
-  lines: AsyncIterator<string>[],
+  agents: AgentProcess[],
   o: FairnessOptions,
 ): Promise<{ rowsPerSecond: number; refusals: number }> {
   const t0 = performance.now();
-  for (const p of agents) p.stdin!.write('go\n');
-  const results = await Promise.all(
-    lines.map(async (l) => JSON.parse((await l.next()).value as string) as { refusals: number; failed: unknown }),
-  );
+  const results = await Promise.all(agents.map((a) => a.pass()));
   const seconds = (performance.now() - t0) / 1000;
   const failed = results.find((r) => r.failed);
   if (failed) throw new Error(`a flooding agent failed: ${JSON.stringify(failed.failed)}`);

@@ -14,8 +14,8 @@ import { Redis } from 'ioredis';
 import { redisConnection } from '#queues';
 import { startCitusCluster } from '../lib/citus.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
-import { configuredAgent } from '../lib/agent-config.js';
-import { makeTable, round, withServices } from './support.js';
+import { writeAgentConfig } from '../lib/agent-config.js';
+import { agentProcess, makeTable, round, withServices } from './support.js';
 
 /**
  * `npm run bench -- initial-load --rows N`: the full pipeline (SQLite agent → API → Redis → workers → PostgreSQL)
@@ -46,25 +46,26 @@ export const initialLoad = new Command('initial-load')
       const stack = await startStack('bench', o.workers, citus ? { database: citus.url } : {});
       try {
         const creds = await enrollDatabase(stack, 'bench');
-        const agent = configuredAgent(stack, dir, creds, {
-          source: pgSource ? { type: 'postgres', url: pgSource.url } : { type: 'sqlite', path: 'bench.db' },
-          tables: [{ name: 'bench_rows' }],
-          batchRows: o.batchRows,
-          maxInFlight: o.inFlight,
-          sliceRows: 1,
-        });
-        await agent.source.installTracking([{ name: 'bench_rows' }]);
-        await agent.registerTables();
+        // The agent in its own process, as on a customer's machine: its CPU and memory are its own, not this
+        // process's (which wrote the source's rows and samples the others).
+        const agent = await agentProcess(
+          writeAgentConfig(stack.apiUrl, dir, creds, {
+            source: pgSource ? { type: 'postgres', url: pgSource.url } : { type: 'sqlite', path: 'bench.db' },
+            tables: [{ name: 'bench_rows' }],
+            batchRows: o.batchRows,
+            maxInFlight: o.inFlight,
+            sliceRows: 1,
+          }),
+        );
+        const pids = { agent: agent.pid, api: stack.pids[0], workers: stack.pids.slice(1) };
 
-        const cpuBefore = cpuByPart(stack.pids);
-        const memory = new MemorySampler(stack.pids);
+        const cpuBefore = cpuByPart(pids);
+        const memory = new MemorySampler(pids);
         const t0 = performance.now();
-        const report = await agent.cycle(); // ahead: every row uploaded and applied before it returns
+        const { failed } = await agent.pass(); // ahead: every row uploaded and applied before it returns
         const pipelineSeconds = (performance.now() - t0) / 1000;
-        const cpuAfter = cpuByPart(stack.pids);
+        const cpuAfter = cpuByPart(pids);
         const peaks = await memory.stop();
-        await agent.close();
-        const failed = report.tables.find((t) => 'error' in t);
         if (failed) throw new Error(`pipeline failed: ${JSON.stringify(failed)}`);
         const remote = await count(stack.databaseUrl, creds.databaseId);
         if (remote !== o.rows) throw new Error(`pipeline applied ${remote} of ${o.rows} rows`);
@@ -195,6 +196,13 @@ async function count(url: string, databaseId: string): Promise<number> {
   return rows[0].n;
 }
 
+/** The pipeline's processes. */
+interface Pids {
+  agent: number;
+  api: number;
+  workers: number[];
+}
+
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
@@ -210,16 +218,16 @@ class MemorySampler {
   private readonly timer: NodeJS.Timeout;
   private sampling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pids: number[]) {
+  constructor(private readonly pids: Pids) {
     this.timer = setInterval(() => (this.sampling = this.sample()), 250);
   }
 
   private async sample(): Promise<void> {
     const used = /used_memory:(\d+)/.exec(await this.redis.info('memory'));
     this.samples.push({
-      agent: process.memoryUsage().rss / 2 ** 20,
-      api: rssMb(this.pids[0]),
-      workers: this.pids.slice(1).map(rssMb),
+      agent: rssMb(this.pids.agent),
+      api: rssMb(this.pids.api),
+      workers: this.pids.workers.map(rssMb),
       redis: used ? Number(used[1]) / 2 ** 20 : 0,
     });
   }
@@ -235,7 +243,7 @@ class MemorySampler {
       return {
         agent: max((s) => s.agent),
         api: max((s) => s.api),
-        workers: this.pids.slice(1).map((_, w) => max((s) => s.workers[w])),
+        workers: this.pids.workers.map((_, w) => max((s) => s.workers[w])),
         redis: max((s) => s.redis),
       };
     };
@@ -244,7 +252,7 @@ class MemorySampler {
 }
 
 /** CPU seconds so far of each part of the pipeline, to see where the time goes on a shared machine. */
-function cpuByPart(pids: number[]): Record<string, number> {
+function cpuByPart(pids: Pids): Record<string, number> {
   const ticks = (pid: number) => {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -264,11 +272,10 @@ function cpuByPart(pids: number[]): Record<string, number> {
         }
       })
       .reduce((sum, d) => sum + ticks(Number(d)), 0);
-  const self = process.cpuUsage();
   return {
-    agent: (self.user + self.system) / 1e6,
-    api: ticks(pids[0]),
-    workers: pids.slice(1).reduce((sum, p) => sum + ticks(p), 0),
+    agent: ticks(pids.agent),
+    api: ticks(pids.api),
+    workers: pids.workers.reduce((sum, p) => sum + ticks(p), 0),
     postgres: byName('postgres'),
     redis: byName('redis-server'),
   };

@@ -1,4 +1,7 @@
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { ensureServices } from '../lib/services.js';
 
 /**
@@ -27,3 +30,33 @@ export function makeTable(path: string, rows: number): void {
 }
 
 export const round = (x: number) => Math.round(x * 1000) / 1000;
+
+export interface AgentProcess {
+  /** Its process, to measure its CPU and memory by. */
+  pid: number;
+  /** Runs its one pass: the 429s the API answered it, and its table's error if the pass failed. */
+  pass(): Promise<{ refusals: number; failed: unknown }>;
+}
+
+/**
+ * An agent in its own process (agent-process.ts), as on a customer's machine, from its config file, made ready
+ * (tracking installed, tables registered). `nice` lowers its CPU priority (`nice -n`, which runs node in its place).
+ */
+export async function agentProcess(config: string, nice = 0): Promise<AgentProcess> {
+  const script = fileURLToPath(new URL('./agent-process.js', import.meta.url));
+  // AGENT_NODE_ARGS: flags for the agent's Node.js (a heap limit, a profiler), as STACK_NODE_ARGS for the services.
+  const nodeArgs = process.env.AGENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const command = [process.execPath, ...nodeArgs, script, config];
+  const child = spawn(nice ? 'nice' : command[0], nice ? ['-n', String(nice), ...command] : command.slice(1), {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  if ((await lines.next()).value !== 'ready') throw new Error(`the agent of ${config} did not get ready`);
+  return {
+    pid: child.pid!,
+    pass: async () => {
+      child.stdin.write('go\n');
+      return JSON.parse((await lines.next()).value as string) as { refusals: number; failed: unknown };
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { uploadRequestSchema, type TenantRef } from '#contracts';
 import type { TableShape } from '#persistence';
 import { schemaProblems } from '../common/schema-problems.js';
 import { readyJob, type ReadyJob } from '../jobs/ready-job.js';
-import { uploadJob } from './upload-job.js';
+import { uploadJob, type Checked } from './upload-job.js';
 
 /** An upload as the API's main thread hands it to an intake thread: the request's bytes, unread, and its table. */
 export interface UploadTask {
@@ -13,7 +13,7 @@ export interface UploadTask {
   shape: TableShape;
 }
 
-export type IntakeAnswer = { job: ReadyJob; problem?: undefined } | { job?: undefined; problem: string };
+export type IntakeAnswer = Checked<ReadyJob>;
 
 /**
  * An upload request's bytes made into its sealed job, or the 400's message: parsed, checked against the request

@@ -9,23 +9,18 @@ import pg from 'pg';
 import { SyncAgent } from '../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../apps/agent/src/config.js';
 import { compareTable } from './lib/compare.js';
-import { createSampleDatabase } from './lib/sample-sqlite.js';
+import { createSampleDatabase, SAMPLE_TABLES } from './lib/sample-sqlite.js';
 import { ensureServices } from './lib/services.js';
 import { startStack, type Stack } from './lib/stack.js';
+
+const agentCli = fileURLToPath(new URL('../apps/agent/src/main.js', import.meta.url));
+const say = (line: string) => console.log(`demo: ${line}`);
 
 /**
  * `npm run demo`: the whole flow on this machine. Migrates a fresh database, starts the API and two workers, makes a
  * sample SQLite shop, registers and tracks it with the agent CLI, syncs, changes rows, syncs again, and prints a
  * per-table summary. Exits non-zero if any table differs.
  */
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-  { name: 'tags', key: ['code'] },
-];
-const agentCli = fileURLToPath(new URL('../apps/agent/src/main.js', import.meta.url));
-const say = (line: string) => console.log(`demo: ${line}`);
-
 async function main(): Promise<number> {
   const services = await ensureServices();
   Object.assign(process.env, services.env); // the API and workers started below inherit them
@@ -56,7 +51,7 @@ async function demo(): Promise<number> {
         `api: { url: "${stack.apiUrl}", credentialsFile: credentials.json }`,
         `source: { type: sqlite, path: shop.db }`,
         `tables:`,
-        ...TABLES.map((t) => `  - { name: ${t.name}, key: [${t.key.join(', ')}] }`),
+        ...SAMPLE_TABLES.map((t) => `  - { name: ${t.name}, key: [${t.key.join(', ')}] }`),
         `batchRows: 5000`,
         `sliceRows: 50000`,
       ].join('\n'),
@@ -79,7 +74,9 @@ async function demo(): Promise<number> {
     const creds = JSON.parse(execFileSync('cat', [join(dir, 'credentials.json')], { encoding: 'utf8' }));
     const differences = async () =>
       (
-        await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))
+        await Promise.all(
+          SAMPLE_TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)),
+        )
       ).flat();
 
     say('initial sync');
@@ -152,7 +149,7 @@ async function printSummary(stack: Stack, dbPath: string, databaseId: string): P
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
   const rows = [];
-  for (const t of TABLES) {
+  for (const t of SAMPLE_TABLES) {
     const l = local.prepare(`SELECT count(*) AS n, max(_rowferry_version) AS v FROM ${t.name}`).get() as {
       n: number;
       v: number;

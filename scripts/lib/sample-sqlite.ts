@@ -1,5 +1,12 @@
 import Database from 'better-sqlite3';
 
+/** The sample database's tables and their keys (createSampleDatabase). */
+export const SAMPLE_TABLES: { name: string; key: string[] }[] = [
+  { name: 'items', key: ['id'] },
+  { name: 'order_lines', key: ['order_id', 'line'] },
+  { name: 'tags', key: ['code'] },
+];
+
 /**
  * A sample shop database: an integer-keyed table with every SQLite storage class, a composite-key table and a
  * text-keyed table with mixed case and non-ASCII keys. Shared by the end-to-end tests, the demo and the bench.

@@ -8,16 +8,10 @@ import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
-import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { createSampleDatabase, SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { startRedis } from '../../scripts/lib/services.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { writeAgentConfig } from '../../scripts/lib/agent-config.js';
-
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-  { name: 'tags', key: ['code'] },
-];
 
 /**
  * `rowferry-agent run` as a customer runs it, while the jobs it waits on fail for good and then vanish with all of
@@ -59,13 +53,13 @@ describe('the agent survives jobs that fail or vanish', () => {
     const creds = await enrollDatabase(stack, 'survivor');
     const configPath = writeAgentConfig(stack.apiUrl, dir, creds, {
       source: { type: 'sqlite', path: 'shop.db' },
-      tables: TABLES,
+      tables: SAMPLE_TABLES,
       batchRows: 500,
       maxInFlight: 8,
       intervalSeconds: 0.5,
     });
     const setup = new SyncAgent(loadAgentConfig(configPath), () => undefined);
-    await setup.source.installTracking(TABLES);
+    await setup.source.installTracking(SAMPLE_TABLES);
     await setup.registerTables();
     await setup.close();
 
@@ -73,7 +67,7 @@ describe('the agent survives jobs that fail or vanish', () => {
     admin = new pg.Client({ connectionString: stack.databaseUrl });
     admin.on('error', () => undefined); // dropped with the database if the test fails half way
     await admin.connect();
-    const tables = TABLES.map((t) => `rowferry_data.${t.name}`).join(', ');
+    const tables = SAMPLE_TABLES.map((t) => `rowferry_data.${t.name}`).join(', ');
     await admin.query(`REVOKE INSERT ON ${tables} FROM rowferry_tenant`);
     const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
     const proc = spawn(process.execPath, [cli, 'run', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,7 +110,9 @@ describe('the agent survives jobs that fail or vanish', () => {
     // 3. The same process carries on and the copy converges, every column of every row.
     const differences = async () =>
       (
-        await Promise.all(TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)))
+        await Promise.all(
+          SAMPLE_TABLES.map((t) => compareTable(dbPath, stack.databaseUrl, creds.databaseId, t.name, t.key)),
+        )
       ).flat();
     await until('convergence', async () => proc.exitCode !== null || (await differences()).length === 0, 90_000);
     if (proc.exitCode !== null) throw new Error(`the agent exited with ${proc.exitCode}:\n${output.slice(-2000)}`);

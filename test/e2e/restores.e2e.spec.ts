@@ -4,16 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
-import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { createSampleDatabase, SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import type { Credentials } from '../../scripts/lib/agent-config.js';
 import { sqliteAgent, sqliteDifferences, syncUntilEqual } from '../support/agent.js';
-
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-  { name: 'tags', key: ['code'] },
-];
 
 /**
  * Restores of every kind (docs/sync-model.md, Restores), each followed by new local writes that reuse versions the
@@ -41,13 +35,13 @@ describe('restores the agent cannot see coming', () => {
     createSampleDatabase(dbPath, 20_000);
     const creds: Credentials = await enrollDatabase(stack, name);
     const open = () => {
-      const agent = sqliteAgent(stack, dir, 'shop.db', creds, TABLES, { sliceRows: 10_000 });
+      const agent = sqliteAgent(stack, dir, 'shop.db', creds, SAMPLE_TABLES, { sliceRows: 10_000 });
       agents.push(agent);
       return agent;
     };
-    const differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
+    const differences = () => sqliteDifferences(stack, dbPath, creds, SAMPLE_TABLES);
     const agent = open();
-    await agent.source.installTracking(TABLES);
+    await agent.source.installTracking(SAMPLE_TABLES);
     const exec = (sql: string) => {
       const db = new Database(dbPath);
       db.exec(sql);

@@ -6,15 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
-import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
+import { createSampleDatabase, SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { sqliteDifferences, syncUntilEqual } from '../support/agent.js';
-
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-  { name: 'tags', key: ['code'] },
-];
 
 describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQL', () => {
   let stack: Stack;
@@ -31,7 +25,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
       JSON.stringify({
         api: { url: stack.apiUrl, credentialsFile: 'creds.json' },
         source: { type: 'sqlite', path: 'shop.db' },
-        tables: TABLES,
+        tables: SAMPLE_TABLES,
         batchRows: 5000,
         sliceRows: 25000,
         maxInFlight: 4,
@@ -40,7 +34,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     return new SyncAgent(loadAgentConfig(configPath), () => undefined);
   };
 
-  const differences = () => sqliteDifferences(stack, dbPath, creds, TABLES);
+  const differences = () => sqliteDifferences(stack, dbPath, creds, SAMPLE_TABLES);
   /** Passes until remote equals local exactly and a whole difference-check round has run. */
   const sync = () => syncUntilEqual(agent, differences);
 
@@ -55,7 +49,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     other = await enrollDatabase(stack, 'globex');
     writeFileSync(join(dir, 'creds.json'), JSON.stringify(creds));
     agent = newAgent();
-    await agent.source.installTracking(TABLES);
+    await agent.source.installTracking(SAMPLE_TABLES);
   });
 
   afterAll(async () => {
@@ -102,7 +96,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     const first = await agent.cycle();
     expect(first.tables.find((t) => t.table === 'items')).toMatchObject({ steps: ['behind', 'equal'] });
     await sync();
-    await agent.source.installTracking(TABLES); // the next track brings the log back
+    await agent.source.installTracking(SAMPLE_TABLES); // the next track brings the log back
     const again = local();
     again.exec(`DELETE FROM items WHERE id = (SELECT max(id) FROM items)`);
     again.close();
@@ -143,10 +137,13 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
     const status = (...args: string[]) =>
       execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.yaml'), ...args], { encoding: 'utf8' });
     const rows = JSON.parse(status('--json')) as { table: string; state: string; behindVersions: string }[];
-    expect(rows.map((r) => [r.table, r.state, r.behindVersions])).toEqual(TABLES.map((t) => [t.name, 'equal', '0']));
+    expect(rows.map((r) => [r.table, r.state, r.behindVersions])).toEqual(
+      SAMPLE_TABLES.map((t) => [t.name, 'equal', '0']),
+    );
     const lines = status().trimEnd().split('\n');
-    expect(lines).toHaveLength(TABLES.length + 1); // nothing to explain below the table
-    for (const t of TABLES) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${t.name}\\s+equal\\s`)));
+    expect(lines).toHaveLength(SAMPLE_TABLES.length + 1); // nothing to explain below the table
+    for (const t of SAMPLE_TABLES)
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${t.name}\\s+equal\\s`)));
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '#persistence';
 import { startCitusCluster, type CitusCluster } from '../../scripts/lib/citus.js';
+import { SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call, tenantPath } from '../security/support.js';
 import { passOverFirstTable, sampleSource, syncUntilEqual, type SampleSource } from '../support/agent.js';
 
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-];
+/** Two of the sample's tables, one keyed by an integer and one by two: enough for these scenarios. */
+const TABLES = SAMPLE_TABLES.filter((t) => t.name !== 'tags');
 
 /**
  * rowferry on a 3-node Citus cluster (a coordinator and two workers, private, on loopback): every data table
@@ -128,7 +127,7 @@ describe('sync into Citus', () => {
   });
 
   it("distributes a table registered later, and a second tenant's rows share the tables without touching the first's", async () => {
-    b = await sampleSource(stack, 'tenant-b', 2_000, [...TABLES, { name: 'tags', key: ['code'] }], { batchRows: 500 });
+    b = await sampleSource(stack, 'tenant-b', 2_000, SAMPLE_TABLES, { batchRows: 500 });
     await syncUntilEqual(b.agent, b.differences);
     expect(await a.differences()).toEqual([]);
     const { rows } = await admin.query<{ table: string; column: string }>(

@@ -3,14 +3,13 @@ import type { Cluster } from 'ioredis';
 import { Redis } from 'ioredis';
 import { newRedisClient, primaries, redisConnection } from '#queues';
 import { startRedisCluster, type RedisClusterProcesses } from '../../scripts/lib/redis-cluster.js';
+import { SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { call } from '../security/support.js';
 import { sampleSource, syncUntilEqual, type SampleSource } from '../support/agent.js';
 
-const TABLES = [
-  { name: 'items', key: ['id'] },
-  { name: 'order_lines', key: ['order_id', 'line'] },
-];
+/** Two of the sample's tables, one keyed by an integer and one by two: enough for these scenarios. */
+const TABLES = SAMPLE_TABLES.filter((t) => t.name !== 'tags');
 
 /**
  * The queues on a 3-node Redis Cluster (REDIS_CLUSTER_NODES): BullMQ's keys, the fair share's counters and the pending

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
@@ -114,6 +114,16 @@ describe('large bodies cost nothing until their sender is authenticated', () => 
     expect(peak).toBeLessThan(300);
     expect(health.length).toBeGreaterThan(0);
     expect(Math.max(...health)).toBeLessThan(100);
+  });
+
+  it("bodies are parsed on an intake thread that yields the API's cores to its event loop (INTAKE_NICE)", () => {
+    const api = stack.pids[0];
+    // A thread's nice value: the 19th field of its stat line (Linux gives each thread its own).
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/${api}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    expect(niceOf(String(api))).toBe(0); // the event loop's thread
+    const niced = readdirSync(`/proc/${api}/task`).filter((tid) => niceOf(tid) === 10);
+    expect(niced).toHaveLength(1); // the one intake thread, at the default
   });
 
   it('a small route refuses a large declared body before reading it, and a large chunked one at its limit', async () => {

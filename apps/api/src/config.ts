@@ -36,6 +36,11 @@ const schema = z.object({
    * loop every other request waits on. One is enough to keep that loop free; more add throughput on more cores.
    */
   INTAKE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * The intake threads' nice value (Linux: per thread; 0 = the API's own priority). When the API's cores are busy,
+   * a flood's bulk parsing then yields them to the event loop's small requests, not the other way round.
+   */
+  INTAKE_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Batch-size tuning bounds (docs/tuning.md). */
   TUNING_MIN_ROWS: z.coerce.number().int().positive().default(100),
   TUNING_MAX_ROWS: z.coerce.number().int().positive().default(20_000),

@@ -25,7 +25,7 @@ export class UploadIntake implements OnApplicationShutdown {
       filename: new URL('./upload-intake.thread.js', import.meta.url).href,
       minThreads: config.INTAKE_THREADS,
       maxThreads: config.INTAKE_THREADS,
-      workerData: { signingKey: config.JOB_SIGNING_KEY },
+      workerData: { signingKey: config.JOB_SIGNING_KEY, nice: config.INTAKE_NICE },
       // A small young generation: each body's parse is garbage at once, collected early rather than piled up.
       resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });

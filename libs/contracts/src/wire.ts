@@ -33,7 +33,7 @@ export function isVersion(s: unknown): s is string {
 
 /**
  * A batch of rows, column-wise: the names once, then one array per column. It is smaller than an array of
- * objects and it is exactly the shape `INSERT … SELECT FROM unnest($1::text[], …)` takes.
+ * objects and it is exactly the shape the worker's bulk SQL takes: a parameter a column (libs/persistence, rows.ts).
  */
 export const columnarRowsSchema = z
   .object({

@@ -8,14 +8,23 @@ describe("the agent's requests", () => {
   let stack: Stack;
   let source: SampleSource;
   const routes: string[] = [];
+  /** Each request's sending and answer, in the order they happened. */
+  const events: string[] = [];
 
   beforeAll(async () => {
     stack = await startStack('agent_requests', 1);
     source = await sampleSource(stack, 'requests', 2_000, [{ name: 'items', key: ['id'] }]);
     const http = (source.agent.api as unknown as { http: AxiosInstance }).http;
+    const route = (req: { method?: string; url?: string }) =>
+      `${req.method?.toUpperCase()} ${String(req.url).replace(/^.*\/databases\/[^/]+/, '')}`;
     http.interceptors.request.use((req) => {
-      routes.push(`${req.method?.toUpperCase()} ${String(req.url).replace(/^.*\/databases\/[^/]+/, '')}`);
+      routes.push(route(req));
+      events.push(`sent ${route(req)}`);
       return req;
+    });
+    http.interceptors.response.use((res) => {
+      events.push(`answered ${route(res.config)}`);
+      return res;
     });
   });
   afterAll(async () => {
@@ -28,6 +37,21 @@ describe("the agent's requests", () => {
     db.exec(sql);
     db.close();
   };
+
+  it('asks for the version info while the marker is recorded: the first upload waits for two round trips, not three', async () => {
+    await syncUntilEqual(source.agent, source.differences);
+    events.length = 0;
+    change(`UPDATE items SET name = 'marked' WHERE id <= 3`);
+    expect((await passOverFirstTable(source.agent)).uploaded).toBe(3);
+    const at = (event: string) => events.indexOf(event);
+    expect(at('sent POST /markers')).toBeGreaterThan(-1);
+    expect(at('sent GET /tables')).toBeLessThan(at('answered GET /tables'));
+    // Both in flight at once: the marker is sent before the version info has come back.
+    expect(at('sent POST /markers')).toBeLessThan(at('answered GET /tables'));
+    expect(at('sent POST /tables/items')).toBeGreaterThan(
+      Math.max(at('answered GET /tables'), at('answered POST /markers')),
+    );
+  });
 
   it('asks the batch-size tuning for a load, and not for a change smaller than any batch it advises', async () => {
     await syncUntilEqual(source.agent, source.differences);

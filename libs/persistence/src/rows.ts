@@ -32,27 +32,27 @@ export interface AppliedUpload {
 }
 
 /**
- * Columns of values as a row source, `ROWS FROM (…) AS <alias>(<names>)`, one JSON array parameter a column, each
+ * Columns of values as a row source, `ROWS FROM (…) AS u(<names>)`, one JSON array parameter a column, each
  * value read as text (NULL for null). JSON rather than text[]: JSON.stringify writes a 20,000-row column in a tenth of
  * the time node-postgres takes to write an array literal, which held a worker's event loop for about 20 ms a batch,
  * and PostgreSQL reads the one as fast as the other (docs/benchmarks.md).
  */
-function columnsSource(columns: unknown[][], firstParam: number, alias: string, names: string[]) {
+function columnsSource(columns: unknown[][], firstParam: number, names: string[]) {
   const reads = columns.map((_, i) => `json_array_elements_text($${firstParam + i}::json)`);
   return {
-    from: `ROWS FROM (${reads.join(', ')}) AS ${alias}(${names.join(', ')})`,
+    from: `ROWS FROM (${reads.join(', ')}) AS u(${names.join(', ')})`,
     params: columns.map((c) => JSON.stringify(c)),
   };
 }
 
 /** The rows of a batch as a row source `u(<columns>, _rf_version[, _rf_replace])` (columnsSource). */
-function unnestBatch(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: number, replace?: string[]) {
+function batchSource(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: number, replace?: string[]) {
   const cols = job.columns.map((c) => quoteIdent(c.name));
   const columns: unknown[][] = [...job.rows.values, job.rows.versions, ...(replace ? [replace] : [])];
   const names = [...cols, '_rf_version', ...(replace ? ['_rf_replace'] : [])];
   return {
     cols,
-    ...columnsSource(columns, firstParam, 'u', names),
+    ...columnsSource(columns, firstParam, names),
     values: job.columns.map((c, i) => fromWireSql(c.type, `u.${cols[i]}`)),
   };
 }
@@ -70,7 +70,7 @@ function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
   const fixed = 3;
   const cols = job.columns.map((c) => quoteIdent(c.name));
   if (!citus) {
-    const u = unnestBatch(job, fixed + 1);
+    const u = batchSource(job, fixed + 1);
     return [
       {
         source: `SELECT $1::uuid, $2::uuid, ${u.values.join(', ')}, u._rf_version::bigint, $3::timestamptz, $3::timestamptz
@@ -203,7 +203,7 @@ export async function replaceRows(
   job: Pick<UploadJob, 'table' | 'columns' | 'rows' | 'key' | 'tenant'>,
   replace: string[],
 ): Promise<number> {
-  const u = unnestBatch(job, 3, replace);
+  const u = batchSource(job, 3, replace);
   const keyNames = new Set(job.key.map((k) => k.name));
   const sets = job.columns
     .map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`))
@@ -243,7 +243,7 @@ export async function deleteRows(
     case 'keys': {
       const cols = key.map((k) => quoteIdent(k.name));
       const match = key.map((k, i) => `t.${cols[i]} = ${fromWireSql(k.type, `u.${cols[i]}`)}`);
-      const u = columnsSource([...request.keys, request.versions], 2, 'u', [...cols, '_rf_version']);
+      const u = columnsSource([...request.keys, request.versions], 2, [...cols, '_rf_version']);
       sql = `DELETE FROM ${t} AS t
                USING ${u.from}
               WHERE t._rf_database = $1::uuid AND ${match.join(' AND ')} AND t._rf_version <= u._rf_version::bigint`;

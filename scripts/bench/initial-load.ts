@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,7 +15,7 @@ import { redisConnection } from '#queues';
 import { startCitusCluster } from '../lib/citus.js';
 import { enrollDatabase, startStack } from '../lib/stack.js';
 import { writeAgentConfig } from '../lib/agent-config.js';
-import { agentProcess, makeTable, round, withServices } from './support.js';
+import { agentProcess, cpuSeconds, cpuSecondsOf, makeTable, round, withServices } from './support.js';
 
 /**
  * `npm run bench -- initial-load --rows N`: the full pipeline (SQLite agent → API → Redis → workers → PostgreSQL)
@@ -253,30 +253,11 @@ class MemorySampler {
 
 /** CPU seconds so far of each part of the pipeline, to see where the time goes on a shared machine. */
 function cpuByPart(pids: Pids): Record<string, number> {
-  const ticks = (pid: number) => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-    } catch {
-      return 0; // the process ended between listing and reading
-    }
-  };
-  const byName = (name: string) =>
-    readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
-        } catch {
-          return false;
-        }
-      })
-      .reduce((sum, d) => sum + ticks(Number(d)), 0);
   return {
-    agent: ticks(pids.agent),
-    api: ticks(pids.api),
-    workers: pids.workers.reduce((sum, p) => sum + ticks(p), 0),
-    postgres: byName('postgres'),
-    redis: byName('redis-server'),
+    agent: cpuSeconds(pids.agent),
+    api: cpuSeconds(pids.api),
+    workers: pids.workers.reduce((sum, p) => sum + cpuSeconds(p), 0),
+    postgres: cpuSecondsOf('postgres'),
+    redis: cpuSecondsOf('redis-server'),
   };
 }

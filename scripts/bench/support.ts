@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensureServices } from '../lib/services.js';
@@ -30,6 +31,30 @@ export function makeTable(path: string, rows: number): void {
 }
 
 export const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A process's CPU seconds so far (user and system), 0 once it has ended. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0; // the process ended between listing and reading
+  }
+}
+
+/** CPU seconds so far of every running process of one program (all of PostgreSQL's backends, say). */
+export function cpuSecondsOf(program: string): number {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === program;
+      } catch {
+        return false;
+      }
+    })
+    .reduce((sum, d) => sum + cpuSeconds(Number(d)), 0);
+}
 
 export interface AgentProcess {
   /** Its process, to measure its CPU and memory by. */

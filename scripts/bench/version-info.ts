@@ -1,17 +1,32 @@
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { enrollDatabase, startStack, type Stack } from '../lib/stack.js';
-import { round, withServices } from './support.js';
+import { cpuSeconds, cpuSecondsOf, round, withServices } from './support.js';
 
-/** autocannon against one URL: requests a second and latency percentiles (ms), non-2xx answers counted apart. */
-async function load(url: string, headers: Record<string, string>, connections: number, seconds: number) {
+/**
+ * autocannon against one URL: requests a second and latency percentiles (ms), non-2xx answers counted apart, and
+ * the CPU milliseconds each request cost each part (autocannon is this process), to see where a request's time goes.
+ */
+async function load(stack: Stack, url: string, headers: Record<string, string>, connections: number, seconds: number) {
+  const cpu = () => ({
+    api: cpuSeconds(stack.pids[0]),
+    postgres: cpuSecondsOf('postgres'),
+    redis: cpuSecondsOf('redis-server'),
+    autocannon: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const before = cpu();
   const r = await autocannon({ url, headers, connections, duration: seconds });
+  const after = cpu();
+  const requests = r.requests.total;
   return {
     requests_per_s: Math.round(r.requests.average),
     p50_ms: r.latency.p50,
     p99_ms: r.latency.p99,
     ok: r['2xx'],
     other: r.non2xx + r.errors + r.timeouts,
+    cpu_ms_per_request: Object.fromEntries(
+      Object.entries(after).map(([k, v]) => [k, round(((v - before[k as keyof typeof before]) * 1000) / requests)]),
+    ),
   };
 }
 
@@ -52,9 +67,9 @@ export const versionInfo = new Command('version-info')
       try {
         const small = await databaseWithTables(stack, 2);
         const large = await databaseWithTables(stack, 50);
-        const refused = await load(small.url, {}, o.connections, o.seconds);
-        const two = await load(small.url, small.headers, o.connections, o.seconds);
-        const fifty = await load(large.url, large.headers, o.connections, o.seconds);
+        const refused = await load(stack, small.url, {}, o.connections, o.seconds);
+        const two = await load(stack, small.url, small.headers, o.connections, o.seconds);
+        const fifty = await load(stack, large.url, large.headers, o.connections, o.seconds);
         console.log(
           `RESULT ${JSON.stringify({
             scenario: 'version-info',

@@ -12,6 +12,7 @@ import { InternalNames1764180000000 } from './migrations/1764180000000-internal-
 import { LeastPrivilege1764190000000 } from './migrations/1764190000000-least-privilege.js';
 import { TenantFunctionParallelSafe1764200000000 } from './migrations/1764200000000-tenant-function-parallel-safe.js';
 import { OpsStatusReads1764210000000 } from './migrations/1764210000000-ops-status-reads.js';
+import { StandingsFunction1764220000000 } from './migrations/1764220000000-standings-function.js';
 
 export const CONTROL_MIGRATIONS = [
   ControlSchema1764130000000,
@@ -23,6 +24,7 @@ export const CONTROL_MIGRATIONS = [
   LeastPrivilege1764190000000,
   TenantFunctionParallelSafe1764200000000,
   OpsStatusReads1764210000000,
+  StandingsFunction1764220000000,
 ];
 
 /** TypeORM options for the control schema. Never `synchronize`: the schema changes only through migrations. */

@@ -1,8 +1,8 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
 import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
+import type { Pool } from 'pg';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
-import { tenantLiterals } from './sql-literals.js';
 
 /**
  * Per-table stats, kept current in the same transaction as each job's data change, so the version GET that
@@ -154,25 +154,14 @@ export interface TableStanding {
 
 /**
  * Every registered table of the database (or one), with its stats, its refused definition's error and its
- * quarantined rows, in one statement: what each agent pass starts with, so its cost does not grow with the tables.
- * The other two are read by key for each table (their primary key, and the quarantine's index) rather than joined:
- * a join's plan rests on statistics, and without them (new tables, a busy fleet) the planner chose a nested loop
- * that read every registered table once per table, four times the statement's cost at 50 tables.
- * The statement has its values written in (it goes in one round trip with its transaction: TenantScope.read), so it
- * takes only a canonical uuid and a table name that is an identifier, and refuses anything else.
+ * quarantined rows: what each agent pass starts with. One prepared call of `rowferry_standings` (migration
+ * StandingsFunction), which names the tenant for row-level security itself, so it needs no transaction around it.
  */
-export function standingsSql(tenant: TenantRef, table?: string): string {
-  const literal = tenantLiterals(tenant, table);
-  const db = literal.database;
-  return `SELECT s.table_name AS "table", s.max_version::text AS "maxVersion", s.applied_through::text AS "appliedThrough",
-            s.row_count::text AS "rowCount",
-            to_char(s.last_modified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastModifiedAt",
-            (SELECT r.schema_error FROM registered_tables r WHERE r.database_id = ${db} AND r.table_name = s.table_name)
-              AS "schemaError",
-            s.timeline::text AS timeline, s.backfill_from::text AS "backfillFrom",
-            (SELECT count(*) FROM quarantine q WHERE q.database_id = ${db} AND q.table_name = s.table_name)::int
-              AS quarantined
-       FROM table_stats s
-      WHERE s.database_id = ${db}${literal.table === undefined ? '' : ` AND s.table_name = ${literal.table}`}
-      ORDER BY s.table_name`;
+export async function readStandings(pool: Pool, tenant: TenantRef, table?: string): Promise<TableStanding[]> {
+  const { rows } = await pool.query<TableStanding>({
+    name: 'rowferry_standings',
+    text: 'SELECT * FROM rowferry_standings($1, $2)',
+    values: [tenant.databaseId, table ?? null],
+  });
+  return rows;
 }

@@ -19,6 +19,11 @@ export interface Scoped {
 export class TenantScope {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The connections, for a function that names the tenant itself (rowferry_standings): no transaction needed. */
+  get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
   run<T>(tenant: TenantRef, work: (s: Scoped) => Promise<T>): Promise<T> {
     return this.scoped(`SELECT set_config('rowferry.database_id', $1, true)`, [tenant.databaseId], work);
   }
@@ -27,12 +32,11 @@ export class TenantScope {
    * One statement over a tenant's control rows in a single round trip, for the hot path (the version GET of every
    * agent pass): the transaction, the tenant's name for row-level security and the statement go as one simple query,
    * on a connection of the same pool without TypeORM's transaction machinery. The statement takes no parameters: its
-   * values are written in by its maker, which must accept only values that need no quoting (standingsSql).
+   * values are written in by its maker, which must accept only values that need no quoting (tableShapeSql).
    */
   async readOnce<R>(tenant: TenantRef, statement: string): Promise<R[]> {
     if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const client = await pool.connect();
+    const client = await this.pool.connect();
     try {
       const results = (await client.query(
         `BEGIN; SELECT set_config('rowferry.database_id', '${tenant.databaseId}', true); ${statement}; COMMIT`,

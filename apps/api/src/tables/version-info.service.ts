@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantRef, VersionInfo } from '#contracts';
-import { standingsSql, type TableStanding } from '#persistence';
+import { readStandings } from '#persistence';
 import { TenantScope } from '../common/tenant-scope.js';
 import { JobsInFlight } from '../jobs/jobs-in-flight.js';
 import { notRegistered } from './table-registration.service.js';
@@ -25,7 +25,7 @@ export class VersionInfoService {
   }
 
   private async read(tenant: TenantRef, table?: string): Promise<VersionInfo[]> {
-    const standings = await this.scope.readOnce<TableStanding>(tenant, standingsSql(tenant, table));
+    const standings = await readStandings(this.scope.pool, tenant, table);
     const pending = await this.jobs.pendingJobs(
       tenant,
       standings.map((s) => s.table),

@@ -54,7 +54,8 @@ describe('standings: one read per table, with or without statistics', () => {
     const c = await pool.connect();
     try {
       await c.query('BEGIN; SET LOCAL ROLE rowferry_app');
-      for (let i = 0; i < 6; i++) await c.query(`SELECT * FROM rowferry_standings($1, NULL)`, [tenant.databaseId]);
+      for (let i = 0; i < 6; i++)
+        await c.query(`SELECT * FROM rowferry_standings($1, NULL, '{}', 0)`, [tenant.databaseId]);
       const read = async () => {
         const { rows } = await c.query<{ relname: string; n: string }>(
           `SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n FROM pg_stat_xact_user_tables
@@ -63,7 +64,7 @@ describe('standings: one read per table, with or without statistics', () => {
         return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
       };
       const before = await read();
-      const { rows } = await c.query(`SELECT * FROM rowferry_standings($1, NULL)`, [tenant.databaseId]);
+      const { rows } = await c.query(`SELECT * FROM rowferry_standings($1, NULL, '{}', 0)`, [tenant.databaseId]);
       const after = await read();
       await c.query('COMMIT');
       expect(rows).toHaveLength(TABLES);
@@ -110,7 +111,8 @@ describe('standings: one read per table, with or without statistics', () => {
          SELECT $1, $2, 't9', 'k' || n, n, '{}', 'bad' FROM generate_series(1, 3) n`,
       [tenant.databaseId, tenant.customerId],
     );
-    const all = await readStandings(pool, tenant);
+    const none = { byTable: {}, everyTable: 0 };
+    const all = await readStandings(pool, tenant, none);
     expect(all.map((s) => s.table)).toEqual([...Array(TABLES).keys()].map((i) => `t${i}`).sort());
     const t7 = all.find((s) => s.table === 't7')!;
     const t9 = all.find((s) => s.table === 't9')!;
@@ -120,7 +122,24 @@ describe('standings: one read per table, with or without statistics', () => {
       null,
       3,
     ]);
-    expect(await readStandings(pool, tenant, 't9')).toEqual([t9]);
-    expect(await readStandings(pool, { ...tenant, databaseId: '10000000-0000-4000-8000-0000000000ff' })).toEqual([]);
+    expect(t9).toEqual({
+      table: 't9',
+      maxVersion: '0',
+      appliedThrough: '0',
+      rowCount: '0',
+      lastModifiedAt: null,
+      schemaError: null,
+      timeline: '0',
+      backfillFrom: null,
+      quarantined: 3,
+      pendingJobs: 0,
+    });
+    expect(await readStandings(pool, tenant, none, 't9')).toEqual([t9]);
+    expect(await readStandings(pool, { ...tenant, databaseId: '10000000-0000-4000-8000-0000000000ff' }, none)).toEqual(
+      [],
+    );
+    // Pending jobs count for their table, and those of no table (ids from before an upgrade) for every table.
+    const pending = await readStandings(pool, tenant, { byTable: { t9: 2, t7: 1 }, everyTable: 1 });
+    expect(pending.map((s) => s.pendingJobs)).toEqual(all.map((s) => ({ t9: 3, t7: 2 })[s.table] ?? 1));
   });
 });

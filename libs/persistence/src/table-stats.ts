@@ -1,5 +1,12 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
-import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
+import {
+  fromWireRange,
+  toWireRange,
+  type DeleteRequest,
+  type TenantRef,
+  type VersionInfo,
+  type WireVersionRange,
+} from '#contracts';
 import type { Pool } from 'pg';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
@@ -139,29 +146,27 @@ export async function recordDelete(
   });
 }
 
-/** Where a table stands remotely, as the version GET answers it (without its pending jobs, which live in Redis). */
-export interface TableStanding {
-  table: string;
-  maxVersion: string;
-  appliedThrough: string;
-  rowCount: string;
-  lastModifiedAt: string | null;
-  schemaError: string | null;
-  timeline: string;
-  backfillFrom: string | null;
-  quarantined: number;
+/** Jobs waiting or running for a database, per table, and those that count for every table. */
+export interface PendingJobs {
+  byTable: Record<string, number>;
+  everyTable: number;
 }
 
 /**
- * Every registered table of the database (or one), with its stats, its refused definition's error and its
- * quarantined rows: what each agent pass starts with. One prepared call of `rowferry_standings` (migration
+ * Every registered table of the database (or one), with its stats, its refused definition's error, its quarantined
+ * rows and its pending jobs: what each agent pass starts with. One prepared call of `rowferry_standings` (migration
  * StandingsFunction), which names the tenant for row-level security itself, so it needs no transaction around it.
  */
-export async function readStandings(pool: Pool, tenant: TenantRef, table?: string): Promise<TableStanding[]> {
-  const { rows } = await pool.query<TableStanding>({
+export async function readStandings(
+  pool: Pool,
+  tenant: TenantRef,
+  pending: PendingJobs,
+  table?: string,
+): Promise<VersionInfo[]> {
+  const { rows } = await pool.query<VersionInfo>({
     name: 'rowferry_standings',
-    text: 'SELECT * FROM rowferry_standings($1, $2)',
-    values: [tenant.databaseId, table ?? null],
+    text: 'SELECT * FROM rowferry_standings($1, $2, $3, $4)',
+    values: [tenant.databaseId, table ?? null, pending.byTable, pending.everyTable],
   });
   return rows;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TenantRef } from '#contracts';
+import type { PendingJobs } from '#persistence';
 import { queuePrefix, type RedisClient } from '#queues';
 import { TooManyRequestsException } from '../common/too-many-requests.js';
 import type { ApiConfig } from '../config.js';
@@ -54,7 +55,7 @@ export class JobsInFlight {
    * table counts for every table: the agent waits a little longer while such a job, left from before an upgrade,
    * is still in flight.
    */
-  async pendingJobs(tenant: TenantRef, tables: string[]): Promise<number[]> {
+  async pendingJobs(tenant: TenantRef): Promise<PendingJobs> {
     const key = tenantKey(tenant);
     const pending = new Map<string | undefined, string[]>();
     for (const publicId of await this.redis.smembers(key)) {
@@ -63,10 +64,13 @@ export class JobsInFlight {
       ids.push(publicId);
       pending.set(table, ids);
     }
-    if (pending.size === 0) return tables.map(() => 0);
-    const counts = new Map<string | undefined, number>();
-    for (const [table, ids] of pending) counts.set(table, await this.unfinished(key, ids));
-    return tables.map((t) => (counts.get(t) ?? 0) + (counts.get(undefined) ?? 0));
+    const counts: PendingJobs = { byTable: {}, everyTable: 0 };
+    for (const [table, ids] of pending) {
+      const unfinished = await this.unfinished(key, ids);
+      if (table === undefined) counts.everyTable = unfinished;
+      else counts.byTable[table] = unfinished;
+    }
+    return counts;
   }
 
   /** Jobs in a set that are not finished; finished ones leave the set as they are seen. */

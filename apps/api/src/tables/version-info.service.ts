@@ -14,22 +14,16 @@ export class VersionInfoService {
   ) {}
 
   async ofTable(tenant: TenantRef, table: string): Promise<VersionInfo> {
-    const [info] = await this.read(tenant, table);
+    const [info] = await readStandings(this.scope.pool, tenant, await this.jobs.pendingJobs(tenant), table);
     if (!info) throw notRegistered(table);
     return info;
   }
 
-  /** Version info for every table of the database in one call: a pass over an unchanged database costs one request. */
-  ofDatabase(tenant: TenantRef): Promise<VersionInfo[]> {
-    return this.read(tenant);
-  }
-
-  private async read(tenant: TenantRef, table?: string): Promise<VersionInfo[]> {
-    const standings = await readStandings(this.scope.pool, tenant, table);
-    const pending = await this.jobs.pendingJobs(
-      tenant,
-      standings.map((s) => s.table),
-    );
-    return standings.map((s, i) => ({ ...s, pendingJobs: pending[i] }));
+  /**
+   * Version info for every table of the database in one call, so a pass over an unchanged database costs one
+   * request.
+   */
+  async ofDatabase(tenant: TenantRef): Promise<VersionInfo[]> {
+    return readStandings(this.scope.pool, tenant, await this.jobs.pendingJobs(tenant));
   }
 }

@@ -7,7 +7,7 @@ import { loadAgentConfig, loadCredentials, remoteNames } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
 import { renderStatus, tableStatus, type StatusRow } from './status.js';
-import { createLogger } from '#observability';
+import { createLogger, limitHeapGrowth } from '#observability';
 import { ProgressBar } from './progress.js';
 
 const program = new Command('rowferry-agent').description(
@@ -155,7 +155,10 @@ function runOutput(): { log: (line: string) => void; error: (line: string) => vo
   return { log: (line) => logger.info(line), error: (line) => logger.error(line) };
 }
 
-program.parseAsync().catch((err) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+Promise.resolve()
+  .then(() => limitHeapGrowth())
+  .then(() => program.parseAsync())
+  .catch((err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });

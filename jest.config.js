@@ -14,6 +14,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^#(contracts|sync|persistence|queues|observability)$': '<rootDir>/libs/$1/src/index.ts',
+    '^#observability/(.*)$': '<rootDir>/libs/observability/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: [

@@ -1,14 +1,13 @@
+import '#observability/limit-heap'; // first, as in the agent's own entry
 import { createInterface } from 'node:readline';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
-import { limitHeapGrowth } from '#observability';
 
 /**
  * One agent in its own process, as on a customer's machine (the fairness bench's flood, the initial-load bench): it
  * gets ready (tracking, registration), says "ready", waits for a line on stdin, runs one pass (the initial load), and
  * prints how many 429s the API answered it, as JSON. Its own process: its CPU and memory are its own to measure.
  */
-limitHeapGrowth(); // as the agent's own entry does
 const config = loadAgentConfig(process.argv[2]);
 const agent = new SyncAgent(config, () => undefined);
 let refusals = 0;

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const heap = fileURLToPath(new URL('../../dist/libs/observability/src/heap.js', import.meta.url));
+// What each program's entry imports first (apps/*/src/main.ts).
+const limitHeap = fileURLToPath(new URL('../../dist/libs/observability/src/limit-heap.js', import.meta.url));
 
 /**
  * A process as rowferry's are under a load: a live heap (its framework, 30 MB or so) and, batch after batch, large
@@ -9,9 +10,8 @@ const heap = fileURLToPath(new URL('../../dist/libs/observability/src/heap.js', 
  */
 function peakHeapMb(env: Record<string, string>): number {
   const program = `
+    import ${JSON.stringify(limitHeap)};
     import v8 from 'node:v8';
-    const { limitHeapGrowth } = await import(${JSON.stringify(heap)});
-    limitHeapGrowth();
     const kept = Array.from({ length: 300000 }, (_, i) => ({ i, s: 'kept ' + i }));
     let peak = 0;
     for (let batch = 0; batch < 200; batch++) {

@@ -1,3 +1,4 @@
+import '#observability/limit-heap'; // first: before the agent's modules load
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -7,7 +8,7 @@ import { loadAgentConfig, loadCredentials, remoteNames } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { loadState } from './state.js';
 import { renderStatus, tableStatus, type StatusRow } from './status.js';
-import { createLogger, limitHeapGrowth } from '#observability';
+import { createLogger } from '#observability';
 import { ProgressBar } from './progress.js';
 
 const program = new Command('rowferry-agent').description(
@@ -155,10 +156,7 @@ function runOutput(): { log: (line: string) => void; error: (line: string) => vo
   return { log: (line) => logger.info(line), error: (line) => logger.error(line) };
 }
 
-Promise.resolve()
-  .then(() => limitHeapGrowth())
-  .then(() => program.parseAsync())
-  .catch((err) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
+program.parseAsync().catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -1,8 +1,7 @@
-import { limitHeapGrowth } from '#observability';
+import '#observability/limit-heap'; // first: before the API's modules load
 import { startApi } from './bootstrap.js';
 
 try {
-  limitHeapGrowth();
   await startApi();
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));

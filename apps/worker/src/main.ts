@@ -1,13 +1,13 @@
+import '#observability/limit-heap'; // first: before the worker's modules load
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { QUEUE_NAMES } from '#contracts';
-import { createLogger, limitHeapGrowth, PinoNestLogger } from '#observability';
+import { createLogger, PinoNestLogger } from '#observability';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { WorkerModule } from './worker.module.js';
 
 let config: WorkerConfig;
 try {
-  limitHeapGrowth();
   config = loadWorkerConfig(); // fails before anything starts on bad configuration
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));

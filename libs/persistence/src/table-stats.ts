@@ -155,7 +155,8 @@ export interface PendingJobs {
 /**
  * Every registered table of the database (or one), with its stats, its refused definition's error, its quarantined
  * rows and its pending jobs: what each agent pass starts with. One prepared call of `rowferry_standings` (migration
- * StandingsFunction), which names the tenant for row-level security itself, so it needs no transaction around it.
+ * StandingsFunction), which names the tenant for row-level security itself, so it needs no transaction around it;
+ * called on the pool, never inside another transaction, which it would leave naming this tenant.
  */
 export async function readStandings(
   pool: Pool,

@@ -29,10 +29,11 @@ export class TenantScope {
   }
 
   /**
-   * One statement over a tenant's control rows in a single round trip, for the hot path (the version GET of every
-   * agent pass): the transaction, the tenant's name for row-level security and the statement go as one simple query,
-   * on a connection of the same pool without TypeORM's transaction machinery. The statement takes no parameters: its
-   * values are written in by its maker, which must accept only values that need no quoting (tableShapeSql).
+   * One statement over a tenant's control rows in a single round trip, for the hot path (the registration every
+   * upload is checked against): the transaction, the tenant's name for row-level security and the statement go as one
+   * simple query, on a connection of the same pool without TypeORM's transaction machinery. The statement takes no
+   * parameters: its values are written in by its maker, which must accept only values that need no quoting
+   * (tableShapeSql).
    */
   async readOnce<R>(tenant: TenantRef, statement: string): Promise<R[]> {
     if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);

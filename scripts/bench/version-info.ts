@@ -8,12 +8,15 @@ import { cpuSeconds, cpuSecondsOf, round, withServices } from './support.js';
  * the CPU milliseconds each request cost each part (autocannon is this process), to see where a request's time goes.
  */
 async function load(stack: Stack, url: string, headers: Record<string, string>, connections: number, seconds: number) {
-  const cpu = () => ({
-    api: cpuSeconds(stack.pids[0]),
-    postgres: cpuSecondsOf('postgres'),
-    redis: cpuSecondsOf('redis-server'),
-    autocannon: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
-  });
+  const cpu = () => {
+    const own = process.cpuUsage();
+    return {
+      api: cpuSeconds(stack.pids[0]),
+      postgres: cpuSecondsOf('postgres'),
+      redis: cpuSecondsOf('redis-server'),
+      autocannon: (own.user + own.system) / 1e6,
+    };
+  };
   const before = cpu();
   const r = await autocannon({ url, headers, connections, duration: seconds });
   const after = cpu();

@@ -5,6 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { migrate } from '#persistence';
 import { newRedisClient, primaries } from '#queues';
 import { freshRemoteDatabase, serviceUrl } from './databases.js';
+import { SERVICE_ENV, serviceArgs, type Service } from './service-command.js';
 import { freePort } from './services.js';
 import type { Credentials } from '../../apps/agent/src/config.js';
 
@@ -51,6 +52,7 @@ export async function startStack(
   const metricsToken = randomBytes(24).toString('hex');
   const env = {
     ...process.env,
+    ...SERVICE_ENV,
     DATABASE_URL: await serviceUrl(db.url),
     QUEUE_PREFIX: `{rowferry-test-${randomBytes(4).toString('hex')}}`,
     ADMIN_TOKEN: adminToken,
@@ -60,10 +62,10 @@ export async function startStack(
     ...options.env,
   };
   const procs: ChildProcess[] = [];
-  const start = (entry: string, own: Record<string, string> = {}) => {
+  const start = (service: Service, own: Record<string, string> = {}) => {
     // STACK_NODE_ARGS passes flags to the services' Node.js, to profile them (docs/benchmarks.md).
     const nodeArgs = process.env.STACK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const p = spawn(process.execPath, [...nodeArgs, `${root}/dist/apps/${entry}/src/main.js`], {
+    const p = spawn(process.execPath, [...nodeArgs, ...serviceArgs(root, service)], {
       env: { ...env, ...own },
       stdio: ['ignore', options.output ?? 'ignore', 'inherit'],
     });

@@ -2,11 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS, serviceEntry, type Service } from '../../scripts/lib/service-command.js';
 
 const root = join(import.meta.dirname, '../..');
 
-interface Service {
+interface ComposeService {
   restart?: string;
+  command?: string[];
   healthcheck?: { test: string[] };
   environment?: Record<string, string>;
   deploy?: { resources?: { limits?: { cpus?: string; memory?: string } } };
@@ -14,7 +16,7 @@ interface Service {
 }
 
 /** The compose file as Debian's docker-compose reads it (.ci/run installs it), every profile on. */
-function composeConfig(): { services: Record<string, Service> } {
+function composeConfig(): { services: Record<string, ComposeService> } {
   const env = {
     ...process.env,
     ADMIN_TOKEN: 'a'.repeat(24),
@@ -54,6 +56,21 @@ describe('the compose file and the monitoring it ships', () => {
     }
     for (const name of ['api', 'worker']) expect(services[name].deploy?.resources?.limits?.memory).toBeDefined();
     expect(services.migrate.restart).toBe('no');
+  });
+
+  it('starts the API and the workers as the tests and benches do (scripts/lib/service-command.ts)', () => {
+    const command = (service: Service) => ['node', ...SERVICE_NODE_FLAGS[service], serviceEntry(service)];
+    const environment = Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(SERVICE_NODE_FLAGS.api).toContain('--max-semi-space-size=4'); // the API's memory (docs/operations.md)
+    expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    const dockerfile = readFileSync(join(root, 'docker/Dockerfile'), 'utf8');
+    expect(JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1])).toEqual(command('api')); // the image's own command
+    for (const variable of environment) expect(dockerfile).toContain(`\nENV ${variable}\n`);
+    const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
+    for (const service of ['api', 'worker'] as const) {
+      expect(services[service].command).toEqual(command(service)); // in the image, whose ENV they inherit
+      expect(scripts[`start:${service}`]).toBe([...environment, ...command(service)].join(' '));
+    }
   });
 
   it("checks a worker's health on its ops port, which Prometheus scrapes", () => {

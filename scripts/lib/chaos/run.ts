@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { migrate } from '#persistence';
 import { createMariaDatabase, createPgDatabase, serviceUrl } from '../databases.js';
 import { freePort } from '../services.js';
+import { SERVICE_ENV, serviceArgs } from '../service-command.js';
 import { enrollDatabase, type Stack } from '../stack.js';
 import { Supervised } from './fleet.js';
 import { Random } from './random.js';
@@ -91,6 +92,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const adminToken = randomBytes(24).toString('hex');
     const env = {
       ...process.env,
+      ...SERVICE_ENV,
       DATABASE_URL: await serviceUrl(remoteUrl),
       REDIS_URL: `redis://127.0.0.1:${redis.port}`,
       QUEUE_PREFIX: '{rowferry-chaos}',
@@ -100,16 +102,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       OPS_PORT: '0', // each worker's ops port: any free one
       LOG_LEVEL: 'warn',
     };
-    const api = new Supervised('api', [`${root}/dist/apps/api/src/main.js`], env, join(logs, 'api.log'));
+    const api = new Supervised('api', serviceArgs(root, 'api'), env, join(logs, 'api.log'));
     const workers = Array.from(
       { length: WORKERS },
-      (_, i) =>
-        new Supervised(
-          `worker-${i + 1}`,
-          [`${root}/dist/apps/worker/src/main.js`],
-          env,
-          join(logs, `worker-${i + 1}.log`),
-        ),
+      (_, i) => new Supervised(`worker-${i + 1}`, serviceArgs(root, 'worker'), env, join(logs, `worker-${i + 1}.log`)),
     );
     processes.push(api, ...workers);
     for (const p of processes) p.start();

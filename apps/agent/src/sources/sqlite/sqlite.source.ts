@@ -41,6 +41,9 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     const db = new Database(path, { fileMustExist: true });
     db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
     db.pragma('busy_timeout = 5000');
+    // better-sqlite3 builds SQLite with a 16 MB page cache; the agent reads each page about once a pass, and the
+    // operating system's cache serves the rest: 4 MB keeps the agent's memory small (docs/operations.md, Memory).
+    db.pragma('cache_size = -4000');
     return [db, statSync(path).ino];
   }
 

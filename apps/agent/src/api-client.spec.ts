@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { JobId } from '#contracts';
-import { ApiClient, ApiRefusedError, ApiUnavailableError } from './api-client.js';
+import { ApiClient, ApiRefusedError, ApiUnavailableError, pieces } from './api-client.js';
 
 const creds = { customerId: 'c', databaseId: 'd', secret: 's' };
 const fast = { attempts: 4, firstDelayMs: 5, maxDelayMs: 20 };
@@ -79,5 +79,46 @@ describe('ApiClient with tables synced under another name', () => {
       'GET /v1/customers/c/databases/d/tables/tags_v2 Bearer s',
     ]);
     await s.close();
+  });
+});
+
+describe('large bodies go out in pieces', () => {
+  it('pieces join back to the text and never part a surrogate pair', () => {
+    const texts = ['', 'a', 'abc', '😀', 'a😀', '😀😀😀', 'x'.repeat(10) + '😀'.repeat(7) + 'é'.repeat(5)];
+    for (const text of texts)
+      for (const size of [2, 3, 4, 5, 8]) {
+        const parts = [...pieces(text, size)];
+        expect(parts.join('')).toBe(text);
+        for (const part of parts) {
+          expect(part.length).toBeGreaterThan(0);
+          expect(Buffer.from(part, 'utf8').toString('utf8')).toBe(part); // no lone half, no U+FFFD
+        }
+      }
+  });
+
+  it('an upload of megabytes with characters beyond the BMP arrives whole, its length declared, not chunked', async () => {
+    let received: { headers: Record<string, unknown>; body: string } | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jobId: 'j' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const api = new ApiClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`, creds, fast);
+    // Mostly emoji (two UTF-16 units each): piece boundaries fall inside pairs.
+    const values = Array.from({ length: 60_000 }, (_, i) => `${'é'.repeat(i % 3)}${'😀'.repeat(1 + (i % 4))}`);
+    const request = { rows: { columns: ['x'], values: [values], versions: values.map((_, i) => String(i + 1)) } };
+    await api.upload('t', request);
+    server.close();
+    const text = JSON.stringify(request);
+    expect(text.length).toBeGreaterThan(20 * 32 * 1024); // twenty pieces and more
+    expect(received!.headers['content-length']).toBe(String(Buffer.byteLength(text)));
+    expect(received!.headers['transfer-encoding']).toBeUndefined();
+    expect(JSON.parse(received!.body)).toEqual(request);
+    expect(api.traffic.sent).toBe(Buffer.byteLength(text));
   });
 });

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
+import { Readable } from 'node:stream';
 import {
   MAX_JOB_WAIT_MS,
   type BackfillProgress,
@@ -72,9 +73,11 @@ export class ApiClient {
         (data, headers) => {
           if (data === undefined) return data;
           const text = JSON.stringify(data);
-          this.traffic.sent += Buffer.byteLength(text);
+          const bytes = Buffer.byteLength(text);
+          this.traffic.sent += bytes;
           headers['content-type'] = 'application/json';
-          return text;
+          headers['content-length'] = String(bytes);
+          return text.length <= PIECE_CHARS ? text : Readable.from(pieces(text), { objectMode: false });
         },
       ],
       transformResponse: [
@@ -232,6 +235,27 @@ export class ApiClient {
     throw new ApiUnavailableError(
       `${method.toUpperCase()} ${path} failed ${this.retry.attempts} times; last: ${lastProblem}`,
     );
+  }
+}
+
+/**
+ * A large body goes out in pieces of at most this many characters (96 KiB of UTF-8), each encoded as it is written.
+ * Encoded whole, every upload was one buffer of megabytes; once the C library has freed one such buffer it serves
+ * the next from its heap, which then keeps what they fragment (docs/operations.md, Memory).
+ */
+const PIECE_CHARS = 32 * 1024;
+
+/**
+ * The text in pieces of `size` (2 or more) characters, never parting a surrogate pair (a lone half is written as
+ * U+FFFD).
+ */
+export function* pieces(text: string, size = PIECE_CHARS): Generator<string> {
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - 1 > start && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(start, end);
+    start = end;
   }
 }
 

@@ -15,13 +15,13 @@ describe('API validation and authentication', () => {
     body?: unknown,
     headers = auth,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read any field of any answer
-  ): Promise<{ status: number; body: any }> => {
+  ): Promise<{ status: number; body: any; type: string | null }> => {
     const res = await fetch(base + path, {
       method,
       headers,
       body: typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: await res.json(), type: res.headers.get('content-type') };
   };
 
   beforeAll(async () => {
@@ -177,22 +177,24 @@ describe('API validation and authentication', () => {
 
   it('answers version info for all tables in one call, with nothing pending and the refused definition shown', async () => {
     const r = await call('GET', '/tables');
-    expect(r.body).toEqual([
-      {
-        table: 'items',
-        maxVersion: '0',
-        appliedThrough: '0',
-        rowCount: '0',
-        lastModifiedAt: null,
-        pendingJobs: 0,
-        schemaError: expect.stringMatching(
-          /column "price" of table "items" is registered as numeric; changing it to text is refused/,
-        ),
-        timeline: '0',
-        backfillFrom: null,
-        quarantined: 0,
-      },
-    ]);
+    const items = {
+      table: 'items',
+      maxVersion: '0',
+      appliedThrough: '0',
+      rowCount: '0',
+      lastModifiedAt: null,
+      pendingJobs: 0,
+      schemaError: expect.stringMatching(
+        /column "price" of table "items" is registered as numeric; changing it to text is refused/,
+      ),
+      timeline: '0',
+      backfillFrom: null,
+      quarantined: 0,
+    };
+    expect(r.body).toEqual([items]);
+    expect(r.type).toBe('application/json; charset=utf-8');
+    const one = await call('GET', '/tables/items');
+    expect([one.body, one.type]).toEqual([items, 'application/json; charset=utf-8']);
   });
 
   it('does not mount Bull Board without a password (fails closed)', async () => {

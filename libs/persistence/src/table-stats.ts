@@ -1,12 +1,5 @@
 import { recordAppliedRange, rewindAppliedThrough, type AppliedThrough } from '#sync';
-import {
-  fromWireRange,
-  toWireRange,
-  type DeleteRequest,
-  type TenantRef,
-  type VersionInfo,
-  type WireVersionRange,
-} from '#contracts';
+import { fromWireRange, toWireRange, type DeleteRequest, type TenantRef, type WireVersionRange } from '#contracts';
 import type { Pool } from 'pg';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
@@ -157,17 +150,22 @@ export interface PendingJobs {
  * rows and its pending jobs: what each agent pass starts with. One prepared call of `rowferry_standings` (migration
  * StandingsFunction), which names the tenant for row-level security itself, so it needs no transaction around it;
  * called on the pool, never inside another transaction, which it would leave naming this tenant.
+ *
+ * The answer is the JSON PostgreSQL writes (VersionInfo[], or one table's VersionInfo; undefined when that table is
+ * not registered), for the API to send as it is: parsing fifty tables' rows and writing them again cost the API a
+ * fifth of the call, on the thread every request waits for (docs/benchmarks.md, Version GET under load).
  */
 export async function readStandings(
   pool: Pool,
   tenant: TenantRef,
   pending: PendingJobs,
   table?: string,
-): Promise<VersionInfo[]> {
-  const { rows } = await pool.query<VersionInfo>({
-    name: 'rowferry_standings',
-    text: 'SELECT * FROM rowferry_standings($1, $2, $3, $4)',
+): Promise<string | undefined> {
+  const answer = table === undefined ? `coalesce(json_agg(s ORDER BY s."table"), '[]')` : 'row_to_json(s)';
+  const { rows } = await pool.query<{ answer: string }>({
+    name: table === undefined ? 'rowferry_standings' : 'rowferry_standing',
+    text: `SELECT ${answer}::text AS answer FROM rowferry_standings($1, $2, $3, $4) s`,
     values: [tenant.databaseId, table ?? null, pending.byTable, pending.everyTable],
   });
-  return rows;
+  return rows[0]?.answer;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   backfillProgressSchema,
@@ -13,6 +13,9 @@ import { VersionInfoService } from './version-info.service.js';
 import { TABLE_PARAM } from '../common/schema.pipe.js';
 import { AgentsSeen } from '../ops/agents-seen.js';
 
+/** The version answers are JSON written by PostgreSQL (VersionInfoService): a string Express would call HTML. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** A database's tables: registering them, their version info, backfill progress. Tenant-scoped by DatabaseGuard. */
 @ApiTags('tables')
 @ApiBearerAuth('database')
@@ -26,6 +29,7 @@ export class TablesController {
   ) {}
 
   @Get()
+  @Header('content-type', JSON_TYPE)
   all(@Tenant() tenant: TenantRef) {
     this.agents.seen(tenant.databaseId); // every pass of the agent starts here
     return this.versions.ofDatabase(tenant);
@@ -41,6 +45,7 @@ export class TablesController {
   }
 
   @Get(':table')
+  @Header('content-type', JSON_TYPE)
   versionInfo(@Tenant() tenant: TenantRef, @Param('table', TABLE_PARAM) table: string) {
     return this.versions.ofTable(tenant, table);
   }

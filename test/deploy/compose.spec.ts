@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SERVICE_ENV, serviceEntry, type Service } from '../../scripts/lib/service-command.js';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS, serviceEntry, type Service } from '../../scripts/lib/service-command.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -59,9 +59,10 @@ describe('the compose file and the monitoring it ships', () => {
   });
 
   it('starts the API and the workers as the tests and benches do (scripts/lib/service-command.ts)', () => {
-    const command = (service: Service) => ['node', serviceEntry(service)];
+    const command = (service: Service) => ['node', ...SERVICE_NODE_FLAGS[service], serviceEntry(service)];
     const environment = Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`);
     expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072'); // memory (docs/operations.md)
+    expect(SERVICE_NODE_FLAGS.api).toContain('--max-semi-space-size=8');
     const dockerfile = readFileSync(join(root, 'docker/Dockerfile'), 'utf8');
     expect(JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1])).toEqual(command('api')); // the image's own command
     for (const variable of environment) expect(dockerfile).toContain(`\nENV ${variable}\n`);

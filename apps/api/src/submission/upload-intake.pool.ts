@@ -1,4 +1,5 @@
 import { BadRequestException, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { ApiConfig } from '../config.js';
 import type { ReadyJob } from '../jobs/ready-job.js';
@@ -21,6 +22,9 @@ export class UploadIntake implements OnApplicationShutdown {
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
     this.signingKey = config.JOB_SIGNING_KEY;
+    // The API's own --max-semi-space-size (scripts/lib/service-command.ts) would set these threads' young generation
+    // too, over their resourceLimits. V8 reads it when an isolate is made: cleared now, the main thread keeps its own.
+    setFlagsFromString('--max-semi-space-size=0');
     this.pool = new Piscina({
       filename: new URL('./upload-intake.thread.js', import.meta.url).href,
       minThreads: config.INTAKE_THREADS,

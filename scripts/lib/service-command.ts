@@ -17,8 +17,9 @@ export const serviceEntry = (service: Service) => `dist/apps/${service}/src/main
 
 /**
  * Node's flags for each service. The API's young generation is 16 MB, not V8's 32: it was a sixth of the API's peak
- * memory under a load, and its version GETs cost the same CPU (with 8 MB they cost a fifth more). Its intake threads
- * keep their own, smaller (UploadIntake). docs/benchmarks.md, The API's young generation.
+ * memory under a load (17-22 MB less now, for about 7% more of the API's CPU there), and its version GETs cost the
+ * same (with 8 MB, 15-30% more). Its intake threads keep their own, smaller (UploadIntake). docs/benchmarks.md, The
+ * API's young generation.
  */
 export const SERVICE_NODE_FLAGS: Record<Service, string[]> = { api: ['--max-semi-space-size=8'], worker: [] };
 

@@ -1,4 +1,4 @@
-import { newestPerKey, partitionRows, rowKeys } from './batch-rows.js';
+import { columnJson, columnsFromJson, newestPerKey, partitionRows, rowKeys, sliceRows } from './batch-rows.js';
 import type { ColumnDef } from './columns.js';
 import type { ColumnarRows } from './wire.js';
 
@@ -13,6 +13,22 @@ const batch = (rows: [string, string, string][], versions: number[]): ColumnarRo
 });
 
 describe('batch rows', () => {
+  it('reads columns from JSON texts only as they are asked for, and gives back the same texts', () => {
+    const values = columnsFromJson(['["1","2"]', 'not json', '[null,1.5]']);
+    expect(values).toHaveLength(3);
+    expect(values[0]).toEqual(['1', '2']);
+    expect(values[2]).toEqual([null, 1.5]);
+    expect(() => values[1]).toThrow(SyntaxError);
+    expect([0, 1, 2].map((i) => columnJson(values, i))).toEqual(['["1","2"]', 'not json', '[null,1.5]']);
+  });
+
+  it('writes the JSON of columns it was not given as text, a slice of read ones included', () => {
+    const rows = { columns: ['id', 'n'], values: columnsFromJson(['["1","2"]', '[3,4]']), versions: ['1', '2'] };
+    const slice = sliceRows(rows, 1, 2);
+    expect([0, 1].map((i) => columnJson(slice.values, i))).toEqual(['["2"]', '[4]']);
+    expect(columnJson([['a'], [null]], 1)).toBe('[null]');
+  });
+
   it('gives each row its canonical key, or the raw JSON of a malformed one', () => {
     expect(rowKeys(key, batch([['eu', '007', 'a']], [1]))).toEqual(['["eu","7"]']);
     const bad = { columns: ['region', 'id'], values: [['eu'], [null]], versions: ['1'] };

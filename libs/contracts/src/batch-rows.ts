@@ -3,6 +3,28 @@ import { canonicalKeyPart, encodeKey } from './keys.js';
 import type { DeletedKeys } from './requests.js';
 import type { ColumnarRows, WireValue } from './wire.js';
 
+const COLUMN_JSON = Symbol('each column as the JSON text it was read from');
+
+/**
+ * A batch's columns read from their JSON texts (an opened upload job's: sealJob), each parsed only when its values are
+ * first asked for. A worker passes columns to PostgreSQL as JSON text (columnJson), so of a clean batch it parses only
+ * the key columns: parsing every value, and writing each again, was most of a worker's CPU.
+ */
+export function columnsFromJson(texts: readonly string[]): WireValue[][] {
+  const values: WireValue[][] = [];
+  texts.forEach((text, i) => {
+    let parsed: WireValue[] | undefined;
+    Object.defineProperty(values, i, { enumerable: true, get: () => (parsed ??= JSON.parse(text) as WireValue[]) });
+  });
+  Object.defineProperty(values, COLUMN_JSON, { value: texts });
+  return values;
+}
+
+/** Column i's values as a JSON array: the text they were read from (columnsFromJson), or written now. */
+export function columnJson(values: WireValue[][], i: number): string {
+  return (values as { [COLUMN_JSON]?: readonly string[] })[COLUMN_JSON]?.[i] ?? JSON.stringify(values[i]);
+}
+
 /** Rows from..to of a column-wise batch. */
 export function sliceRows(rows: ColumnarRows, from: number, to: number): ColumnarRows {
   return {

@@ -1,4 +1,5 @@
 import {
+  columnJson,
   contentTextSql,
   digestAggregatesSql,
   keyHashInputSql,
@@ -35,20 +36,22 @@ export interface AppliedUpload {
  * Columns of values as a row source, `ROWS FROM (…) AS u(<names>)`, one JSON array parameter a column, each
  * value read as text (NULL for null). JSON rather than text[]: JSON.stringify writes a 20,000-row column in a tenth of
  * the time node-postgres takes to write an array literal, which held a worker's event loop for about 20 ms a batch,
- * and PostgreSQL reads the one as fast as the other (docs/benchmarks.md).
+ * and PostgreSQL reads the one as fast as the other (docs/benchmarks.md); and an upload's columns arrive as JSON text
+ * already (columnJson).
  */
-function columnsSource(columns: unknown[][], firstParam: number, names: string[]) {
+function columnsSource(columns: string[], firstParam: number, names: string[]) {
   const reads = columns.map((_, i) => `json_array_elements_text($${firstParam + i}::json)`);
-  return {
-    from: `ROWS FROM (${reads.join(', ')}) AS u(${names.join(', ')})`,
-    params: columns.map((c) => JSON.stringify(c)),
-  };
+  return { from: `ROWS FROM (${reads.join(', ')}) AS u(${names.join(', ')})`, params: columns };
 }
 
 /** The rows of a batch as a row source `u(<columns>, _rf_version[, _rf_replace])` (columnsSource). */
 function batchSource(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: number, replace?: string[]) {
   const cols = job.columns.map((c) => quoteIdent(c.name));
-  const columns: unknown[][] = [...job.rows.values, job.rows.versions, ...(replace ? [replace] : [])];
+  const columns = [
+    ...cols.map((_, i) => columnJson(job.rows.values, i)),
+    JSON.stringify(job.rows.versions),
+    ...(replace ? [JSON.stringify(replace)] : []),
+  ];
   const names = [...cols, '_rf_version', ...(replace ? ['_rf_replace'] : [])];
   return {
     cols,
@@ -243,7 +246,8 @@ export async function deleteRows(
     case 'keys': {
       const cols = key.map((k) => quoteIdent(k.name));
       const match = key.map((k, i) => `t.${cols[i]} = ${fromWireSql(k.type, `u.${cols[i]}`)}`);
-      const u = columnsSource([...request.keys, request.versions], 2, [...cols, '_rf_version']);
+      const columns = [...request.keys, request.versions].map((c) => JSON.stringify(c));
+      const u = columnsSource(columns, 2, [...cols, '_rf_version']);
       sql = `DELETE FROM ${t} AS t
                USING ${u.from}
               WHERE t._rf_database = $1::uuid AND ${match.join(' AND ')} AND t._rf_version <= u._rf_version::bigint`;

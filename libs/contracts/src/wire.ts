@@ -32,6 +32,19 @@ export function isVersion(s: unknown): s is string {
 }
 
 /**
+ * The highest of some versions (decimal strings, as isVersion admits them), undefined for none. Compared as text, not
+ * as a BigInt each: a worker finds the highest of every batch it inserts, and the BigInts were a tenth of its time.
+ */
+export function maxVersionOf(versions: readonly string[]): bigint | undefined {
+  let max: string | undefined;
+  for (const v of versions) {
+    const digits = v.length > 1 && v.startsWith('0') ? v.replace(/^0+(?=\d)/, '') : v;
+    if (max === undefined || digits.length > max.length || (digits.length === max.length && digits > max)) max = digits;
+  }
+  return max === undefined ? undefined : BigInt(max);
+}
+
+/**
  * A batch of rows, column-wise: the names once, then one array per column. It is smaller than an array of
  * objects and it is exactly the shape the worker's bulk SQL takes: a parameter a column (libs/persistence, rows.ts).
  */

@@ -3,6 +3,7 @@ import {
   contentTextSql,
   digestAggregatesSql,
   keyHashInputSql,
+  maxVersionOf,
   quoteIdent,
   rowHashSql,
   type ColumnDef,
@@ -148,8 +149,7 @@ export async function insertNewRows(
     throw err;
   }
   const n = job.rows.versions.length;
-  const maxVersion = job.rows.versions.reduce((m, v) => (BigInt(v) > m ? BigInt(v) : m), 0n);
-  return { applied: n, inserted: n, skippedOlder: 0, maxVersion: n > 0 ? maxVersion : undefined };
+  return { applied: n, inserted: n, skippedOlder: 0, maxVersion: maxVersionOf(job.rows.versions) };
 }
 
 const UNIQUE_VIOLATION = '23505';

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
@@ -145,6 +146,52 @@ describe('bad values are the row’s problem, not the table’s', () => {
     expect(await agent.api.waitForJob(up.body.jobId)).toMatchObject({ applied: 2, quarantined: 1 });
     const [q] = await quarantine('docs');
     expect(q).toMatchObject({ rowKey: '["2"]', error: expect.stringMatching(/SQLSTATE 54001/) });
+  });
+
+  it('a JSON number JavaScript cannot hold as written is quarantined, never stored rounded or as NULL', async () => {
+    const def = {
+      columns: [
+        { name: 'id', type: 'bigint' },
+        { name: 'big', type: 'bigint' },
+        { name: 'd', type: 'double' },
+        { name: 'n', type: 'numeric' },
+      ],
+      key: ['id'],
+    };
+    expect((await api('PUT', '/tables/nums', def)).status).toBe(200);
+    // Written by hand: JSON.stringify could not write these numbers. 2^53 + 1 rounds to 2^53 in JavaScript, 1e400 to
+    // Infinity (which JSON.stringify writes as null).
+    const body = `{"rows":{"columns":["id","big","d","n"],"values":[
+      ["1","2","3","4","5"],
+      [9007199254740993,1,1,-9007199254740991,1],
+      [1.5,1e400,2.5,"-Infinity",1e300],
+      [1,1,1,1,12345678901234567890]
+    ],"versions":["1","2","3","4","5"]},"range":{"after":"0","upTo":"5"}}`;
+    const res = await fetch(`${base()}/tables/nums`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${creds.secret}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const { jobId } = (await res.json()) as { jobId: string };
+    expect(await agent.api.waitForJob(jobId)).toMatchObject({ applied: 2, quarantined: 3 });
+    expect((await quarantine('nums')).map((q) => [q.rowKey, q.error])).toEqual([
+      ['["1"]', expect.stringMatching(/column "big" \(bigint\).*9007199254740992/)],
+      ['["2"]', expect.stringMatching(/column "d" \(double\).*Infinity/)],
+      ['["5"]', expect.stringMatching(/column "n" \(numeric\).*12345678901234567000/)],
+    ]);
+    const remote = new pg.Client({ connectionString: stack.databaseUrl });
+    await remote.connect();
+    const { rows: stored } = await remote
+      .query<{ id: string; big: string; d: number; n: string }>(
+        `SELECT id::text, big::text, d, n::text FROM rowferry_data.nums WHERE _rf_database = $1 ORDER BY id`,
+        [creds.databaseId],
+      )
+      .finally(() => remote.end());
+    expect(stored.map((r) => [r.id, r.big, r.d, r.n])).toEqual([
+      ['3', '1', 2.5, '1'],
+      ['4', '-9007199254740991', -Infinity, '1'],
+    ]);
   });
 
   it('a MariaDB TINYINT(1) holding 2 is quarantined with its reason; the rest of the table syncs', async () => {

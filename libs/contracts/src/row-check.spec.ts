@@ -84,7 +84,7 @@ describe('checkRows', () => {
         [true, '1'],
       ],
       0,
-      /column "price" \(numeric\): expected a decimal number as a string, got true/,
+      /column "price" \(numeric\): expected a decimal number as a string \(a JSON number only as a double holds it\), got true/,
     ],
     [
       ['id', 'blob'],
@@ -109,6 +109,40 @@ describe('checkRows', () => {
     expect(check.problem).toBeUndefined();
     expect([...check.refused.keys()]).toEqual([row]);
     expect(check.refused.get(row)).toMatch(message);
+  });
+
+  it.each([
+    ['bigint', 'id', 9007199254740992, /column "id" \(bigint\).*got 9007199254740992/],
+    ['bigint', 'id', -9007199254740992, /column "id" \(bigint\)/],
+    ['bigint', 'id', 1.5, /column "id" \(bigint\).*got 1.5/],
+    ['double', 'f', Infinity, /column "f" \(double\).*got Infinity/],
+    ['double', 'f', -Infinity, /got -Infinity/],
+    ['numeric', 'price', 1e20, /column "price" \(numeric\).*got 100000000000000000000/],
+    ['numeric', 'price', -Infinity, /column "price" \(numeric\).*got -Infinity/],
+  ])('refuses a %s JSON number JavaScript may not hold as written: %p', (_type, column, value, reason) => {
+    const check = checkRows(
+      cols,
+      ['id'],
+      batch(['id', column].slice(column === 'id' ? 1 : 0), column === 'id' ? [[value]] : [['1'], [value]]),
+    );
+    expect(check.problem).toBeUndefined();
+    expect([...check.refused.values()]).toEqual([expect.stringMatching(reason)]);
+  });
+
+  it('takes JSON numbers JavaScript holds exactly', () => {
+    const check = checkRows(
+      cols,
+      ['id'],
+      batch(
+        ['id', 'price', 'f'],
+        [
+          [9007199254740991, -9007199254740991, 0],
+          [0.1, -12.5, 9007199254740991],
+          [1e300, -5e-324, 1.5],
+        ],
+      ),
+    );
+    expect(check).toEqual({ refused: new Map() });
   });
 
   it('names the first problem of a row with several', () => {

@@ -2,7 +2,14 @@ import type { ColumnDef, ColumnType } from './columns.js';
 import { isVersion, type ColumnarRows, type WireValue } from './wire.js';
 
 const str = (v: WireValue) => typeof v === 'string';
-const strOrNum = (v: WireValue) => typeof v === 'string' || typeof v === 'number';
+/**
+ * A JSON number is taken only where JavaScript reads it as it was written: finite (1e400 reads as Infinity, which
+ * JSON then writes as null), and for an integer column within ±2^53 (9007199254740993 reads as 9007199254740992).
+ * Beyond that the value would be stored changed, so it is refused: such values travel as strings.
+ */
+const strOrFinite = (v: WireValue) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const strOrExactInteger = (v: WireValue) => typeof v === 'string' || Number.isSafeInteger(v);
+const strOrExactNumber = (v: WireValue) => strOrFinite(v) && (!Number.isInteger(v) || strOrExactInteger(v));
 
 /**
  * The JSON type each column type travels as (docs/architecture.md, Wire format). Only the JSON type is checked here: a
@@ -10,9 +17,9 @@ const strOrNum = (v: WireValue) => typeof v === 'string' || typeof v === 'number
  * customer data, and goes to the quarantine with PostgreSQL's reason instead of failing the whole request.
  */
 const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string }> = {
-  bigint: { test: strOrNum, says: 'a 64-bit integer as a decimal string' },
-  double: { test: strOrNum, says: 'a number (or "NaN", "Infinity", "-Infinity")' },
-  numeric: { test: strOrNum, says: 'a decimal number as a string' },
+  bigint: { test: strOrExactInteger, says: 'a 64-bit integer as a decimal string (a JSON number only within ±2^53)' },
+  double: { test: strOrFinite, says: 'a finite number (or the strings "NaN", "Infinity", "-Infinity")' },
+  numeric: { test: strOrExactNumber, says: 'a decimal number as a string (a JSON number only as a double holds it)' },
   text: { test: str, says: 'a string' },
   bytea: { test: str, says: 'base64 text' },
   boolean: { test: (v) => typeof v === 'boolean', says: 'true or false' },
@@ -86,6 +93,7 @@ export function checkRows(columns: readonly ColumnDef[], key: readonly string[],
 
 /** The start of a value's JSON, for a message; a value nested too deep to serialise is described instead. */
 function preview(v: unknown, max: number): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // JSON would write null
   try {
     return JSON.stringify(v).slice(0, max);
   } catch {

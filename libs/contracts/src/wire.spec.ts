@@ -1,4 +1,4 @@
-import { maxVersionOf } from './wire.js';
+import { compareVersions, maxVersionOf } from './wire.js';
 
 describe('the highest version of a batch', () => {
   it.each([
@@ -13,6 +13,18 @@ describe('the highest version of a batch', () => {
     ['equal versions', ['42', '042', '42'], 42n],
   ])('%s', (_name, versions, expected) => {
     expect(maxVersionOf(versions)).toBe(expected);
+  });
+
+  it.each([
+    ['1', '2', -1],
+    ['10', '9', 1],
+    ['007', '7', 0],
+    ['0', '000', 0],
+    ['9223372036854775807', '9223372036854775806', 1],
+    ['00100', '99', 1],
+  ])('compares %s with %s: %i', (a, b, sign) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+    expect(Math.sign(compareVersions(b, a))).toBe(-sign || 0);
   });
 
   it('agrees with BigInt comparison on random batches, zero-padded or not', () => {

@@ -29,6 +29,15 @@ describe('aheadBatch', () => {
     expect(batch).toEqual({ rows: rows(...expected.rows), deletes: deletes(...expected.deletes), upTo: expected.upTo });
   });
 
+  it('rows and deletes taken whole are passed on as they are, not copied', () => {
+    const r = rows(1, 2);
+    const d = deletes(3);
+    const batch = aheadBatch(r, d, 10)!;
+    expect(batch.rows).toBe(r);
+    expect(batch.deletes).toBe(d);
+    expect(aheadBatch(r, d, 2)!.deletes).not.toBe(d);
+  });
+
   it('versions beyond 2^53 are compared exactly', () => {
     const big = 2n ** 62n;
     const r: ColumnarRows = { columns: ['id'], values: [['a']], versions: [(big + 1n).toString()] };

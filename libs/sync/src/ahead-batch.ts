@@ -1,4 +1,4 @@
-import { sliceKeys, sliceRows, type ColumnarRows, type DeletedKeys } from '#contracts';
+import { compareVersions, sliceKeys, sliceRows, type ColumnarRows, type DeletedKeys } from '#contracts';
 
 export interface AheadBatch {
   rows: ColumnarRows;
@@ -16,12 +16,12 @@ export interface AheadBatch {
 export function aheadBatch(rows: ColumnarRows, deletes: DeletedKeys, limit: number): AheadBatch | undefined {
   let r = 0;
   let d = 0;
-  let upTo: bigint | undefined;
+  let upTo: string | undefined;
   while (r + d < limit) {
-    const row = r < rows.versions.length ? BigInt(rows.versions[r]) : undefined;
-    const del = d < deletes.versions.length ? BigInt(deletes.versions[d]) : undefined;
+    const row = r < rows.versions.length ? rows.versions[r] : undefined;
+    const del = d < deletes.versions.length ? deletes.versions[d] : undefined;
     if (row === undefined && del === undefined) break;
-    if (del === undefined || (row !== undefined && row < del)) {
+    if (del === undefined || (row !== undefined && compareVersions(row, del) < 0)) {
       upTo = row;
       r++;
     } else {
@@ -30,5 +30,9 @@ export function aheadBatch(rows: ColumnarRows, deletes: DeletedKeys, limit: numb
     }
   }
   if (upTo === undefined) return undefined;
-  return { rows: sliceRows(rows, 0, r), deletes: sliceKeys(deletes, 0, d), upTo };
+  return {
+    rows: r === rows.versions.length ? rows : sliceRows(rows, 0, r),
+    deletes: d === deletes.versions.length ? deletes : sliceKeys(deletes, 0, d),
+    upTo: BigInt(upTo),
+  };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { JobId } from '#contracts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
@@ -173,7 +174,7 @@ describe('bad values are the row’s problem, not the table’s', () => {
       body,
     });
     expect(res.status).toBe(202);
-    const { jobId } = (await res.json()) as { jobId: string };
+    const { jobId } = (await res.json()) as { jobId: JobId<'upload'> };
     expect(await agent.api.waitForJob(jobId)).toMatchObject({ applied: 2, quarantined: 3 });
     expect((await quarantine('nums')).map((q) => [q.rowKey, q.error])).toEqual([
       ['["1"]', expect.stringMatching(/column "big" \(bigint\).*9007199254740992/)],

@@ -1,6 +1,6 @@
 import { compareVersions, maxVersionOf } from './wire.js';
 
-describe('the highest version of a batch', () => {
+describe('versions compared as text', () => {
   it.each([
     ['none', [], undefined],
     ['one', ['7'], 7n],

@@ -34,11 +34,11 @@ export interface AppliedUpload {
 }
 
 /**
- * Columns of values as a row source, `ROWS FROM (…) AS u(<names>)`, one JSON array parameter a column, each
- * value read as text (NULL for null). JSON rather than text[]: JSON.stringify writes a 20,000-row column in a tenth of
- * the time node-postgres takes to write an array literal, which held a worker's event loop for about 20 ms a batch,
- * and PostgreSQL reads the one as fast as the other (docs/benchmarks.md); and an upload's columns arrive as JSON text
- * already (columnJson).
+ * Columns of values, each a JSON array's text, as a row source `ROWS FROM (…) AS u(<names>)`: one parameter a
+ * column, each value read as text (NULL for null). JSON rather than text[]: JSON.stringify writes a 20,000-row column
+ * in a tenth of the time node-postgres takes to write an array literal, which held a worker's event loop for about
+ * 20 ms a batch, and PostgreSQL reads the one as fast as the other (docs/benchmarks.md); and an upload's columns
+ * arrive as JSON text already (columnJson).
  */
 function columnsSource(columns: string[], firstParam: number, names: string[]) {
   const reads = columns.map((_, i) => `json_array_elements_text($${firstParam + i}::json)`);

@@ -2,6 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Readable } from 'node:stream';
 import {
+  jsonWithColumns,
   MAX_JOB_WAIT_MS,
   type BackfillProgress,
   type DeleteRequest,
@@ -72,7 +73,7 @@ export class ApiClient {
       transformRequest: [
         (data, headers) => {
           if (data === undefined) return data;
-          const text = JSON.stringify(data);
+          const text = jsonWithColumns(data);
           const bytes = Buffer.byteLength(text);
           this.traffic.sent += bytes;
           headers['content-type'] = 'application/json';

@@ -2,7 +2,6 @@ import axios, { type AxiosInstance } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Readable } from 'node:stream';
 import {
-  jsonWithColumns,
   MAX_JOB_WAIT_MS,
   type BackfillProgress,
   type DeleteRequest,
@@ -73,7 +72,7 @@ export class ApiClient {
       transformRequest: [
         (data, headers) => {
           if (data === undefined) return data;
-          const text = jsonWithColumns(data);
+          const text = JSON.stringify(data);
           const bytes = Buffer.byteLength(text);
           this.traffic.sent += bytes;
           headers['content-type'] = 'application/json';

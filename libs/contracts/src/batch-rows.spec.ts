@@ -1,12 +1,4 @@
-import {
-  columnJson,
-  columnsFromJson,
-  jsonWithColumns,
-  newestPerKey,
-  partitionRows,
-  rowKeys,
-  sliceRows,
-} from './batch-rows.js';
+import { columnJson, columnsFromJson, newestPerKey, partitionRows, rowKeys, sliceRows } from './batch-rows.js';
 import type { ColumnDef } from './columns.js';
 import type { ColumnarRows } from './wire.js';
 
@@ -35,28 +27,6 @@ describe('batch rows', () => {
     const slice = sliceRows(rows, 1, 2);
     expect([0, 1].map((i) => columnJson(slice.values, i))).toEqual(['["2"]', '[4]']);
     expect(columnJson([['a'], [null]], 1)).toBe('[null]');
-  });
-
-  it('writes columns read from JSON as their texts, unparsed, and anything else as JSON.stringify does', () => {
-    // The texts are PostgreSQL's (its own spacing kept): written as they are, never through the getters.
-    const values = columnsFromJson(['["1", "2"]', '[true, null]']);
-    const request = { rows: { columns: ['id', 'ok'], values, versions: ['1', '2'] }, timeline: 'values' };
-    const json = jsonWithColumns(request);
-    expect(json).toBe(
-      '{"rows":{"columns":["id","ok"],"values":[["1", "2"],[true, null]],"versions":["1","2"]},"timeline":"values"}',
-    );
-    expect(JSON.parse(json)).toEqual({
-      ...request,
-      rows: {
-        ...request.rows,
-        values: [
-          ['1', '2'],
-          [true, null],
-        ],
-      },
-    });
-    const plain = { rows: { columns: ['a'], values: [['values']], versions: ['1'] }, deletes: { values: [1] } };
-    expect(jsonWithColumns(plain)).toBe(JSON.stringify(plain));
   });
 
   it('gives each row its canonical key, or the raw JSON of a malformed one', () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ColumnDef } from './columns.js';
 import { canonicalKeyPart, encodeKey } from './keys.js';
 import type { DeletedKeys } from './requests.js';
@@ -24,25 +23,6 @@ export function columnsFromJson(texts: readonly string[]): WireValue[][] {
 /** Column i's values as a JSON array: the text they were read from (columnsFromJson), or written now. */
 export function columnJson(values: WireValue[][], i: number): string {
   return (values as { [COLUMN_JSON]?: readonly string[] })[COLUMN_JSON]?.[i] ?? JSON.stringify(values[i]);
-}
-
-/**
- * JSON.stringify of data holding column-wise rows, where each column read from JSON text (columnsFromJson) is written
- * as that text, not parsed and written again (JSON.stringify alone would read every value through its getter).
- */
-export function jsonWithColumns(data: unknown): string {
-  const mark = `\u0000columns ${randomUUID()}`;
-  const texts: (readonly string[])[] = [];
-  const json = JSON.stringify(data, (key: string, value: unknown) => {
-    const own = key === 'values' && Array.isArray(value) ? (value as { [COLUMN_JSON]?: readonly string[] }) : undefined;
-    if (!own?.[COLUMN_JSON]) return value;
-    texts.push(own[COLUMN_JSON]);
-    return mark;
-  });
-  if (texts.length === 0) return json;
-  const quoted = JSON.stringify(mark);
-  let i = 0;
-  return json.split(quoted).reduce((out, part) => `${out}[${texts[i++].join(',')}]${part}`);
 }
 
 /** Rows from..to of a column-wise batch. */

@@ -1,7 +1,5 @@
 import pg from 'pg';
 import {
-  columnsFromJson,
-  compareVersions,
   contentTextSql,
   decodeKey,
   digestAggregatesSql,
@@ -9,7 +7,6 @@ import {
   PG_TYPES,
   quoteIdent as q,
   rowHashSql,
-  type ColumnarRows,
   type ColumnType,
   type DigestHash,
   type VersionRange,
@@ -31,16 +28,6 @@ const MARKER_STATEMENTS: MarkerStatements = {
   insert: `INSERT INTO ${TRACKING_SCHEMA}.markers (id, watermark) VALUES ($1, $2)`,
   trim: `DELETE FROM ${TRACKING_SCHEMA}.markers WHERE seq <= (SELECT max(seq) FROM ${TRACKING_SCHEMA}.markers) - $1`,
 };
-
-/**
- * A column's value as rowsAfter gives it to `array_to_json`: booleans and floating-point numbers as JSON writes them
- * (a non-finite float as its name, as postgresToWire does), bytea as base64 on one line, anything else as its text.
- */
-function jsonInput(type: ColumnType, column: string): string {
-  if (type === 'boolean' || type === 'double') return column;
-  if (type === 'bytea') return `translate(encode(${column}, 'base64'), E'\\n', '')`;
-  return `${column}::text`;
-}
 
 /** Every value as its text form (no JavaScript Date, no rounding), except bytea (bytes) and booleans. */
 const rawTypes = {
@@ -290,35 +277,6 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       upTo,
       limit,
     ]);
-  }
-
-  /**
-   * The next rows with PostgreSQL writing each column as a JSON array (`array_to_json(array_agg(…))`, every column in
-   * one aggregate node, so over the same rows in the same order), each value as postgresToWire would make it from
-   * the text PostgreSQL prints. The agent parses none of the values (columnsFromJson) and sends the arrays as they
-   * are (jsonWithColumns): reading a row cost the agent four times what it costs PostgreSQL (docs/benchmarks.md).
-   * Rows that come back out of version order (never seen: the aggregates read the sorted subquery) are read again
-   * row by row.
-   */
-  override async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
-    const columns = table.columns.map((c, i) => `${jsonInput(c.type, `t.${q(c.name)}`)} AS c${i}`);
-    const arrays = [...table.columns.map((_, i) => `c${i}`), 'v::text'].map((c) => `array_to_json(array_agg(${c}))`);
-    const { rows } = await this.pool.query({
-      text: `SELECT ${arrays.join(', ')}
-               FROM (SELECT ${columns.join(', ')}, ${this.vcq} AS v FROM ${this.rowsOf(table)}
-                      WHERE ${this.vcq} > $1 AND ${this.vcq} <= $2 ORDER BY ${this.vcq} LIMIT $3) s`,
-      values: [after.toString(), upTo.toString(), limit],
-      rowMode: 'array',
-    });
-    const texts = rows[0] as (string | null)[];
-    const versions = JSON.parse(texts[texts.length - 1] ?? '[]') as string[];
-    if (versions.some((v, i) => i > 0 && compareVersions(versions[i - 1], v) >= 0))
-      return super.rowsAfter(table, after, upTo, limit);
-    return {
-      columns: table.columns.map((c) => c.name),
-      values: columnsFromJson(texts.slice(0, -1).map((t) => t ?? '[]')),
-      versions,
-    };
   }
 
   protected selectVersions(table: SourceTable, versions: bigint[]): Promise<PgValue[][]> {

@@ -3,6 +3,7 @@ import { antiEntropy } from './bench/anti-entropy.js';
 import { deletes } from './bench/deletes.js';
 import { fairness } from './bench/fairness.js';
 import { initialLoad } from './bench/initial-load.js';
+import { insertFloor } from './bench/insert-floor.js';
 import { slowDatabase } from './bench/slow-database.js';
 import { trackingCost } from './bench/tracking-cost.js';
 import { verify } from './bench/verify.js';
@@ -13,6 +14,7 @@ import { versionInfo } from './bench/version-info.js';
  */
 const program = new Command('bench')
   .addCommand(initialLoad)
+  .addCommand(insertFloor)
   .addCommand(fairness)
   .addCommand(slowDatabase)
   .addCommand(antiEntropy)

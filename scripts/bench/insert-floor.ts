@@ -40,17 +40,24 @@ function batchOf(first: number, n: number) {
   };
 }
 
-/** The same rows as COPY text lines, `prefix` before each (the tenant columns a table needs). */
-function copyLines(rows: number, batchRows: number, prefix: string): string[] {
-  const chunks: string[] = [];
-  for (let first = 1; first <= rows; first += batchRows) {
-    const { values, versions } = batchOf(first, Math.min(batchRows, rows - first + 1));
+type Batch = ReturnType<typeof batchOf>;
+
+/** Batches of `batchRows` of makeTable's first `rows` rows. */
+function batchesOf(rows: number, batchRows: number): Batch[] {
+  const batches = [];
+  for (let first = 1; first <= rows; first += batchRows)
+    batches.push(batchOf(first, Math.min(batchRows, rows - first + 1)));
+  return batches;
+}
+
+/** The same rows as COPY text, a chunk a batch, `prefix` before each row (the tenant columns a table needs). */
+function copyLines(batches: Batch[], prefix: string): string[] {
+  return batches.map(({ values, versions }) => {
     let chunk = '';
     for (let r = 0; r < versions.length; r++)
       chunk += `${prefix}${values.map((c) => (c[r] === null ? '\\N' : String(c[r]))).join('\t')}\t${versions[r]}\n`;
-    chunks.push(chunk);
-  }
-  return chunks;
+    return chunk;
+  });
 }
 
 /** The process serving a connection, whose CPU is PostgreSQL's for that connection's work. */
@@ -95,19 +102,21 @@ export const insertFloor = new Command('insert-floor')
           const stream = admin.query(copyFrom(`COPY ${target} FROM STDIN`));
           return measured(adminPid, () => pipeline(Readable.from(lines), stream));
         };
-        const reference = await copy('bench_copy', copyLines(o.rows, o.batchRows, `${tenant.databaseId}\t`));
+        const batches = batchesOf(o.rows, o.batchRows);
+        const reference = await copy('bench_copy', copyLines(batches, `${tenant.databaseId}\t`));
         const layoutCopy = await copy(
           `${dataTable('bench_rows')} (_rf_customer, _rf_database, id, name, qty, price, note, _rf_version)`,
-          copyLines(o.rows, o.batchRows, `${tenant.customerId}\t${tenant.databaseId}\t`),
+          copyLines(batches, `${tenant.customerId}\t${tenant.databaseId}\t`),
         );
         await admin.query(`TRUNCATE ${dataTable('bench_rows')}`);
         await admin.query('CHECKPOINT');
         const columns = def.columns.map((c) => c.name);
-        const jobs: Parameters<typeof insertNewRows>[1][] = [];
-        for (let first = 1; first <= o.rows; first += o.batchRows) {
-          const rows = { columns, ...batchOf(first, Math.min(o.batchRows, o.rows - first + 1)) };
-          jobs.push({ table: 'bench_rows', columns: def.columns, rows, tenant });
-        }
+        const jobs = batches.map((rows) => ({
+          table: 'bench_rows',
+          columns: def.columns,
+          rows: { columns, ...rows },
+          tenant,
+        }));
         // One connection (max 1), so every batch runs on the backend measured.
         const workerInsert = await measured(await backendPid(service), async () => {
           for (const job of jobs) await withTenant(service, tenant, (c) => insertNewRows(c, job));

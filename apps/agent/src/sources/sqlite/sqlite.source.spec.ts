@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeKey } from '#contracts';
+import { sideTableName } from '../tracked-source.js';
 import { SqliteSource } from './sqlite.source.js';
 import { sqliteColumn, sqliteColumnType, sqliteToWire as toWire } from './sqlite.types.js';
 
@@ -149,6 +150,76 @@ describe('SqliteSource', () => {
     // Installing again changes nothing.
     await s.installTracking([{ name: 'keyed' }]);
     expect(await s.localMax(t)).toBe(5n);
+    await s.close();
+  });
+
+  it('reads a batch column by column exactly as row by row, in a version column and in a side table', async () => {
+    const file = join(dir, 'columns.sqlite');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE typed (id INTEGER PRIMARY KEY, name TEXT, big INTEGER, price REAL, raw BLOB, ok BOOLEAN);
+             CREATE TABLE sided (k TEXT PRIMARY KEY, n INTEGER)`);
+    const insert = db.prepare('INSERT INTO typed VALUES (?, ?, ?, ?, ?, ?)');
+    for (let i = 1; i <= 300; i++)
+      insert.run(
+        i,
+        i % 7 ? `name ${i} ✓` : null,
+        i % 5 ? BigInt('9223372036854775000') + BigInt(i) : null,
+        i % 11 ? i / 3 : Infinity,
+        i % 13 ? Buffer.from([i % 256, 0, 255]) : null,
+        i % 2,
+      );
+    for (let i = 1; i <= 300; i++) db.prepare('INSERT INTO sided VALUES (?, ?)').run(`k${i}`, i % 4 ? i : null);
+    const s = new SqliteSource(file);
+    await s.installTracking([{ name: 'typed' }, { name: 'sided', sideTable: true }]);
+    // Updates move rows to new versions, so a batch's versions have gaps and its rows are not in key order.
+    db.exec(`UPDATE typed SET name = 'changed' WHERE id % 3 = 0; UPDATE sided SET n = -n WHERE n % 5 = 0`);
+    for (const [name, versionsOf] of [
+      ['typed', 'typed'],
+      ['sided', sideTableName('sided')],
+    ]) {
+      const t = await s.describe(name);
+      for (const [after, upTo, limit] of [
+        [0n, 10_000n, 1000],
+        [0n, 10_000n, 7],
+        [150n, 10_000n, 64],
+        [100n, 250n, 1000],
+        [10_000n, 20_000n, 10],
+      ] as const) {
+        const batch = await s.rowsAfter(t, after, upTo, limit);
+        const expected = db
+          .prepare(
+            `SELECT _rowferry_version FROM ${versionsOf} WHERE _rowferry_version > ? AND _rowferry_version <= ? ORDER BY 1 LIMIT ?`,
+          )
+          .pluck()
+          .all(after, upTo, limit);
+        expect(batch.versions).toEqual(expected.map(String));
+        // rowsWithVersions reads row by row.
+        expect(batch).toEqual(await s.rowsWithVersions(t, batch.versions.map(BigInt)));
+      }
+    }
+    db.close();
+    await s.close();
+  });
+
+  it("reads row by row a batch whose versions repeat, in an application's own version column", async () => {
+    const file = join(dir, 'own-version.sqlite');
+    const db = new Database(file);
+    db.exec(`CREATE TABLE own (id INTEGER PRIMARY KEY, name TEXT, seq INTEGER);
+             INSERT INTO own VALUES (1, 'n1', 1), (2, 'n2', 2), (3, 'n3', 2), (4, 'n4', 3), (5, 'n5', 3), (6, 'n6', 4)`);
+    db.close();
+    const s = new SqliteSource(file, 'seq');
+    await s.installTracking([{ name: 'own' }]);
+    const t = await s.describe('own');
+    for (const limit of [1, 2, 3, 4, 5, 6, 10]) {
+      const batch = await s.rowsAfter(t, 0n, 10n, limit);
+      expect(batch.versions).toHaveLength(Math.min(limit, 6));
+      // Each row whole: its id, its name and its version from the same row, however the batch cuts the repeats.
+      expect(batch.values.map((c) => c.length)).toEqual([batch.versions.length, batch.versions.length]);
+      batch.values[0].forEach((id, r) => {
+        expect(batch.values[1][r]).toBe(`n${String(id)}`);
+        expect(batch.versions[r]).toBe(String([0, 1, 2, 2, 3, 3, 4][Number(id)]));
+      });
+    }
     await s.close();
   });
 });

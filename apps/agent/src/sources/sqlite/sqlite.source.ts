@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { decodeKey, quoteIdent as q, type VersionRange } from '#contracts';
+import { decodeKey, quoteIdent as q, type ColumnarRows, type VersionRange, type WireValue } from '#contracts';
 import type { Marker } from '#sync';
 import { keyTypes, type SourceTable } from '../source.js';
 import {
@@ -245,6 +245,30 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     ) as SqliteValue[][];
   }
 
+  /**
+   * A batch read column by column: its versions first, then each column over exactly those versions, in one read
+   * transaction (one snapshot). For a row-wise read better-sqlite3 makes an array per row, which cost the agent more
+   * than SQLite's own reading; a column comes back as one array, already the shape the wire carries
+   * (docs/benchmarks.md). Each write takes the counter's next value, so versions are unique and every column comes back
+   * row for row in version order. An application's own version column may repeat a value: a batch whose versions
+   * repeat (within it, or past its last row, when a column then returns more rows) is read row-wise instead.
+   */
+  override async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
+    const byColumn = this.db.transaction((): ColumnarRows | undefined => {
+      const versions = this.column(this.vcq, table, 'LIMIT ?').all(after, upTo, limit) as bigint[];
+      if (versions.some((v, i) => i > 0 && v <= versions[i - 1])) return undefined;
+      const last = versions.at(-1) ?? after;
+      const values: WireValue[][] = [];
+      for (const c of table.columns) {
+        const column = this.column(`t.${q(c.name)}`, table).all(after, last) as SqliteValue[];
+        if (column.length !== versions.length) return undefined;
+        values.push(column.map((v) => sqliteToWire(c.type, v)));
+      }
+      return { columns: table.columns.map((c) => c.name), values, versions: versions.map(String) };
+    });
+    return byColumn() ?? super.rowsAfter(table, after, upTo, limit);
+  }
+
   protected async selectVersions(table: SourceTable, versions: bigint[]): Promise<SqliteValue[][]> {
     // One statement for the whole list (a JSON array of integers), as the server engines do with ANY / IN.
     return this.select(table, `WHERE ${this.vcq} IN (SELECT value FROM json_each(?)) ORDER BY ${this.vcq}`).all(
@@ -343,6 +367,15 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
 
   private select(table: SourceTable, tail: string) {
     return this.db.prepare(`SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`).raw();
+  }
+
+  /** One column (`expr`) of the rows with a version in (?, ?], in version order, then `tail`. */
+  private column(expr: string, table: SourceTable, tail = '') {
+    return this.db
+      .prepare(
+        `SELECT ${expr} FROM ${this.rowsOf(table)} WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} ${tail}`,
+      )
+      .pluck();
   }
 }
 

@@ -250,8 +250,9 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
    * transaction (one snapshot). For a row-wise read better-sqlite3 makes an array per row, which cost the agent more
    * than SQLite's own reading; a column comes back as one array, already the shape the wire carries
    * (docs/benchmarks.md). Each write takes the counter's next value, so versions are unique and every column comes back
-   * row for row in version order. An application's own version column may repeat a value: a batch whose versions
-   * repeat (within it, or past its last row, when a column then returns more rows) is read row-wise instead.
+   * row for row in version order. Should an application's own version column repeat a value (it must not, says
+   * docs/sources.md), a batch whose versions repeat (within it, or past its last row: a column then returns more rows)
+   * is read row-wise.
    */
   override async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
     const byColumn = this.db.transaction((): ColumnarRows | undefined => {

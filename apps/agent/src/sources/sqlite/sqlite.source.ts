@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { decodeKey, quoteIdent as q, type ColumnarRows, type VersionRange, type WireValue } from '#contracts';
 import type { Marker } from '#sync';
 import { keyTypes, type SourceTable } from '../source.js';
+import { columnarOf } from '../source-rows.js';
 import {
   deleteLogName,
   MARKERS_KEPT,
@@ -257,8 +258,9 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   override async rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows> {
     const byColumn = this.db.transaction((): ColumnarRows | undefined => {
       const versions = this.column(this.vcq, table, 'LIMIT ?').all(after, upTo, limit) as bigint[];
+      const last = versions.at(-1);
+      if (last === undefined) return columnarOf(table, [], sqliteToWire);
       if (versions.some((v, i) => i > 0 && v <= versions[i - 1])) return undefined;
-      const last = versions.at(-1) ?? after;
       const values: WireValue[][] = [];
       for (const c of table.columns) {
         const column = this.column(`t.${q(c.name)}`, table).all(after, last) as SqliteValue[];

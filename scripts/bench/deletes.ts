@@ -62,7 +62,7 @@ async function mariadbSource(rows: number): Promise<BenchSource> {
   await c.query(`INSERT INTO bench_rows SELECT seq, CONCAT('customer name ', seq), seq % 1000, seq / 100,
     IF(seq % 3 = 0, CONCAT('note ', seq), NULL) FROM seq_1_to_${rows}`);
   return {
-    config: { type: 'mysql', url },
+    config: { type: 'mariadb', url },
     exec: async (sql, params = []) => void (await c.query(sql, params)),
     count: async () => {
       const [result] = await c.query(`SELECT count(*) AS n FROM bench_rows`);

@@ -63,7 +63,7 @@ async function mariadb(): Promise<Engine> {
   const { url, drop } = await scratchDatabase('mariadb', 'bench_cost');
   const c = await mysql.createConnection(url);
   return {
-    config: { type: 'mysql', url },
+    config: { type: 'mariadb', url },
     transaction: async (statements) => {
       await c.beginTransaction();
       for (const [sql, params] of statements) await c.query(sql, params);

@@ -112,7 +112,7 @@ describe('a mixed-engine fleet sharing one table', () => {
   it("each tenant's check by content finds its copy equal, read back as its own types", async () => {
     for (const t of [lite, mar]) {
       const verified = await t.agent.verify({ content: true });
-      expect(verified.get('events')).toEqual({ passes: expect.any(Number), found: 0 });
+      expect(verified.get('events')).toMatchObject({ found: 0, equal: true, verdict: 'equal' });
     }
     // A change on either side still syncs through the widened columns.
     await maria.query(`UPDATE events SET at = '2025-01-01 00:00:00', qty = 1234567890.12 WHERE id = 7`);
@@ -122,6 +122,6 @@ describe('a mixed-engine fleet sharing one table', () => {
       [mar.databaseId],
     );
     expect(rows).toEqual([{ at: '2025-01-01 00:00:00', qty: '1234567890.12' }]);
-    expect((await mar.agent.verify({ content: true })).get('events')).toEqual({ passes: expect.any(Number), found: 0 });
+    expect((await mar.agent.verify({ content: true })).get('events')).toMatchObject({ found: 0, equal: true });
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { databaseUrl } from '#persistence';
-import { MysqlSource } from '../../apps/agent/src/sources/mysql/mysql.source.js';
+import { MariadbSource } from '../../apps/agent/src/sources/mariadb/mariadb.source.js';
 import { PostgresSource } from '../../apps/agent/src/sources/postgres/postgres.source.js';
 import { SqliteSource } from '../../apps/agent/src/sources/sqlite/sqlite.source.js';
 
@@ -59,7 +59,7 @@ describe('version tracking', () => {
     const admin = await mysql.createConnection(SERVER);
     await admin.query(`CREATE DATABASE \`${name}\``);
     const app = await mysql.createConnection(`${SERVER}/${name}`);
-    const source = new MysqlSource(`${SERVER}/${name}`);
+    const source = new MariadbSource(`${SERVER}/${name}`);
     try {
       await app.query(`CREATE TABLE orders (id BIGINT PRIMARY KEY, note TEXT)`);
       await app.query(`INSERT INTO orders SELECT seq, CONCAT('row ', seq) FROM seq_1_to_200000`);

@@ -156,3 +156,17 @@ export async function sampleSource(
   await source.agent.source.installTracking(tables);
   return source;
 }
+
+/**
+ * Passes until a round of the difference check has run over every table with each equal by versions; a failed pass
+ * fails it.
+ */
+export async function syncRound(agent: SyncAgent, maxPasses = 10): Promise<void> {
+  for (let i = 0; i < maxPasses; i++) {
+    const r = await agent.cycle();
+    const failed = r.tables.filter((t) => 'error' in t);
+    if (failed.length) throw new Error(`pass failed: ${JSON.stringify(failed)}`);
+    if (r.tables.every((t) => 'position' in t && t.position === 0n && t.steps.at(-1) === 'equal')) return;
+  }
+  throw new Error(`no round of the difference check completed in ${maxPasses} passes`);
+}

@@ -5,7 +5,7 @@ import { loadCredentials, remoteNames, type AgentConfig } from './config.js';
 import { openSource } from './sources/open-source.js';
 import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
-import type { CheckRounds } from './status.js';
+import { verifyVerdict, type CheckRounds, type Verdict } from './status.js';
 import { TablePass, type PassReport } from './table-pass.js';
 import type { UploadProgress } from './progress.js';
 
@@ -27,6 +27,9 @@ function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds
   const roundDone = r.steps.at(-1) === 'equal' && r.position === 0n;
   return roundDone ? { found: 0, lastRound: found } : { found, lastRound: rounds?.lastRound ?? null };
 }
+
+/** What `verify` found of a table: passes taken, rows repaired, and whether the copy is proven equal, in words. */
+export type VerifyResult = { passes: number; found: number } & Verdict;
 
 /** A verification round that takes more passes than this is not converging: it stops with an error. */
 const VERIFY_MAX_PASSES = 100_000;
@@ -139,6 +142,7 @@ export class SyncAgent {
         if (restoredTo !== undefined && !r.steps.includes('restore')) allHandled = false;
         report.tables.push(r);
         this.passEnded(table.name, r.steps.at(-1) === 'equal');
+        for (const note of r.notes) this.log(`${table.name}: ${note}`);
         this.log(
           `${table.name}: ${r.steps.join(' → ')}; uploaded ${r.uploaded}, deleted ${r.deleted}, checked ${r.checked}, repaired ${r.repaired}`,
         );
@@ -186,7 +190,7 @@ export class SyncAgent {
    * named), by content or by keys and versions; what it found is repaired as it goes. Returns per table the passes
    * taken and the rows repaired or deleted.
    */
-  async verify(opts: { content: boolean; tables?: string[] }): Promise<Map<string, { passes: number; found: number }>> {
+  async verify(opts: { content: boolean; tables?: string[] }): Promise<Map<string, VerifyResult>> {
     await this.registerTables();
     const names = opts.tables ?? [...this.tables.keys()];
     for (const name of names) {
@@ -209,7 +213,16 @@ export class SyncAgent {
       }
     if (pending.size > 0)
       throw new Error(`verification did not finish in ${VERIFY_MAX_PASSES} passes: ${[...pending]}`);
-    return results;
+    // Digests compare versioned rows only: the counts, taken once the round's repairs are applied, are the rest of
+    // the proof.
+    const verified = new Map<string, VerifyResult>();
+    for (const [name, r] of results) {
+      const table = this.tables.get(name)!;
+      const info = await this.api.versionInfo(name);
+      const counts = { rows: await this.source.count(table), unversioned: await this.source.unversioned(table) };
+      verified.set(name, { ...r, ...verifyVerdict({ found: r.found, counts, remote: info }) });
+    }
+    return verified;
   }
 
   /** Compares the newest local marker with the server's history; after a restore, forgets the old timeline's proofs. */

@@ -34,7 +34,7 @@ describe('agent config', () => {
     ],
     [
       'api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]',
-      /source(\.type)?: source\.type must be "sqlite", "postgres" or "mysql"/,
+      /source(\.type)?: source\.type must be "sqlite", "postgres" or "mariadb"/,
     ],
     [
       'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: []',
@@ -51,6 +51,18 @@ describe('agent config', () => {
     ['{ not yaml', /cannot read config/],
   ])('names the bad field: %#', (text, message) => {
     expect(() => loadAgentConfig(write('bad.yaml', text))).toThrow(message);
+  });
+
+  it('takes a MariaDB source as "mariadb", and as "mysql", the name earlier releases used', () => {
+    for (const type of ['mariadb', 'mysql']) {
+      const c = loadAgentConfig(
+        write(
+          `${type}.yaml`,
+          `api: { url: "http://x", credentialsFile: c }\nsource: { type: ${type}, url: "mariadb://u@h/db" }\ntables: [{ name: t }]\n`,
+        ),
+      );
+      expect(c.source).toEqual({ type, url: 'mariadb://u@h/db' });
+    }
   });
 
   it('maps a table to another cloud name, and refuses two tables that would sync to one', () => {

@@ -26,13 +26,15 @@ const schema = z.object({
         schema: z.string().min(1).default('public'),
         versionColumn: columnNameSchema.optional(),
       }),
+      // MariaDB only (10.3 or later): tracking uses its sequences, which MySQL does not have. `mysql` is the name
+      // earlier releases used, kept as an alias.
       z.object({
-        type: z.literal('mysql'),
-        url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql:// URL'),
+        type: z.literal(['mariadb', 'mysql']),
+        url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mariadb:// or mysql:// URL'),
         versionColumn: columnNameSchema.optional(),
       }),
     ],
-    { error: 'source.type must be "sqlite", "postgres" or "mysql"' },
+    { error: 'source.type must be "sqlite", "postgres" or "mariadb"' },
   ),
   tables: z
     .array(

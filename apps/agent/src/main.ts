@@ -6,8 +6,8 @@ import { SyncAgent } from './agent.js';
 import { ApiClient, sleep } from './api-client.js';
 import { loadAgentConfig, loadCredentials, remoteNames } from './config.js';
 import { openSource } from './sources/open-source.js';
-import { loadState } from './state.js';
-import { renderStatus, tableStatus, type StatusRow } from './status.js';
+import { renderStatus } from './status.js';
+import { statusRows } from './status-rows.js';
 import { createLogger } from '#observability';
 import { ProgressBar } from './progress.js';
 
@@ -90,10 +90,11 @@ program
     const agent = new SyncAgent(config, () => undefined);
     try {
       const results = await agent.verify({ content: Boolean(o.content), tables: o.table ? [o.table] : undefined });
-      for (const [table, r] of results)
-        console.log(
-          `${table}: verified by ${o.content ? 'content' : 'keys and versions'} in ${r.passes} pass(es); ${r.found === 0 ? 'equal' : `${r.found} row(s) differed and were repaired`}`,
-        );
+      for (const [table, r] of results) {
+        const by = o.content ? 'content' : 'keys and versions';
+        console.log(`${table}: verified by ${by} in ${r.passes} pass(es); ${r.verdict}`);
+        if (!r.equal) process.exitCode = 1;
+      }
     } finally {
       await agent.close();
     }
@@ -110,30 +111,7 @@ program
     const config = loadAgentConfig(o.config);
     const source = openSource(config.source);
     const api = new ApiClient(config.api.url, loadCredentials(config), undefined, remoteNames(config));
-    const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
-    const { refusals, rounds, passes } = loadState(config.stateFile);
-    const rows: StatusRow[] = [];
-    for (const t of config.tables) {
-      const table = await source.describe(t.name, t.key);
-      const r = remote.get(t.name);
-      const localMax = await source.localMax(table);
-      const behind = r ? localMax - BigInt(r.appliedThrough) : localMax;
-      const state = tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: rounds[t.name] });
-      const pass = passes[t.name];
-      rows.push({
-        table: t.name,
-        ...state,
-        localVersion: localMax.toString(),
-        remoteVersion: r?.maxVersion ?? null,
-        behindVersions: (behind > 0n ? behind : 0n).toString(),
-        laggingSince: state.state === 'equal' ? null : (pass?.lastEqualAt ?? null),
-        localRows: await source.count(table),
-        remoteRows: r?.rowCount ?? null,
-        quarantined: r?.quarantined ?? 0,
-        lastPass: pass ?? null,
-        lastCheckRepaired: rounds[t.name]?.lastRound ?? null,
-      });
-    }
+    const rows = await statusRows(config, source, api);
     await source.close();
     console.log(o.json ? JSON.stringify(rows, null, 2) : renderStatus(rows, new Date(), process.stdout.columns || 100));
   });

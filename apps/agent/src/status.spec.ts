@@ -1,6 +1,6 @@
 import type { VersionInfo } from '#contracts';
 import { ago } from '#observability';
-import { renderStatus, tableStatus, type StatusRow } from './status.js';
+import { renderStatus, tableStatus, verifyVerdict, type StatusRow } from './status.js';
 
 const info = (over: Partial<VersionInfo> = {}): VersionInfo => ({
   table: 't',
@@ -82,17 +82,107 @@ describe('tableStatus', () => {
       undefined,
     ],
   ] as const)('%s', (_name, localMax, remote, rounds, state, reason) => {
-    const s = tableStatus({ localMax, remote, rounds });
+    const s = tableStatus({ localMax, remote, rounds, counts: { rows: 10, unversioned: 0 } });
     expect(s.state).toBe(state);
     if (reason) expect(s.reason).toMatch(reason);
     else expect(s.reason).toBeUndefined();
   });
 
   it('a refusal the agent keeps wins over anything the API says', () => {
-    expect(tableStatus({ localMax: 1n, remote: undefined, refusal: 'type changed' })).toEqual({
+    expect(
+      tableStatus({ localMax: 1n, remote: undefined, refusal: 'type changed', counts: { rows: 1, unversioned: 0 } }),
+    ).toEqual({
       state: 'refused',
       reason: 'definition refused: type changed',
     });
+  });
+});
+
+describe('tableStatus: the counts are evidence', () => {
+  // Versions in step, nothing pending, a clean round: only the counts can still say otherwise.
+  it.each([
+    ['counts agree', 10, 0, '10', 'equal', undefined],
+    [
+      'one local row more (a row no trigger saw, or a delete never found)',
+      16046,
+      0,
+      '16045',
+      'differs',
+      /16,046 rows here and 16,045 in the cloud/,
+    ],
+    ['one remote row more', 9, 0, '10', 'differs', /9 rows here and 10 in the cloud/],
+    [
+      'rows without a version, counts agreeing by chance',
+      10,
+      1,
+      '10',
+      'unversioned',
+      /^1 local row\(s\) have no version/,
+    ],
+    ['rows without a version and counts differing', 11, 1, '10', 'unversioned', /next pass gives them one/],
+    ['empty on both sides', 0, 0, '0', 'equal', undefined],
+  ] as const)('%s', (_name, rows, unversioned, remoteRows, state, reason) => {
+    const s = tableStatus({
+      localMax: 100n,
+      remote: info({ rowCount: remoteRows }),
+      rounds: clean,
+      counts: { rows, unversioned },
+    });
+    expect(s.state).toBe(state);
+    if (reason) expect(s.reason).toMatch(reason);
+    else expect(s.reason).toBeUndefined();
+  });
+
+  it('counts differing never hide a state that already says why (jobs on their way, rows to send, quarantine)', () => {
+    const counts = { rows: 12, unversioned: 0 };
+    expect(tableStatus({ localMax: 100n, remote: info({ pendingJobs: 1 }), rounds: clean, counts }).state).toBe(
+      'syncing',
+    );
+    expect(tableStatus({ localMax: 120n, remote: info(), rounds: clean, counts }).state).toBe('sending');
+    expect(tableStatus({ localMax: 100n, remote: info({ quarantined: 2 }), rounds: clean, counts }).state).toBe(
+      'quarantine',
+    );
+  });
+});
+
+describe('verifyVerdict', () => {
+  it.each([
+    ['nothing found, counts agree', 0, 10, 0, '10', 0, true, /^equal$/],
+    [
+      'rows repaired, counts agree after',
+      3,
+      10,
+      0,
+      '10',
+      0,
+      true,
+      /^3 row\(s\) differed and were repaired; now equal$/,
+    ],
+    [
+      'nothing found, a local row the check could not see',
+      0,
+      16046,
+      0,
+      '16045',
+      0,
+      false,
+      /^not equal: versions equal, but 16,046 rows here and 16,045/,
+    ],
+    ['rows without a version', 0, 10, 2, '10', 0, false, /^not equal: 2 local row\(s\) have no version/],
+    [
+      'rows in the quarantine',
+      0,
+      10,
+      0,
+      '9',
+      1,
+      false,
+      /^not equal: 1 row\(s\) refused by the cloud wait in the quarantine$/,
+    ],
+  ] as const)('%s', (_name, found, rows, unversioned, rowCount, quarantined, equal, verdict) => {
+    const v = verifyVerdict({ found, counts: { rows, unversioned }, remote: { rowCount, quarantined } });
+    expect(v.equal).toBe(equal);
+    expect(v.verdict).toMatch(verdict);
   });
 });
 
@@ -106,6 +196,7 @@ describe('renderStatus', () => {
     behindVersions: '0',
     laggingSince: null,
     localRows: 1000000,
+    unversionedRows: 0,
     remoteRows: '1000000',
     quarantined: 0,
     lastPass: { at: '2026-11-26T11:59:48Z', lastEqualAt: '2026-11-26T11:59:48Z' },

@@ -31,6 +31,8 @@ export interface TableState {
     | 'backfill'
     | 'checking'
     | 'repaired'
+    | 'unversioned'
+    | 'differs'
     | 'refused'
     | 'unregistered';
   reason?: string;
@@ -45,6 +47,8 @@ export function tableStatus(f: {
   remote: VersionInfo | undefined;
   refusal?: string;
   rounds?: CheckRounds;
+  /** Local rows, and of them those without a version: counted now, the evidence versions alone cannot give. */
+  counts: { rows: number; unversioned: number };
 }): TableState {
   const r = f.remote;
   const refusal = f.refusal ?? r?.schemaError;
@@ -66,6 +70,8 @@ export function tableStatus(f: {
       state: 'backfill',
       reason: `existing rows are being sent again for added columns (from version ${r.backfillFrom})`,
     };
+  const counted = countsDiffer({ ...f.counts, remoteRows: r.rowCount });
+  if (counted) return counted;
   const rounds = f.rounds ?? { found: 0, lastRound: null };
   if (rounds.lastRound === null)
     return { state: 'checking', reason: 'versions equal; the first round of the difference check is under way' };
@@ -75,6 +81,51 @@ export function tableStatus(f: {
       reason: `versions equal; the difference check repaired ${rounds.lastRound + rounds.found} row(s) lately and checks again`,
     };
   return { state: 'equal' };
+}
+
+/**
+ * What the row counts say against a copy that versions call equal: rows without a version (written where no trigger
+ * fired) are invisible to every version-based step, and a count that differs means a row is missing or extra on one
+ * side, whatever the versions and digests say. Undefined when the counts agree.
+ */
+export function countsDiffer(c: { rows: number; unversioned: number; remoteRows: string }): TableState | undefined {
+  if (c.unversioned > 0)
+    return {
+      state: 'unversioned',
+      reason: `${c.unversioned} local row(s) have no version (written where no trigger fired): the next pass gives them one and sends them`,
+    };
+  if (String(c.rows) !== c.remoteRows)
+    return {
+      state: 'differs',
+      reason: `versions equal, but ${groupDigits(String(c.rows))} rows here and ${groupDigits(c.remoteRows)} in the cloud: the difference check looks for the rows that differ`,
+    };
+  return undefined;
+}
+
+/** Whether a round of `verify` proves the copy equal, and what it says. */
+export interface Verdict {
+  equal: boolean;
+  verdict: string;
+}
+
+/**
+ * The end of a `verify` round: what it repaired, and whether the counts (taken after the repairs were applied) agree.
+ * Rows the check cannot see (without a version) or rows the cloud refused leave the copy unequal, whatever the
+ * digests said.
+ */
+export function verifyVerdict(f: {
+  found: number;
+  counts: { rows: number; unversioned: number };
+  remote: Pick<VersionInfo, 'rowCount' | 'quarantined'>;
+}): Verdict {
+  if (f.remote.quarantined > 0)
+    return {
+      equal: false,
+      verdict: `not equal: ${f.remote.quarantined} row(s) refused by the cloud wait in the quarantine`,
+    };
+  const counted = countsDiffer({ ...f.counts, remoteRows: f.remote.rowCount });
+  if (counted) return { equal: false, verdict: `not equal: ${counted.reason}` };
+  return { equal: true, verdict: f.found === 0 ? 'equal' : `${f.found} row(s) differed and were repaired; now equal` };
 }
 
 /** One table's line of `status`, as `--json` prints it. */
@@ -87,6 +138,8 @@ export interface StatusRow extends TableState {
   /** Since when the table has lagged (the last pass that found it equal); null when in step. */
   laggingSince: string | null;
   localRows: number;
+  /** Local rows without a version (written where no trigger fired): 0 once stamped. */
+  unversionedRows: number;
   remoteRows: string | null;
   quarantined: number;
   lastPass: LastPass | null;

@@ -20,6 +20,10 @@ export interface PassReport {
   deleted: number;
   checked: number;
   repaired: number;
+  /** Rows written where no trigger fired, given a version at the start of the pass (they travel in it). */
+  stamped: number;
+  /** What the pass did to the local tracking, in words (tracking installed on a new inheritance child). */
+  notes: string[];
   /** Where the difference check will continue; 0 means the last pass finished a round. `checked`: rows verified. */
   position: bigint;
   /** The table's timeline at the end of the pass (VersionInfo.timeline), which its jobs were made for. */
@@ -58,9 +62,15 @@ export class TablePass {
       deleted: 0,
       checked: 0,
       repaired: 0,
+      stamped: 0,
+      notes: [],
       position,
       timeline: info.timeline,
     };
+    // Before any version is read: a row no trigger saw is invisible to every step below until it has one.
+    const stamp = await this.source.stampUnversioned(table, position === 0n);
+    report.stamped = stamp.stamped;
+    report.notes = stamp.notes;
     let remote = info;
     let restore = restoredTo;
     for (let step = 0; step < 4; step++) {

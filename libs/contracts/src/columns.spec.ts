@@ -18,6 +18,14 @@ describe('commonColumn: the type a shared column widens to', () => {
     [col('text'), col('timestamp'), 'text'],
     [col('timestamp'), col('text', 10), 'text'],
     [col('date'), col('text'), 'text'],
+    [col('timestamp'), col('timestamptz'), 'timestamptz'],
+    [col('timestamptz'), col('text'), 'text'], // printed in UTC: the services' sessions run in UTC
+    [col('char', 20), col('char', 30), 'char(30)'],
+    [col('char', 20), col('char'), 'char'],
+    [col('char', 20), col('text', 10), 'text(20)'],
+    [col('text', 40), col('char', 20), 'text(40)'],
+    [col('char', 20), col('text'), 'text'],
+    [col('timestamptz'), col('timestamp'), 'timestamptz'],
   ])('%j with %j → %s', (a, b, expected) => {
     expect(columnTypeName(commonColumn(a, b)!)).toBe(expected);
   });
@@ -25,12 +33,14 @@ describe('commonColumn: the type a shared column widens to', () => {
   it.each([
     [col('bigint'), col('text')], // a number and a string: no lossless common type among ours
     [col('double'), col('numeric')], // NaN and the infinities do not fit numeric's ordering the same way
-    [col('timestamptz'), col('text')], // its text depends on the session's time zone
     [col('timestamp'), col('date')],
+    [col('timestamptz'), col('date')],
     [col('boolean'), col('bigint')],
     [col('json'), col('text')],
     [col('uuid'), col('text')],
     [col('bytea'), col('text')],
+    [col('char', 1), col('boolean')],
+    [col('char', 4), col('bigint')],
   ])('%j and %j have none', (a, b) => {
     expect(commonColumn(a, b)).toBeUndefined();
     expect(commonColumn(b, a)).toBeUndefined();
@@ -49,7 +59,25 @@ describe("mergeDefinition: a database's own column types", () => {
       ok: true,
       definition: { columns: [{ name: 'id', type: 'bigint' }, col('text', 50)], key: ['id'] },
       added: [],
+      unpadded: [],
     });
+  });
+
+  it('takes a char(n) that earlier agents declared text(n), key or not, and says its values lose their padding', () => {
+    const before = { columns: [{ ...col('text', 2), name: 'code' }, col('text', 20)], key: ['code'] };
+    const now = { columns: [{ ...col('char', 2), name: 'code' }, col('char', 20)], key: ['code'] };
+    expect(mergeDefinition('t', before, now)).toEqual({
+      ok: true,
+      definition: now,
+      added: [],
+      unpadded: ['code', 'c'],
+    });
+  });
+
+  it('refuses a text(n) turned into a char of another length', () => {
+    expect(
+      mergeDefinition('t', registered, { columns: [registered.columns[0], col('char', 10)], key: ['id'] }),
+    ).toMatchObject({ ok: false });
   });
 
   it('refuses a column narrowed, or changed to an unrelated type', () => {

@@ -9,6 +9,7 @@ export const COLUMN_TYPES = [
   'double',
   'numeric',
   'text',
+  'char',
   'bytea',
   'boolean',
   'date',
@@ -20,7 +21,7 @@ export const COLUMN_TYPES = [
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
 /** Types whose text form is canonical, so a key made of them compares equal on both sides. */
-export const KEY_COLUMN_TYPES: readonly ColumnType[] = ['bigint', 'text', 'uuid', 'bytea', 'boolean', 'date'];
+export const KEY_COLUMN_TYPES: readonly ColumnType[] = ['bigint', 'text', 'char', 'uuid', 'bytea', 'boolean', 'date'];
 
 /** Names starting with this prefix are rowferry's own columns in the remote tables. */
 export const RESERVED_COLUMN_PREFIX = '_rf_';
@@ -57,11 +58,11 @@ export const columnDefSchema = z
   .object({
     name: columnNameSchema,
     type: z.enum(COLUMN_TYPES),
-    /** For text: the declared maximum length (varchar(n)), enforced remotely. */
+    /** For text: the declared maximum length (varchar(n)); for char: its length (char(n)). Enforced remotely. */
     length: z.number().int().min(1).max(10_485_760).optional(),
   })
-  .refine((c) => c.length === undefined || c.type === 'text', {
-    message: 'only text columns can have a length',
+  .refine((c) => c.length === undefined || c.type === 'text' || c.type === 'char', {
+    message: 'only text and char columns can have a length',
     path: ['length'],
   });
 export type ColumnDef = z.infer<typeof columnDefSchema>;
@@ -109,17 +110,22 @@ export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length'>): string {
 
 /**
  * The narrowest column both columns' values fit in without loss, if there is one (docs/sources.md, Fleets):
- * bigint ⊂ numeric; text(n) ⊂ text(m ≥ n) ⊂ text; date and timestamp ⊂ text (as PostgreSQL prints them). A
- * shared column is widened to it rather than a tenant refused; none (undefined) for any other pair.
+ * bigint ⊂ numeric; text(n) ⊂ text(m ≥ n) ⊂ text; char(n) ⊂ char(m ≥ n), and char(n) ⊂ text(m ≥ n) ⊂ text without
+ * its padding; date, timestamp and timestamptz ⊂ text (as PostgreSQL prints them in UTC); timestamp ⊂ timestamptz (a
+ * timestamp without a time zone stored as that moment in UTC, and read back as UTC: the services' sessions run in
+ * UTC). A shared column is widened to it rather than a tenant refused; none (undefined) for any other pair.
  */
 export function commonColumn(a: ColumnDef, b: ColumnDef): ColumnDef | undefined {
   if (columnTypeName(a) === columnTypeName(b)) return a;
-  if (a.type === 'text' && b.type === 'text')
-    return a.length === undefined || b.length === undefined
-      ? { name: a.name, type: 'text' }
-      : { name: a.name, type: 'text', length: Math.max(a.length, b.length) };
   const types = new Set([a.type, b.type]);
+  // A char's padding means nothing (char(n) compares without its trailing blanks): its value, without them, is text.
+  if ((a.type === 'text' || a.type === 'char') && (b.type === 'text' || b.type === 'char')) {
+    const type = types.has('text') ? 'text' : 'char';
+    return a.length && b.length ? { name: a.name, type, length: Math.max(a.length, b.length) } : { name: a.name, type };
+  }
   if (types.has('bigint') && types.has('numeric')) return { name: a.name, type: 'numeric' };
-  if (types.has('text') && (types.has('date') || types.has('timestamp'))) return { name: a.name, type: 'text' };
+  if (types.has('text') && (types.has('date') || types.has('timestamp') || types.has('timestamptz')))
+    return { name: a.name, type: 'text' };
+  if (types.has('timestamp') && types.has('timestamptz')) return { name: a.name, type: 'timestamptz' };
   return undefined;
 }

@@ -35,6 +35,9 @@ describe('canonicalValue: one text per value, however an engine wrote it', () =>
     ['boolean', true, 'true'],
     ['boolean', 't', true],
     ['boolean', false, 'false'],
+    // char(n): PostgreSQL sends it padded, MariaDB without its padding; both mean the same, as char compares.
+    ['char', 'French              ', 'French'],
+    ['char', '   ', ''],
   ])('%s: %j and %j are the same content', (type, a, b) => {
     expect(canonicalValue(type, a)).toBe(canonicalValue(type, b));
   });
@@ -53,6 +56,8 @@ describe('canonicalValue: one text per value, however an engine wrote it', () =>
     ['bytea', 'AAEC', 'AAED'],
     ['boolean', true, false],
     ['date', '2024-02-29', '2024-03-01'],
+    ['char', ' French', 'French'], // leading blanks count
+    ['char', 'French\t', 'French'], // only blanks pad
   ])('%s: %j and %j differ', (type, a, b) => {
     expect(canonicalValue(type, a)).not.toBe(canonicalValue(type, b));
   });

@@ -28,6 +28,8 @@ export function canonicalValue(type: ColumnType, value: WireValue): string | nul
       return canonicalJson(s);
     case 'uuid':
       return s.toLowerCase();
+    case 'char':
+      return withoutPadding(s);
     case 'text':
     case 'date':
       return s;
@@ -117,4 +119,9 @@ export function contentCells(types: readonly ColumnType[], values: readonly Wire
     out += c === null ? 'N' : `${Buffer.byteLength(c, 'utf8')}:${c}`;
   }
   return out;
+}
+
+/** A char(n) value without its trailing blanks, which mean nothing to it (PostgreSQL's cast to text drops them). */
+export function withoutPadding(s: string): string {
+  return s.replace(/ +$/, '');
 }

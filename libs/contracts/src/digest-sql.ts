@@ -14,6 +14,7 @@ export const PG_TYPES: Record<ColumnType, string> = {
   double: 'double precision',
   numeric: 'numeric',
   text: 'text',
+  char: 'bpchar',
   bytea: 'bytea',
   boolean: 'boolean',
   date: 'date',
@@ -25,7 +26,8 @@ export const PG_TYPES: Record<ColumnType, string> = {
 
 /**
  * SQL for a stored value's text in a content check: bytea as base64, booleans as true/false, the rest as PostgreSQL
- * prints them under DateStyle ISO, TimeZone UTC and extra_float_digits 1 (which the reading session sets).
+ * prints them under DateStyle ISO, TimeZone UTC and extra_float_digits 1 (which the reading session sets); a char as
+ * text, which drops its padding.
  */
 export function contentTextSql(type: ColumnType, expr: string): string {
   if (type === 'bytea') return `translate(encode(${expr}, 'base64'), E'\\n', '')`;

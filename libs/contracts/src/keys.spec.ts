@@ -24,6 +24,12 @@ describe('canonical key encoding', () => {
     expect(encodeKey(['text'], ['Abc'])).not.toBe(encodeKey(['text'], ['abc']));
   });
 
+  it("a char(n) key is its value without the padding, however an engine sends it, as PostgreSQL's char compares", () => {
+    expect(encodeKey(['char'], ['ab    '])).toBe(encodeKey(['char'], ['ab']));
+    expect(encodeKey(['char'], [' ab'])).not.toBe(encodeKey(['char'], ['ab']));
+    expect(encodeKey(['char', 'text'], ['ab  ', 'x '])).toBe('["ab","x "]'); // text keeps its blanks
+  });
+
   it('round-trips composite keys of every key type', () => {
     const types = ['bigint', 'text', 'uuid', 'bytea', 'boolean', 'date'] as const;
     const values = ['7', 'x', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'AAEC', true, '1969-07-20'];

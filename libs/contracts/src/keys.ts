@@ -1,4 +1,5 @@
 import type { ColumnType } from './columns.js';
+import { withoutPadding } from './content.js';
 import type { WireValue } from './wire.js';
 
 /**
@@ -29,6 +30,8 @@ export function canonicalKeyPart(type: ColumnType, value: WireValue): string {
     case 'bytea':
     case 'date':
       return String(value);
+    case 'char':
+      return withoutPadding(String(value));
     case 'uuid':
       return String(value).toLowerCase();
     case 'boolean':

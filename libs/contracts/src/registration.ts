@@ -7,7 +7,14 @@ export interface Registration {
 }
 
 export type MergedDefinition =
-  { ok: true; definition: TableDefinition; added: string[] } | { ok: false; reason: string };
+  | {
+      ok: true;
+      definition: TableDefinition;
+      added: string[];
+      /** Columns registered as text(n) that the agent now declares char(n): their stored values lose the padding. */
+      unpadded: string[];
+    }
+  | { ok: false; reason: string };
 
 /**
  * The registration after a new definition from the agent: columns only ever accumulate (a column missing from a
@@ -25,12 +32,17 @@ export function mergeDefinition(
     };
   const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
   const added: string[] = [];
+  const unpadded: string[] = [];
   for (const c of def.columns) {
     const had = columns.get(c.name);
     // A column widened locally (a fleet's new version: text(20) → text(50), bigint → numeric) is taken; narrowed, not.
     const widened =
       had && !def.key.includes(c.name) && columnTypeName(commonColumn(had, c) ?? had) === columnTypeName(c);
-    if (had && columnTypeName(had) !== columnTypeName(c) && !widened)
+    // Agents before char(n) had a type of its own declared it text(n), its padding sent as part of the value: the
+    // same column, now read without it (a key too: its values stay distinct, as char compares).
+    const unpadding = had?.type === 'text' && c.type === 'char' && had.length === c.length;
+    if (unpadding) unpadded.push(c.name);
+    if (had && columnTypeName(had) !== columnTypeName(c) && !widened && !unpadding)
       return {
         ok: false,
         reason: `column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`,
@@ -38,5 +50,10 @@ export function mergeDefinition(
     if (!had) added.push(c.name);
     columns.set(c.name, c);
   }
-  return { ok: true, definition: { columns: [...columns.values()], key: def.key }, added: existing ? added : [] };
+  return {
+    ok: true,
+    definition: { columns: [...columns.values()], key: def.key },
+    added: existing ? added : [],
+    unpadded,
+  };
 }

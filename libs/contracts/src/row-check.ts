@@ -21,6 +21,7 @@ const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string
   double: { test: strOrFinite, says: 'a finite number (or the strings "NaN", "Infinity", "-Infinity")' },
   numeric: { test: strOrExactNumber, says: 'a decimal number as a string (a JSON number only as a double holds it)' },
   text: { test: str, says: 'a string' },
+  char: { test: str, says: 'a string' },
   bytea: { test: str, says: 'base64 text' },
   boolean: { test: (v) => typeof v === 'boolean', says: 'true or false' },
   date: { test: str, says: 'a date as YYYY-MM-DD' },

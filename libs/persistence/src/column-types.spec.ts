@@ -6,12 +6,14 @@ describe('columnOfPgType', () => {
     const columns: ColumnDef[] = [
       ...COLUMN_TYPES.map((type) => ({ name: 'c', type })),
       { name: 'c', type: 'text', length: 20 },
+      { name: 'c', type: 'char', length: 3 },
     ];
     for (const c of columns) expect(columnOfPgType('c', pgType(c))).toEqual(c);
   });
 
   it('knows no other type', () => {
     expect(columnOfPgType('c', 'integer')).toBeUndefined();
-    expect(columnOfPgType('c', 'character(3)')).toBeUndefined();
+    expect(columnOfPgType('c', 'character varying')).toBeUndefined();
+    expect(columnOfPgType('c', 'interval')).toBeUndefined();
   });
 });

@@ -2,13 +2,17 @@ import { PG_TYPES, type ColumnDef, type ColumnType } from '#contracts';
 
 /** The PostgreSQL type of a column, as format_type() prints it. */
 export function pgType(c: ColumnDef): string {
-  return c.type === 'text' && c.length !== undefined ? `character varying(${c.length})` : PG_TYPES[c.type];
+  if (c.length !== undefined && c.type === 'text') return `character varying(${c.length})`;
+  if (c.length !== undefined && c.type === 'char') return `character(${c.length})`;
+  return PG_TYPES[c.type];
 }
 
 /** The column a type as format_type() prints it stands for (the inverse of pgType); undefined for any other type. */
 export function columnOfPgType(name: string, printed: string): ColumnDef | undefined {
   const varchar = /^character varying\((\d+)\)$/.exec(printed);
   if (varchar) return { name, type: 'text', length: Number(varchar[1]) };
+  const char = /^character\((\d+)\)$/.exec(printed);
+  if (char) return { name, type: 'char', length: Number(char[1]) };
   const type = (Object.keys(PG_TYPES) as ColumnType[]).find((t) => PG_TYPES[t] === printed);
   return type && { name, type };
 }
@@ -34,6 +38,8 @@ export function canonicalKeySql(type: ColumnType, expr: string): string {
   switch (type) {
     case 'text':
       return expr;
+    case 'char':
+      return `${expr}::text`; // without its padding, as canonicalKeyPart
     case 'bytea':
       return `translate(encode(${expr}, 'base64'), E'\\n', '')`;
     case 'date':

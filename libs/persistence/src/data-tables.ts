@@ -5,6 +5,9 @@ import { columnOfPgType, pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable } from './sql-identifiers.js';
 
+/** Key column types a shared key column may be widened among (docs/sources.md, Fleets). */
+const KEY_STRING_TYPES: readonly ColumnDef['type'][] = ['text', 'char'];
+
 /** Hash partitions per data table; a tenant's rows all land in one. */
 export const PARTITIONS = 16;
 
@@ -95,9 +98,11 @@ async function extendDataTable(
     if (have === undefined) {
       await addColumn(db, table, c);
     } else if (have !== pgType(c)) {
-      // Widened to a type both fit in without loss, when there is one (never a key column: keys must agree).
+      // Widened to a type both fit in without loss, when there is one. A key column only among the string types
+      // (varchar(n) → text, char(n) → text without its padding): every key stays distinct, and a key of its type.
       const shared = columnOfPgType(c.name, have);
-      const common = shared && !def.key.includes(c.name) ? commonColumn(shared, c) : undefined;
+      const found = shared && commonColumn(shared, c);
+      const common = found && (!def.key.includes(c.name) || KEY_STRING_TYPES.includes(found.type)) ? found : undefined;
       if (!common)
         throw new IncompatibleTableError(
           `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)} that it cannot be widened to: sync it under another name (remoteName), or with the same type`,

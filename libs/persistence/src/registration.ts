@@ -1,8 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
-import { columnTypeName, mergeDefinition, type ColumnDef, type TableDefinition, type TenantRef } from '#contracts';
+import {
+  columnTypeName,
+  mergeDefinition,
+  quoteIdent,
+  type ColumnDef,
+  type TableDefinition,
+  type TenantRef,
+} from '#contracts';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
 import { tenantLiterals } from './sql-literals.js';
-import { withTenant } from './tenant-transaction.js';
+import { dataTable } from './sql-identifiers.js';
+import { tenantSettings, withTenant } from './tenant-transaction.js';
 
 export interface RegistrationLimits {
   /** Tables one database may register. */
@@ -88,7 +96,7 @@ async function register(
 ): Promise<RegistrationOutcome> {
   const merged = mergeDefinition(table, existing, def);
   if (!merged.ok) return { kind: 'refused', reason: merged.reason };
-  const { definition, added } = merged;
+  const { definition, added, unpadded } = merged;
   if (definition.columns.length > limits.maxColumns)
     return {
       kind: 'over-limit',
@@ -114,6 +122,7 @@ async function register(
     await beforeChange();
     await shapeDataTable(tx, table, definition);
   }
+  if (unpadded.length) await unpad(tx, tenant, table, unpadded);
   await tx.query(
     `INSERT INTO registered_tables (database_id, table_name, columns, key_columns)
      VALUES ($1, $2, $3, $4)
@@ -131,6 +140,19 @@ async function register(
       table,
     ]);
   return { kind: 'registered', definition, added };
+}
+
+/**
+ * A char(n) column earlier agents sent as padded text(n) is read without its padding from now on: the tenant's stored
+ * values lose it too, so that its rows compare, and answer a WHERE, as the source's do (its keys stay distinct, as
+ * char compares). As the tenant, under the registration's statement timeout.
+ */
+async function unpad(tx: PoolClient, tenant: TenantRef, table: string, columns: string[]): Promise<void> {
+  await tx.query(tenantSettings(tenant));
+  const set = columns.map((c) => `${quoteIdent(c)} = rtrim(${quoteIdent(c)}, ' ')`).join(', ');
+  const padded = columns.map((c) => `${quoteIdent(c)} LIKE '% '`).join(' OR ');
+  await tx.query(`UPDATE ${dataTable(table)} SET ${set} WHERE _rf_database = $1 AND (${padded})`, [tenant.databaseId]);
+  await tx.query('RESET ROLE');
 }
 
 /** What a job needs of a table's registration: its columns and key, as the agent declared them. */

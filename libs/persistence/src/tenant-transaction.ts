@@ -31,7 +31,7 @@ export async function withTenant<T>(
  * The tenant scope's settings as one simple query. `SET` takes no parameters, so the id is written in: only a
  * canonical UUID is. `citus.propagate_set_commands` only names a setting on PostgreSQL without Citus.
  */
-function tenantSettings(tenant: TenantRef): string {
+export function tenantSettings(tenant: TenantRef): string {
   if (!isCanonicalUuid(tenant.databaseId)) throw new Error(`not a canonical database id: ${tenant.databaseId}`);
   return [
     `SET LOCAL citus.propagate_set_commands = 'local'`,

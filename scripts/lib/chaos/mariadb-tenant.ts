@@ -1,16 +1,16 @@
 import mysql from 'mysql2/promise';
 import type { ColumnType } from '#contracts';
-import { MysqlSource } from '../../../apps/agent/src/sources/mysql/mysql.source.js';
+import { MariadbSource } from '../../../apps/agent/src/sources/mariadb/mariadb.source.js';
 import type { Source } from '../../../apps/agent/src/sources/source.js';
 import { deleteLogName } from '../../../apps/agent/src/sources/tracked-source.js';
 import { ServerTenant } from './server-tenant.js';
 
 export class MariadbTenant extends ServerTenant {
-  protected readonly engine = 'mysql';
+  protected readonly engine = 'mariadb';
   private conn: mysql.Connection | undefined;
 
   openSource(): Source {
-    return new MysqlSource(this.url);
+    return new MariadbSource(this.url);
   }
 
   private async connected(): Promise<mysql.Connection> {

@@ -2,7 +2,7 @@ import { ChaosTenant } from './tenant.js';
 
 /** A tenant whose source is a database server, reached by URL. */
 export abstract class ServerTenant extends ChaosTenant {
-  protected abstract readonly engine: 'postgres' | 'mysql';
+  protected abstract readonly engine: 'postgres' | 'mariadb';
 
   constructor(
     name: string,

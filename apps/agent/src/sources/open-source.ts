@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../config.js';
-import { MysqlSource } from './mysql/mysql.source.js';
+import { MariadbSource } from './mariadb/mariadb.source.js';
 import { PostgresSource } from './postgres/postgres.source.js';
 import type { Source } from './source.js';
 import { SqliteSource } from './sqlite/sqlite.source.js';
@@ -11,7 +11,8 @@ export function openSource(source: AgentConfig['source']): Source {
       return new SqliteSource(source.path, source.versionColumn);
     case 'postgres':
       return new PostgresSource(source.url, source.schema, source.versionColumn);
+    case 'mariadb':
     case 'mysql':
-      return new MysqlSource(source.url.replace(/^mariadb:/, 'mysql:'), source.versionColumn);
+      return new MariadbSource(source.url.replace(/^mariadb:/, 'mysql:'), source.versionColumn);
   }
 }

@@ -32,6 +32,14 @@ export interface Source {
   /** The highest version among the table's rows and its logged deletes (0 when it has neither). */
   localMax(table: SourceTable): Promise<bigint>;
   count(table: SourceTable): Promise<number>;
+  /**
+   * Gives a version to every row still without one (written where no trigger fired: docs/sources.md, Writes that
+   * escape the triggers) and covers parts of the table tracking does not cover yet; says how many rows and what it
+   * did. `roundStart`: a round of the difference check starts, when costlier looks are taken.
+   */
+  stampUnversioned(table: SourceTable, roundStart: boolean): Promise<{ stamped: number; notes: string[] }>;
+  /** Rows of the table without a version: invisible to every version-based step until stamped. */
+  unversioned(table: SourceTable): Promise<number>;
   /** Rows with version in (after, upTo], in version order, at most `limit`. */
   rowsAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<ColumnarRows>;
   /**

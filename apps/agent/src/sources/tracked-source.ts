@@ -109,10 +109,23 @@ export abstract class TrackedSource<V> implements Source {
   protected abstract trackingTable(name: string): string;
   /** Whether that tracking table exists. */
   protected abstract trackingTableExists(name: string): Promise<boolean>;
-  /** Runs a statement on a delete log; rows as arrays (none for a DELETE). */
-  protected abstract queryLog(sql: string, params: unknown[]): Promise<V[][]>;
+  /** Runs a statement on the database; rows as arrays (none for a DELETE or UPDATE). */
+  protected abstract queryRows(sql: string, params: unknown[]): Promise<V[][]>;
   /** Whether an error says the tracking `track` installs is not there (no such table or column). */
   protected abstract isTrackingMissing(err: unknown): boolean;
+  /**
+   * Gives every row of the table still without a version one from the counter (with a version column), or a side row
+   * (with a side table); says how many. Only called when there is such a row.
+   */
+  protected abstract stampRows(table: SourceTable, sided: boolean): Promise<number>;
+
+  /**
+   * Parts of the table that tracking does not cover yet and that a pass can cover by itself (PostgreSQL's inheritance
+   * children, docs/sources.md): installs tracking on them and says what it did. None on engines without such parts.
+   */
+  protected async trackNewParts(_table: SourceTable): Promise<string[]> {
+    return [];
+  }
 
   abstract safeWatermark(): Promise<bigint>;
   abstract count(table: SourceTable): Promise<number>;
@@ -159,6 +172,37 @@ export abstract class TrackedSource<V> implements Source {
     return this.installVersioning(described);
   }
 
+  /**
+   * Rows written where no trigger fired (docs/sources.md, Writes that escape the triggers) get their version now, so
+   * they travel like any change. A version column is indexed, so finding none costs one index probe each pass; finding
+   * keys without a side row reads the whole table, so a side table is looked at when a round of the difference check
+   * starts (`roundStart`). The application's own version column is its to fill: counted by `unversioned`, never
+   * written.
+   */
+  async stampUnversioned(table: SourceTable, roundStart: boolean): Promise<{ stamped: number; notes: string[] }> {
+    if (this.existingVersionColumn) return { stamped: 0, notes: [] };
+    const notes = await this.trackNewParts(table);
+    const sided = this.sided.has(table.name);
+    if (sided && !roundStart) return { stamped: 0, notes };
+    const [found] = await this.queryRows(`SELECT 1 FROM ${this.unversionedRows(table)} LIMIT 1`, []);
+    const stamped = found ? await this.stampRows(table, sided) : 0;
+    if (stamped) notes.push(`${stamped} row(s) written where no trigger fired were given a version`);
+    return { stamped, notes };
+  }
+
+  async unversioned(table: SourceTable): Promise<number> {
+    const [[n]] = await this.queryRows(`SELECT count(*) FROM ${this.unversionedRows(table)}`, []);
+    return Number(n);
+  }
+
+  /** The rows without a version, as a FROM clause naming the table `t`. */
+  protected unversionedRows(table: SourceTable, sided = this.sided.has(table.name)): string {
+    const t = `${this.tableSql(table.name)} t`;
+    if (!sided) return `${t} WHERE t.${this.vcq} IS NULL`;
+    const on = table.key.map((k) => `s.${this.quote(k)} = t.${this.quote(k)}`).join(' AND ');
+    return `${t} WHERE NOT EXISTS (SELECT 1 FROM ${this.trackingTable(sideTableName(table.name))} s WHERE ${on})`;
+  }
+
   async versionCounter(): Promise<bigint> {
     if (!this.existingVersionColumn) return this.requireTracking(() => this.trackedCounter());
     let max = 0n;
@@ -173,7 +217,7 @@ export abstract class TrackedSource<V> implements Source {
   async localMax(table: SourceTable): Promise<bigint> {
     const rows = await this.requireTracking(() => this.maxVersion(table.name));
     if (!this.logged.has(table.name)) return rows;
-    const [[max]] = await this.queryLog(`SELECT max(${this.vcq}) FROM ${this.logTable(table.name)}`, []);
+    const [[max]] = await this.queryRows(`SELECT max(${this.vcq}) FROM ${this.logTable(table.name)}`, []);
     const deleted = max === null ? 0n : BigInt(max as string | bigint);
     return deleted > rows ? deleted : rows;
   }
@@ -181,7 +225,7 @@ export abstract class TrackedSource<V> implements Source {
   async deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys> {
     if (!this.logged.has(table.name)) return { keys: table.key.map(() => []), versions: [] };
     const p = this.param;
-    const rows = await this.queryLog(
+    const rows = await this.queryRows(
       `SELECT ${this.keyColumns(table)} FROM ${this.logTable(table.name)}
         WHERE ${this.vcq} > ${p(1)} AND ${this.vcq} <= ${p(2)} ORDER BY ${this.vcq} LIMIT ${p(3)}`,
       [after.toString(), upTo.toString(), limit],
@@ -191,7 +235,7 @@ export abstract class TrackedSource<V> implements Source {
 
   async pruneDeletes(table: SourceTable, through: bigint): Promise<void> {
     if (this.logged.has(table.name))
-      await this.queryLog(`DELETE FROM ${this.logTable(table.name)} WHERE ${this.vcq} <= ${this.param(1)}`, [
+      await this.queryRows(`DELETE FROM ${this.logTable(table.name)} WHERE ${this.vcq} <= ${this.param(1)}`, [
         through.toString(),
       ]);
   }
@@ -206,7 +250,7 @@ export abstract class TrackedSource<V> implements Source {
     const counter = await this.trackedCounter();
     for (const table of this.logged)
       if (await this.hasDeleteLog(table))
-        await this.queryLog(`DELETE FROM ${this.logTable(table)} WHERE ${this.vcq} > ${this.param(1)}`, [
+        await this.queryRows(`DELETE FROM ${this.logTable(table)} WHERE ${this.vcq} > ${this.param(1)}`, [
           counter.toString(),
         ]);
   }

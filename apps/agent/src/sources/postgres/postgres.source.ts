@@ -18,6 +18,8 @@ import { deleteLogName, sideTableName, type TableShape, type TableTracking } fro
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
 
 const TRACKING_SCHEMA = '_rowferry';
+/** The database's next version, taken after the transaction id (see safeWatermark): the triggers' and the default's. */
+const NEXT_VERSION = `${TRACKING_SCHEMA}.next_version()`;
 
 const MARKER_STATEMENTS: MarkerStatements = {
   // Under the table lock nothing can come between the compare and the write.
@@ -106,31 +108,39 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
       // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version
       // done.
+      await c.query(`CREATE OR REPLACE FUNCTION ${NEXT_VERSION} RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN PERFORM pg_current_xact_id(); RETURN nextval('${TRACKING_SCHEMA}.version_seq'); END $$`);
       await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_current_xact_id(); NEW.${this.vcq} := nextval('${TRACKING_SCHEMA}.version_seq'); RETURN NEW; END $$`);
+        BEGIN NEW.${this.vcq} := ${NEXT_VERSION}; RETURN NEW; END $$`);
       for (const tracked of tables) {
         const table = tracked.name;
         const t = this.tableSql(table); // described already: it exists
+        const children = await inheritanceChildren(c, t);
         if (tracked.sideTable) {
-          done.push(...(await this.installSideTable(c, tracked)));
-          await this.installDeleteLog(c, tracked);
+          done.push(...(await this.installSideTable(c, tracked, children)));
+          await this.installDeleteLog(c, tracked, children);
           versioned.push(this.trackingTable(sideTableName(table)));
           continue;
         }
         await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
-        const n = (
-          await c.query(
-            `UPDATE ${t} SET ${this.vcq} = nextval('${TRACKING_SCHEMA}.version_seq') WHERE ${this.vcq} IS NULL`,
-          )
-        ).rowCount;
+        // An insert no trigger sees (triggers off, a rule's target) still takes a version; inheritance children have
+        // the default too, and children made later inherit it.
+        await c.query(`ALTER TABLE ${t} ALTER COLUMN ${this.vcq} SET DEFAULT ${NEXT_VERSION}`);
+        const n = (await c.query(`UPDATE ${t} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`)).rowCount;
         if (n) done.push(`${table}: versioned ${n} existing rows`);
         if (n) versioned.push(t);
-        await c.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
-        await c.query(
-          `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
+        for (const relation of [{ sql: t, name: table }, ...children]) {
+          await c.query(
+            `CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${relation.name}_version`)} ON ${relation.sql} (${this.vcq})`,
+          );
+          await c.query(
+            `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${relation.sql} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
+          );
+        }
+        await this.installDeleteLog(c, tracked, children);
+        done.push(
+          `${table}: column ${this.vcq}, index, triggers and delete log in place${children.length ? ` (and on its inheritance children ${children.map((ch) => ch.sql).join(', ')})` : ''}`,
         );
-        await this.installDeleteLog(c, tracked);
-        done.push(`${table}: column ${this.vcq}, index, triggers and delete log in place`);
       }
       await c.query('COMMIT');
     } catch (err) {
@@ -146,11 +156,68 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   /**
+   * Inheritance children (legacy partitioning) are read with their parent, but a parent's row triggers never fire for
+   * a child's rows: each child has the triggers itself. A child made after `track` is found here, at the start of a
+   * pass, and tracked then, before its rows could be missed (its inserts already take a version by the inherited
+   * default).
+   */
+  protected override async trackNewParts(table: SourceTable): Promise<string[]> {
+    const c = await this.pool.connect();
+    let untracked: Relation[];
+    try {
+      untracked = (await inheritanceChildren(c, this.tableSql(table.name))).filter((ch) => !ch.tracked);
+    } finally {
+      c.release();
+    }
+    if (untracked.length === 0) return [];
+    const names = untracked.map((ch) => ch.sql).join(', ');
+    try {
+      await this.installTracking([{ name: table.name, key: table.key }]); // a side table stays one
+    } catch (err) {
+      throw new Error(
+        `table "${table.name}" has inheritance children without version tracking (${names}), whose changes would be missed: run "rowferry-agent track" as a role that may alter them (${(err as Error).message})`,
+        { cause: err },
+      );
+    }
+    return [`tracking installed on new inheritance children: ${names}`];
+  }
+
+  /**
+   * Without triggers firing for the stamp itself where the role may (session_replication_role): the application's
+   * own update triggers (one that sets last_update) must not see rowferry's bookkeeping as a change of theirs.
+   */
+  protected async stampRows(table: SourceTable, sided: boolean): Promise<number> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SAVEPOINT quiet');
+      await c.query(`SET LOCAL session_replication_role = replica`).catch(async () => {
+        await c.query('ROLLBACK TO SAVEPOINT quiet');
+      });
+      const t = this.tableSql(table.name);
+      const keys = table.key.map(q).join(', ');
+      const sql = sided
+        ? `INSERT INTO ${this.trackingTable(sideTableName(table.name))} (${keys}, ${this.vcq})
+             SELECT ${table.key.map((k) => `t.${q(k)}`).join(', ')}, ${NEXT_VERSION} FROM ${this.unversionedRows(table, true)}
+             ON CONFLICT DO NOTHING`
+        : `UPDATE ${t} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`;
+      const n = (await c.query(sql)).rowCount ?? 0;
+      await c.query('COMMIT');
+      return n;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
    * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry."_rowferry_<table>_rows"`
    * holds each row's key and version, kept by one trigger from the sequence (after the transaction id, as every
    * version); a key change moves the version to the new key. Existing rows are numbered.
    */
-  private async installSideTable(c: pg.PoolClient, table: TableTracking): Promise<string[]> {
+  private async installSideTable(c: pg.PoolClient, table: TableTracking, children: Relation[]): Promise<string[]> {
     const t = this.tableSql(table.name);
     const hasColumn = await c.query(
       `SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
@@ -179,9 +246,10 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         END IF;
         RETURN NULL;
       END $$`);
-    await c.query(
-      `CREATE OR REPLACE TRIGGER _rowferry_side AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
-    );
+    for (const relation of [t, ...children.map((ch) => ch.sql)])
+      await c.query(
+        `CREATE OR REPLACE TRIGGER _rowferry_side AFTER INSERT OR UPDATE OR DELETE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+      );
     const n = (
       await c.query(
         `INSERT INTO ${side} (${list}, ${this.vcq}) SELECT ${list}, ${next} FROM ${t} ON CONFLICT (${list}) DO NOTHING`,
@@ -210,7 +278,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
    * (the old key is gone), logs the old key with a fresh version from the sequence, after the transaction id like every
    * version, so the safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
    */
-  private async installDeleteLog(c: pg.PoolClient, table: SourceTable): Promise<void> {
+  private async installDeleteLog(c: pg.PoolClient, table: SourceTable, children: Relation[]): Promise<void> {
     const log = this.logTable(table.name);
     const fn = `${TRACKING_SCHEMA}.${q(`log_${table.name}_delete`)}`;
     const keys = table.key.map(q);
@@ -222,14 +290,16 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${old}, nextval('${TRACKING_SCHEMA}.version_seq'));
         RETURN NULL;
       END $$`);
-    const t = this.tableSql(table.name);
-    await c.query(
-      `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
-    );
-    await c.query(
-      `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${t} FOR EACH ROW
-         WHEN (${keyChanged(keys)}) EXECUTE FUNCTION ${fn}()`,
-    );
+    // Installed last on each relation: a child holding it is tracked (inheritanceChildren).
+    for (const t of [this.tableSql(table.name), ...children.map((ch) => ch.sql)]) {
+      await c.query(
+        `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${t} FOR EACH ROW
+           WHEN (${keyChanged(keys)}) EXECUTE FUNCTION ${fn}()`,
+      );
+      await c.query(
+        `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+      );
+    }
   }
 
   /**
@@ -379,13 +449,13 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       types[i] === 'bytea' ? Buffer.from(String(v), 'base64') : v,
     );
     // Byte for byte, whatever the column's collation (a nondeterministic one may ignore case), and as the key's
-    // canonical text (char(n) with its padding), docs/difference-check.md: the column's own match first (it can use
-    // the index), then its text against the value bound again as text (one parameter takes one type).
+    // canonical text (a char(n) without its padding), docs/difference-check.md: the column's own match first (it
+    // can use the index), then its text against the value bound again as text (one parameter takes one type).
     const where = table.key
       .map((k, i) => {
-        if (types[i] !== 'text') return `${q(k)} = $${i + 1}`;
+        if (types[i] !== 'text' && types[i] !== 'char') return `${q(k)} = $${i + 1}`;
         values.push(values[i]);
-        return `${q(k)} = $${i + 1} AND ${canonicalPartSql('text', q(k))} COLLATE "C" = $${values.length}::text COLLATE "C"`;
+        return `${q(k)} = $${i + 1} AND ${canonicalPartSql(types[i], q(k))} COLLATE "C" = $${values.length}::text COLLATE "C"`;
       })
       .join(' AND ');
     const { rows } = await this.pool.query<{ v: string }>(
@@ -403,7 +473,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     return (await this.pool.query(`SELECT to_regclass($1) AS r`, [this.trackingTable(name)])).rows[0].r !== null;
   }
 
-  protected async queryLog(sql: string, params: unknown[]): Promise<PgValue[][]> {
+  protected async queryRows(sql: string, params: unknown[]): Promise<PgValue[][]> {
     const { rows } = await this.pool.query({ text: sql, values: params, rowMode: 'array' });
     return rows as PgValue[][];
   }
@@ -440,9 +510,36 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 }
 
+/** A table in the database as written in SQL (schema-qualified where needed), its name, and whether it is tracked. */
+interface Relation {
+  sql: string;
+  name: string;
+  tracked: boolean;
+}
+
+/**
+ * The table's inheritance children at every depth (legacy partitioning: `INHERITS`), whose rows a read of the table
+ * includes. Declarative partitions are not among them: a partitioned table's triggers are cloned onto its partitions,
+ * those attached later too. A child is tracked once it has the delete trigger, which `track` installs on it last.
+ */
+async function inheritanceChildren(c: pg.PoolClient, table: string): Promise<Relation[]> {
+  const { rows } = await c.query<Relation>(
+    `WITH RECURSIVE tree(oid) AS (
+       SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+        WHERE i.inhparent = to_regclass($1) AND p.relkind = 'r'
+       UNION
+       SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+     SELECT c.oid::regclass::text AS sql, c.relname AS name,
+            EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete') AS tracked
+       FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind = 'r' ORDER BY c.oid`,
+    [table],
+  );
+  return rows;
+}
+
 /**
  * A key column's canonical text in SQL: what canonicalKeyPart gives for the value this source sends (its text as
- * PostgreSQL prints it, char(n) padding included; bytea as base64; dates as YYYY-MM-DD).
+ * PostgreSQL prints it; a char(n) without its padding; bytea as base64; dates as YYYY-MM-DD).
  */
 function canonicalPartSql(type: ColumnType, expr: string): string {
   switch (type) {
@@ -452,13 +549,15 @@ function canonicalPartSql(type: ColumnType, expr: string): string {
       return `CASE WHEN ${expr} THEN 'true' ELSE 'false' END`;
     case 'date':
       return `to_char(${expr}, 'YYYY-MM-DD')`;
+    case 'char':
+      return `${expr}::text`; // without its padding
     default:
       return `concat(${expr})`;
   }
 }
 
 /**
- * A column's value as the worker stores it: what travels is its text (char(n) padding included), read as the remote
+ * A column's value as the worker stores it: what travels is its text, read as the remote
  * column's type. Where reading the value's own type as that type gives the same, it is cast directly; a real travels
  * as its shortest text, which a double reads differently from the real itself.
  */

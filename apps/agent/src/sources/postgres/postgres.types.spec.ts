@@ -36,10 +36,15 @@ describe('PostgreSQL types onto rowferry types', () => {
   });
 
   it.each([
-    ['character varying(40)', 40],
-    ['character(3)', 3],
-  ])('%s keeps its length', (formatted, length) => {
-    expect(postgresColumn('c', formatted)).toEqual({ name: 'c', type: 'text', length });
+    ['character varying(40)', 'text', 40],
+    ['character(3)', 'char', 3],
+    ['character(1)', 'char', 1],
+  ])('%s keeps its length', (formatted, type, length) => {
+    expect(postgresColumn('c', formatted)).toEqual({ name: 'c', type, length });
+  });
+
+  it('an unbounded bpchar is a char without a length', () => {
+    expect(postgresColumn('c', 'bpchar')).toEqual({ name: 'c', type: 'char' });
   });
 
   it.each([

@@ -20,8 +20,10 @@ const TYPES: Record<string, ColumnType> = {
 
 export function postgresColumn(name: string, formatted: string): ColumnDef {
   const t = formatted.toLowerCase();
-  const sized = /^(?:character varying|character)\((\d+)\)$/.exec(t);
-  if (sized) return { name, type: 'text', length: Number(sized[1]) };
+  const sized = /^(character varying|character)\((\d+)\)$/.exec(t);
+  // char(n) keeps its meaning (its padding is not part of its value): a char(n) remotely, not a padded varchar.
+  if (sized) return { name, type: sized[1] === 'character' ? 'char' : 'text', length: Number(sized[2]) };
+  if (t === 'bpchar') return { name, type: 'char' };
   // Precision and scale do not change the type: numeric(12,2) is numeric, timestamp(3) with time zone is timestamptz.
   const base = t.replace(/\(\d+(?:,\d+)?\)/, '');
   return { name, type: Object.hasOwn(TYPES, base) ? TYPES[base] : 'text' };

@@ -157,15 +157,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
       ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = excluded.${this.vcq};`;
     const oldKey = keys.map((k) => `${k} = OLD.${k}`).join(' AND ');
     this.createKeyTable(sideTableName(table.name), table, cols, `, PRIMARY KEY (${list})`);
-    const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
-    const n = this.db
-      .prepare(
-        `INSERT INTO ${side} (${list}, ${this.vcq})
-           SELECT ${keys.map((k) => `t.${k}`).join(', ')}, ? + row_number() OVER (ORDER BY t.rowid) FROM ${t} t
-            WHERE NOT EXISTS (SELECT 1 FROM ${side} s WHERE ${keys.map((k) => `s.${k} = t.${k}`).join(' AND ')})`,
-      )
-      .run(base).changes;
-    this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = value + ? WHERE id = 1`).run(n);
+    const n = this.numberSideRows(table);
     this.db.exec(`DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_insert`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_update`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_forget`)};
@@ -178,6 +170,30 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
       ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
       `${table.name}: side table ${sideTableName(table.name)}, its triggers and the delete log in place (the table is untouched)`,
     ];
+  }
+
+  /** Keys without a side row get one, with versions above the counter in rowid order; says how many. */
+  private numberSideRows(table: SourceTable): number {
+    const keys = table.key.map(q);
+    const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
+    const n = this.db
+      .prepare(
+        `INSERT INTO ${q(sideTableName(table.name))} (${keys.join(', ')}, ${this.vcq})
+           SELECT ${keys.map((k) => `t.${k}`).join(', ')}, ? + row_number() OVER (ORDER BY t.rowid)
+             FROM ${this.unversionedRows(table, true)}`,
+      )
+      .run(base).changes;
+    this.db.prepare(`UPDATE ${COUNTER_TABLE} SET value = value + ? WHERE id = 1`).run(n);
+    return n;
+  }
+
+  /**
+   * A row without a version (its version column cleared by hand, or rows copied in with the column empty): touching it
+   * is enough for the update trigger to stamp it. A key without a side row gets one.
+   */
+  protected async stampRows(table: SourceTable, sided: boolean): Promise<number> {
+    if (sided) return this.db.transaction(() => this.numberSideRows(table))();
+    return this.db.prepare(`UPDATE ${q(table.name)} SET ${this.vcq} = NULL WHERE ${this.vcq} IS NULL`).run().changes;
   }
 
   /**
@@ -326,7 +342,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     return this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   }
 
-  protected async queryLog(sql: string, params: unknown[]): Promise<SqliteValue[][]> {
+  protected async queryRows(sql: string, params: unknown[]): Promise<SqliteValue[][]> {
     const statement = this.db.prepare(sql);
     if (!statement.reader) {
       statement.run(...params);

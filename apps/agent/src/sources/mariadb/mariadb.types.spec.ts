@@ -1,4 +1,4 @@
-import { mysqlColumn, mysqlToWire } from './mysql.types.js';
+import { mariadbColumn, mariadbToWire } from './mariadb.types.js';
 
 describe('MySQL/MariaDB types onto rowferry types', () => {
   it.each([
@@ -39,14 +39,15 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ['tinyint(1) unsigned', 'bigint'],
     ['tostring', 'text'],
   ])('%s maps to %s', (columnType, type) => {
-    expect(mysqlColumn('c', columnType)).toEqual({ name: 'c', type });
+    expect(mariadbColumn('c', columnType)).toEqual({ name: 'c', type });
   });
 
   it.each([
-    ['varchar(40)', 40],
-    ['char(3)', 3],
-  ])('%s keeps its length', (columnType, length) => {
-    expect(mysqlColumn('c', columnType)).toEqual({ name: 'c', type: 'text', length });
+    ['varchar(40)', 'text', 40],
+    ['char(3)', 'char', 3],
+    ['CHAR(20)', 'char', 20],
+  ])('%s keeps its length', (columnType, type, length) => {
+    expect(mariadbColumn('c', columnType)).toEqual({ name: 'c', type, length });
   });
 
   it.each([
@@ -62,6 +63,6 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ['timestamptz', '2024-01-02 03:04:05.000000', '2024-01-02 03:04:05.000000+00'],
     ['timestamp', '2024-01-02 03:04:05', '2024-01-02 03:04:05'],
   ] as const)('a %s value %j travels as %j', (type, value, wire) => {
-    expect(mysqlToWire(type, value)).toEqual(wire);
+    expect(mariadbToWire(type, value)).toEqual(wire);
   });
 });

@@ -4,7 +4,8 @@ import type { Marker, RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
-import { mysqlColumn, mysqlToWire, wireToMysql, type MysqlValue } from './mysql.types.js';
+import { unsupportedServer } from './mariadb.server.js';
+import { mariadbColumn, mariadbToWire, wireToMariadb, type MariadbValue } from './mariadb.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';
 const MARKERS = '_rowferry_markers';
@@ -17,21 +18,22 @@ const MARKER_STATEMENTS: MarkerStatements = {
 /** InnoDB's INFORMATION_SCHEMA transaction cache may be this old (100 ms), with a margin. */
 const TRX_CACHE_MS = 200;
 
-/** MySQL's identifier quoting: backticks, inner ones doubled. */
+/** MariaDB's identifier quoting: backticks, inner ones doubled. */
 const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /**
- * A MySQL/MariaDB source. Tracking is a sequence (MariaDB 10.3+) and BEFORE INSERT/UPDATE triggers per table.
+ * A MariaDB source. Tracking is a sequence (MariaDB 10.3+) and BEFORE INSERT/UPDATE triggers per table.
  * Sequence values are handed out before commit, so the ahead path reads only up to a watermark proven safe by
  * waiting for the InnoDB transactions that were running when the counter was read (see safeWatermark).
  */
-export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
+export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   private readonly pool: mysql.Pool;
+  private serverChecked: Promise<void> | undefined;
   protected readonly markerSql = MARKER_STATEMENTS;
   protected readonly missingCodes = ['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR'];
 
   constructor(url: string, existingVersionColumn?: string) {
-    super(q, mysqlToWire, 'the MySQL/MariaDB database', existingVersionColumn);
+    super(q, mariadbToWire, 'the MariaDB database', existingVersionColumn);
     this.pool = mysql.createPool({
       uri: url,
       connectionLimit: 2,
@@ -46,7 +48,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     this.pool.on('connection', (c) => c.query(`SET time_zone = '+00:00'`));
   }
 
-  private async rows<T = MysqlValue[]>(sql: string, params: unknown[] = []): Promise<T[]> {
+  private async rows<T = MariadbValue[]>(sql: string, params: unknown[] = []): Promise<T[]> {
     const [rows] = await this.pool.query(
       sql,
       params.map((p) => (typeof p === 'bigint' ? p.toString() : p)),
@@ -54,7 +56,17 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return rows as T[];
   }
 
+  /** Refuses a server tracking cannot work on (MySQL, MariaDB before 10.3) before anything else is asked of it. */
+  private requireMariadb(): Promise<void> {
+    this.serverChecked ??= this.rows<[string]>(`SELECT VERSION()`).then(([[version]]) => {
+      const problem = unsupportedServer(version);
+      if (problem) throw new Error(problem);
+    });
+    return this.serverChecked;
+  }
+
   protected async readShape(table: string): Promise<TableShape | undefined> {
+    await this.requireMariadb();
     const info = await this.rows<[string, string]>(
       `SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
       [table],
@@ -64,16 +76,17 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
       [table],
     );
-    return { columns: info.map(([name, type]) => mysqlColumn(name, type)), primaryKey: pk.map(([name]) => name) };
+    return { columns: info.map(([name, type]) => mariadbColumn(name, type)), primaryKey: pk.map(([name]) => name) };
   }
 
   protected async installMarkers(): Promise<void> {
+    await this.requireMariadb();
     await this.pool.query(
       `CREATE TABLE IF NOT EXISTS ${MARKERS} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(64) NOT NULL UNIQUE, watermark BIGINT NOT NULL, written_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`,
     );
   }
 
-  /** DDL commits implicitly in MySQL: each step is idempotent instead, so running track again finishes the job. */
+  /** DDL commits implicitly in MariaDB: each step is idempotent instead, so running track again finishes the job. */
   protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
@@ -92,15 +105,38 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
         await this.pool.query(
           `CREATE OR REPLACE TRIGGER ${q(`_rowferry_${table}_${event.toLowerCase()}`)} BEFORE ${event} ON ${t} FOR EACH ROW SET NEW.${this.vcq} = NEXTVAL(${SEQUENCE})`,
         );
-      // Touching the row is enough: the update trigger stamps it (MariaDB refuses NEXTVAL here and in the trigger).
-      const [res] = await this.pool.query(`UPDATE ${t} SET ${this.vcq} = NULL WHERE ${this.vcq} IS NULL`);
-      const n = (res as { affectedRows: number }).affectedRows;
+      // A row written where no trigger fires (a replica applying an untracked primary's rows) still takes a version.
+      await this.pool.query(`ALTER TABLE ${t} ALTER COLUMN ${this.vcq} SET DEFAULT (NEXTVAL(${SEQUENCE}))`);
+      const n = await this.stampRows(tracked, false);
       if (n) done.push(`${table}: versioned ${n} existing rows`);
       await this.pool.query(`CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${table}_version`)} ON ${t} (${this.vcq})`);
       await this.installDeleteLog(tracked);
       done.push(`${table}: column ${this.vcq}, triggers, index and delete log in place`);
     }
     return done;
+  }
+
+  /**
+   * Touching a row is enough for the update trigger to stamp it (MariaDB refuses NEXTVAL in the statement when the
+   * trigger uses it too); a column that changes itself on update (`ON UPDATE CURRENT_TIMESTAMP`, an application's
+   * `last_update`) is set to its own value, which keeps it as it was. A key without a side row gets one.
+   */
+  protected async stampRows(table: SourceTable, sided: boolean): Promise<number> {
+    let sql: string;
+    if (sided) {
+      const keys = table.key.map(q);
+      sql = `INSERT IGNORE INTO ${q(sideTableName(table.name))} (${keys.join(', ')}, ${this.vcq})
+        SELECT ${keys.map((k) => `t.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}) FROM ${this.unversionedRows(table, true)}`;
+    } else {
+      const selfUpdating = await this.rows<[string]>(
+        `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND EXTRA LIKE '%on update%'`,
+        [table.name],
+      );
+      const keep = selfUpdating.map(([c]) => `, ${q(c)} = ${q(c)}`).join('');
+      sql = `UPDATE ${q(table.name)} SET ${this.vcq} = NULL${keep} WHERE ${this.vcq} IS NULL`;
+    }
+    const [res] = await this.pool.query(sql);
+    return (res as { affectedRows: number }).affectedRows;
   }
 
   /**
@@ -224,7 +260,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return Number(n);
   }
 
-  protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<MysqlValue[][]> {
+  protected selectAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<MariadbValue[][]> {
     return this.select(table, `WHERE ${this.vcq} > ? AND ${this.vcq} <= ? ORDER BY ${this.vcq} LIMIT ?`, [
       after,
       upTo,
@@ -232,7 +268,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     ]);
   }
 
-  protected selectVersions(table: SourceTable, versions: bigint[]): Promise<MysqlValue[][]> {
+  protected selectVersions(table: SourceTable, versions: bigint[]): Promise<MariadbValue[][]> {
     return this.select(table, `WHERE ${this.vcq} IN (?) ORDER BY ${this.vcq}`, [versions.map(String)]);
   }
 
@@ -244,7 +280,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return rows.length ? BigInt(rows[0][0]) : undefined;
   }
 
-  protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MysqlValue[][]> {
+  protected keysAndVersions(table: SourceTable, ranges: readonly VersionRange[]): Promise<MariadbValue[][]> {
     const where = ranges.map(() => `(${this.vcq} > ? AND ${this.vcq} <= ?)`).join(' OR ');
     return this.rows(
       `SELECT ${this.keyColumns(table)} FROM ${this.versionsOf(table.name)} WHERE ${where} ORDER BY ${this.vcq}`,
@@ -275,13 +311,13 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
 
   async versionOfKey(table: SourceTable, key: string): Promise<bigint | undefined> {
     const types = keyTypes(table);
-    const values = decodeKey(types, key).map((v, i) => wireToMysql(types[i], v));
+    const values = decodeKey(types, key).map((v, i) => wireToMariadb(types[i], v));
     // Byte for byte, whatever the column's collation (the default ignores case and accents, and pads spaces),
     // docs/difference-check.md: the collation's own match first (it can use the index), then the UTF-8 bytes. A
     // boolean is a TINYINT(1), which may hold any number: matched by its canonical form, as the key was made.
     const where = table.key
       .map((k, i) =>
-        types[i] === 'text'
+        types[i] === 'text' || types[i] === 'char'
           ? `${q(k)} = ? AND CAST(CONVERT(${q(k)} USING utf8mb4) AS BINARY) = CAST(CONVERT(? USING utf8mb4) AS BINARY)`
           : types[i] === 'boolean'
             ? `${canonicalPartSql('boolean', q(k))} = ?`
@@ -289,7 +325,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
       )
       .join(' AND ');
     const params = values.flatMap((v, i) =>
-      types[i] === 'text' ? [v, v] : types[i] === 'boolean' ? [v === 1 ? 'true' : 'false'] : [v],
+      types[i] === 'text' || types[i] === 'char' ? [v, v] : types[i] === 'boolean' ? [v === 1 ? 'true' : 'false'] : [v],
     );
     const rows = await this.rows<[string]>(
       `SELECT ${this.vcq} FROM ${this.versionsOf(table.name)} WHERE ${where}`,
@@ -314,7 +350,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return found.length > 0;
   }
 
-  protected queryLog(sql: string, params: unknown[]): Promise<MysqlValue[][]> {
+  protected queryRows(sql: string, params: unknown[]): Promise<MariadbValue[][]> {
     return this.rows(sql, params);
   }
 
@@ -338,7 +374,7 @@ export class MysqlSource extends ServerSource<MysqlValue, Set<string>> {
     return this.pool.end();
   }
 
-  private select(table: SourceTable, tail: string, params: unknown[]): Promise<MysqlValue[][]> {
+  private select(table: SourceTable, tail: string, params: unknown[]): Promise<MariadbValue[][]> {
     return this.rows(`SELECT ${this.rowColumns(table)} FROM ${this.rowsOf(table)} ${tail}`, params);
   }
 }

@@ -27,10 +27,11 @@ const TYPES: Record<string, ColumnType> = {
   uuid: 'uuid',
 };
 
-export function mysqlColumn(name: string, columnType: string): ColumnDef {
+export function mariadbColumn(name: string, columnType: string): ColumnDef {
   const t = columnType.toLowerCase();
-  const sized = /^(?:var)?char\((\d+)\)/.exec(t);
-  if (sized) return { name, type: 'text', length: Number(sized[1]) };
+  const sized = /^(var)?char\((\d+)\)/.exec(t);
+  // CHAR(n) pads and compares without its trailing blanks, as PostgreSQL's char(n): a char(n) remotely.
+  if (sized) return { name, type: sized[1] ? 'text' : 'char', length: Number(sized[2]) };
   // TINYINT(1) is how MySQL spells BOOLEAN.
   if (t === 'tinyint(1)') return { name, type: 'boolean' };
   const base = t
@@ -40,10 +41,10 @@ export function mysqlColumn(name: string, columnType: string): ColumnDef {
   return { name, type: Object.hasOwn(TYPES, base) ? TYPES[base] : 'text' };
 }
 
-export type MysqlValue = string | number | Buffer | null;
+export type MariadbValue = string | number | Buffer | null;
 
 /** A value as the server printed it (strings for numbers, dates and times in UTC) onto the wire. */
-export function mysqlToWire(type: ColumnType, v: MysqlValue): WireValue {
+export function mariadbToWire(type: ColumnType, v: MariadbValue): WireValue {
   if (v === null) return null;
   if (Buffer.isBuffer(v)) return type === 'bytea' ? v.toString('base64') : v.toString('utf8');
   if (type === 'boolean') return v === '1' || v === 1 ? true : v === '0' || v === 0 ? false : String(v); // 2 is not a boolean: PostgreSQL refuses it, into quarantine
@@ -56,7 +57,7 @@ export function mysqlToWire(type: ColumnType, v: MysqlValue): WireValue {
 }
 
 /** A wire value back into what the server compares a key column with. */
-export function wireToMysql(type: ColumnType, v: WireValue): MysqlValue {
+export function wireToMariadb(type: ColumnType, v: WireValue): MariadbValue {
   if (type === 'bytea') return Buffer.from(String(v), 'base64');
   if (type === 'boolean') return v ? 1 : 0;
   return v as string | number | null;

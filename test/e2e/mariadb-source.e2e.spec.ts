@@ -80,7 +80,7 @@ describe('MySQL/MariaDB source', () => {
     dir = mkdtempSync(join(tmpdir(), 'rowferry-mysql-'));
     creds = await enrollDatabase(stack, 'mysql-source');
     agent = configuredAgent(stack, dir, creds, {
-      source: { type: 'mysql', url: `${SERVER}/${dbName}` },
+      source: { type: 'mariadb', url: `${SERVER}/${dbName}` },
       tables: [{ name: 'accounts' }],
     });
     await agent.source.installTracking([{ name: 'accounts' }]);

@@ -74,6 +74,25 @@ describe("mergeDefinition: a database's own column types", () => {
     });
   });
 
+  it('takes a column earlier agents sent as text (a domain) declared as the type it was the text of; not a key', () => {
+    const before = { columns: [{ name: 'id', type: 'bigint' as const }, col('text')], key: ['id'] };
+    for (const type of ['bigint', 'numeric', 'boolean', 'date', 'timestamptz', 'uuid'] as const)
+      expect(mergeDefinition('t', before, { columns: [before.columns[0], col(type)], key: ['id'] })).toMatchObject({
+        ok: true,
+        unpadded: [],
+      });
+    expect(mergeDefinition('t', before, { columns: [before.columns[0], col('bytea')], key: ['id'] })).toMatchObject({
+      ok: false,
+    });
+    expect(mergeDefinition('t', { ...before, key: ['c'] }, { columns: [col('bigint')], key: ['c'] })).toMatchObject({
+      ok: false,
+    });
+    const bounded = { columns: [before.columns[0], col('text', 20)], key: ['id'] };
+    expect(mergeDefinition('t', bounded, { columns: [before.columns[0], col('bigint')], key: ['id'] })).toMatchObject({
+      ok: false,
+    });
+  });
+
   it('refuses a text(n) turned into a char of another length', () => {
     expect(
       mergeDefinition('t', registered, { columns: [registered.columns[0], col('char', 10)], key: ['id'] }),

@@ -1,4 +1,20 @@
-import { columnTypeName, commonColumn, type ColumnDef, type TableDefinition } from './columns.js';
+import { columnTypeName, commonColumn, type ColumnDef, type ColumnType, type TableDefinition } from './columns.js';
+
+/**
+ * Types a column earlier agents declared text may be declared as now: each reads back the text form PostgreSQL printed
+ * of it (docs/sources.md, Types and their meaning).
+ */
+const NAMED_LATER: readonly ColumnType[] = [
+  'bigint',
+  'numeric',
+  'double',
+  'boolean',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'json',
+  'uuid',
+];
 
 /** A database's registration of one table, as the server keeps it. */
 export interface Registration {
@@ -42,7 +58,16 @@ export function mergeDefinition(
     // same column, now read without it (a key too: its values stay distinct, as char compares).
     const unpadding = had?.type === 'text' && c.type === 'char' && had.length === c.length;
     if (unpadding) unpadded.push(c.name);
-    if (had && columnTypeName(had) !== columnTypeName(c) && !widened && !unpadding)
+    // A type earlier agents had no name for (a domain) travelled as its text: what was stored is that type's text
+    // form, which the type now declared reads back.
+    const named = had?.type === 'text' && had.length === undefined && NAMED_LATER.includes(c.type);
+    if (
+      had &&
+      columnTypeName(had) !== columnTypeName(c) &&
+      !widened &&
+      !unpadding &&
+      !(named && !def.key.includes(c.name))
+    )
       return {
         ok: false,
         reason: `column "${c.name}" of table "${table}" is registered as ${columnTypeName(had)}; changing it to ${columnTypeName(c)} is refused`,

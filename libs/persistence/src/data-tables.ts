@@ -35,15 +35,20 @@ export async function ensureDataTable(db: Queryable, table: string, def: TableDe
  * + source key; hash partitioned by tenant (on Citus: distributed by tenant); row-level security by tenant
  * (docs/architecture.md, Remote storage). Serialised per table name by an advisory lock, since two tenants may
  * register the same name at once. A refusal never describes the shared table beyond the column this database
- * declared: other tenants' schemas are theirs.
+ * declared: other tenants' schemas are theirs. `registered`: the columns as this database registered them before.
  */
-export async function shapeDataTable(tx: Queryable, table: string, def: TableDefinition): Promise<void> {
+export async function shapeDataTable(
+  tx: Queryable,
+  table: string,
+  def: TableDefinition,
+  registered: readonly ColumnDef[] = [],
+): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
   // The data schema's owner makes the change (the connecting role owns nothing), and only this change.
   await tx.query(`SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)}`);
   const existing = await readColumns(tx, table);
   if (existing.size === 0) await createDataTable(tx, table, def);
-  else await extendDataTable(tx, table, def, existing);
+  else await extendDataTable(tx, table, def, existing, registered);
   await tx.query('RESET ROLE');
 }
 
@@ -86,6 +91,7 @@ async function extendDataTable(
   table: string,
   def: TableDefinition,
   existing: Map<string, string>,
+  registered: readonly ColumnDef[],
 ): Promise<void> {
   const remoteKey = await readPrimaryKey(db, table);
   const wantedKey = ['_rf_database', ...def.key];
@@ -95,6 +101,12 @@ async function extendDataTable(
     );
   for (const c of def.columns) {
     const have = existing.get(c.name);
+    // This database's column as the shared column took it before (shared columns only widen), or an earlier agent's
+    // text now declared as the type it was the text of (mergeDefinition): the shared text column still holds it.
+    const before = registered.find((r) => r.name === c.name);
+    const kept =
+      before && (columnTypeName(before) === columnTypeName(c) || (before.type === 'text' && have === 'text'));
+    if (have !== undefined && kept) continue;
     if (have === undefined) {
       await addColumn(db, table, c);
     } else if (have !== pgType(c)) {

@@ -120,7 +120,7 @@ async function register(
   });
   if (!existing || added.length || retyped) {
     await beforeChange();
-    await shapeDataTable(tx, table, definition);
+    await shapeDataTable(tx, table, definition, existing?.columns);
   }
   if (unpadded.length) await unpad(tx, tenant, table, unpadded);
   await tx.query(

@@ -76,8 +76,12 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
+    // A domain is its base type (Sakila's `year`, a domain over integer, is an integer), whose values it prints.
     const { rows } = await this.pool.query<{ name: string; type: string }>(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      `SELECT a.attname AS name,
+              CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
+                   ELSE format_type(a.atttypid, a.atttypmod) END AS type
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
       [this.tableSql(table)],
     );

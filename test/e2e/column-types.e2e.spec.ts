@@ -12,17 +12,18 @@ import { passOverFirstTable, syncRound } from '../support/agent.js';
 import { mariadbSource, postgresSource, type SourceDatabase } from '../support/source-databases.js';
 
 /**
- * `char(n)` keeps its meaning (docs/sources.md, Types and their meaning): its padding is not part of its value, so
- * the cloud answers `WHERE name = 'French'` as the source does, from PostgreSQL (which sends the padding) and MariaDB
- * (which does not) alike; a table earlier agents registered as padded varchar(n) is taken over without a refusal.
+ * Types keep their meaning (docs/sources.md, Types and their meaning). `char(n)`: its padding is not part of its
+ * value, so the cloud answers `WHERE name = 'French'` as the source does, from PostgreSQL (which sends the padding)
+ * and MariaDB (which does not) alike. A domain is its base type: `WHERE founded = 1958` works in the cloud. A table
+ * earlier agents registered with such columns as text (char(n) as padded varchar(n)) is taken over without a refusal.
  */
-describe('char(n) columns', () => {
+describe('column types', () => {
   let stack: Stack;
   let remote: pg.Client;
   let dir: string;
 
   beforeAll(async () => {
-    stack = await startStack('charcols', 2);
+    stack = await startStack('coltypes', 2);
     remote = new pg.Client({ connectionString: stack.databaseUrl });
     await remote.connect();
     dir = mkdtempSync(join(tmpdir(), 'rowferry-char-'));
@@ -63,10 +64,12 @@ describe('char(n) columns', () => {
       source = new pg.Client({ connectionString: url });
       await source.connect();
       await source.query(`
-        CREATE TABLE countries (code char(2) PRIMARY KEY, name char(20) NOT NULL);
-        INSERT INTO countries VALUES ('fr', 'France'), ('de', 'Germany'), ('u', 'a one-letter code'), ('x', '  leading');
-        CREATE TABLE languages (code char(2) PRIMARY KEY, name char(20) NOT NULL);
-        INSERT INTO languages VALUES ('fr', 'French'), ('en', 'English'), ('e', 'one letter');`);
+        CREATE DOMAIN year AS integer CHECK (VALUE > 0);
+        CREATE TABLE countries (code char(2) PRIMARY KEY, name char(20) NOT NULL, founded year);
+        INSERT INTO countries VALUES ('fr', 'France', 1958), ('de', 'Germany', 1949), ('u', 'a one-letter code', NULL),
+          ('x', '  leading', 1);
+        CREATE TABLE languages (code char(2) PRIMARY KEY, name char(20) NOT NULL, since year);
+        INSERT INTO languages VALUES ('fr', 'French', 1635), ('en', 'English', NULL), ('e', 'one letter', 7);`);
       creds = await enrollDatabase(stack, 'char-pg');
       agent = configuredAgent(stack, dir, creds, {
         source: { type: 'postgres', url },
@@ -81,13 +84,15 @@ describe('char(n) columns', () => {
       await database?.drop();
     });
 
-    it('arrives as char(n): the cloud answers the same WHERE as the source, and a content check finds it equal', async () => {
+    it('char(n) and a domain arrive as char(n) and the base type: the cloud answers the same WHERE as the source, equal by content', async () => {
       await syncRound(agent);
       expect(await remoteType('countries', 'name')).toBe('character(20)');
       expect(await remoteType('countries', 'code')).toBe('character(2)');
       expect(await remoteWhere('countries', creds, `name = 'France'`)).toEqual([{ code: 'fr', name: 'France' }]);
       expect(await remoteWhere('countries', creds, `code = 'u'`)).toHaveLength(1);
       expect(await remoteWhere('countries', creds, `name = 'leading'`)).toEqual([]); // leading blanks count
+      expect(await remoteType('countries', 'founded')).toBe('bigint'); // the domain's base type
+      expect(await remoteWhere('countries', creds, `founded = 1958`)).toEqual([{ code: 'fr', name: 'France' }]);
       const verified = await agent.verify({ content: true });
       expect(verified.get('countries')).toMatchObject({ found: 0, equal: true });
       await source.query(`UPDATE countries SET name = 'République française' WHERE code = 'fr'`);
@@ -99,12 +104,19 @@ describe('char(n) columns', () => {
       expect(await remoteWhere('countries', creds, `code = 'u'`)).toEqual([]);
     });
 
-    it('a table an earlier agent registered as padded varchar(n) is taken over: its stored values lose the padding, its keys stay one row each', async () => {
-      // An agent from before char(n) had a type of its own: the same rows, declared varchar(n), sent padded.
+    it('a table an earlier agent registered with text for them (char(n) as padded varchar(n)) is taken over: values unpadded, keys one row each, no refusal', async () => {
+      // An agent from before char(n) and domains had types of their own: the same rows, the char(n) declared
+      // varchar(n) and sent padded, the domain declared text.
       const describe = agent.source.describe.bind(agent.source);
       const asEarlier = async (table: string, key?: string[]): Promise<SourceTable> => {
         const t = await describe(table, key);
-        return { ...t, columns: t.columns.map((c) => (c.type === 'char' ? { ...c, type: 'text' } : c)) };
+        const earlier = (c: SourceTable['columns'][number]) =>
+          c.type === 'char'
+            ? { ...c, type: 'text' as const }
+            : c.name === 'since'
+              ? { name: c.name, type: 'text' as const }
+              : c;
+        return { ...t, columns: t.columns.map(earlier) };
       };
       const earlier = configuredAgent(stack, mkdtempSync(join(tmpdir(), 'rowferry-char-old-')), creds, {
         source: { type: 'postgres', url: database.url },
@@ -117,6 +129,7 @@ describe('char(n) columns', () => {
         await earlier.close();
       }
       expect(await remoteType('languages', 'name')).toBe('character varying(20)');
+      expect(await remoteType('languages', 'since')).toBe('text');
       expect(await remoteWhere('languages', creds, `name = 'French'`)).toEqual([]); // the bug: padded text
       expect(await remoteWhere('languages', creds, `name = 'French              '`)).toHaveLength(1);
 
@@ -127,7 +140,9 @@ describe('char(n) columns', () => {
       });
       try {
         await passOverFirstTable(current);
-        expect(await remoteType('languages', 'name')).toBe('character varying(20)'); // holds either: left as it is
+        // The shared columns hold either form: left as they are.
+        expect(await remoteType('languages', 'name')).toBe('character varying(20)');
+        expect(await remoteType('languages', 'since')).toBe('text');
         await checkTakenOver(current);
       } finally {
         await current.close();
@@ -137,8 +152,8 @@ describe('char(n) columns', () => {
     async function checkTakenOver(agent: SyncAgent): Promise<void> {
       expect(await remoteWhere('languages', creds, `name = 'French'`)).toEqual([{ code: 'fr', name: 'French' }]);
       expect(await remoteWhere('languages', creds, `code = 'e'`)).toEqual([{ code: 'e', name: 'one letter' }]);
-      await source.query(`UPDATE languages SET name = 'Français' WHERE code = 'fr'`);
-      await source.query(`INSERT INTO languages VALUES ('d', 'Deutsch')`);
+      await source.query(`UPDATE languages SET name = 'Français', since = 1636 WHERE code = 'fr'`);
+      await source.query(`INSERT INTO languages VALUES ('d', 'Deutsch', 1880)`);
       await syncRound(agent);
       await syncRound(agent);
       expect(await remoteWhere('languages', creds, 'true')).toEqual([
@@ -147,8 +162,14 @@ describe('char(n) columns', () => {
         { code: 'en', name: 'English' },
         { code: 'fr', name: 'Français' },
       ]);
+      expect(await remoteWhere('languages', creds, `since::bigint = 1636`)).toEqual([{ code: 'fr', name: 'Français' }]);
       const verified = await agent.verify({ content: true });
       expect(verified.get('languages')).toMatchObject({ found: 0, equal: true });
+      // A later registration (a column added) keeps taking the shared columns as they are.
+      await source.query(`ALTER TABLE languages ADD COLUMN note text`);
+      await syncRound(agent);
+      expect(await remoteType('languages', 'since')).toBe('text');
+      expect((await agent.verify({ content: true })).get('languages')).toMatchObject({ found: 0, equal: true });
     }
   });
 

@@ -102,6 +102,9 @@ describe('capture: every row has a version, whoever wrote it', () => {
       });
       const said = await agent.source.installTracking([{ name: 'orders' }]);
       expect(said.join('\n')).toMatch(/inheritance children .*orders_2024.*orders_2025/);
+      // Numbering the existing rows did not run the application's update trigger (which sets 2099-01-01).
+      const touched = await source.query(`SELECT count(*)::int AS n FROM orders WHERE last_update = '2099-01-01'`);
+      expect(touched.rows[0].n).toBe(0);
       await syncRound(agent);
       expect(await differences()).toEqual([]);
     });
@@ -133,6 +136,11 @@ describe('capture: every row has a version, whoever wrote it', () => {
       const first = await passOverFirstTable(agent);
       expect(first.notes.join('\n')).toMatch(/tracking installed on new inheritance children: orders_2026/);
       expect(await differences()).toEqual([]);
+      const indexed = await source.query(
+        `SELECT count(*)::int AS n FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+          WHERE i.indrelid = 'orders_2026'::regclass AND a.attname = '_rowferry_version' AND i.indisvalid`,
+      );
+      expect(indexed.rows[0].n).toBe(1);
       await source.query(`UPDATE orders SET customer = 'changed' WHERE id = 2026000`);
       await source.query(`DELETE FROM orders WHERE id = 2026001`);
       await passOverFirstTable(agent);
@@ -181,6 +189,22 @@ describe('capture: every row has a version, whoever wrote it', () => {
       expect(await stateOf(agent, dir)).toEqual({ state: 'equal', reason: undefined });
       const [verified] = (await agent.verify({ content: true })).values();
       expect(verified).toMatchObject({ equal: true, verdict: 'equal' });
+    });
+
+    it('a row is synced once: a tracked child is refused as a table of its own, and a parent whose child is tracked alone is refused too', async () => {
+      await expect(agent.source.installTracking([{ name: 'orders_2025' }])).rejects.toThrow(
+        /table "orders_2025" is already tracked as an inheritance child of another table/,
+      );
+      // A child tracked alone first (by an agent before this check, say) makes the parent's pass refuse, naming it.
+      await source.query(`CREATE TABLE orders_2027 (CHECK (id BETWEEN 2027000 AND 2027999)) INHERITS (orders)`);
+      await source.query(`ALTER TABLE orders_2027 ADD PRIMARY KEY (id)`);
+      await source.query(`CREATE FUNCTION _rowferry.log_orders_2027_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+        CREATE TRIGGER _rowferry_delete AFTER DELETE ON orders_2027 FOR EACH ROW EXECUTE FUNCTION _rowferry.log_orders_2027_delete()`);
+      const report = await agent.cycle();
+      expect(report.tables[0]).toMatchObject({
+        table: 'orders',
+        error: expect.stringMatching(/inheritance children already tracked for another table \(orders_2027\)/),
+      });
     });
   });
 
@@ -253,13 +277,13 @@ describe('capture: every row has a version, whoever wrote it', () => {
       // A tool that drops triggers while it loads (or a replica applying an untracked primary's rows).
       await source.query(`DROP TRIGGER _rowferry_m_orders_insert`);
       await source.query(
-        `INSERT INTO m_orders (id, customer, total, last_update) VALUES (1001, 'by default', 1, '2021-01-01')`,
-      );
-      await source.query(
         `INSERT INTO m_orders (id, customer, total, last_update, _rowferry_version) VALUES (1002, 'no version', 2, '2021-01-02', NULL)`,
       );
-      const before = await stateOf(agent, dir);
-      expect(['sending', 'unversioned']).toContain(before.state);
+      expect(await stateOf(agent, dir)).toMatchObject({ state: 'unversioned' });
+      await source.query(
+        `INSERT INTO m_orders (id, customer, total, last_update) VALUES (1001, 'by default', 1, '2021-01-01')`,
+      );
+      expect(await stateOf(agent, dir)).toMatchObject({ state: 'sending' }); // the default gave it a version
 
       const first = await passOverFirstTable(agent);
       expect(first.stamped).toBe(1);

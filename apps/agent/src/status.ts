@@ -92,7 +92,7 @@ export function countsDiffer(c: { rows: number; unversioned: number; remoteRows:
   if (c.unversioned > 0)
     return {
       state: 'unversioned',
-      reason: `${c.unversioned} local row(s) have no version (written where no trigger fired): the next pass gives them one and sends them`,
+      reason: `${c.unversioned} local row(s) have no version (written where no trigger fired): they travel once a pass has given them one`,
     };
   if (String(c.rows) !== c.remoteRows)
     return {

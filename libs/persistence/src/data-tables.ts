@@ -3,6 +3,7 @@ import { columnTypeName, commonColumn, quoteIdent, type ColumnDef, type TableDef
 import { onCitus } from './citus.js';
 import { columnOfPgType, pgType } from './column-types.js';
 import type { Queryable } from './queryable.js';
+import { VALUE_SETTINGS } from './tenant-transaction.js';
 import { DATA_SCHEMA, OWNER_ROLE, TENANT_ROLE, dataTable } from './sql-identifiers.js';
 
 /** Key column types a shared key column may be widened among (docs/sources.md, Fleets). */
@@ -44,6 +45,7 @@ export async function shapeDataTable(
   registered: readonly ColumnDef[] = [],
 ): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
+  await tx.query(`SET LOCAL citus.propagate_set_commands = 'local'; ${VALUE_SETTINGS}`);
   // The data schema's owner makes the change (the connecting role owns nothing), and only this change.
   await tx.query(`SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)}`);
   const existing = await readColumns(tx, table);
@@ -114,7 +116,8 @@ async function extendDataTable(
       // (varchar(n) → text, char(n) → text without its padding): every key stays distinct, and a key of its type.
       const shared = columnOfPgType(c.name, have);
       const found = shared && commonColumn(shared, c);
-      const common = found && (!def.key.includes(c.name) || KEY_STRING_TYPES.includes(found.type)) ? found : undefined;
+      const stringKey = shared && KEY_STRING_TYPES.includes(shared.type) && KEY_STRING_TYPES.includes(c.type);
+      const common = found && (!def.key.includes(c.name) || stringKey) ? found : undefined;
       if (!common)
         throw new IncompatibleTableError(
           `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)} that it cannot be widened to: sync it under another name (remoteName), or with the same type`,

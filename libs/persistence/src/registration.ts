@@ -151,7 +151,17 @@ async function unpad(tx: PoolClient, tenant: TenantRef, table: string, columns: 
   await tx.query(tenantSettings(tenant));
   const set = columns.map((c) => `${quoteIdent(c)} = rtrim(${quoteIdent(c)}, ' ')`).join(', ');
   const padded = columns.map((c) => `${quoteIdent(c)} LIKE '% '`).join(' OR ');
-  await tx.query(`UPDATE ${dataTable(table)} SET ${set} WHERE _rf_database = $1 AND (${padded})`, [tenant.databaseId]);
+  try {
+    await tx.query(
+      `UPDATE ${dataTable(table)} SET ${set}, _rf_modified_at = now() WHERE _rf_database = $1 AND (${padded})`,
+      [tenant.databaseId],
+    );
+  } catch (err) {
+    if ((err as { code?: string }).code !== '57014') throw err; // statement timeout: too many rows for one statement
+    throw new IncompatibleTableError(
+      `table "${table}" was registered by an earlier agent with ${columns.join(', ')} as padded text; unpadding this database's rows took longer than allowed: ops can run, as the data schema's owner at a quiet hour, UPDATE ${dataTable(table)} SET ${set} WHERE _rf_database = '${tenant.databaseId}', and the next registration goes on (docs/sources.md, Types and their meaning)`,
+    );
+  }
   await tx.query('RESET ROLE');
 }
 

@@ -167,6 +167,23 @@ describe('data tables and bulk SQL (real PostgreSQL)', () => {
     await expect(ensureDataTable(pool, 'orders', { ...def, key: ['id'] })).rejects.toThrow(IncompatibleTableError);
   });
 
+  it('widens a shared key column only between string types: char(n) to text, never a date to text', async () => {
+    const keyed = (type: 'date' | 'text' | 'char', length?: number) => ({
+      columns: [{ name: 'k', type, ...(length ? { length } : {}) }],
+      key: ['k'],
+    });
+    await ensureDataTable(pool, 'by_day', keyed('date'));
+    await expect(ensureDataTable(pool, 'by_day', keyed('text'))).rejects.toThrow(
+      /column "k" of table "by_day" is shared by name with other databases/,
+    );
+    await ensureDataTable(pool, 'by_code', keyed('char', 2));
+    await ensureDataTable(pool, 'by_code', keyed('text', 2));
+    const { rows } = await pool.query(
+      `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'rowferry_data.by_code'::regclass AND attname = 'k'`,
+    );
+    expect(rows[0].t).toBe('character varying(2)');
+  });
+
   it('inserts a batch of new rows without ON CONFLICT, and writes nothing when a key exists', async () => {
     const at = '2024-01-01 00:00:00+00';
     const fresh = upload(

@@ -37,5 +37,15 @@ export function tenantSettings(tenant: TenantRef): string {
     `SET LOCAL citus.propagate_set_commands = 'local'`,
     `SET LOCAL ROLE ${quoteIdent(TENANT_ROLE)}`,
     `SET LOCAL rowferry.database_id = '${tenant.databaseId}'`,
+    VALUE_SETTINGS,
   ].join('; ');
 }
+
+/**
+ * Every transaction that writes, widens or reads tenant values runs in UTC with ISO dates, whatever the server's, the
+ * role's or the connection string's settings (and on Citus's worker nodes too: SET LOCAL reaches them): a tenant's
+ * timestamp without a time zone, in a column widened to timestamptz for another tenant, is written and read back as
+ * that moment in UTC, and a date or timestamp in a column widened to text is written as PostgreSQL prints it in ISO
+ * (docs/sources.md, Fleets).
+ */
+export const VALUE_SETTINGS = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'`;

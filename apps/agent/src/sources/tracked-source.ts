@@ -185,9 +185,18 @@ export abstract class TrackedSource<V> implements Source {
     const sided = this.sided.has(table.name);
     if (sided && !roundStart) return { stamped: 0, notes };
     const [found] = await this.queryRows(`SELECT 1 FROM ${this.unversionedRows(table)} LIMIT 1`, []);
-    const stamped = found ? await this.stampRows(table, sided) : 0;
-    if (stamped) notes.push(`${stamped} row(s) written where no trigger fired were given a version`);
-    return { stamped, notes };
+    if (!found) return { stamped: 0, notes };
+    try {
+      const stamped = await this.stampRows(table, sided);
+      if (stamped) notes.push(`${stamped} row(s) written where no trigger fired were given a version`);
+      return { stamped, notes };
+    } catch (err) {
+      // The table's versioned rows go on syncing; status counts the others until they can be stamped.
+      notes.push(
+        `rows written where no trigger fired could not be given a version (the agent needs UPDATE on the table; tracking from an earlier release needs "rowferry-agent track" again): ${(err as Error).message}`,
+      );
+      return { stamped: 0, notes };
+    }
   }
 
   async unversioned(table: SourceTable): Promise<number> {
@@ -195,12 +204,16 @@ export abstract class TrackedSource<V> implements Source {
     return Number(n);
   }
 
-  /** The rows without a version, as a FROM clause naming the table `t`. */
+  /**
+   * The rows without a version, as a FROM clause naming the table `t`. With a side table, rows whose key has a NULL
+   * part are not among them: no side row can match them, and the digests leave them out as the key's problem.
+   */
   protected unversionedRows(table: SourceTable, sided = this.sided.has(table.name)): string {
     const t = `${this.tableSql(table.name)} t`;
     if (!sided) return `${t} WHERE t.${this.vcq} IS NULL`;
     const on = table.key.map((k) => `s.${this.quote(k)} = t.${this.quote(k)}`).join(' AND ');
-    return `${t} WHERE NOT EXISTS (SELECT 1 FROM ${this.trackingTable(sideTableName(table.name))} s WHERE ${on})`;
+    const present = table.key.map((k) => `t.${this.quote(k)} IS NOT NULL`).join(' AND ');
+    return `${t} WHERE ${present} AND NOT EXISTS (SELECT 1 FROM ${this.trackingTable(sideTableName(table.name))} s WHERE ${on})`;
   }
 
   async versionCounter(): Promise<bigint> {
@@ -335,6 +348,11 @@ export abstract class TrackedSource<V> implements Source {
   /** Where keys and versions alone are read: the table, or its side table, which holds both. */
   protected versionsOf(table: string): string {
     return this.sided.has(table) ? this.trackingTable(sideTableName(table)) : this.tableSql(table);
+  }
+
+  /** Whether the table is tracked with a side table (as `describe` found it). */
+  protected isSided(table: string): boolean {
+    return this.sided.has(table);
   }
 
   protected hasDeleteLog(table: string): Promise<boolean> {

@@ -119,14 +119,16 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   /**
    * Touching a row is enough for the update trigger to stamp it (MariaDB refuses NEXTVAL in the statement when the
    * trigger uses it too); a column that changes itself on update (`ON UPDATE CURRENT_TIMESTAMP`, an application's
-   * `last_update`) is set to its own value, which keeps it as it was. A key without a side row gets one.
+   * `last_update`) is set to its own value, which keeps it as it was. A key without a side row gets one, its row
+   * locked so that a delete meanwhile waits.
    */
   protected async stampRows(table: SourceTable, sided: boolean): Promise<number> {
     let sql: string;
     if (sided) {
       const keys = table.key.map(q);
       sql = `INSERT IGNORE INTO ${q(sideTableName(table.name))} (${keys.join(', ')}, ${this.vcq})
-        SELECT ${keys.map((k) => `t.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}) FROM ${this.unversionedRows(table, true)}`;
+        SELECT ${keys.map((k) => `t.${k}`).join(', ')}, NEXTVAL(${SEQUENCE}) FROM ${this.unversionedRows(table, true)}
+        LOCK IN SHARE MODE`;
     } else {
       const selfUpdating = await this.rows<[string]>(
         `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND EXTRA LIKE '%on update%'`,

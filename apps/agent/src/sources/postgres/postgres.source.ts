@@ -14,12 +14,9 @@ import {
 import { emptyDigest, type Marker, type RangeDigest } from '#sync';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
-import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
+import { sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
+import { NEXT_VERSION, PostgresTracking, quietly, TRACKING_SCHEMA, trackingTable } from './postgres.tracking.js';
 import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
-
-const TRACKING_SCHEMA = '_rowferry';
-/** The database's next version, taken after the transaction id (see safeWatermark): the triggers' and the default's. */
-const NEXT_VERSION = `${TRACKING_SCHEMA}.next_version()`;
 
 const MARKER_STATEMENTS: MarkerStatements = {
   // Under the table lock nothing can come between the compare and the write.
@@ -47,6 +44,7 @@ const rawTypes = {
  */
 export class PostgresSource extends ServerSource<PgValue, bigint> {
   private readonly pool: pg.Pool;
+  private readonly tracking: PostgresTracking;
   /** Tables whose content a cast refused to hash in SQL (contentDigests). */
   private readonly contentByMd5 = new Set<string>();
   protected readonly markerSql = MARKER_STATEMENTS;
@@ -59,6 +57,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     existingVersionColumn?: string,
   ) {
     super(q, postgresToWire, `schema "${schema}" of the PostgreSQL database`, existingVersionColumn);
+    this.tracking = new PostgresTracking(this.vc, (name) => this.tableSql(name));
     this.pool = new pg.Pool({
       connectionString: url,
       max: 2,
@@ -104,48 +103,11 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
-    const done: string[] = [];
-    const versioned: string[] = [];
     const c = await this.pool.connect();
+    let installed: { done: string[]; numbered: string[] };
     try {
       await c.query('BEGIN');
-      await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
-      // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version
-      // done.
-      await c.query(`CREATE OR REPLACE FUNCTION ${NEXT_VERSION} RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
-        BEGIN PERFORM pg_current_xact_id(); RETURN nextval('${TRACKING_SCHEMA}.version_seq'); END $$`);
-      await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN NEW.${this.vcq} := ${NEXT_VERSION}; RETURN NEW; END $$`);
-      for (const tracked of tables) {
-        const table = tracked.name;
-        const t = this.tableSql(table); // described already: it exists
-        const children = await inheritanceChildren(c, t);
-        if (tracked.sideTable) {
-          done.push(...(await this.installSideTable(c, tracked, children)));
-          await this.installDeleteLog(c, tracked, children);
-          versioned.push(this.trackingTable(sideTableName(table)));
-          continue;
-        }
-        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
-        // An insert no trigger sees (triggers off, a rule's target) still takes a version; inheritance children have
-        // the default too, and children made later inherit it.
-        await c.query(`ALTER TABLE ${t} ALTER COLUMN ${this.vcq} SET DEFAULT ${NEXT_VERSION}`);
-        const n = (await c.query(`UPDATE ${t} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`)).rowCount;
-        if (n) done.push(`${table}: versioned ${n} existing rows`);
-        if (n) versioned.push(t);
-        for (const relation of [{ sql: t, name: table }, ...children]) {
-          await c.query(
-            `CREATE INDEX IF NOT EXISTS ${q(`_rowferry_${relation.name}_version`)} ON ${relation.sql} (${this.vcq})`,
-          );
-          await c.query(
-            `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${relation.sql} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
-          );
-        }
-        await this.installDeleteLog(c, tracked, children);
-        done.push(
-          `${table}: column ${this.vcq}, index, triggers and delete log in place${children.length ? ` (and on its inheritance children ${children.map((ch) => ch.sql).join(', ')})` : ''}`,
-        );
-      }
+      installed = await this.tracking.install(c, tables);
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK');
@@ -155,57 +117,32 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     }
     // Every row has just been given a version: without statistics on them the planner read each batch of the first
     // load (ORDER BY version LIMIT n) by sorting every later row, 11 s for a million rows; with them, an index scan.
-    for (const relation of versioned) await this.pool.query(`ANALYZE ${relation}`);
-    return done;
+    for (const relation of installed.numbered) await this.pool.query(`ANALYZE ${relation}`);
+    return installed.done;
+  }
+
+  protected override trackNewParts(table: SourceTable): Promise<string[]> {
+    return this.tracking.trackChildren(this.pool, table, this.isSided(table.name));
   }
 
   /**
-   * Inheritance children (legacy partitioning) are read with their parent, but a parent's row triggers never fire for
-   * a child's rows: each child has the triggers itself. A child made after `track` is found here, at the start of a
-   * pass, and tracked then, before its rows could be missed (its inserts already take a version by the inherited
-   * default).
-   */
-  protected override async trackNewParts(table: SourceTable): Promise<string[]> {
-    const c = await this.pool.connect();
-    let untracked: Relation[];
-    try {
-      untracked = (await inheritanceChildren(c, this.tableSql(table.name))).filter((ch) => !ch.tracked);
-    } finally {
-      c.release();
-    }
-    if (untracked.length === 0) return [];
-    const names = untracked.map((ch) => ch.sql).join(', ');
-    try {
-      await this.installTracking([{ name: table.name, key: table.key }]); // a side table stays one
-    } catch (err) {
-      throw new Error(
-        `table "${table.name}" has inheritance children without version tracking (${names}), whose changes would be missed: run "rowferry-agent track" as a role that may alter them (${(err as Error).message})`,
-        { cause: err },
-      );
-    }
-    return [`tracking installed on new inheritance children: ${names}`];
-  }
-
-  /**
-   * Without triggers firing for the stamp itself where the role may (session_replication_role): the application's
-   * own update triggers (one that sets last_update) must not see rowferry's bookkeeping as a change of theirs.
+   * Quietly where the role may (see quietly), and for a side table only keys still there when it is written: a row
+   * being deleted meanwhile waits, or is not stamped.
    */
   protected async stampRows(table: SourceTable, sided: boolean): Promise<number> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      await c.query('SAVEPOINT quiet');
-      await c.query(`SET LOCAL session_replication_role = replica`).catch(async () => {
-        await c.query('ROLLBACK TO SAVEPOINT quiet');
-      });
-      const t = this.tableSql(table.name);
       const keys = table.key.map(q).join(', ');
       const sql = sided
         ? `INSERT INTO ${this.trackingTable(sideTableName(table.name))} (${keys}, ${this.vcq})
              SELECT ${table.key.map((k) => `t.${q(k)}`).join(', ')}, ${NEXT_VERSION} FROM ${this.unversionedRows(table, true)}
-             ON CONFLICT DO NOTHING`
-        : `UPDATE ${t} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`;
-      const n = (await c.query(sql)).rowCount ?? 0;
+             FOR KEY SHARE OF t ON CONFLICT DO NOTHING`
+        : `UPDATE ${this.tableSql(table.name)} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`;
+      let n = 0;
+      await quietly(c, async () => {
+        n = (await c.query(sql)).rowCount ?? 0;
+      });
       await c.query('COMMIT');
       return n;
     } catch (err) {
@@ -213,96 +150,6 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       throw err;
     } finally {
       c.release();
-    }
-  }
-
-  /**
-   * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry."_rowferry_<table>_rows"`
-   * holds each row's key and version, kept by one trigger from the sequence (after the transaction id, as every
-   * version); a key change moves the version to the new key. Existing rows are numbered.
-   */
-  private async installSideTable(c: pg.PoolClient, table: TableTracking, children: Relation[]): Promise<string[]> {
-    const t = this.tableSql(table.name);
-    const hasColumn = await c.query(
-      `SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
-      [t, this.vc],
-    );
-    if (hasColumn.rowCount)
-      throw new Error(
-        `table "${table.name}" is tracked with a version column; remove it (docs/sources.md) before tracking the table with a side table`,
-      );
-    const side = this.trackingTable(sideTableName(table.name));
-    const keys = table.key.map(q);
-    const list = keys.join(', ');
-    const next = `nextval('${TRACKING_SCHEMA}.version_seq')`;
-    await this.createKeyTable(c, sideTableName(table.name), table);
-    await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`);
-    const fn = `${TRACKING_SCHEMA}.${q(`side_${table.name}`)}`;
-    await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_current_xact_id();
-        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyChanged(keys)}) THEN
-          DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${next})
-            ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = EXCLUDED.${this.vcq};
-        END IF;
-        RETURN NULL;
-      END $$`);
-    for (const relation of [t, ...children.map((ch) => ch.sql)])
-      await c.query(
-        `CREATE OR REPLACE TRIGGER _rowferry_side AFTER INSERT OR UPDATE OR DELETE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
-      );
-    const n = (
-      await c.query(
-        `INSERT INTO ${side} (${list}, ${this.vcq}) SELECT ${list}, ${next} FROM ${t} ON CONFLICT (${list}) DO NOTHING`,
-      )
-    ).rowCount;
-    return [
-      ...(n ? [`${table.name}: versioned ${n} existing rows in ${sideTableName(table.name)}`] : []),
-      `${table.name}: side table ${sideTableName(table.name)}, its trigger and the delete log in place (the table is untouched)`,
-    ];
-  }
-
-  /**
-   * A tracking table holding a table's keys (side table, delete log): its key columns as the table has them, and an
-   * indexed version.
-   */
-  private async createKeyTable(c: pg.PoolClient, name: string, table: SourceTable): Promise<void> {
-    const kt = this.trackingTable(name);
-    const keys = table.key.map(q).join(', ');
-    await c.query(`CREATE TABLE IF NOT EXISTS ${kt} AS SELECT ${keys} FROM ${this.tableSql(table.name)} WITH NO DATA`);
-    await c.query(`ALTER TABLE ${kt} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
-    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${kt} (${this.vcq})`);
-  }
-
-  /**
-   * The delete log (docs/sync-model.md, Deletes) in the tracking schema: a delete, or an update that changes the key
-   * (the old key is gone), logs the old key with a fresh version from the sequence, after the transaction id like every
-   * version, so the safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
-   */
-  private async installDeleteLog(c: pg.PoolClient, table: SourceTable, children: Relation[]): Promise<void> {
-    const log = this.logTable(table.name);
-    const fn = `${TRACKING_SCHEMA}.${q(`log_${table.name}_delete`)}`;
-    const keys = table.key.map(q);
-    const old = keys.map((k) => `OLD.${k}`).join(', ');
-    await this.createKeyTable(c, deleteLogName(table.name), table);
-    await c.query(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_current_xact_id();
-        INSERT INTO ${log} (${keys.join(', ')}, ${this.vcq}) VALUES (${old}, nextval('${TRACKING_SCHEMA}.version_seq'));
-        RETURN NULL;
-      END $$`);
-    // Installed last on each relation: a child holding it is tracked (inheritanceChildren).
-    for (const t of [this.tableSql(table.name), ...children.map((ch) => ch.sql)]) {
-      await c.query(
-        `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${t} FOR EACH ROW
-           WHEN (${keyChanged(keys)}) EXECUTE FUNCTION ${fn}()`,
-      );
-      await c.query(
-        `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
-      );
     }
   }
 
@@ -470,7 +317,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   protected trackingTable(name: string): string {
-    return `${TRACKING_SCHEMA}.${q(name)}`;
+    return trackingTable(name);
   }
 
   protected async trackingTableExists(name: string): Promise<boolean> {
@@ -514,33 +361,6 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 }
 
-/** A table in the database as written in SQL (schema-qualified where needed), its name, and whether it is tracked. */
-interface Relation {
-  sql: string;
-  name: string;
-  tracked: boolean;
-}
-
-/**
- * The table's inheritance children at every depth (legacy partitioning: `INHERITS`), whose rows a read of the table
- * includes. Declarative partitions are not among them: a partitioned table's triggers are cloned onto its partitions,
- * those attached later too. A child is tracked once it has the delete trigger, which `track` installs on it last.
- */
-async function inheritanceChildren(c: pg.PoolClient, table: string): Promise<Relation[]> {
-  const { rows } = await c.query<Relation>(
-    `WITH RECURSIVE tree(oid) AS (
-       SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-        WHERE i.inhparent = to_regclass($1) AND p.relkind = 'r'
-       UNION
-       SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
-     SELECT c.oid::regclass::text AS sql, c.relname AS name,
-            EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete') AS tracked
-       FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind = 'r' ORDER BY c.oid`,
-    [table],
-  );
-  return rows;
-}
-
 /**
  * A key column's canonical text in SQL: what canonicalKeyPart gives for the value this source sends (its text as
  * PostgreSQL prints it; a char(n) without its padding; bytea as base64; dates as YYYY-MM-DD).
@@ -570,10 +390,4 @@ function asStored(type: ColumnType, expr: string): string {
   if (type === 'text') return `concat(${expr})`;
   if (type === 'double') return `concat(${expr})::${PG_TYPES.double}`;
   return `${expr}::${PG_TYPES[type]}`;
-}
-
-/** In a row trigger: the row's key changed, compared byte for byte (as text in "C"), whatever its collation. */
-function keyChanged(keys: string[]): string {
-  const text = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
-  return `${text('OLD')} IS DISTINCT FROM ${text('NEW')}`;
 }

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { quoteIdent as q } from '#contracts';
+import type { SourceTable } from '../source.js';
+import { deleteLogName, sideTableName, type TableTracking } from '../tracked-source.js';
+
+export const TRACKING_SCHEMA = '_rowferry';
+/** The database's next version, taken after the transaction id (PostgresSource.safeWatermark): every version's. */
+export const NEXT_VERSION = `${TRACKING_SCHEMA}.next_version()`;
+
+/** One of rowferry's tracking tables (delete log, side table) as written in SQL. */
+export function trackingTable(name: string): string {
+  return `${TRACKING_SCHEMA}.${q(name)}`;
+}
+
+/** An inheritance child as written in SQL (schema-qualified where needed), and whose tracking is on it. */
+interface Child {
+  sql: string;
+  tracked: boolean;
+  /** Its delete trigger belongs to another table's tracking (the child is tracked itself, or under another parent). */
+  trackedElsewhere: boolean;
+}
+
+/**
+ * What `track` installs in a PostgreSQL database (docs/sources.md, PostgreSQL), and what a pass adds to a table's new
+ * inheritance children. `vc` is the version column; `tableSql` writes an application's table in SQL.
+ */
+export class PostgresTracking {
+  private readonly vcq: string;
+
+  constructor(
+    private readonly vc: string,
+    private readonly tableSql: (name: string) => string,
+  ) {
+    this.vcq = q(vc);
+  }
+
+  /**
+   * Counter, functions, and per table its version column (or side table), triggers, index and delete log, on the
+   * table and on each of its inheritance children, in the caller's transaction. Says what it did, and which relations
+   * it numbered rows of (to ANALYZE once committed).
+   */
+  async install(c: pg.PoolClient, tables: TableTracking[]): Promise<{ done: string[]; numbered: string[] }> {
+    const done: string[] = [];
+    const numbered: string[] = [];
+    await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
+    // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version
+    // done.
+    await c.query(`CREATE OR REPLACE FUNCTION ${NEXT_VERSION} RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN PERFORM pg_current_xact_id(); RETURN nextval('${TRACKING_SCHEMA}.version_seq'); END $$`);
+    await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN NEW.${this.vcq} := ${NEXT_VERSION}; RETURN NEW; END $$`);
+    for (const tracked of tables) {
+      const t = this.tableSql(tracked.name); // described already: it exists
+      const children = await this.children(c, tracked.name);
+      refuseTrackedElsewhere(tracked.name, children);
+      const { rows } = await c.query<{ elsewhere: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = '_rowferry_delete'
+                          AND tgfoid IS DISTINCT FROM to_regproc($2)) AS elsewhere`,
+        [t, deleteFunction(tracked.name)],
+      );
+      if (rows[0].elsewhere)
+        throw new Error(
+          `table "${tracked.name}" is already tracked as an inheritance child of another table: a row is synced once, so sync the parent or the child, not both`,
+        );
+      const childList = children.length
+        ? ` (and on its inheritance children ${children.map((ch) => ch.sql).join(', ')})`
+        : '';
+      if (tracked.sideTable) {
+        const n = await this.installSideTable(c, tracked);
+        if (n) done.push(`${tracked.name}: versioned ${n} existing rows in ${sideTableName(tracked.name)}`);
+        numbered.push(trackingTable(sideTableName(tracked.name)));
+      } else {
+        await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint`);
+        // An insert no trigger sees (triggers off, a rule's target) still takes a version; inheritance children have
+        // the default too, and children made later inherit it.
+        await c.query(`ALTER TABLE ${t} ALTER COLUMN ${this.vcq} SET DEFAULT ${NEXT_VERSION}`);
+        let n = 0;
+        const quiet = await quietly(c, async () => {
+          n = (await c.query(`UPDATE ${t} SET ${this.vcq} = ${NEXT_VERSION} WHERE ${this.vcq} IS NULL`)).rowCount ?? 0;
+        });
+        if (n) done.push(`${tracked.name}: versioned ${n} existing rows${quiet ? '' : QUIET_REFUSED}`);
+        if (n) numbered.push(t);
+        for (const relation of [t, ...children.map((ch) => ch.sql)])
+          await c.query(
+            `CREATE INDEX IF NOT EXISTS ${q(versionIndex(tracked.name, relation, t))} ON ${relation} (${this.vcq})`,
+          );
+      }
+      await this.installDeleteLog(c, tracked);
+      for (const relation of [t, ...children.map((ch) => ch.sql)]) await this.triggers(c, tracked, relation);
+      const mode = tracked.sideTable ? `side table ${sideTableName(tracked.name)}` : `column ${this.vcq}, index`;
+      done.push(`${tracked.name}: ${mode}, triggers and delete log in place${childList}`);
+    }
+    return { done, numbered };
+  }
+
+  /**
+   * Inheritance children (legacy partitioning) are read with their parent, but a parent's row triggers never fire for
+   * a child's rows. A child made after `track` takes versions for its inserts at once (it inherits the column's
+   * default); a pass finds it and installs its triggers, touching nothing but the child, under a lock timeout, and then
+   * its version index without blocking the application's writes. Says what it did.
+   */
+  async trackChildren(pool: pg.Pool, table: SourceTable, sided: boolean): Promise<string[]> {
+    const c = await pool.connect();
+    try {
+      const children = await this.children(c, table.name);
+      refuseTrackedElsewhere(table.name, children);
+      const untracked = children.filter((ch) => !ch.tracked).map((ch) => ch.sql);
+      if (untracked.length === 0) return [];
+      const tracked = { ...table, sideTable: sided };
+      try {
+        await c.query(`BEGIN; SET LOCAL lock_timeout = '${CHILD_LOCK_TIMEOUT_MS}ms'`);
+        for (const child of untracked) await this.triggers(c, tracked, child);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw new Error(
+          `table "${table.name}" has inheritance children without version tracking (${untracked.join(', ')}), whose updates and deletes would be missed: run "rowferry-agent track" as a role that may alter them (${(err as Error).message})`,
+          { cause: err },
+        );
+      }
+      const parent = this.tableSql(table.name);
+      for (const child of untracked.filter(() => !sided))
+        await c.query(
+          `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q(versionIndex(table.name, child, parent))} ON ${child} (${this.vcq})`,
+        );
+      return [`tracking installed on new inheritance children: ${untracked.join(', ')}`];
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * The triggers on one relation (the table or an inheritance child): the version stamp (or the side table's), then
+   * the delete log's, the delete trigger last: a child that has it is tracked (children()).
+   */
+  private async triggers(c: pg.PoolClient, table: TableTracking, relation: string): Promise<void> {
+    if (table.sideTable)
+      await c.query(
+        `CREATE OR REPLACE TRIGGER _rowferry_side AFTER INSERT OR UPDATE OR DELETE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${sideFunction(table.name)}()`,
+      );
+    else
+      await c.query(
+        `CREATE OR REPLACE TRIGGER _rowferry_version BEFORE INSERT OR UPDATE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.stamp_version()`,
+      );
+    await c.query(
+      `CREATE OR REPLACE TRIGGER _rowferry_rekey AFTER UPDATE ON ${relation} FOR EACH ROW
+         WHEN (${keyChanged(table.key.map(q))}) EXECUTE FUNCTION ${deleteFunction(table.name)}()`,
+    );
+    await c.query(
+      `CREATE OR REPLACE TRIGGER _rowferry_delete AFTER DELETE ON ${relation} FOR EACH ROW EXECUTE FUNCTION ${deleteFunction(table.name)}()`,
+    );
+  }
+
+  /**
+   * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry."_rowferry_<table>_rows"`
+   * holds each row's key and version, kept by one trigger function from the sequence (after the transaction id, as
+   * every version); a key change moves the version to the new key. Existing rows are numbered: says how many.
+   */
+  private async installSideTable(c: pg.PoolClient, table: TableTracking): Promise<number> {
+    const t = this.tableSql(table.name);
+    const hasColumn = await c.query(
+      `SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`,
+      [t, this.vc],
+    );
+    if (hasColumn.rowCount)
+      throw new Error(
+        `table "${table.name}" is tracked with a version column; remove it (docs/sources.md) before tracking the table with a side table`,
+      );
+    const side = trackingTable(sideTableName(table.name));
+    const keys = table.key.map(q);
+    const list = keys.join(', ');
+    await this.createKeyTable(c, sideTableName(table.name), table);
+    await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${sideTableName(table.name)}_key`)} ON ${side} (${list})`);
+    await c.query(`CREATE OR REPLACE FUNCTION ${sideFunction(table.name)}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyChanged(keys)}) THEN
+          DELETE FROM ${side} WHERE ${keys.map((k) => `${k} = OLD.${k}`).join(' AND ')};
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${NEXT_VERSION})
+            ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = EXCLUDED.${this.vcq};
+        END IF;
+        RETURN NULL;
+      END $$`);
+    return (
+      (
+        await c.query(
+          `INSERT INTO ${side} (${list}, ${this.vcq}) SELECT ${list}, ${NEXT_VERSION} FROM ${t} ON CONFLICT (${list}) DO NOTHING`,
+        )
+      ).rowCount ?? 0
+    );
+  }
+
+  /**
+   * The delete log (docs/sync-model.md, Deletes) in the tracking schema: a delete, or an update that changes the key
+   * (the old key is gone), logs the old key with a fresh version, after the transaction id like every version, so the
+   * safe watermark covers it. Keys compare byte for byte (as text in "C"), whatever their collation.
+   */
+  private async installDeleteLog(c: pg.PoolClient, table: SourceTable): Promise<void> {
+    const keys = table.key.map(q);
+    await this.createKeyTable(c, deleteLogName(table.name), table);
+    await c.query(`CREATE OR REPLACE FUNCTION ${deleteFunction(table.name)}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ${trackingTable(deleteLogName(table.name))} (${keys.join(', ')}, ${this.vcq})
+          VALUES (${keys.map((k) => `OLD.${k}`).join(', ')}, ${NEXT_VERSION});
+        RETURN NULL;
+      END $$`);
+  }
+
+  /**
+   * A tracking table holding a table's keys (side table, delete log): its key columns as the table has them, and an
+   * indexed version.
+   */
+  private async createKeyTable(c: pg.PoolClient, name: string, table: SourceTable): Promise<void> {
+    const kt = trackingTable(name);
+    const keys = table.key.map(q).join(', ');
+    await c.query(`CREATE TABLE IF NOT EXISTS ${kt} AS SELECT ${keys} FROM ${this.tableSql(table.name)} WITH NO DATA`);
+    await c.query(`ALTER TABLE ${kt} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
+    await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${kt} (${this.vcq})`);
+  }
+
+  /**
+   * The table's inheritance children at every depth (legacy partitioning: `INHERITS`), whose rows a read of the table
+   * includes. Declarative partitions are not among them: a partitioned table's triggers are cloned onto its partitions,
+   * those attached later too.
+   */
+  private async children(c: pg.PoolClient, table: string): Promise<Child[]> {
+    const { rows } = await c.query<Child>(
+      `WITH RECURSIVE tree(oid) AS (
+         SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+          WHERE i.inhparent = to_regclass($1) AND p.relkind = 'r'
+         UNION
+         SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+       SELECT c.oid::regclass::text AS sql,
+              EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete'
+                         AND g.tgfoid = to_regproc($2)) AS tracked,
+              EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete'
+                         AND g.tgfoid IS DISTINCT FROM to_regproc($2)) AS "trackedElsewhere"
+         FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind = 'r' ORDER BY c.oid`,
+      [this.tableSql(table), deleteFunction(table)],
+    );
+    return rows;
+  }
+}
+
+/**
+ * Runs `write` in the caller's transaction under `session_replication_role = replica` where the role may set it, so the
+ * application's own triggers (one that sets last_update) do not take rowferry's bookkeeping for a change of theirs.
+ * Says whether it could; without the right, `write` runs with every trigger.
+ */
+export async function quietly(c: pg.PoolClient, write: () => Promise<void>): Promise<boolean> {
+  await c.query('SAVEPOINT quiet');
+  const quiet = await c.query(`SET LOCAL session_replication_role = replica`).then(
+    () => true,
+    async () => (await c.query('ROLLBACK TO SAVEPOINT quiet'), false),
+  );
+  await write();
+  if (quiet) await c.query(`SET LOCAL session_replication_role = origin`);
+  return quiet;
+}
+
+/** Said when the rows were numbered with every trigger firing. */
+const QUIET_REFUSED = ` (the application's own update triggers ran for them: the role may not set session_replication_role)`;
+
+/** How long a pass waits for a new child's lock before it tries again next pass. */
+const CHILD_LOCK_TIMEOUT_MS = 5000;
+
+function sideFunction(table: string): string {
+  return `${TRACKING_SCHEMA}.${q(`side_${table}`)}`;
+}
+
+function deleteFunction(table: string): string {
+  return `${TRACKING_SCHEMA}.${q(`log_${table}_delete`)}`;
+}
+
+/**
+ * The version index of a relation: the table's by its name (as `track` always named it); a child's by a digest of its
+ * name, which may be long and share its first 63 bytes with another child's.
+ */
+function versionIndex(table: string, relation: string, tableSql: string): string {
+  if (relation === tableSql) return `_rowferry_${table}_version`;
+  return `_rowferry_version_${createHash('md5').update(relation).digest('hex').slice(0, 16)}`;
+}
+
+/** A row is tracked once: a child already tracked for another table cannot be tracked under this one too. */
+function refuseTrackedElsewhere(table: string, children: Child[]): void {
+  const elsewhere = children.filter((ch) => ch.trackedElsewhere).map((ch) => ch.sql);
+  if (elsewhere.length)
+    throw new Error(
+      `table "${table}" has inheritance children already tracked for another table (${elsewhere.join(', ')}): a row is synced once, so sync the parent or the child, not both`,
+    );
+}
+
+/** In a row trigger: the row's key changed, compared byte for byte (as text in "C"), whatever its collation. */
+export function keyChanged(keys: string[]): string {
+  const text = (row: string) => `ROW(${keys.map((k) => `${row}.${k}::text COLLATE "C"`).join(', ')})`;
+  return `${text('OLD')} IS DISTINCT FROM ${text('NEW')}`;
+}

@@ -13,8 +13,9 @@ import { mariadbSource, postgresSource, type SourceDatabase } from '../support/s
 /**
  * A real application's shape, all its features together (issue 30): legacy partitioning by INSERT rules, declarative
  * partitions (one attached after track), enum and domain columns, a tsvector kept by a trigger, arrays, bytea, the
- * application's own BEFORE UPDATE trigger rewriting last_update, composite keys, char(n). Loaded, synced, changed as
- * an application does and by writes that bypass the triggers, then every column of every table compared as text.
+ * application's own BEFORE UPDATE trigger rewriting last_update, composite keys, char(n), generated columns. Loaded,
+ * synced, changed as an application does and by writes that bypass the triggers, then every column of every table
+ * compared as text.
  */
 describe("a real application's schema", () => {
   let stack: Stack;
@@ -44,7 +45,18 @@ describe("a real application's schema", () => {
 
   describe('on PostgreSQL', () => {
     const TABLES: Record<string, string[]> = {
-      customer: ['customer_id', 'store_code', 'name', 'mood', 'born', 'tags', 'photo', 'fulltext', 'last_update'],
+      customer: [
+        'customer_id',
+        'store_code',
+        'name',
+        'name_length',
+        'mood',
+        'born',
+        'tags',
+        'photo',
+        'fulltext',
+        'last_update',
+      ],
       payment: ['payment_date', 'payment_id', 'customer_id', 'amount'],
       rental: ['store_id', 'rental_id', 'customer_id', 'rented_at', 'last_update'],
     };
@@ -80,7 +92,8 @@ describe("a real application's schema", () => {
         CREATE FUNCTION last_updated() RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN NEW.last_update := '2030-01-01 00:00:00'; RETURN NEW; END $$;
 
-        CREATE TABLE customer (customer_id serial PRIMARY KEY, store_code char(4) NOT NULL, name text NOT NULL, mood mood,
+        CREATE TABLE customer (customer_id serial PRIMARY KEY, store_code char(4) NOT NULL, name text NOT NULL,
+          name_length integer GENERATED ALWAYS AS (length(name)) STORED, mood mood,
           born year, tags text[], photo bytea, fulltext tsvector, last_update timestamp NOT NULL DEFAULT '2020-01-01');
         CREATE TRIGGER last_updated BEFORE UPDATE ON customer FOR EACH ROW EXECUTE FUNCTION last_updated();
         CREATE TRIGGER fulltext BEFORE INSERT OR UPDATE ON customer
@@ -174,7 +187,18 @@ describe("a real application's schema", () => {
 
   describe('on MariaDB', () => {
     const TABLES: Record<string, string[]> = {
-      customer: ['customer_id', 'store_code', 'name', 'mood', 'born', 'tags', 'photo', 'active', 'last_update'],
+      customer: [
+        'customer_id',
+        'store_code',
+        'name',
+        'name_length',
+        'mood',
+        'born',
+        'tags',
+        'photo',
+        'active',
+        'last_update',
+      ],
       payment: ['payment_id', 'customer_id', 'amount', 'payment_date'],
     };
     let database: SourceDatabase;
@@ -222,7 +246,7 @@ describe("a real application's schema", () => {
       source = await mysql.createConnection({ uri: database.url, multipleStatements: true, dateStrings: true });
       await source.query(`SET time_zone = '+00:00';
         CREATE TABLE customer (customer_id SMALLINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, store_code CHAR(4) NOT NULL,
-          name VARCHAR(80) NOT NULL, mood ENUM('sad', 'ok', 'happy'), born YEAR, tags SET('a', 'b', 'c'), photo BLOB,
+          name VARCHAR(80) NOT NULL, name_length INT AS (CHAR_LENGTH(name)) VIRTUAL, mood ENUM('sad', 'ok', 'happy'), born YEAR, tags SET('a', 'b', 'c'), photo BLOB,
           active TINYINT(1) NOT NULL DEFAULT 1,
           last_update TIMESTAMP(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6));
         CREATE TABLE payment (payment_id INT NOT NULL, customer_id SMALLINT UNSIGNED, amount DECIMAL(5, 2),

@@ -45,7 +45,7 @@ export async function shapeDataTable(
   registered: readonly ColumnDef[] = [],
 ): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${DATA_SCHEMA}.${table}`]);
-  await tx.query(`SET LOCAL citus.propagate_set_commands = 'local'; ${VALUE_SETTINGS}`);
+  await tx.query(VALUE_SETTINGS);
   // The data schema's owner makes the change (the connecting role owns nothing), and only this change.
   await tx.query(`SET LOCAL ROLE ${quoteIdent(OWNER_ROLE)}`);
   const existing = await readColumns(tx, table);
@@ -122,20 +122,35 @@ async function extendDataTable(
         throw new IncompatibleTableError(
           `column "${c.name}" of table "${table}" is shared by name with other databases, with a type other than ${pgType(c)} that it cannot be widened to: sync it under another name (remoteName), or with the same type`,
         );
-      if (pgType(common) !== have) await widenColumn(db, table, common);
+      if (pgType(common) !== have) await widenColumn(db, table, shared!, common);
     }
   }
 }
 
-async function widenColumn(db: Queryable, table: string, c: ColumnDef): Promise<void> {
+async function widenColumn(db: Queryable, table: string, from: ColumnDef, c: ColumnDef): Promise<void> {
+  const using = widenedValueSql(from.type, c.type, quoteIdent(c.name));
   try {
-    await db.query(`ALTER TABLE ${dataTable(table)} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${pgType(c)}`);
+    await db.query(
+      `ALTER TABLE ${dataTable(table)} ALTER COLUMN ${quoteIdent(c.name)} TYPE ${pgType(c)}${using ? ` USING ${using}` : ''}`,
+    );
   } catch (err) {
     if ((err as { code?: string }).code !== '57014') throw err; // statement timeout: a rewrite of a big table
     throw new IncompatibleTableError(
       `column "${c.name}" of the shared table "${table}" must be widened to ${columnTypeName(c)}, which rewrites the table and took longer than allowed: ops can widen it by hand (docs/sources.md, Fleets), or sync it under another name`,
     );
   }
+}
+
+/**
+ * A stored value as the widened column holds it, where the plain cast would depend on the session's TimeZone (which
+ * the rewrite on Citus's worker nodes does not take from the coordinator): a timestamp is that moment in UTC, and a
+ * timestamptz written as text is printed as in UTC. Undefined where the plain cast is exact everywhere.
+ */
+function widenedValueSql(from: ColumnDef['type'], to: ColumnDef['type'], column: string): string | undefined {
+  if (from === 'timestamp' && to === 'timestamptz') return `${column} AT TIME ZONE 'UTC'`;
+  if (from === 'timestamptz' && to === 'text')
+    return `CASE WHEN isfinite(${column}) THEN (${column} AT TIME ZONE 'UTC')::text || '+00' ELSE ${column}::text END`;
+  return undefined;
 }
 
 async function addColumn(db: Queryable, table: string, c: ColumnDef): Promise<void> {

@@ -142,15 +142,40 @@ async function widenColumn(db: Queryable, table: string, from: ColumnDef, c: Col
 }
 
 /**
- * A stored value as the widened column holds it, where the plain cast would depend on the session's TimeZone (which
- * the rewrite on Citus's worker nodes does not take from the coordinator): a timestamp is that moment in UTC, and a
- * timestamptz written as text is printed as in UTC. Undefined where the plain cast is exact everywhere.
+ * A stored value as the widened column holds it, where the plain cast would depend on the session's TimeZone or
+ * DateStyle (which the rewrite on Citus's worker nodes does not take from the coordinator): a timestamp is that moment
+ * in UTC; a date or time written as text is printed as PostgreSQL prints it under ISO and UTC, as the services write
+ * it from then on. Undefined where the plain cast is exact everywhere.
  */
 function widenedValueSql(from: ColumnDef['type'], to: ColumnDef['type'], column: string): string | undefined {
   if (from === 'timestamp' && to === 'timestamptz') return `${column} AT TIME ZONE 'UTC'`;
-  if (from === 'timestamptz' && to === 'text')
-    return `CASE WHEN isfinite(${column}) THEN (${column} AT TIME ZONE 'UTC')::text || '+00' ELSE ${column}::text END`;
+  if (to !== 'text') return undefined;
+  if (from === 'date') return isoText(column, 'YYYY-MM-DD', `${column} < '0001-01-01'`, '');
+  if (from === 'timestamp')
+    return isoText(column, 'YYYY-MM-DD HH24:MI:SS.US', `${column} < '0001-01-01'`, '', TRAILING_ZEROS);
+  if (from === 'timestamptz')
+    return isoText(
+      `(${column} AT TIME ZONE 'UTC')`,
+      'YYYY-MM-DD HH24:MI:SS.US',
+      `${column} < '0001-01-01 00:00+00'`,
+      '+00',
+      TRAILING_ZEROS,
+    );
   return undefined;
+}
+
+/** Microseconds' trailing zeros, and the point when none is left: ISO prints 12:00:00 and 12:00:00.5. */
+const TRAILING_ZEROS = `'\\.?0+$'`;
+
+/**
+ * A date or time as ISO prints it, whatever the DateStyle: `format` by to_char, `zone` after the time, ` BC` last
+ * where `bc`; infinity as itself (to_char has no text for it).
+ */
+function isoText(value: string, format: string, bc: string, zone: string, trailing?: string): string {
+  const text = trailing
+    ? `regexp_replace(to_char(${value}, '${format}'), ${trailing}, '')`
+    : `to_char(${value}, '${format}')`;
+  return `CASE WHEN isfinite(${value}) THEN ${text} || '${zone}' || CASE WHEN ${bc} THEN ' BC' ELSE '' END ELSE ${value}::text END`;
 }
 
 async function addColumn(db: Queryable, table: string, c: ColumnDef): Promise<void> {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { quoteIdent as q } from '#contracts';
 import type { SourceTable } from '../source.js';
+import { childIndexName, inheritanceChildren, refuseTrackedElsewhere, versionIndex } from './postgres.inheritance.js';
 import { deleteLogName, sideTableName, type TableTracking } from '../tracked-source.js';
 
 export const TRACKING_SCHEMA = '_rowferry';
@@ -11,14 +11,6 @@ export const NEXT_VERSION = `${TRACKING_SCHEMA}.next_version()`;
 /** One of rowferry's tracking tables (delete log, side table) as written in SQL. */
 export function trackingTable(name: string): string {
   return `${TRACKING_SCHEMA}.${q(name)}`;
-}
-
-/** An inheritance child as written in SQL (schema-qualified where needed), and whose tracking is on it. */
-interface Child {
-  sql: string;
-  tracked: boolean;
-  /** Its delete trigger belongs to another table's tracking (the child is tracked itself, or under another parent). */
-  trackedElsewhere: boolean;
 }
 
 /**
@@ -52,7 +44,7 @@ export class PostgresTracking {
       BEGIN NEW.${this.vcq} := ${NEXT_VERSION}; RETURN NEW; END $$`);
     for (const tracked of tables) {
       const t = this.tableSql(tracked.name); // described already: it exists
-      const children = await this.children(c, tracked.name);
+      const children = await inheritanceChildren(c, t, deleteFunction(tracked.name), this.vc);
       refuseTrackedElsewhere(tracked.name, children);
       const { rows } = await c.query<{ elsewhere: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass($1) AND tgname = '_rowferry_delete'
@@ -63,10 +55,17 @@ export class PostgresTracking {
         throw new Error(
           `table "${tracked.name}" is already tracked as an inheritance child of another table: a row is synced once, so sync the parent or the child, not both`,
         );
-      const childList = children.length
-        ? ` (and on its inheritance children ${children.map((ch) => ch.sql).join(', ')})`
-        : '';
+      const foreign = children.filter((ch) => ch.foreign).map((ch) => ch.sql);
+      if (foreign.length && !tracked.sideTable)
+        throw new Error(
+          `table "${tracked.name}" has foreign tables as inheritance children (${foreign.join(', ')}), which cannot take a version column: track it with a side table (--side-table); their rows' changes are then found by the difference check`,
+        );
+      const local = [t, ...children.filter((ch) => !ch.foreign).map((ch) => ch.sql)];
+      const childList = local.length > 1 ? ` (and on its inheritance children ${local.slice(1).join(', ')})` : '';
       if (tracked.sideTable) {
+        // Writers wait until the triggers are in place: a row deleted between numbering and triggers would keep its
+        // side row for ever.
+        for (const relation of local) await c.query(`LOCK TABLE ONLY ${relation} IN SHARE ROW EXCLUSIVE MODE`);
         const n = await this.installSideTable(c, tracked);
         if (n) done.push(`${tracked.name}: versioned ${n} existing rows in ${sideTableName(tracked.name)}`);
         numbered.push(trackingTable(sideTableName(tracked.name)));
@@ -81,13 +80,12 @@ export class PostgresTracking {
         });
         if (n) done.push(`${tracked.name}: versioned ${n} existing rows${quiet ? '' : QUIET_REFUSED}`);
         if (n) numbered.push(t);
-        for (const relation of [t, ...children.map((ch) => ch.sql)])
-          await c.query(
-            `CREATE INDEX IF NOT EXISTS ${q(versionIndex(tracked.name, relation, t))} ON ${relation} (${this.vcq})`,
-          );
+        await versionIndex(c, t, this.vc, `_rowferry_${tracked.name}_version`, false);
+        for (const child of children.filter((ch) => !ch.foreign && !ch.indexed))
+          await versionIndex(c, child.sql, this.vc, childIndexName(child.sql), false);
       }
       await this.installDeleteLog(c, tracked);
-      for (const relation of [t, ...children.map((ch) => ch.sql)]) await this.triggers(c, tracked, relation);
+      for (const relation of local) await this.triggers(c, tracked, relation);
       const mode = tracked.sideTable ? `side table ${sideTableName(tracked.name)}` : `column ${this.vcq}, index`;
       done.push(`${tracked.name}: ${mode}, triggers and delete log in place${childList}`);
     }
@@ -103,28 +101,35 @@ export class PostgresTracking {
   async trackChildren(pool: pg.Pool, table: SourceTable, sided: boolean): Promise<string[]> {
     const c = await pool.connect();
     try {
-      const children = await this.children(c, table.name);
+      const children = (
+        await inheritanceChildren(c, this.tableSql(table.name), deleteFunction(table.name), this.vc)
+      ).filter((ch) => !ch.foreign);
       refuseTrackedElsewhere(table.name, children);
       const untracked = children.filter((ch) => !ch.tracked).map((ch) => ch.sql);
-      if (untracked.length === 0) return [];
-      const tracked = { ...table, sideTable: sided };
-      try {
-        await c.query(`BEGIN; SET LOCAL lock_timeout = '${CHILD_LOCK_TIMEOUT_MS}ms'`);
-        for (const child of untracked) await this.triggers(c, tracked, child);
-        await c.query('COMMIT');
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw new Error(
-          `table "${table.name}" has inheritance children without version tracking (${untracked.join(', ')}), whose updates and deletes would be missed: run "rowferry-agent track" as a role that may alter them (${(err as Error).message})`,
-          { cause: err },
-        );
+      const notes: string[] = [];
+      if (untracked.length) {
+        try {
+          await c.query(`BEGIN; SET LOCAL lock_timeout = '${CHILD_LOCK_TIMEOUT_MS}ms'`);
+          for (const child of untracked) await this.triggers(c, { ...table, sideTable: sided }, child);
+          await c.query('COMMIT');
+          notes.push(`tracking installed on new inheritance children: ${untracked.join(', ')}`);
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          const code = (err as { code?: string }).code;
+          if (code === '55P03') return [`new inheritance children ${untracked.join(', ')} are busy: tracked next pass`];
+          if (code !== '42501') throw err;
+          throw new Error(
+            `table "${table.name}" has inheritance children without version tracking (${untracked.join(', ')}), whose updates and deletes would be missed: run "rowferry-agent track" as a role that may alter them (${(err as Error).message})`,
+            { cause: err },
+          );
+        }
       }
-      const parent = this.tableSql(table.name);
-      for (const child of untracked.filter(() => !sided))
-        await c.query(
-          `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q(versionIndex(table.name, child, parent))} ON ${child} (${this.vcq})`,
+      // A failed or cut build leaves no index, or an invalid one: the next pass builds it again.
+      for (const child of sided ? [] : children.filter((ch) => !ch.indexed))
+        await versionIndex(c, child.sql, this.vc, childIndexName(child.sql), true).catch((err: Error) =>
+          notes.push(`the version index of ${child.sql} is not built yet (tried again next pass): ${err.message}`),
         );
-      return [`tracking installed on new inheritance children: ${untracked.join(', ')}`];
+      return notes;
     } finally {
       c.release();
     }
@@ -219,29 +224,6 @@ export class PostgresTracking {
     await c.query(`ALTER TABLE ${kt} ADD COLUMN IF NOT EXISTS ${this.vcq} bigint NOT NULL`);
     await c.query(`CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${kt} (${this.vcq})`);
   }
-
-  /**
-   * The table's inheritance children at every depth (legacy partitioning: `INHERITS`), whose rows a read of the table
-   * includes. Declarative partitions are not among them: a partitioned table's triggers are cloned onto its partitions,
-   * those attached later too.
-   */
-  private async children(c: pg.PoolClient, table: string): Promise<Child[]> {
-    const { rows } = await c.query<Child>(
-      `WITH RECURSIVE tree(oid) AS (
-         SELECT i.inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
-          WHERE i.inhparent = to_regclass($1) AND p.relkind = 'r'
-         UNION
-         SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
-       SELECT c.oid::regclass::text AS sql,
-              EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete'
-                         AND g.tgfoid = to_regproc($2)) AS tracked,
-              EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '_rowferry_delete'
-                         AND g.tgfoid IS DISTINCT FROM to_regproc($2)) AS "trackedElsewhere"
-         FROM tree JOIN pg_class c ON c.oid = tree.oid WHERE c.relkind = 'r' ORDER BY c.oid`,
-      [this.tableSql(table), deleteFunction(table)],
-    );
-    return rows;
-  }
 }
 
 /**
@@ -250,13 +232,15 @@ export class PostgresTracking {
  * Says whether it could; without the right, `write` runs with every trigger.
  */
 export async function quietly(c: pg.PoolClient, write: () => Promise<void>): Promise<boolean> {
+  const { rows } = await c.query<{ role: string }>(`SELECT current_setting('session_replication_role') AS role`);
   await c.query('SAVEPOINT quiet');
   const quiet = await c.query(`SET LOCAL session_replication_role = replica`).then(
     () => true,
     async () => (await c.query('ROLLBACK TO SAVEPOINT quiet'), false),
   );
+  await c.query('RELEASE SAVEPOINT quiet');
   await write();
-  if (quiet) await c.query(`SET LOCAL session_replication_role = origin`);
+  if (quiet) await c.query(`SELECT set_config('session_replication_role', $1, true)`, [rows[0].role]);
   return quiet;
 }
 
@@ -272,24 +256,6 @@ function sideFunction(table: string): string {
 
 function deleteFunction(table: string): string {
   return `${TRACKING_SCHEMA}.${q(`log_${table}_delete`)}`;
-}
-
-/**
- * The version index of a relation: the table's by its name (as `track` always named it); a child's by a digest of its
- * name, which may be long and share its first 63 bytes with another child's.
- */
-function versionIndex(table: string, relation: string, tableSql: string): string {
-  if (relation === tableSql) return `_rowferry_${table}_version`;
-  return `_rowferry_version_${createHash('md5').update(relation).digest('hex').slice(0, 16)}`;
-}
-
-/** A row is tracked once: a child already tracked for another table cannot be tracked under this one too. */
-function refuseTrackedElsewhere(table: string, children: Child[]): void {
-  const elsewhere = children.filter((ch) => ch.trackedElsewhere).map((ch) => ch.sql);
-  if (elsewhere.length)
-    throw new Error(
-      `table "${table}" has inheritance children already tracked for another table (${elsewhere.join(', ')}): a row is synced once, so sync the parent or the child, not both`,
-    );
 }
 
 /** In a row trigger: the row's key changed, compared byte for byte (as text in "C"), whatever its collation. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -211,6 +212,77 @@ describe('capture: every row has a version, whoever wrote it', () => {
       expect(report.tables[0]).toMatchObject({
         table: 'orders',
         error: expect.stringMatching(/inheritance children already tracked for another table \(orders_2027\)/),
+      });
+    });
+  });
+
+  describe('PostgreSQL as an agent role that is not a superuser', () => {
+    const role = `rowferry_agent_${randomBytes(4).toString('hex')}`;
+    let database: SourceDatabase;
+    let owner: pg.Client;
+    let agent: SyncAgent;
+    let dir: string;
+    let creds: Credentials;
+
+    beforeAll(async () => {
+      database = await postgresSource('rowferry_capture_role');
+      owner = new pg.Client({ connectionString: database.url });
+      await owner.connect();
+      // The agent's role owns the table it tracks (it alters it) and nothing else; the application's trigger sets
+      // last_update on every update.
+      await owner.query(`CREATE ROLE ${role} LOGIN;
+        GRANT CREATE ON DATABASE ${quoteIdent(new URL(database.url).pathname.slice(1))} TO ${role};
+        GRANT USAGE, CREATE ON SCHEMA public TO ${role};
+        CREATE TABLE orders (id bigint PRIMARY KEY, customer text, last_update timestamp NOT NULL DEFAULT '2020-01-01');
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.last_update := '2099-01-01'; RETURN NEW; END $$;
+        CREATE TRIGGER touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+        INSERT INTO orders (id, customer) SELECT g, 'c' || g FROM generate_series(1, 50) g;
+        ALTER TABLE orders OWNER TO ${role};`);
+      const url = new URL(database.url);
+      url.username = role;
+      dir = mkdtempSync(join(tmpdir(), 'rowferry-capture-role-'));
+      creds = await enrollDatabase(stack, 'capture-role');
+      agent = configuredAgent(stack, dir, creds, {
+        source: { type: 'postgres', url: url.toString() },
+        tables: [{ name: 'orders' }],
+      });
+    });
+
+    afterAll(async () => {
+      await agent?.close();
+      await owner?.end();
+      await database?.drop();
+      const admin = new pg.Client({ connectionString: database.url.replace(/\/[^/]*$/, '/postgres') });
+      await admin.connect();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("may not set session_replication_role: track and the stamp say so, and the application's triggers run", async () => {
+      const said = await agent.source.installTracking([{ name: 'orders' }]);
+      expect(said.join('\n')).toMatch(
+        /versioned 50 existing rows \(the application's own update triggers ran for them/,
+      );
+      await syncRound(agent);
+      await owner.query(`ALTER TABLE orders DISABLE TRIGGER _rowferry_version;
+        INSERT INTO orders (id, customer, _rowferry_version) VALUES (51, 'no version', NULL);
+        ALTER TABLE orders ENABLE TRIGGER _rowferry_version;`);
+      const pass = await passOverFirstTable(agent);
+      expect(pass.stamped).toBe(1);
+      expect(pass.uploaded).toBe(1);
+      const { rows } = await owner.query(`SELECT last_update::text AS t FROM orders WHERE id = 51`);
+      expect(rows[0].t).toBe('2099-01-01 00:00:00'); // the documented price of the missing right
+    });
+
+    it('a new inheritance child it may not add triggers to fails the pass, naming the child', async () => {
+      await owner.query(`CREATE TABLE orders_2030 () INHERITS (orders)`); // owned by another role
+      const report = await agent.cycle();
+      expect(report.tables[0]).toMatchObject({
+        table: 'orders',
+        error: expect.stringMatching(
+          /inheritance children without version tracking \(orders_2030\).*run "rowferry-agent track" as a role that may alter them/,
+        ),
       });
     });
   });

@@ -197,6 +197,7 @@ describe("a real application's schema", () => {
         'tags',
         'photo',
         'active',
+        'flags',
         'last_update',
       ],
       payment: ['payment_id', 'customer_id', 'amount', 'payment_date'],
@@ -212,12 +213,14 @@ describe("a real application's schema", () => {
       const out: string[] = [];
       const localExpr: Record<string, string> = {
         photo: 'LOWER(HEX(photo))',
+        flags: 'LOWER(HEX(CAST(flags AS BINARY)))',
         last_update: `DATE_FORMAT(last_update, '%Y-%m-%d %H:%i:%s.%f')`,
         payment_date: `DATE_FORMAT(payment_date, '%Y-%m-%d %H:%i:%s.%f')`,
         amount: 'CAST(amount AS CHAR)',
       };
       const remoteExpr: Record<string, string> = {
         photo: `encode(photo, 'hex')`,
+        flags: `encode(flags, 'hex')`,
         last_update: `to_char(last_update AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`,
         payment_date: `to_char(payment_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`,
         active: 'active::int',
@@ -247,14 +250,14 @@ describe("a real application's schema", () => {
       await source.query(`SET time_zone = '+00:00';
         CREATE TABLE customer (customer_id SMALLINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, store_code CHAR(4) NOT NULL,
           name VARCHAR(80) NOT NULL, name_length INT AS (CHAR_LENGTH(name)) VIRTUAL, mood ENUM('sad', 'ok', 'happy'), born YEAR, tags SET('a', 'b', 'c'), photo BLOB,
-          active TINYINT(1) NOT NULL DEFAULT 1,
+          active TINYINT(1) NOT NULL DEFAULT 1, flags BIT(10),
           last_update TIMESTAMP(6) NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP(6));
         CREATE TABLE payment (payment_id INT NOT NULL, customer_id SMALLINT UNSIGNED, amount DECIMAL(5, 2),
           payment_date DATETIME(6) NOT NULL, PRIMARY KEY (payment_id, payment_date))
           PARTITION BY RANGE (YEAR(payment_date)) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION pmax VALUES LESS THAN MAXVALUE);
-        INSERT INTO customer (store_code, name, mood, born, tags, photo)
+        INSERT INTO customer (store_code, name, mood, born, tags, photo, flags)
           SELECT IF(seq % 2 = 0, 'S1', 'S002'), CONCAT('customer ', seq, ' likes café'), ELT(seq % 3 + 1, 'sad', 'ok', 'happy'),
-                 1950 + seq % 60, ELT(seq % 3 + 1, 'a', 'a,b', ''), UNHEX(LPAD(HEX(seq), 6, '0'))
+                 1950 + seq % 60, ELT(seq % 3 + 1, 'a', 'a,b', ''), UNHEX(LPAD(HEX(seq), 6, '0')), seq % 1024
             FROM seq_1_to_300;
         INSERT INTO payment SELECT seq, seq % 300 + 1, seq / 7, TIMESTAMP '2024-06-01 00:00:00.5' + INTERVAL seq DAY FROM seq_1_to_400;`);
       dir = mkdtempSync(join(tmpdir(), 'rowferry-appschema-maria-'));

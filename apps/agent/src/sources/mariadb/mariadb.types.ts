@@ -16,6 +16,8 @@ const TYPES: Record<string, ColumnType> = {
   real: 'double',
   binary: 'bytea',
   varbinary: 'bytea',
+  // The driver gives a BIT(n) as its bytes: kept as them (as text they were not UTF-8, and b'0' a NUL).
+  bit: 'bytea',
   tinyblob: 'bytea',
   blob: 'bytea',
   mediumblob: 'bytea',

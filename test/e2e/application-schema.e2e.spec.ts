@@ -213,14 +213,13 @@ describe("a real application's schema", () => {
       const out: string[] = [];
       const localExpr: Record<string, string> = {
         photo: 'LOWER(HEX(photo))',
-        flags: 'LOWER(HEX(CAST(flags AS BINARY)))',
+        flags: `LPAD(BIN(flags), 10, '0')`,
         last_update: `DATE_FORMAT(last_update, '%Y-%m-%d %H:%i:%s.%f')`,
         payment_date: `DATE_FORMAT(payment_date, '%Y-%m-%d %H:%i:%s.%f')`,
         amount: 'CAST(amount AS CHAR)',
       };
       const remoteExpr: Record<string, string> = {
         photo: `encode(photo, 'hex')`,
-        flags: `encode(flags, 'hex')`,
         last_update: `to_char(last_update AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`,
         payment_date: `to_char(payment_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`,
         active: 'active::int',

@@ -1,4 +1,4 @@
-import { mariadbColumn, mariadbToWire } from './mariadb.types.js';
+import { bitWidth, mariadbColumn, mariadbToWire } from './mariadb.types.js';
 
 describe('MySQL/MariaDB types onto rowferry types', () => {
   it.each([
@@ -34,8 +34,8 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ["enum('a','b')", 'text'],
     ["set('x','y')", 'text'],
     ['time', 'text'],
-    ['bit(1)', 'bytea'],
-    ['bit(10)', 'bytea'],
+    ['bit(1)', 'text'],
+    ['bit(10)', 'text'],
     ['INT(11)', 'bigint'],
     ['tinyint(1) unsigned', 'bigint'],
     ['tostring', 'text'],
@@ -66,4 +66,14 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
   ] as const)('a %s value %j travels as %j', (type, value, wire) => {
     expect(mariadbToWire(type, value)).toEqual(wire);
   });
+});
+
+describe('bitWidth', () => {
+  it.each([
+    ['bit(1)', 1],
+    ['BIT(10)', 10],
+    ['bit(64)', 64],
+    ['binary(8)', undefined],
+    ['tinyint(1)', undefined],
+  ])('%s: %s', (columnType, width) => expect(bitWidth(columnType)).toBe(width));
 });

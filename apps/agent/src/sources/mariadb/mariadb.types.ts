@@ -16,8 +16,8 @@ const TYPES: Record<string, ColumnType> = {
   real: 'double',
   binary: 'bytea',
   varbinary: 'bytea',
-  // The driver gives a BIT(n) as its bytes: kept as them (as text they were not UTF-8, and b'0' a NUL).
-  bit: 'bytea',
+  // Read as its n binary digits (MariadbSource.rowColumns), as PostgreSQL prints a bit(n).
+  bit: 'text',
   tinyblob: 'bytea',
   blob: 'bytea',
   mediumblob: 'bytea',
@@ -28,6 +28,12 @@ const TYPES: Record<string, ColumnType> = {
   json: 'json',
   uuid: 'uuid',
 };
+
+/** The width of a BIT(n) column, from its COLUMN_TYPE; undefined for any other type. */
+export function bitWidth(columnType: string): number | undefined {
+  const bit = /^bit\((\d+)\)/i.exec(columnType);
+  return bit ? Number(bit[1]) : undefined;
+}
 
 export function mariadbColumn(name: string, columnType: string): ColumnDef {
   const t = columnType.toLowerCase();

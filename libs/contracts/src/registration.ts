@@ -1,20 +1,18 @@
-import { columnTypeName, commonColumn, type ColumnDef, type ColumnType, type TableDefinition } from './columns.js';
+import {
+  COLUMN_TYPES,
+  columnTypeName,
+  commonColumn,
+  type ColumnDef,
+  type ColumnType,
+  type TableDefinition,
+} from './columns.js';
 
 /**
- * Types a column earlier agents declared text may be declared as now: each reads back the text form PostgreSQL printed
- * of it (docs/sources.md, Types and their meaning).
+ * Types a column earlier agents declared text may be declared as now: every type whose text form, as PostgreSQL
+ * printed it, it reads back (docs/sources.md, Types and their meaning). Not the string types (their own rules) nor
+ * bytea (its text form is not what the agent sent).
  */
-const NAMED_LATER: readonly ColumnType[] = [
-  'bigint',
-  'numeric',
-  'double',
-  'boolean',
-  'date',
-  'timestamp',
-  'timestamptz',
-  'json',
-  'uuid',
-];
+const NAMED_LATER: readonly ColumnType[] = COLUMN_TYPES.filter((t) => t !== 'text' && t !== 'char' && t !== 'bytea');
 
 /** A database's registration of one table, as the server keeps it. */
 export interface Registration {

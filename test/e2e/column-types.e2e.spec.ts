@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
-import type { SourceTable } from '../../apps/agent/src/sources/source.js';
+import type { SourceTable, TableToTrack } from '../../apps/agent/src/sources/source.js';
 import { quoteIdent } from '#contracts';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
@@ -108,8 +108,8 @@ describe('column types', () => {
       // An agent from before char(n) and domains had types of their own: the same rows, the char(n) declared
       // varchar(n) and sent padded, the domain declared text.
       const describe = agent.source.describe.bind(agent.source);
-      const asEarlier = async (table: string, key?: string[]): Promise<SourceTable> => {
-        const t = await describe(table, key);
+      const asEarlier = async (table: TableToTrack): Promise<SourceTable> => {
+        const t = await describe(table);
         const earlier = (c: SourceTable['columns'][number]) =>
           c.type === 'char'
             ? { ...c, type: 'text' as const }

@@ -56,7 +56,7 @@ describe.each(ENGINES)('deletes captured as they happen: %s source', (engine) =>
   });
 
   it('a delete older than the remote row leaves it, in the same job as its upload or on its own', async () => {
-    const table = await t.agent.source.describe(items(), ['id']);
+    const table = await t.agent.source.describe({ name: items(), key: ['id'] });
     const { rows } = await t.remote.query(
       `SELECT _rf_version::text AS v FROM rowferry_data.${quoteIdent(items())} WHERE _rf_database = $1 AND id = 5`,
       [t.creds.databaseId],
@@ -76,7 +76,7 @@ describe.each(ENGINES)('deletes captured as they happen: %s source', (engine) =>
 
   it('logged deletes are pruned once the remote has applied them', async () => {
     await t.tenant.exec(`DELETE FROM ${items()} WHERE id = 7`);
-    const table = await t.agent.source.describe(items(), ['id']);
+    const table = await t.agent.source.describe({ name: items(), key: ['id'] });
     expect((await t.agent.source.deletesAfter(table, 0n, INT64_MAX, 1000)).versions.length).toBeGreaterThan(0);
     await pass(); // sends the delete
     await pass(); // equal: prunes what is applied

@@ -97,7 +97,7 @@ describe('MySQL/MariaDB source', () => {
   });
 
   it('maps the column types and syncs every value exactly', async () => {
-    const described = await agent.source.describe('accounts');
+    const described = await agent.source.describe({ name: 'accounts' });
     expect(described.columns.map((c) => [c.name, c.type, c.length])).toEqual([
       ['id', 'bigint', undefined],
       ['name', 'text', undefined],
@@ -182,7 +182,7 @@ describe('MySQL/MariaDB source', () => {
     const { inSource, byFormula } = await digestsBothWays(agent.source, 'keyed');
     // Every key, read back from its canonical form, finds its row (a key the check finds remote-only is deleted
     // remotely unless the source still has it).
-    const table = await agent.source.describe('keyed');
+    const table = await agent.source.describe({ name: 'keyed' });
     const manifest = await agent.source.manifest(table, [{ after: 0n, upTo: await agent.source.localMax(table) }]);
     expect(manifest.size).toBe(1000);
     for (const [key, version] of manifest) expect(await agent.source.versionOfKey(table, key)).toBe(version);

@@ -42,10 +42,12 @@ describe('one application on three engines shares every table', () => {
       CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');
       CREATE TABLE language (language_id integer PRIMARY KEY, name character(20) NOT NULL, last_update timestamp NOT NULL);
       CREATE TABLE film (film_id integer PRIMARY KEY, title varchar(255) NOT NULL, release_year integer, rating mpaa_rating,
-        rental_rate numeric(4, 2) NOT NULL, active boolean NOT NULL, last_update timestamp(6) NOT NULL);
+        rental_rate numeric(4, 2) NOT NULL, active boolean NOT NULL, last_update timestamp(6) NOT NULL,
+        special_features text[]);
       INSERT INTO language VALUES (1, 'English', '2006-02-15 10:02:19'), (2, 'French', '2006-02-15 10:02:19.5');
-      INSERT INTO film VALUES (1, 'ACADEMY DINOSAUR', 2006, 'PG', 0.99, true, '2006-02-15 05:03:42.123456'),
-        (2, 'ACE GOLDFINGER', 2006, 'G', 4.99, false, '1999-12-31 23:59:59');`);
+      INSERT INTO film VALUES
+        (1, 'ACADEMY DINOSAUR', 2006, 'PG', 0.99, true, '2006-02-15 05:03:42.123456', '{Trailers,"Deleted Scenes"}'),
+        (2, 'ACE GOLDFINGER', 2006, 'G', 4.99, false, '1999-12-31 23:59:59', '{}');`);
     await source.end();
 
     mariaDatabase = await mariadbSource('rowferry_app');
@@ -55,19 +57,20 @@ describe('one application on three engines shares every table', () => {
         last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);
       CREATE TABLE film (film_id SMALLINT UNSIGNED PRIMARY KEY, title VARCHAR(255) NOT NULL, release_year YEAR,
         rating ENUM('G','PG','PG-13','R','NC-17') DEFAULT 'G', rental_rate DECIMAL(4,2) NOT NULL, active TINYINT(1) NOT NULL,
-        last_update TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6));
+        last_update TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+        special_features SET('Trailers','Commentaries','Deleted Scenes','Behind the Scenes'));
       INSERT INTO language VALUES (1, 'English', '2006-02-15 10:02:19'), (3, 'Japanese', '2006-02-15 10:02:19');
-      INSERT INTO film VALUES (1, 'ACADEMY DINOSAUR', 2006, 'PG', 0.99, 1, '2006-02-15 05:03:42.5'),
-        (3, 'ADAPTATION HOLES', 2006, 'NC-17', 2.99, 1, '2038-01-19 03:14:07.999999');`);
+      INSERT INTO film VALUES (1, 'ACADEMY DINOSAUR', 2006, 'PG', 0.99, 1, '2006-02-15 05:03:42.5', 'Trailers,Deleted Scenes'),
+        (3, 'ADAPTATION HOLES', 2006, 'NC-17', 2.99, 1, '2038-01-19 03:14:07.999999', '');`);
 
     mkdirSync(join(dir, 'lite'));
     const lite = new Database(join(dir, 'lite', 'app.db'));
     lite.exec(`CREATE TABLE language (language_id INTEGER PRIMARY KEY, name CHAR(20) NOT NULL, last_update DATETIME NOT NULL);
       CREATE TABLE film (film_id INTEGER PRIMARY KEY, title VARCHAR(255) NOT NULL, release_year INTEGER, rating TEXT,
-        rental_rate NUMERIC NOT NULL, active BOOLEAN NOT NULL, last_update DATETIME NOT NULL);
+        rental_rate NUMERIC NOT NULL, active BOOLEAN NOT NULL, last_update DATETIME NOT NULL, special_features TEXT);
       INSERT INTO language VALUES (1, 'English', '2006-02-15 10:02:19'), (4, 'Mandarin  ', '2006-02-15 10:02:19');
-      INSERT INTO film VALUES (1, 'ACADEMY DINOSAUR', 2006, 'PG', '0.99', 1, '2006-02-15 05:03:42'),
-        (4, 'AFFAIR PREJUDICE', 2006, 'G', '2.99', 0, '2006-02-15 05:03:42');`);
+      INSERT INTO film VALUES (1, 'ACADEMY DINOSAUR', 2006, 'PG', '0.99', 1, '2006-02-15 05:03:42', 'Trailers'),
+        (4, 'AFFAIR PREJUDICE', 2006, 'G', '2.99', 0, '2006-02-15 05:03:42', NULL);`);
     lite.close();
 
     const tables = TABLES.map((name) => ({ name }));
@@ -122,6 +125,7 @@ describe('one application on three engines shares every table', () => {
       'film.rental_rate': 'numeric',
       'film.active': 'boolean',
       'film.last_update': 'text',
+      'film.special_features': 'text', // PostgreSQL's text[] ∪ MariaDB's SET ∪ SQLite's TEXT, as their text
     });
   });
 
@@ -133,7 +137,7 @@ describe('one application on three engines shares every table', () => {
     }
   });
 
-  it('each tenant answers its WHERE in the cloud: a char without its padding, a naive time as written', async () => {
+  it('each tenant answers its WHERE in the cloud: a char without its padding, a naive time as written, an array as one', async () => {
     const byTenant = async (databaseId: string, sql: string) =>
       (await remote.query(`${sql} AND _rf_database = $1`, [databaseId])).rowCount;
     const [mariaTenant, pgTenant] = agents;
@@ -151,6 +155,15 @@ describe('one application on three engines shares every table', () => {
       await byTenant(
         mariaTenant.databaseId,
         `SELECT 1 FROM rowferry_data.film WHERE last_update::timestamptz = '2038-01-19 03:14:07.999999+00'`,
+      ),
+    ).toBe(1);
+    // A PostgreSQL array kept as its text reads back as the array: its tenant still asks ANY().
+    const features = `SELECT 1 FROM rowferry_data.film WHERE 'Deleted Scenes' = ANY(special_features::text[])`;
+    expect(await byTenant(pgTenant.databaseId, features)).toBe(1);
+    expect(
+      await byTenant(
+        mariaTenant.databaseId,
+        `SELECT 1 FROM rowferry_data.film WHERE special_features = 'Trailers,Deleted Scenes'`,
       ),
     ).toBe(1);
   });

@@ -94,7 +94,7 @@ describe('PostgreSQL source', () => {
   });
 
   it('maps the column types and syncs every value exactly', async () => {
-    const described = await agent.source.describe('accounts');
+    const described = await agent.source.describe({ name: 'accounts' });
     expect(described.columns.map((c) => [c.name, c.type, c.length])).toEqual([
       ['id', 'bigint', undefined],
       ['name', 'text', undefined],
@@ -206,7 +206,7 @@ describe('PostgreSQL source', () => {
 
       // Every key, read back from its canonical form, finds its row (a key the check finds remote-only is deleted
       // remotely unless the source still has it).
-      const table = await keyed.source.describe('keyed');
+      const table = await keyed.source.describe({ name: 'keyed' });
       const manifest = await keyed.source.manifest(table, [{ after: 0n, upTo: await keyed.source.localMax(table) }]);
       expect(manifest.size).toBe(1000);
       for (const [key, version] of manifest) expect(await keyed.source.versionOfKey(table, key)).toBe(version);

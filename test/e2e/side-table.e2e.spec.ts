@@ -32,7 +32,7 @@ describe.each(ENGINES)('side tables: %s source', (engine) => {
 
   it('leaves the tables untouched and syncs them: an insert without a column list still works', async () => {
     expect(await t.differences()).toEqual([]);
-    const items = await t.agent.source.describe(name(0));
+    const items = await t.agent.source.describe({ name: name(0) });
     expect(items.columns.map((c) => c.name)).toEqual(['id', 'name', 'amount', 'flag', 'data', 'note']);
     await t.tenant.exec(`INSERT INTO ${name(0)} VALUES (9001, 'no column list', 1.5, TRUE, NULL, NULL)`);
     await onePass();

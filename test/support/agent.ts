@@ -90,7 +90,7 @@ async function rangesThrough(source: Source, table: SourceTable): Promise<Versio
  * the agent-side formula over the rows it reads: the two must be equal.
  */
 export async function digestsBothWays(source: Source, tableName: string) {
-  const table = await source.describe(tableName);
+  const table = await source.describe({ name: tableName });
   const ranges = await rangesThrough(source, table);
   return {
     inSource: await source.digests(table, ranges),
@@ -103,7 +103,7 @@ export async function digestsBothWays(source: Source, tableName: string) {
  * as the worker does, by the hash the source says: the two must be equal.
  */
 export async function digestsOnBothSides(agent: SyncAgent, tableName: string, content: boolean) {
-  const table = await agent.source.describe(tableName);
+  const table = await agent.source.describe({ name: tableName });
   const ranges = await rangesThrough(agent.source, table);
   const hash = agent.source.digestHash(table, content);
   const job = await agent.api.rangeHash(table.name, {

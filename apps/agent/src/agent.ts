@@ -74,7 +74,7 @@ export class SyncAgent {
     const refused = new Map<string, string>();
     for (const t of this.config.tables) {
       try {
-        const table = await this.source.describe(t.name, t.key);
+        const table = await this.source.describe(t);
         const definition = JSON.stringify(table);
         if (this.registered.get(t.name) !== definition) {
           const info = await this.api.registerTable(t.name, { columns: table.columns, key: table.key });

@@ -80,6 +80,19 @@ describe('agent config', () => {
     );
   });
 
+  it('lists columns to sync as their text, by valid names only', () => {
+    const head =
+      'api: { url: "http://127.0.0.1:3000", credentialsFile: c.json }\nsource: { type: sqlite, path: s.db }\n';
+    const c = loadAgentConfig(write('text.yaml', `${head}tables: [{ name: places, asText: [home, spot] }]\n`));
+    expect(c.tables[0].asText).toEqual(['home', 'spot']);
+    expect(() => loadAgentConfig(write('empty.yaml', `${head}tables: [{ name: places, asText: [] }]\n`))).toThrow(
+      /tables\.0\.asText/,
+    );
+    expect(() => loadAgentConfig(write('bad2.yaml', `${head}tables: [{ name: places, asText: ["a;b"] }]\n`))).toThrow(
+      /tables\.0\.asText\.0/,
+    );
+  });
+
   it('says when the file is missing', () => {
     expect(() => loadAgentConfig(join(dir, 'nope.yaml'))).toThrow(/cannot read config .*nope\.yaml/);
   });

@@ -48,6 +48,11 @@ const schema = z.object({
          * fleet cannot take this database's definition (docs/sources.md, Fleets).
          */
         remoteName: tableNameSchema.optional(),
+        /**
+         * Columns of a type the cloud cannot store with its meaning (a composite, an extension's type) that sync as
+         * their text anyway: the table is refused until each such column is listed here (docs/sources.md).
+         */
+        asText: z.array(columnNameSchema).min(1).optional(),
       }),
     )
     .min(1, 'list at least one table to sync')

@@ -13,7 +13,7 @@ export async function statusRows(config: AgentConfig, source: Source, api: ApiCl
   const { refusals, rounds, passes } = loadState(config.stateFile);
   const rows: StatusRow[] = [];
   for (const t of config.tables) {
-    const table = await source.describe(t.name, t.key);
+    const table = await source.describe(t);
     const r = remote.get(t.name);
     const localMax = await source.localMax(table);
     const behind = r ? localMax - BigInt(r.appliedThrough) : localMax;

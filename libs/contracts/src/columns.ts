@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isNativeType, textFormIsFixed } from './native-types.js';
 
 /**
  * Column types as rowferry understands them. The agent maps each source engine's types onto these;
@@ -17,6 +18,8 @@ export const COLUMN_TYPES = [
   'timestamptz',
   'json',
   'uuid',
+  /** A PostgreSQL built-in type stored as itself (`native` names it; native-types.ts). */
+  'native',
 ] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
@@ -60,10 +63,20 @@ export const columnDefSchema = z
     type: z.enum(COLUMN_TYPES),
     /** For text: the declared maximum length (varchar(n)); for char: its length (char(n)). Enforced remotely. */
     length: z.number().int().min(1).max(10_485_760).optional(),
+    /** For native: the PostgreSQL type, as format_type() prints it (`tsvector`, `bit(5)`, `integer[]`). */
+    native: z.string().max(80).optional(),
   })
   .refine((c) => c.length === undefined || c.type === 'text' || c.type === 'char', {
     message: 'only text and char columns can have a length',
     path: ['length'],
+  })
+  .refine((c) => (c.type === 'native') === (c.native !== undefined), {
+    message: 'a native column, and only one, names its PostgreSQL type',
+    path: ['native'],
+  })
+  .refine((c) => c.native === undefined || isNativeType(c.native), {
+    message: 'is not a PostgreSQL type rowferry stores as itself (docs/sources.md, Types and their meaning)',
+    path: ['native'],
   });
 export type ColumnDef = z.infer<typeof columnDefSchema>;
 
@@ -103,8 +116,9 @@ export const tableDefinitionSchema = z
   });
 export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
 
-/** A column's type in words, for messages and comparisons: `text`, `text(20)`, `bigint`. */
-export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length'>): string {
+/** A column's type in words, for messages and comparisons: `text`, `text(20)`, `bigint`, `native tsvector`. */
+export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length' | 'native'>): string {
+  if (c.native !== undefined) return `native ${c.native}`;
   return c.length === undefined ? c.type : `${c.type}(${c.length})`;
 }
 
@@ -113,7 +127,9 @@ export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length'>): string {
  * bigint ⊂ numeric; text(n) ⊂ text(m ≥ n) ⊂ text; char(n) ⊂ char(m ≥ n), and char(n) ⊂ text(m ≥ n) ⊂ text without
  * its padding; date, timestamp and timestamptz ⊂ text (as PostgreSQL prints them in UTC); timestamp ⊂ timestamptz (a
  * timestamp without a time zone stored as that moment in UTC, and read back as UTC: the services' sessions run in
- * UTC). A shared column is widened to it rather than a tenant refused; none (undefined) for any other pair.
+ * UTC); a native column ⊂ text where its text does not depend on session settings (textFormIsFixed: PostgreSQL's
+ * text[] and MariaDB's SET). A shared column is widened to it rather than a tenant refused; none (undefined) for any
+ * other pair.
  */
 export function commonColumn(a: ColumnDef, b: ColumnDef): ColumnDef | undefined {
   if (columnTypeName(a) === columnTypeName(b)) return a;
@@ -127,5 +143,7 @@ export function commonColumn(a: ColumnDef, b: ColumnDef): ColumnDef | undefined 
   if (types.has('text') && (types.has('date') || types.has('timestamp') || types.has('timestamptz')))
     return { name: a.name, type: 'text' };
   if (types.has('timestamp') && types.has('timestamptz')) return { name: a.name, type: 'timestamptz' };
+  const native = a.native ?? b.native;
+  if (types.has('text') && native !== undefined && textFormIsFixed(native)) return { name: a.name, type: 'text' };
   return undefined;
 }

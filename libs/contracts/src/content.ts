@@ -32,6 +32,7 @@ export function canonicalValue(type: ColumnType, value: WireValue): string | nul
       return withoutPadding(s);
     case 'text':
     case 'date':
+    case 'native': // as PostgreSQL printed it at the source (native-types.ts)
       return s;
   }
 }

@@ -1,4 +1,4 @@
-import type { ColumnType } from './columns.js';
+import type { ColumnDef, ColumnType } from './columns.js';
 
 /**
  * How a difference check hashes a row (docs/difference-check.md, Hashes). `md5` is the formula every engine and the
@@ -8,8 +8,8 @@ import type { ColumnType } from './columns.js';
 export const DIGEST_HASHES = ['md5', 'hashtext'] as const;
 export type DigestHash = (typeof DIGEST_HASHES)[number];
 
-/** How each rowferry column type is stored remotely. */
-export const PG_TYPES: Record<ColumnType, string> = {
+/** How each rowferry column type is stored remotely (a native column: as its own type, castType). */
+export const PG_TYPES: Record<Exclude<ColumnType, 'native'>, string> = {
   bigint: 'bigint',
   double: 'double precision',
   numeric: 'numeric',
@@ -23,6 +23,11 @@ export const PG_TYPES: Record<ColumnType, string> = {
   json: 'jsonb',
   uuid: 'uuid',
 };
+
+/** The PostgreSQL type a column's values are cast to: its type without a length (a cast never cuts a value). */
+export function castType(c: Pick<ColumnDef, 'type' | 'native'>): string {
+  return c.type === 'native' ? c.native! : PG_TYPES[c.type];
+}
 
 /**
  * SQL for a stored value's text in a content check: bytea as base64, booleans as true/false, the rest as PostgreSQL

@@ -1,4 +1,5 @@
 export * from './columns.js';
+export * from './native-types.js';
 export * from './wire.js';
 export * from './requests.js';
 export * from './jobs.js';

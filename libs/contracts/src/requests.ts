@@ -211,7 +211,7 @@ export interface VersionInfo {
 /** PUT …/tables/{table}: the table as registered now (columns of every definition so far) and what this call added. */
 export interface RegisteredTableInfo {
   table: string;
-  columns: { name: string; type: string; length?: number }[];
+  columns: { name: string; type: string; length?: number; native?: string }[];
   key: string[];
   /** Columns this registration added for this database: their values for existing rows must be sent again. */
   added: string[];

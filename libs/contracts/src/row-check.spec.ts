@@ -10,6 +10,7 @@ const cols: ColumnDef[] = [
   { name: 'at', type: 'timestamptz' },
   { name: 'u', type: 'uuid' },
   { name: 'f', type: 'double' },
+  { name: 'd', type: 'date' },
 ];
 const batch = (columns: string[], values: unknown[][]) => ({
   columns,
@@ -41,6 +42,7 @@ describe('checkRows', () => {
             ['2024-01-01T00:00:00.123456Z', null],
             ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null],
             [1.5, 'NaN'],
+            ['2024-02-29', null],
           ],
         ),
       ),
@@ -157,7 +159,7 @@ describe('checkRows leaves content to PostgreSQL', () => {
       checkRows(
         cols,
         ['id'],
-        batch(['id', 'at', 'u', 'blob'], [['99999999999999999999'], ['2024-02-30'], ['not-a-uuid'], ['!!']]),
+        batch(['id', 'at', 'u', 'blob'], [['99999999999999999999'], ['2024-02-30 10:00'], ['not-a-uuid'], ['!!']]),
       ),
     ).toEqual({ refused: new Map() });
   });
@@ -174,5 +176,36 @@ describe('checkRows versions', () => {
     expect(checkRows(cols, ['id'], { columns: ['id'], values: [['1']], versions: ['9223372036854775807'] })).toEqual({
       refused: new Map(),
     });
+  });
+});
+
+describe('checkRows: dates and timestamps as the sources print them', () => {
+  const dates: ColumnDef[] = [
+    { name: 'id', type: 'bigint' },
+    { name: 'd', type: 'date' },
+    { name: 't', type: 'timestamp' },
+  ];
+  const one = (d: unknown, t: unknown) => checkRows(dates, ['id'], batch(['id', 'd', 't'], [['1'], [d], [t]]));
+
+  it.each([
+    ['2024-02-29', '2024-02-29 10:00:00'],
+    ['0044-03-15 BC', '0044-03-15 12:00:00.5 BC'],
+    ['12345-01-01', '2024-01-01T00:00:00Z'],
+    ['infinity', '-infinity'],
+    ['0000-00-00', '2024-01-01 00:00:00.000001+05:30'], // PostgreSQL's to refuse, with its reason
+    [null, '2024-01-01 10:00'],
+  ])('%j and %j pass', (d, t) => expect(one(d, t).refused.size).toBe(0));
+
+  it.each([
+    ['today', '2024-01-01 00:00:00', /column "d" \(date\): expected a date as YYYY-MM-DD, got "today"/],
+    ['yesterday', null, /got "yesterday"/],
+    ['epoch', null, /got "epoch"/],
+    ['Jan 8 1999', null, /got "Jan 8 1999"/],
+    ['2024-01-01', 'now', /column "t" \(timestamp\): expected an ISO timestamp string, got "now"/],
+    ['2024-01-01', 'allballs', /got "allballs"/],
+    ['2024-01-01', '2024-01-01 10:00 tomorrow', /got "2024-01-01 10:00 tomorrow"/],
+    [20240101, null, /got 20240101/],
+  ])('%j / %j: the row is refused, never stored as another day', (d, t, message) => {
+    expect([...one(d, t).refused.values()]).toEqual([expect.stringMatching(message)]);
   });
 });

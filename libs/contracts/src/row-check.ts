@@ -10,6 +10,15 @@ const str = (v: WireValue) => typeof v === 'string';
 const strOrFinite = (v: WireValue) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const strOrExactInteger = (v: WireValue) => typeof v === 'string' || Number.isSafeInteger(v);
 const strOrExactNumber = (v: WireValue) => strOrFinite(v) && (!Number.isInteger(v) || strOrExactInteger(v));
+/**
+ * Dates and timestamps as every source prints them (ISO), or infinity. Not PostgreSQL's other inputs: 'today' or 'now'
+ * would be stored as the day the worker ran, a value the source never held.
+ */
+const ISO_DATE = /^(\d{4,}-\d{2}-\d{2}( BC)?|-?infinity)$/;
+const ISO_TIMESTAMP =
+  /^(\d{4,}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2}(:?\d{2})?)?)?( BC)?|-?infinity)$/;
+const isoDate = (v: WireValue) => typeof v === 'string' && ISO_DATE.test(v);
+const isoTimestamp = (v: WireValue) => typeof v === 'string' && ISO_TIMESTAMP.test(v);
 
 /**
  * The JSON type each column type travels as (docs/architecture.md, Wire format). Only the JSON type is checked here: a
@@ -22,11 +31,12 @@ const SHAPES: Record<ColumnType, { test: (v: WireValue) => boolean; says: string
   numeric: { test: strOrExactNumber, says: 'a decimal number as a string (a JSON number only as a double holds it)' },
   text: { test: str, says: 'a string' },
   char: { test: str, says: 'a string' },
+  native: { test: str, says: 'a string (the value as PostgreSQL prints it)' },
   bytea: { test: str, says: 'base64 text' },
   boolean: { test: (v) => typeof v === 'boolean', says: 'true or false' },
-  date: { test: str, says: 'a date as YYYY-MM-DD' },
-  timestamp: { test: str, says: 'an ISO timestamp string' },
-  timestamptz: { test: str, says: 'an ISO timestamp string with offset' },
+  date: { test: isoDate, says: 'a date as YYYY-MM-DD' },
+  timestamp: { test: isoTimestamp, says: 'an ISO timestamp string' },
+  timestamptz: { test: isoTimestamp, says: 'an ISO timestamp string with offset' },
   json: { test: str, says: 'a JSON document as a string' },
   uuid: { test: str, says: 'a UUID string' },
 };

@@ -1,10 +1,12 @@
-import { PG_TYPES, type ColumnDef, type ColumnType } from '#contracts';
+import { castType, isNativeType, PG_TYPES, type ColumnDef, type ColumnType } from '#contracts';
+
+type Typed = Pick<ColumnDef, 'type' | 'native'>;
 
 /** The PostgreSQL type of a column, as format_type() prints it. */
 export function pgType(c: ColumnDef): string {
   if (c.length !== undefined && c.type === 'text') return `character varying(${c.length})`;
   if (c.length !== undefined && c.type === 'char') return `character(${c.length})`;
-  return PG_TYPES[c.type];
+  return castType(c);
 }
 
 /** The column a type as format_type() prints it stands for (the inverse of pgType); undefined for any other type. */
@@ -13,8 +15,9 @@ export function columnOfPgType(name: string, printed: string): ColumnDef | undef
   if (varchar) return { name, type: 'text', length: Number(varchar[1]) };
   const char = /^character\((\d+)\)$/.exec(printed);
   if (char) return { name, type: 'char', length: Number(char[1]) };
-  const type = (Object.keys(PG_TYPES) as ColumnType[]).find((t) => PG_TYPES[t] === printed);
-  return type && { name, type };
+  const type = (Object.keys(PG_TYPES) as Exclude<ColumnType, 'native'>[]).find((t) => PG_TYPES[t] === printed);
+  if (type) return { name, type };
+  return isNativeType(printed) ? { name, type: 'native', native: printed } : undefined;
 }
 
 /**
@@ -22,15 +25,15 @@ export function columnOfPgType(name: string, printed: string): ColumnDef | undef
  * (docs/sources.md, Fleets), and its values are then printed as the tenant's own type would print them. A no-op cast
  * where the types agree; text casts to plain text, so a value is never cut to a declared length.
  */
-export function asDeclaredSql(type: ColumnType, expr: string): string {
-  return `${expr}::${PG_TYPES[type]}`;
+export function asDeclaredSql(c: Typed, expr: string): string {
+  return `${expr}::${castType(c)}`;
 }
 
 /** SQL that turns a wire value (passed as text) into the column's type. Values travel as text so nothing is rounded. */
-export function fromWireSql(type: ColumnType, expr: string): string {
-  if (type === 'bytea') return `decode(${expr}, 'base64')`;
-  if (type === 'text') return expr;
-  return `${expr}::${PG_TYPES[type]}`;
+export function fromWireSql(c: Typed, expr: string): string {
+  if (c.type === 'bytea') return `decode(${expr}, 'base64')`;
+  if (c.type === 'text') return expr;
+  return `${expr}::${castType(c)}`;
 }
 
 /** SQL for the canonical text of a key column, byte for byte what canonicalKeyPart gives for the same value. */

@@ -17,6 +17,7 @@ import { CITUS_PRESENT_SQL } from './citus.js';
 import { asDeclaredSql, canonicalKeySql, fromWireSql } from './column-types.js';
 import type { Queryable } from './queryable.js';
 import { dataTable } from './sql-identifiers.js';
+import { VALUE_SETTINGS } from './tenant-transaction.js';
 
 /**
  * The bulk SQL on the shared data tables. Every statement names the tenant explicitly (partition pruning) on top
@@ -57,7 +58,7 @@ function batchSource(job: Pick<UploadJob, 'columns' | 'rows'>, firstParam: numbe
   return {
     cols,
     ...columnsSource(columns, firstParam, names),
-    values: job.columns.map((c, i) => fromWireSql(c.type, `u.${cols[i]}`)),
+    values: job.columns.map((c, i) => fromWireSql(c, `u.${cols[i]}`)),
   };
 }
 
@@ -95,7 +96,7 @@ function rowSources(job: Pick<UploadJob, 'columns' | 'rows'>, citus: boolean) {
     for (let r = first; r < last; r++) {
       const values = job.columns.map((c, i) => {
         params.push(job.rows.values[i][r]);
-        return fromWireSql(c.type, `$${fixed + params.length}::text`);
+        return fromWireSql(c, `$${fixed + params.length}::text`);
       });
       params.push(job.rows.versions[r]);
       tuples.push(
@@ -211,7 +212,7 @@ export async function replaceRows(
   const sets = job.columns
     .map((c, i) => (keyNames.has(c.name) ? undefined : `${u.cols[i]} = ${u.values[i]}`))
     .filter((x) => x !== undefined);
-  const match = job.key.map((k) => `t.${quoteIdent(k.name)} = ${fromWireSql(k.type, `u.${quoteIdent(k.name)}`)}`);
+  const match = job.key.map((k) => `t.${quoteIdent(k.name)} = ${fromWireSql(k, `u.${quoteIdent(k.name)}`)}`);
   const { rows } = await db.query<{ n: number }>(
     `WITH r AS (UPDATE ${dataTable(job.table)} AS t
                    SET ${[...sets, '_rf_version = u._rf_version::bigint', '_rf_modified_at = $2::timestamptz'].join(', ')}
@@ -245,7 +246,7 @@ export async function deleteRows(
       break;
     case 'keys': {
       const cols = key.map((k) => quoteIdent(k.name));
-      const match = key.map((k, i) => `t.${cols[i]} = ${fromWireSql(k.type, `u.${cols[i]}`)}`);
+      const match = key.map((k, i) => `t.${cols[i]} = ${fromWireSql(k, `u.${cols[i]}`)}`);
       const columns = [...request.keys, request.versions].map((c) => JSON.stringify(c));
       const u = columnsSource(columns, 2, [...cols, '_rf_version']);
       sql = `DELETE FROM ${t} AS t
@@ -295,7 +296,7 @@ export async function readRangeDigests(
   if (job.columns) await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
   const cells = job.columns?.map((c) => {
-    const value = asDeclaredSql(c.type, `t.${quoteIdent(c.name)}`);
+    const value = asDeclaredSql(c, `t.${quoteIdent(c.name)}`);
     return { value, text: contentTextSql(c.type, value) };
   });
   const rowHash = rowHashSql(job.hash ?? 'md5', keyHashInputSql(parts, 't._rf_version'), cells);
@@ -327,7 +328,7 @@ export async function hashtextOf(db: Queryable, inputs: string[]): Promise<bigin
 }
 
 /** The session settings under which PostgreSQL prints values as contentTextSql expects. */
-const CONTENT_TEXT_SETTINGS = `SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL extra_float_digits = 1`;
+const CONTENT_TEXT_SETTINGS = `${VALUE_SETTINGS}; SET LOCAL extra_float_digits = 1`;
 
 /** A remote row as the content check reads it: canonical key parts, version, each content column as text. */
 export interface ContentRow {
@@ -347,7 +348,7 @@ export async function readContentRows(
 ): Promise<ContentRow[] | undefined> {
   await db.query(CONTENT_TEXT_SETTINGS);
   const parts = job.key.map((k) => canonicalKeySql(k.type, `t.${quoteIdent(k.name)}`));
-  const cells = job.columns.map((c) => contentTextSql(c.type, asDeclaredSql(c.type, `t.${quoteIdent(c.name)}`)));
+  const cells = job.columns.map((c) => contentTextSql(c.type, asDeclaredSql(c, `t.${quoteIdent(c.name)}`)));
   const { rows } = await db.query<{ k: string[]; v: string; c: (string | null)[] }>(
     `SELECT ARRAY[${parts.join(', ')}] AS k, t._rf_version::text AS v, ARRAY[${cells.join(', ')}]::text[] AS c
        FROM unnest($2::bigint[], $3::bigint[]) AS r(a, b)

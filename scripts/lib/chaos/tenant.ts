@@ -87,7 +87,7 @@ export abstract class ChaosTenant {
     let rows = 0;
     try {
       for (const t of this.tables) {
-        const { columns } = await source.describe(t.name, t.key);
+        const { columns } = await source.describe(t);
         const local = await this.localRows(t.name, columns);
         rows += local.length;
         differences.push(

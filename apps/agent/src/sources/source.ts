@@ -16,6 +16,8 @@ export interface TableToTrack {
   name: string;
   key?: string[];
   sideTable?: boolean;
+  /** Columns of a type the cloud cannot store with its meaning, synced as their text (ShapeColumn.textOnly). */
+  asText?: string[];
 }
 
 /**
@@ -24,7 +26,7 @@ export interface TableToTrack {
  * Asynchronous, since server engines answer over a connection.
  */
 export interface Source {
-  describe(table: string, keyOverride?: string[]): Promise<SourceTable>;
+  describe(table: TableToTrack): Promise<SourceTable>;
   /** Installs version tracking (column, triggers, counter, delete log, markers) for the tables; says what it did. */
   installTracking(tables: readonly TableToTrack[]): Promise<string[]>;
   /** Every version at or below this is committed and visible (or rolled back): the "ahead" path reads up to it. */

@@ -42,9 +42,21 @@ const CONTENT_PAGE_ROWS = 5000;
 /** Restore markers kept in the local database: the agent only ever needs recent ones, so the table stays small. */
 export const MARKERS_KEPT = 1000;
 
-/** What `describe` reads of a table: every column (the version column too) in rowferry's types, and the primary key. */
+/** A column as `describe` reads it, in rowferry's types. */
+export interface ShapeColumn {
+  column: ColumnDef;
+  /** How its value is read, where not as it is: `expr` is the column as SQL. */
+  read?: (expr: string) => string;
+  /**
+   * The engine's type, when no remote type keeps its meaning (a composite, an extension's type): the column travels
+   * as its text only when the table's config lists it in `asText`, else the table is refused.
+   */
+  textOnly?: string;
+}
+
+/** What `describe` reads of a table: every column (the version column too), and the primary key. */
 export interface TableShape {
-  columns: ColumnDef[];
+  columns: ShapeColumn[];
   primaryKey: string[];
 }
 
@@ -66,6 +78,8 @@ export abstract class TrackedSource<V> implements Source {
   private readonly logged = new Set<string>();
   /** Described tables tracked with a side table instead of a version column. */
   private readonly sided = new Set<string>();
+  /** Per described table, its columns read otherwise than as they are (ShapeColumn.read). */
+  private readonly reads = new Map<string, Map<string, (expr: string) => string>>();
 
   /**
    * @param where where tables live, for errors ("the SQLite database")
@@ -137,23 +151,32 @@ export abstract class TrackedSource<V> implements Source {
 
   // ---- The same for every engine ---------------------------------------------------------------------------------
 
-  async describe(table: string, keyOverride?: string[]): Promise<SourceTable> {
+  async describe({ name: table, key, asText = [] }: TableToTrack): Promise<SourceTable> {
     const shape = await this.readShape(table);
     if (!shape) throw new Error(`table "${table}" does not exist in ${this.where}`);
-    if (this.existingVersionColumn && !shape.columns.some((c) => c.name === this.vc))
+    const unstorable = shape.columns.find((c) => c.textOnly && !asText.includes(c.column.name));
+    if (unstorable)
+      throw new Error(
+        `column "${unstorable.column.name}" of table "${table}" has type ${unstorable.textOnly}, which the cloud cannot store with its meaning (it would answer another WHERE): list it in the table's asText in the config to sync its text form, or leave the table out (docs/sources.md, Types and their meaning)`,
+      );
+    const reads = new Map(shape.columns.flatMap((c) => (c.read ? [[c.column.name, c.read] as const] : [])));
+    if (reads.size) this.reads.set(table, reads);
+    else this.reads.delete(table);
+    const columns = shape.columns.map((c) => c.column);
+    if (this.existingVersionColumn && !columns.some((c) => c.name === this.vc))
       throw new Error(`table "${table}" has no version column "${this.vc}" (source.versionColumn in the config)`);
     this.described.add(table);
     const tracked = !this.existingVersionColumn;
     if (tracked && (await this.hasDeleteLog(table))) this.logged.add(table);
     else this.logged.delete(table);
-    const hasColumn = shape.columns.some((c) => c.name === this.vc);
+    const hasColumn = columns.some((c) => c.name === this.vc);
     if (tracked && !hasColumn && (await this.trackingTableExists(sideTableName(table)))) this.sided.add(table);
     else this.sided.delete(table);
     return keyedTable(
       table,
-      shape.columns.filter((c) => c.name !== this.vc),
+      columns.filter((c) => c.name !== this.vc),
       shape.primaryKey,
-      keyOverride,
+      key,
     );
   }
 
@@ -165,7 +188,7 @@ export abstract class TrackedSource<V> implements Source {
       ];
     const described: TableTracking[] = [];
     for (const t of tables) {
-      const table = await this.describe(t.name, t.key);
+      const table = await this.describe(t);
       // A table tracked with a side table stays so: adding the column now would break what the side table spares.
       described.push({ ...table, sideTable: t.sideTable === true || this.sided.has(t.name) });
     }
@@ -329,9 +352,15 @@ export abstract class TrackedSource<V> implements Source {
     return false;
   }
 
-  /** The column list of a row read from rowsOf: every column, then the version. */
+  /** The column list of a row read from rowsOf: every column (as ShapeColumn.read says), then the version. */
   protected rowColumns(table: SourceTable): string {
-    return [...table.columns.map((c) => `t.${this.quote(c.name)}`), this.vcq].join(', ');
+    return [...table.columns.map((c) => this.columnSql(table.name, c.name)), this.vcq].join(', ');
+  }
+
+  /** A column of `t` as its value is read. */
+  protected columnSql(table: string, column: string): string {
+    const expr = `t.${this.quote(column)}`;
+    return this.reads.get(table)?.get(column)?.(expr) ?? expr;
   }
 
   /**

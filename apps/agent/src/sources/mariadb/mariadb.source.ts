@@ -5,7 +5,7 @@ import { ServerSource, type MarkerStatements, type ServerTransaction } from '../
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { unsupportedServer } from './mariadb.server.js';
-import { bitWidth, mariadbColumn, mariadbToWire, wireToMariadb, type MariadbValue } from './mariadb.types.js';
+import { mariadbColumn, mariadbToWire, wireToMariadb, type MariadbValue } from './mariadb.types.js';
 
 const SEQUENCE = '_rowferry_version_seq';
 const MARKERS = '_rowferry_markers';
@@ -29,8 +29,6 @@ const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   private readonly pool: mysql.Pool;
   private serverChecked: Promise<void> | undefined;
-  /** The BIT(n) columns of each described table, by name: their widths. */
-  private readonly bits = new Map<string, Map<string, number>>();
   protected readonly markerSql = MARKER_STATEMENTS;
   protected readonly missingCodes = ['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR'];
 
@@ -78,24 +76,7 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
       `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
       [table],
     );
-    const bits = new Map(info.flatMap(([name, type]) => (bitWidth(type) ? [[name, bitWidth(type)!]] : [])));
-    if (bits.size) this.bits.set(table, bits);
-    else this.bits.delete(table);
     return { columns: info.map(([name, type]) => mariadbColumn(name, type)), primaryKey: pk.map(([name]) => name) };
-  }
-
-  /**
-   * A BIT(n) column is read as its n binary digits (`b'0000000101'` as 0000000101), as PostgreSQL prints a bit(n): the
-   * driver's bytes are not text (b'0' is a NUL).
-   */
-  protected override rowColumns(table: SourceTable): string {
-    const bits = this.bits.get(table.name);
-    if (!bits) return super.rowColumns(table);
-    const column = (name: string) => {
-      const width = bits.get(name);
-      return width ? `LPAD(BIN(t.${q(name)}), ${width}, '0')` : `t.${q(name)}`;
-    };
-    return [...table.columns.map((c) => column(c.name)), this.vcq].join(', ');
   }
 
   protected async installMarkers(): Promise<void> {

@@ -1,4 +1,4 @@
-import { bitWidth, mariadbColumn, mariadbToWire } from './mariadb.types.js';
+import { mariadbColumn, mariadbToWire } from './mariadb.types.js';
 
 describe('MySQL/MariaDB types onto rowferry types', () => {
   it.each([
@@ -7,9 +7,12 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ['smallint(6)', 'bigint'],
     ['mediumint(9)', 'bigint'],
     ['int(11)', 'bigint'],
-    ['int(10) unsigned', 'bigint'],
     ['integer', 'bigint'],
-    ['bigint(20) unsigned zerofill', 'bigint'],
+    ['bigint(20) unsigned zerofill', 'numeric'],
+    ['bigint(20) unsigned', 'numeric'],
+    ['bigint unsigned', 'numeric'],
+    ['int(10) unsigned', 'bigint'],
+    ['bigint(20)', 'bigint'],
     ['year(4)', 'bigint'],
     ['decimal(10,2)', 'numeric'],
     ['numeric(5,0)', 'numeric'],
@@ -34,13 +37,12 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ["enum('a','b')", 'text'],
     ["set('x','y')", 'text'],
     ['time', 'text'],
-    ['bit(1)', 'text'],
-    ['bit(10)', 'text'],
     ['INT(11)', 'bigint'],
     ['tinyint(1) unsigned', 'bigint'],
-    ['tostring', 'text'],
+    ['inet6', 'text'],
+    ['mediumtext', 'text'],
   ])('%s maps to %s', (columnType, type) => {
-    expect(mariadbColumn('c', columnType)).toEqual({ name: 'c', type });
+    expect(mariadbColumn('c', columnType)).toEqual({ column: { name: 'c', type } });
   });
 
   it.each([
@@ -48,7 +50,7 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
     ['char(3)', 'char', 3],
     ['CHAR(20)', 'char', 20],
   ])('%s keeps its length', (columnType, type, length) => {
-    expect(mariadbColumn('c', columnType)).toEqual({ name: 'c', type, length });
+    expect(mariadbColumn('c', columnType)).toEqual({ column: { name: 'c', type, length } });
   });
 
   it.each([
@@ -68,12 +70,30 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
   });
 });
 
-describe('bitWidth', () => {
+describe('MariaDB types PostgreSQL stores otherwise', () => {
   it.each([
-    ['bit(1)', 1],
-    ['BIT(10)', 10],
-    ['bit(64)', 64],
-    ['binary(8)', undefined],
-    ['tinyint(1)', undefined],
-  ])('%s: %s', (columnType, width) => expect(bitWidth(columnType)).toBe(width));
+    ['bit(1)', 'bit(1)', 1],
+    ['BIT(10)', 'bit(10)', 10],
+    ['bit(64)', 'bit(64)', 64],
+  ])('%s is a native %s, read as its %i binary digits', (columnType, native, width) => {
+    const c = mariadbColumn('c', columnType);
+    expect(c.column).toEqual({ name: 'c', type: 'native', native });
+    expect(c.read?.('t.`c`')).toBe(`LPAD(BIN(t.\`c\`), ${width}, '0')`);
+  });
+
+  it.each(['point', 'geometry', 'polygon', 'multilinestring', 'geometrycollection'])(
+    '%s has no exact remote form: its WKT text, only where the config says so',
+    (columnType) => {
+      const c = mariadbColumn('c', columnType);
+      expect(c).toMatchObject({ column: { name: 'c', type: 'text' }, textOnly: columnType });
+      expect(c.read?.('t.`c`')).toBe('ST_AsText(t.`c`)');
+    },
+  );
+
+  it.each(['tostring', 'vector(3)', 'row'])(
+    'an unknown type %s is text only where the config says so',
+    (columnType) => {
+      expect(mariadbColumn('c', columnType)).toEqual({ column: { name: 'c', type: 'text' }, textOnly: columnType });
+    },
+  );
 });

@@ -1,6 +1,7 @@
-import type { ColumnDef, ColumnType, WireValue } from '#contracts';
+import type { ColumnType, WireValue } from '#contracts';
+import type { ShapeColumn } from '../tracked-source.js';
 
-/** MySQL/MariaDB base types (COLUMN_TYPE without size or attributes) onto rowferry types; others travel as text. */
+/** MySQL/MariaDB base types (COLUMN_TYPE without size or attributes) onto rowferry types (docs/sources.md). */
 const TYPES: Record<string, ColumnType> = {
   tinyint: 'bigint',
   smallint: 'bigint',
@@ -16,8 +17,6 @@ const TYPES: Record<string, ColumnType> = {
   real: 'double',
   binary: 'bytea',
   varbinary: 'bytea',
-  // Read as its n binary digits (MariadbSource.rowColumns), as PostgreSQL prints a bit(n).
-  bit: 'text',
   tinyblob: 'bytea',
   blob: 'bytea',
   mediumblob: 'bytea',
@@ -27,26 +26,43 @@ const TYPES: Record<string, ColumnType> = {
   timestamp: 'timestamptz',
   json: 'json',
   uuid: 'uuid',
+  // Text as the server prints it: an ENUM's label, a SET's members joined by commas, a TIME (which may pass 24 hours).
+  tinytext: 'text',
+  text: 'text',
+  mediumtext: 'text',
+  longtext: 'text',
+  enum: 'text',
+  set: 'text',
+  time: 'text',
+  inet4: 'text',
+  inet6: 'text',
 };
 
-/** The width of a BIT(n) column, from its COLUMN_TYPE; undefined for any other type. */
-export function bitWidth(columnType: string): number | undefined {
-  const bit = /^bit\((\d+)\)/i.exec(columnType);
-  return bit ? Number(bit[1]) : undefined;
-}
+/** Spatial types: no PostgreSQL type of its own keeps their meaning; their text (WKT) when the config says so. */
+const SPATIAL = ['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon'];
 
-export function mariadbColumn(name: string, columnType: string): ColumnDef {
+/** A column of COLUMN_TYPE `columnType` in rowferry's types. */
+export function mariadbColumn(name: string, columnType: string): ShapeColumn {
   const t = columnType.toLowerCase();
   const sized = /^(var)?char\((\d+)\)/.exec(t);
   // CHAR(n) pads and compares without its trailing blanks, as PostgreSQL's char(n): a char(n) remotely.
-  if (sized) return { name, type: sized[1] ? 'text' : 'char', length: Number(sized[2]) };
+  if (sized) return { column: { name, type: sized[1] ? 'text' : 'char', length: Number(sized[2]) } };
   // TINYINT(1) is how MySQL spells BOOLEAN.
-  if (t === 'tinyint(1)') return { name, type: 'boolean' };
-  const base = t
-    .replace(/\(.*$/, '')
-    .replace(/ unsigned| zerofill/g, '')
-    .trim();
-  return { name, type: Object.hasOwn(TYPES, base) ? TYPES[base] : 'text' };
+  if (t === 'tinyint(1)') return { column: { name, type: 'boolean' } };
+  // Its n binary digits (b'0000000101' as 0000000101), as PostgreSQL prints a bit(n): the driver's bytes are not text.
+  const bit = /^bit\((\d+)\)$/.exec(t);
+  if (bit)
+    return {
+      column: { name, type: 'native', native: `bit(${bit[1]})` },
+      read: (e) => `LPAD(BIN(${e}), ${bit[1]}, '0')`,
+    };
+  const base = /^[a-z0-9]+/.exec(t)?.[0] ?? t;
+  // Up to 2^64 - 1: more than a bigint holds.
+  if (base === 'bigint' && / unsigned\b/.test(t)) return { column: { name, type: 'numeric' } };
+  if (Object.hasOwn(TYPES, base)) return { column: { name, type: TYPES[base] } };
+  if (SPATIAL.includes(base) || base === 'geometrycollection')
+    return { column: { name, type: 'text' }, read: (e) => `ST_AsText(${e})`, textOnly: columnType };
+  return { column: { name, type: 'text' }, textOnly: columnType };
 }
 
 export type MariadbValue = string | number | Buffer | null;

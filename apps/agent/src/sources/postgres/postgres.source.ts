@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  castType,
   contentTextSql,
   decodeKey,
   digestAggregatesSql,
@@ -7,6 +8,7 @@ import {
   PG_TYPES,
   quoteIdent as q,
   rowHashSql,
+  type ColumnDef,
   type ColumnType,
   type DigestHash,
   type VersionRange,
@@ -16,7 +18,7 @@ import { ServerSource, type MarkerStatements, type ServerTransaction } from '../
 import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
 import { sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { NEXT_VERSION, PostgresTracking, quietly, TRACKING_SCHEMA, trackingTable } from './postgres.tracking.js';
-import { postgresColumn, postgresToWire, type PgValue } from './postgres.types.js';
+import { postgresColumn, postgresToWire, type PgValue, type TypeKind } from './postgres.types.js';
 
 const MARKER_STATEMENTS: MarkerStatements = {
   // Under the table lock nothing can come between the compare and the write.
@@ -62,7 +64,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       connectionString: url,
       max: 2,
       types: rawTypes,
-      options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1',
+      options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c IntervalStyle=postgres',
     });
     // A connection dies with a server restart, idle or checked out: the next query fails or reconnects; the process
     // must not end.
@@ -76,11 +78,12 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
     // A domain is its base type (Sakila's `year`, a domain over integer, is an integer), whose values it prints.
-    const { rows } = await this.pool.query<{ name: string; type: string }>(
-      `SELECT a.attname AS name,
-              CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
-                   ELSE format_type(a.atttypid, a.atttypmod) END AS type
+    const { rows } = await this.pool.query<{ name: string; type: string; kind: TypeKind; element: TypeKind | null }>(
+      `SELECT a.attname AS name, b.typtype AS kind, e.typtype AS element,
+              format_type(b.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS type
          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+         LEFT JOIN pg_type e ON b.typcategory = 'A' AND e.oid = b.typelem
         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
       [this.tableSql(table)],
     );
@@ -92,7 +95,10 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
         WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY k.pos`,
       [this.tableSql(table)],
     );
-    return { columns: rows.map((r) => postgresColumn(r.name, r.type)), primaryKey: pk.rows.map((r) => r.name) };
+    return {
+      columns: rows.map((r) => postgresColumn(r.name, r.type, r.kind, r.element ?? undefined)),
+      primaryKey: pk.rows.map((r) => r.name),
+    };
   }
 
   protected async installMarkers(): Promise<void> {
@@ -246,8 +252,8 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
     if (this.digestHash(table, true) === 'md5') return super.contentDigests(table, ranges);
     const input = keyHashInputSql(this.keyParts(table), this.vcq);
     const cells = table.columns.map((c) => {
-      const value = `t.${q(c.name)}`;
-      return { value, text: contentTextSql(c.type, asStored(c.type, value)) };
+      const value = this.columnSql(table.name, c.name);
+      return { value, text: contentTextSql(c.type, asStored(c, value)) };
     });
     try {
       return await this.digestsIn(this.rowsOf(table), this.vcq, rowHashSql('hashtext', input, cells), table, ranges);
@@ -385,9 +391,9 @@ function canonicalPartSql(type: ColumnType, expr: string): string {
  * column's type. Where reading the value's own type as that type gives the same, it is cast directly; a real travels
  * as its shortest text, which a double reads differently from the real itself.
  */
-function asStored(type: ColumnType, expr: string): string {
-  if (type === 'bytea' || type === 'boolean') return expr;
-  if (type === 'text') return `concat(${expr})`;
-  if (type === 'double') return `concat(${expr})::${PG_TYPES.double}`;
-  return `${expr}::${PG_TYPES[type]}`;
+function asStored(c: ColumnDef, expr: string): string {
+  if (c.type === 'bytea' || c.type === 'boolean') return expr;
+  if (c.type === 'text') return `concat(${expr})`;
+  if (c.type === 'double') return `concat(${expr})::${PG_TYPES.double}`;
+  return `${expr}::${castType(c)}`;
 }

@@ -21,18 +21,9 @@ describe('PostgreSQL types onto rowferry types', () => {
     ['uuid', 'uuid'],
     ['text', 'text'],
     ['character varying', 'text'],
-    ['time without time zone', 'text'],
-    ['interval', 'text'],
-    ['inet', 'text'],
-    ['integer[]', 'text'],
-    ['USER-DEFINED', 'text'],
     ['Integer', 'bigint'],
-    ['numeric[]', 'text'],
-    ['time(3) without time zone', 'text'],
-    ['bit varying(5)', 'text'],
-    ['constructor', 'text'],
   ])('%s maps to %s', (formatted, type) => {
-    expect(postgresColumn('c', formatted)).toEqual({ name: 'c', type });
+    expect(postgresColumn('c', formatted)).toEqual({ column: { name: 'c', type } });
   });
 
   it.each([
@@ -40,11 +31,73 @@ describe('PostgreSQL types onto rowferry types', () => {
     ['character(3)', 'char', 3],
     ['character(1)', 'char', 1],
   ])('%s keeps its length', (formatted, type, length) => {
-    expect(postgresColumn('c', formatted)).toEqual({ name: 'c', type, length });
+    expect(postgresColumn('c', formatted)).toEqual({ column: { name: 'c', type, length } });
   });
 
   it('an unbounded bpchar is a char without a length', () => {
-    expect(postgresColumn('c', 'bpchar')).toEqual({ name: 'c', type: 'char' });
+    expect(postgresColumn('c', 'bpchar')).toEqual({ column: { name: 'c', type: 'char' } });
+  });
+
+  it.each([
+    'interval',
+    'interval(3)',
+    'interval year to month',
+    'time without time zone',
+    'time(3) without time zone',
+    'time with time zone',
+    'inet',
+    'cidr',
+    'macaddr',
+    'macaddr8',
+    'bit(5)',
+    'bit varying(5)',
+    'bit varying',
+    'tsvector',
+    'tsquery',
+    'xml',
+    'point',
+    'circle',
+    'int4range',
+    'tstzrange',
+    'datemultirange',
+    'integer[]',
+    'numeric(5,2)[]',
+    'character varying(20)[]',
+    'timestamp(3) with time zone[]',
+    'text[]',
+    'jsonb[]',
+    'tsvector[]',
+    'inet[]',
+  ])('%s is stored as itself', (formatted) => {
+    expect(postgresColumn('c', formatted)).toEqual({ column: { name: 'c', type: 'native', native: formatted } });
+  });
+
+  it('an enum is its label, text; an array of one an array of text', () => {
+    expect(postgresColumn('c', 'mood', 'e')).toEqual({ column: { name: 'c', type: 'text' } });
+    expect(postgresColumn('c', 'mood[]', 'b', 'e')).toEqual({
+      column: { name: 'c', type: 'native', native: 'text[]' },
+    });
+  });
+
+  it('money is its amount, read as numeric (its text follows lc_monetary)', () => {
+    const c = postgresColumn('c', 'money');
+    expect(c.column).toEqual({ name: 'c', type: 'numeric' });
+    expect(c.read?.('t."c"')).toBe('t."c"::numeric');
+  });
+
+  it.each([
+    ['address', 'c'],
+    ['citext', 'b'],
+    ['hstore', 'b'],
+    ['geometry(Point,4326)', 'b'],
+    ['floatrange', 'r'],
+    ['oid', 'b'],
+    ['USER-DEFINED', 'b'],
+    ['constructor', 'b'],
+    ['address[]', 'b'],
+    ['time', 'b'],
+  ] as const)('%s (typtype %s) has no exact remote form: text only where the config says so', (formatted, kind) => {
+    expect(postgresColumn('c', formatted, kind)).toEqual({ column: { name: 'c', type: 'text' }, textOnly: formatted });
   });
 
   it.each([

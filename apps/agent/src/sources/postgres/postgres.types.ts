@@ -1,6 +1,7 @@
-import type { ColumnDef, ColumnType, WireValue } from '#contracts';
+import { isNativeType, type ColumnType, type WireValue } from '#contracts';
+import type { ShapeColumn } from '../tracked-source.js';
 
-/** PostgreSQL types (as format_type() prints them) onto rowferry types; any other type travels as its text form. */
+/** PostgreSQL types (as format_type() prints them) onto rowferry types (docs/sources.md, Types and their meaning). */
 const TYPES: Record<string, ColumnType> = {
   smallint: 'bigint',
   integer: 'bigint',
@@ -16,17 +17,34 @@ const TYPES: Record<string, ColumnType> = {
   json: 'json',
   jsonb: 'json',
   uuid: 'uuid',
+  text: 'text',
+  'character varying': 'text',
+  name: 'text',
 };
 
-export function postgresColumn(name: string, formatted: string): ColumnDef {
-  const t = formatted.toLowerCase();
+/** How PostgreSQL classes a type (pg_type.typtype): base, enum, composite, range, multirange, pseudo. */
+export type TypeKind = 'b' | 'e' | 'c' | 'r' | 'm' | 'p';
+
+/**
+ * A column of PostgreSQL type `printed` (a domain's base type; `kind` is its typtype, `element` its element's for an
+ * array) in rowferry's types. An enum's value is its label, text; money is its amount (its text follows lc_monetary);
+ * a built-in type rowferry has no type for is stored as itself (native). Any other (a composite, an extension's type)
+ * has no exact remote form: its text, when the config says so (ShapeColumn.textOnly).
+ */
+export function postgresColumn(name: string, printed: string, kind: TypeKind = 'b', element?: TypeKind): ShapeColumn {
+  const t = printed.toLowerCase();
   const sized = /^(character varying|character)\((\d+)\)$/.exec(t);
   // char(n) keeps its meaning (its padding is not part of its value): a char(n) remotely, not a padded varchar.
-  if (sized) return { name, type: sized[1] === 'character' ? 'char' : 'text', length: Number(sized[2]) };
-  if (t === 'bpchar') return { name, type: 'char' };
+  if (sized) return { column: { name, type: sized[1] === 'character' ? 'char' : 'text', length: Number(sized[2]) } };
+  if (t === 'bpchar') return { column: { name, type: 'char' } };
+  if (kind === 'e') return { column: { name, type: 'text' } };
+  if (element === 'e') return { column: { name, type: 'native', native: 'text[]' } };
+  if (t === 'money') return { column: { name, type: 'numeric' }, read: (e) => `${e}::numeric` };
   // Precision and scale do not change the type: numeric(12,2) is numeric, timestamp(3) with time zone is timestamptz.
   const base = t.replace(/\(\d+(?:,\d+)?\)/, '');
-  return { name, type: Object.hasOwn(TYPES, base) ? TYPES[base] : 'text' };
+  if (Object.hasOwn(TYPES, base)) return { column: { name, type: TYPES[base] } };
+  if (isNativeType(t)) return { column: { name, type: 'native', native: t } };
+  return { column: { name, type: 'text' }, textOnly: printed };
 }
 
 export type PgValue = string | boolean | Buffer | null;

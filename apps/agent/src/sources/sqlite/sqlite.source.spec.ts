@@ -83,18 +83,18 @@ describe('SqliteSource', () => {
 
   it('takes the primary key in key order, or the configured key', async () => {
     const s = new SqliteSource(path);
-    expect((await s.describe('keyed')).key).toEqual(['b', 'a']);
-    expect((await s.describe('nokey', ['x'])).key).toEqual(['x']);
+    expect((await s.describe({ name: 'keyed' })).key).toEqual(['b', 'a']);
+    expect((await s.describe({ name: 'nokey', key: ['x'] })).key).toEqual(['x']);
     await s.close();
   });
 
   it('refuses a table without a primary key and without a configured key, and unknown tables or columns', async () => {
     const s = new SqliteSource(path);
-    await expect(s.describe('nokey')).rejects.toThrow(
+    await expect(s.describe({ name: 'nokey' })).rejects.toThrow(
       'table "nokey" has no primary key and no key is configured for it (set tables[].key in the config)',
     );
-    await expect(s.describe('missing')).rejects.toThrow('table "missing" does not exist');
-    await expect(s.describe('nokey', ['zz'])).rejects.toThrow(
+    await expect(s.describe({ name: 'missing' })).rejects.toThrow('table "missing" does not exist');
+    await expect(s.describe({ name: 'nokey', key: ['zz'] })).rejects.toThrow(
       'configured key column "zz" does not exist in table "nokey"',
     );
     await s.close();
@@ -102,7 +102,7 @@ describe('SqliteSource', () => {
 
   it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', async () => {
     const s = new SqliteSource(path);
-    await expect(s.localMax(await s.describe('keyed'))).rejects.toThrow(/run "rowferry-agent track"/);
+    await expect(s.localMax(await s.describe({ name: 'keyed' }))).rejects.toThrow(/run "rowferry-agent track"/);
     await expect(s.installTracking([{ name: 'wr' }])).rejects.toThrow(/WITHOUT ROWID/);
     await s.close();
   });
@@ -110,7 +110,7 @@ describe('SqliteSource', () => {
   it('versions existing rows, then every insert and update takes the next counter value', async () => {
     const s = new SqliteSource(path);
     await s.installTracking([{ name: 'keyed' }]);
-    const t = await s.describe('keyed');
+    const t = await s.describe({ name: 'keyed' });
     expect(t.columns.map((c) => c.name)).toEqual(['a', 'b', 'v']); // the version column is not synced as data
     expect(await s.localMax(t)).toBe(2n);
     const db = new Database(path);
@@ -177,7 +177,7 @@ describe('SqliteSource', () => {
       ['typed', 'typed'],
       ['sided', sideTableName('sided')],
     ]) {
-      const t = await s.describe(name);
+      const t = await s.describe({ name });
       for (const [after, upTo, limit] of [
         [0n, 10_000n, 1000],
         [0n, 10_000n, 7],
@@ -209,7 +209,7 @@ describe('SqliteSource', () => {
     db.close();
     const s = new SqliteSource(file, 'seq');
     await s.installTracking([{ name: 'own' }]);
-    const t = await s.describe('own');
+    const t = await s.describe({ name: 'own' });
     for (const limit of [1, 2, 3, 4, 5, 6, 10]) {
       const batch = await s.rowsAfter(t, 0n, 10n, limit);
       expect(batch.versions).toHaveLength(Math.min(limit, 6));

@@ -68,7 +68,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     }[];
     if (info.length === 0) return undefined;
     return {
-      columns: info.map((c) => sqliteColumn(c.name, c.type)),
+      columns: info.map((c) => ({ column: sqliteColumn(c.name, c.type) })),
       primaryKey: info
         .filter((c) => c.pk > 0n)
         .sort((a, b) => Number(a.pk - b.pk))

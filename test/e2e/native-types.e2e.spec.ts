@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -170,6 +170,39 @@ describe('types stored as themselves', () => {
       await sameAnswers();
     });
 
+    it("a money column an earlier agent sent as its text ('$12.50') is not taken over as numeric: refused, saying what to do", async () => {
+      await source.query(
+        `CREATE TABLE prices (id integer PRIMARY KEY, price money); INSERT INTO prices VALUES (1, 12.5)`,
+      );
+      // What an agent that had no type for money registered and stored: its lc_monetary text, in a text column.
+      await agent.api.registerTable('prices', {
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'price', type: 'text' },
+        ],
+        key: ['id'],
+      });
+      await remote.query(
+        `INSERT INTO rowferry_data.prices (_rf_customer, _rf_database, id, price, _rf_version) VALUES ($1, $2, 1, '$12.50', 1)`,
+        [creds.customerId, creds.databaseId],
+      );
+      mkdirSync(join(dir, 'later'));
+      const later = configuredAgent(stack, join(dir, 'later'), creds, {
+        source: { type: 'postgres', url: database.url },
+        tables: [{ name: 'prices' }],
+      });
+      try {
+        await later.source.installTracking([{ name: 'prices' }]);
+        const [pass] = (await later.cycle()).tables;
+        expect(pass).toMatchObject({ table: 'prices' });
+        expect((pass as { error: string }).error).toMatch(
+          /registered by an earlier agent with text where it now declares "price" as numeric, and this database's stored values cannot all be read so .*: sync it under a new remoteName/,
+        );
+      } finally {
+        await later.close();
+      }
+    });
+
     it('changes travel and still answer alike', async () => {
       await source.query(`UPDATE kinds SET span = '48 hours', host = '10.9.9.9', tags = '{b}', price = 99 WHERE id = 4;
         UPDATE kinds SET doc = to_tsvector('english', 'a dog'), seats = '[5,5]', feelings = '{happy}' WHERE id = 2`);
@@ -191,7 +224,7 @@ describe('types stored as themselves', () => {
       source = await mysql.createConnection({ uri: database.url, multipleStatements: true });
       await source.query(`SET SESSION sql_mode = ''`);
       await source.query(`
-        CREATE TABLE gadgets (id INT PRIMARY KEY, flags BIT(10), big BIGINT UNSIGNED, tags SET('a', 'b', 'c'),
+        CREATE TABLE gadgets (id BIGINT UNSIGNED PRIMARY KEY, flags BIT(10), big BIGINT UNSIGNED, tags SET('a', 'b', 'c'),
           mood ENUM('sad', 'ok'), yr YEAR, spot POINT, day DATE);
         INSERT INTO gadgets VALUES (1, b'1010000001', 18446744073709551615, 'a,c', 'ok', 2024, POINT(1, 2), '2024-02-29'),
           (2, b'0', 9223372036854775808, '', 'sad', 1901, NULL, '0000-00-00'),

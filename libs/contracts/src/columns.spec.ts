@@ -60,6 +60,7 @@ describe("mergeDefinition: a database's own column types", () => {
       definition: { columns: [{ name: 'id', type: 'bigint' }, col('text', 50)], key: ['id'] },
       added: [],
       unpadded: [],
+      named: [],
     });
   });
 
@@ -71,6 +72,7 @@ describe("mergeDefinition: a database's own column types", () => {
       definition: now,
       added: [],
       unpadded: ['code', 'c'],
+      named: [],
     });
   });
 

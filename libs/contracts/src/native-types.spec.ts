@@ -7,6 +7,10 @@ describe('isNativeType: the PostgreSQL types a column is stored as, itself', () 
     'interval',
     'interval(6)',
     'interval day to second',
+    'interval day to second(3)',
+    'interval second(0)',
+    'interval year to month',
+    'bit varying',
     'time with time zone',
     'time(0) without time zone',
     'bit(1)',
@@ -41,6 +45,16 @@ describe('isNativeType: the PostgreSQL types a column is stored as, itself', () 
     'bit(5); DROP TABLE x',
     'tsvector--',
     'integer[][]',
+    'bit', // format_type prints bit(1)
+    'tsvector(5)',
+    'inet(3)',
+    'point(1,2)',
+    'uuid(1,2)[]',
+    'interval(3) day to second',
+    'interval second to month',
+    'interval year(2)',
+    'time(3)',
+    'text(5)[]',
     'Interval',
     'bigint year to month',
     '',
@@ -103,7 +117,7 @@ describe('a native column in the contract', () => {
       columns: [{ name: 'id', type: 'bigint' }, native('tsvector')],
       key: ['id'],
     });
-    expect(taken.ok).toBe(true);
+    expect(taken).toMatchObject({ ok: true, named: [native('tsvector')] });
     const nowNative = { columns: [{ name: 'id', type: 'bigint' as const }, native('bit(5)')], key: ['id'] };
     const changed = mergeDefinition('t', nowNative, {
       columns: [{ name: 'id', type: 'bigint' }, native('bit(6)')],

@@ -2,18 +2,13 @@
  * PostgreSQL built-in types a `native` column is stored as, itself (docs/sources.md, Types and their meaning). The
  * text form of each is exact, and reads back as the same value under the settings both sides set (DateStyle ISO,
  * TimeZone UTC, IntervalStyle postgres, extra_float_digits 1): its values travel as that text, and the cloud answers
- * the same WHERE as the source.
+ * the same WHERE as the source. These take no modifier.
  */
-const NATIVE_BASES: readonly string[] = [
-  'interval',
-  'time without time zone',
-  'time with time zone',
+const PLAIN: readonly string[] = [
   'inet',
   'cidr',
   'macaddr',
   'macaddr8',
-  'bit',
-  'bit varying',
   'tsvector',
   'tsquery',
   'xml',
@@ -27,45 +22,55 @@ const NATIVE_BASES: readonly string[] = [
   ...['int4', 'int8', 'num', 'ts', 'tstz', 'date'].flatMap((r) => [`${r}range`, `${r}multirange`]),
 ];
 
-/** Element types an array column may hold besides the native ones: the types rowferry maps on its own. */
-const ARRAY_ELEMENTS: readonly string[] = [
+/** An interval's fields, as PostgreSQL accepts them; a precision only after a field list that ends in seconds. */
+const INTERVAL =
+  /^interval(\(\d\))?$|^interval (year|month|day|hour|minute|year to month|day to (hour|minute)|hour to minute)$/;
+const INTERVAL_SECONDS = /^interval (second|day to second|hour to second|minute to second)(\(\d\))?$/;
+
+/** Native types printed with a modifier where they have one: bit(n) always (a bare bit is bit(1)). */
+const MODIFIED = [
+  /^bit\(\d+\)$/,
+  /^bit varying(\(\d+\))?$/,
+  /^time(\(\d\))? with(out)? time zone$/,
+  INTERVAL,
+  INTERVAL_SECONDS,
+];
+
+/** Element types an array may hold besides the native ones: the types rowferry maps on its own. */
+const ARRAY_PLAIN: readonly string[] = [
   'smallint',
   'integer',
   'bigint',
   'real',
   'double precision',
-  'numeric',
   'text',
-  'character varying',
-  'character',
   'bytea',
   'boolean',
   'date',
-  'timestamp without time zone',
-  'timestamp with time zone',
   'json',
   'jsonb',
   'uuid',
 ];
+const ARRAY_MODIFIED = [
+  /^numeric(\(\d+(,\d+)?\))?$/,
+  /^character( varying)?(\(\d+\))?$/,
+  /^timestamp(\(\d\))? with(out)? time zone$/,
+];
+
+/** A native type, not an array: `tsvector`, `bit(5)`, `interval day to second(3)`. */
+function isNativeElement(t: string): boolean {
+  return PLAIN.includes(t) || MODIFIED.some((r) => r.test(t));
+}
 
 /**
- * A type as format_type() prints it: a base name, its modifier (bit(5), numeric(5,2), time(3) with time zone,
- * interval(3)) and an interval's fields, then [] for an array.
- */
-const PRINTED =
-  /^([a-z][a-z0-9 ]*?)(?:\((\d+)(?:,(\d+))?\))?((?: with(?:out)? time zone)|(?: (?:year|month|day|hour|minute|second)(?: to (?:month|hour|minute|second))?))?(\[\])?$/;
-
-/**
- * Whether PostgreSQL's printed type is one a native column may have: a native base type, or an array of one or of a
- * type rowferry maps. The name goes into DDL and casts as it is: only this grammar of known words can pass.
+ * Whether PostgreSQL's printed type (format_type) is one a native column may have: a native type, or an array of one
+ * or of a type rowferry maps. The name goes into DDL and casts as it is: only this grammar of known words can pass,
+ * each with only the modifier PostgreSQL prints for it.
  */
 export function isNativeType(printed: string): boolean {
-  const m = PRINTED.exec(printed);
-  if (!m) return false;
-  const [, base, , , suffix = '', array] = m;
-  const name = suffix.includes('time zone') ? `${base}${suffix}` : base;
-  if (suffix && !suffix.includes('time zone') && base !== 'interval') return false;
-  return NATIVE_BASES.includes(name) || (array !== undefined && ARRAY_ELEMENTS.includes(name));
+  if (!printed.endsWith('[]')) return isNativeElement(printed);
+  const element = printed.slice(0, -2);
+  return isNativeElement(element) || ARRAY_PLAIN.includes(element) || ARRAY_MODIFIED.some((r) => r.test(element));
 }
 
 /**

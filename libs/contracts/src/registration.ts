@@ -27,6 +27,8 @@ export type MergedDefinition =
       added: string[];
       /** Columns registered as text(n) that the agent now declares char(n): their stored values lose the padding. */
       unpadded: string[];
+      /** Columns registered as text that the agent now declares the type they held the text of. */
+      named: ColumnDef[];
     }
   | { ok: false; reason: string };
 
@@ -47,6 +49,7 @@ export function mergeDefinition(
   const columns = new Map<string, ColumnDef>((existing?.columns ?? []).map((c) => [c.name, c]));
   const added: string[] = [];
   const unpadded: string[] = [];
+  const named: ColumnDef[] = [];
   for (const c of def.columns) {
     const had = columns.get(c.name);
     // A column widened locally (a fleet's new version: text(20) → text(50), bigint → numeric) is taken; narrowed, not.
@@ -58,13 +61,14 @@ export function mergeDefinition(
     if (unpadding) unpadded.push(c.name);
     // A type earlier agents had no name for (a domain) travelled as its text: what was stored is that type's text
     // form, which the type now declared reads back.
-    const named = had?.type === 'text' && had.length === undefined && NAMED_LATER.includes(c.type);
+    const naming = had?.type === 'text' && had.length === undefined && NAMED_LATER.includes(c.type);
+    if (naming && !def.key.includes(c.name)) named.push(c);
     if (
       had &&
       columnTypeName(had) !== columnTypeName(c) &&
       !widened &&
       !unpadding &&
-      !(named && !def.key.includes(c.name))
+      !(naming && !def.key.includes(c.name))
     )
       return {
         ok: false,
@@ -78,5 +82,6 @@ export function mergeDefinition(
     definition: { columns: [...columns.values()], key: def.key },
     added: existing ? added : [],
     unpadded,
+    named,
   };
 }

@@ -7,6 +7,7 @@ import {
   type TableDefinition,
   type TenantRef,
 } from '#contracts';
+import { asDeclaredSql } from './column-types.js';
 import { IncompatibleTableError, shapeDataTable } from './data-tables.js';
 import { tenantLiterals } from './sql-literals.js';
 import { dataTable } from './sql-identifiers.js';
@@ -96,7 +97,7 @@ async function register(
 ): Promise<RegistrationOutcome> {
   const merged = mergeDefinition(table, existing, def);
   if (!merged.ok) return { kind: 'refused', reason: merged.reason };
-  const { definition, added, unpadded } = merged;
+  const { definition, added, unpadded, named } = merged;
   if (definition.columns.length > limits.maxColumns)
     return {
       kind: 'over-limit',
@@ -123,6 +124,7 @@ async function register(
     await shapeDataTable(tx, table, definition, existing?.columns);
   }
   if (unpadded.length) await unpad(tx, tenant, table, unpadded);
+  if (named.length) await readableAsNamed(tx, tenant, table, named);
   await tx.query(
     `INSERT INTO registered_tables (database_id, table_name, columns, key_columns)
      VALUES ($1, $2, $3, $4)
@@ -160,6 +162,30 @@ async function unpad(tx: PoolClient, tenant: TenantRef, table: string, columns: 
     if ((err as { code?: string }).code !== '57014') throw err; // statement timeout: too many rows for one statement
     throw new IncompatibleTableError(
       `table "${table}" was registered by an earlier agent with ${columns.join(', ')} as padded text; unpadding this database's rows took longer than allowed: ops can run, as the data schema's owner at a quiet hour, UPDATE ${dataTable(table)} SET ${set} WHERE _rf_database = '${tenant.databaseId}', and the next registration goes on (docs/sources.md, Types and their meaning)`,
+    );
+  }
+  await tx.query('RESET ROLE');
+}
+
+/**
+ * A column an earlier agent declared text, now declared as the type it held the text of: the tenant's stored values
+ * must read as that type (its content check reads them so), else the takeover is refused, saying what to do (a
+ * money column held its lc_monetary text, `$12.50`, which numeric cannot read). As the tenant, in a savepoint.
+ */
+async function readableAsNamed(tx: PoolClient, tenant: TenantRef, table: string, columns: ColumnDef[]) {
+  await tx.query(tenantSettings(tenant));
+  await tx.query('SAVEPOINT named');
+  try {
+    const reads = columns.map((c) => `count(${asDeclaredSql(c, quoteIdent(c.name))})`).join(', ');
+    await tx.query(`SELECT ${reads} FROM ${dataTable(table)} WHERE _rf_database = $1`, [tenant.databaseId]);
+    await tx.query('RELEASE SAVEPOINT named');
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('22') && code !== '57014') throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT named');
+    const names = columns.map((c) => `"${c.name}" as ${columnTypeName(c)}`).join(', ');
+    throw new IncompatibleTableError(
+      `table "${table}" was registered by an earlier agent with text where it now declares ${names}, and this database's stored values cannot all be read so (${(err as Error).message}): sync it under a new remoteName (docs/sources.md, Types and their meaning)`,
     );
   }
   await tx.query('RESET ROLE');

@@ -46,6 +46,11 @@ export function tenantSettings(tenant: TenantRef): string {
  * role's or the connection string's settings (and on Citus's worker nodes too: SET LOCAL reaches them): a tenant's
  * timestamp without a time zone, in a column widened to timestamptz for another tenant, is written and read back as
  * that moment in UTC, and a date or timestamp in a column widened to text is written as PostgreSQL prints it in ISO
- * (docs/sources.md, Fleets). An interval reads and prints in PostgreSQL's own style, as the agent reads it.
+ * (docs/sources.md, Fleets). An interval and a bytea array print as the agent reads them (docs/sources.md, Types).
  */
-export const VALUE_SETTINGS = `SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'`;
+export const VALUE_SETTINGS = [
+  `SET LOCAL TimeZone = 'UTC'`,
+  `SET LOCAL DateStyle = 'ISO, YMD'`,
+  `SET LOCAL IntervalStyle = 'postgres'`,
+  `SET LOCAL bytea_output = 'hex'`,
+].join('; ');

@@ -76,7 +76,8 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
       `SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
       [table],
     );
-    return { columns: info.map(([name, type]) => mariadbColumn(name, type)), primaryKey: pk.map(([name]) => name) };
+    const primaryKey = pk.map(([name]) => name);
+    return { columns: info.map(([name, type]) => mariadbColumn(name, type, primaryKey.includes(name))), primaryKey };
   }
 
   protected async installMarkers(): Promise<void> {

@@ -71,6 +71,11 @@ describe('MySQL/MariaDB types onto rowferry types', () => {
 });
 
 describe('MariaDB types PostgreSQL stores otherwise', () => {
+  it('BIGINT UNSIGNED is a numeric, but a bigint in a primary key (Laravel, WordPress and SERIAL ids)', () => {
+    expect(mariadbColumn('id', 'bigint(20) unsigned', true)).toEqual({ column: { name: 'id', type: 'bigint' } });
+    expect(mariadbColumn('n', 'bigint(20) unsigned', false)).toEqual({ column: { name: 'n', type: 'numeric' } });
+  });
+
   it.each([
     ['bit(1)', 'bit(1)', 1],
     ['BIT(10)', 'bit(10)', 10],

@@ -41,8 +41,8 @@ const TYPES: Record<string, ColumnType> = {
 /** Spatial types: no PostgreSQL type of its own keeps their meaning; their text (WKT) when the config says so. */
 const SPATIAL = ['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon'];
 
-/** A column of COLUMN_TYPE `columnType` in rowferry's types. */
-export function mariadbColumn(name: string, columnType: string): ShapeColumn {
+/** A column of COLUMN_TYPE `columnType` in rowferry's types; `inKey`: it is part of the primary key. */
+export function mariadbColumn(name: string, columnType: string, inKey = false): ShapeColumn {
   const t = columnType.toLowerCase();
   const sized = /^(var)?char\((\d+)\)/.exec(t);
   // CHAR(n) pads and compares without its trailing blanks, as PostgreSQL's char(n): a char(n) remotely.
@@ -57,8 +57,9 @@ export function mariadbColumn(name: string, columnType: string): ShapeColumn {
       read: (e) => `LPAD(BIN(${e}), ${bit[1]}, '0')`,
     };
   const base = /^[a-z0-9]+/.exec(t)?.[0] ?? t;
-  // Up to 2^64 - 1: more than a bigint holds.
-  if (base === 'bigint' && / unsigned\b/.test(t)) return { column: { name, type: 'numeric' } };
+  // Up to 2^64 - 1: more than a bigint holds. A key stays a bigint (keys are integers, text, …): one above 2^63 - 1,
+  // rare in an AUTO_INCREMENT id, has its row quarantined with PostgreSQL's reason.
+  if (base === 'bigint' && / unsigned\b/.test(t) && !inKey) return { column: { name, type: 'numeric' } };
   if (Object.hasOwn(TYPES, base)) return { column: { name, type: TYPES[base] } };
   if (SPATIAL.includes(base) || base === 'geometrycollection')
     return { column: { name, type: 'text' }, read: (e) => `ST_AsText(${e})`, textOnly: columnType };

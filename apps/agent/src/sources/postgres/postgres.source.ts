@@ -64,7 +64,8 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       connectionString: url,
       max: 2,
       types: rawTypes,
-      options: '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c IntervalStyle=postgres',
+      options:
+        '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c IntervalStyle=postgres -c bytea_output=hex',
     });
     // A connection dies with a server restart, idle or checked out: the next query fails or reconnects; the process
     // must not end.
@@ -77,12 +78,28 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
-    // A domain is its base type (Sakila's `year`, a domain over integer, is an integer), whose values it prints.
-    const { rows } = await this.pool.query<{ name: string; type: string; kind: TypeKind; element: TypeKind | null }>(
+    // A domain is its base type (Sakila's `year`, a domain over integer, is an integer), whose values it prints; a
+    // domain over a domain, the innermost one's.
+    const { rows } = await this.pool.query<{
+      name: string;
+      type: string;
+      kind: TypeKind;
+      element: TypeKind | null;
+      builtin: boolean;
+    }>(
       `SELECT a.attname AS name, b.typtype AS kind, e.typtype AS element,
-              format_type(b.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS type
-         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-         JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+              format_type(b.oid, base.typmod) AS type,
+              b.typnamespace = 'pg_catalog'::regnamespace
+                AND (e.oid IS NULL OR e.typnamespace = 'pg_catalog'::regnamespace) AS builtin
+         FROM pg_attribute a
+         CROSS JOIN LATERAL (
+           WITH RECURSIVE chain(oid, typmod, depth) AS (
+             SELECT a.atttypid, a.atttypmod, 0
+             UNION ALL
+             SELECT d.typbasetype, d.typtypmod, chain.depth + 1
+               FROM chain JOIN pg_type d ON d.oid = chain.oid AND d.typtype = 'd')
+           SELECT oid, typmod FROM chain ORDER BY depth DESC LIMIT 1) base
+         JOIN pg_type b ON b.oid = base.oid
          LEFT JOIN pg_type e ON b.typcategory = 'A' AND e.oid = b.typelem
         WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
       [this.tableSql(table)],
@@ -96,7 +113,7 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       [this.tableSql(table)],
     );
     return {
-      columns: rows.map((r) => postgresColumn(r.name, r.type, r.kind, r.element ?? undefined)),
+      columns: rows.map((r) => postgresColumn(r.name, r.type, r.kind, r.element ?? undefined, r.builtin)),
       primaryKey: pk.rows.map((r) => r.name),
     };
   }

@@ -79,6 +79,14 @@ describe('PostgreSQL types onto rowferry types', () => {
     });
   });
 
+  it("a user's type named as a built-in one is not taken for it", () => {
+    expect(postgresColumn('c', 'point', 'b', undefined, false)).toEqual({
+      column: { name: 'c', type: 'text' },
+      textOnly: 'point',
+    });
+    expect(postgresColumn('c', 'uuid', 'b', undefined, false)).toMatchObject({ textOnly: 'uuid' });
+  });
+
   it('money is its amount, read as numeric (its text follows lc_monetary)', () => {
     const c = postgresColumn('c', 'money');
     expect(c.column).toEqual({ name: 'c', type: 'numeric' });
@@ -96,6 +104,7 @@ describe('PostgreSQL types onto rowferry types', () => {
     ['constructor', 'b'],
     ['address[]', 'b'],
     ['time', 'b'],
+    ['point', 'c'], // a composite of the user's that shadows the built-in name
   ] as const)('%s (typtype %s) has no exact remote form: text only where the config says so', (formatted, kind) => {
     expect(postgresColumn('c', formatted, kind)).toEqual({ column: { name: 'c', type: 'text' }, textOnly: formatted });
   });

@@ -29,9 +29,16 @@ export type TypeKind = 'b' | 'e' | 'c' | 'r' | 'm' | 'p';
  * A column of PostgreSQL type `printed` (a domain's base type; `kind` is its typtype, `element` its element's for an
  * array) in rowferry's types. An enum's value is its label, text; money is its amount (its text follows lc_monetary);
  * a built-in type rowferry has no type for is stored as itself (native). Any other (a composite, an extension's type)
- * has no exact remote form: its text, when the config says so (ShapeColumn.textOnly).
+ * has no exact remote form: its text, when the config says so (ShapeColumn.textOnly). `builtin`: the type (and an
+ * array's element) is PostgreSQL's own, not a user's type of the same name.
  */
-export function postgresColumn(name: string, printed: string, kind: TypeKind = 'b', element?: TypeKind): ShapeColumn {
+export function postgresColumn(
+  name: string,
+  printed: string,
+  kind: TypeKind = 'b',
+  element?: TypeKind,
+  builtin = true,
+): ShapeColumn {
   const t = printed.toLowerCase();
   const sized = /^(character varying|character)\((\d+)\)$/.exec(t);
   // char(n) keeps its meaning (its padding is not part of its value): a char(n) remotely, not a padded varchar.
@@ -39,11 +46,12 @@ export function postgresColumn(name: string, printed: string, kind: TypeKind = '
   if (t === 'bpchar') return { column: { name, type: 'char' } };
   if (kind === 'e') return { column: { name, type: 'text' } };
   if (element === 'e') return { column: { name, type: 'native', native: 'text[]' } };
+  if (!builtin) return { column: { name, type: 'text' }, textOnly: printed };
   if (t === 'money') return { column: { name, type: 'numeric' }, read: (e) => `${e}::numeric` };
   // Precision and scale do not change the type: numeric(12,2) is numeric, timestamp(3) with time zone is timestamptz.
   const base = t.replace(/\(\d+(?:,\d+)?\)/, '');
   if (Object.hasOwn(TYPES, base)) return { column: { name, type: TYPES[base] } };
-  if (isNativeType(t)) return { column: { name, type: 'native', native: t } };
+  if (kind !== 'c' && kind !== 'p' && isNativeType(t)) return { column: { name, type: 'native', native: t } };
   return { column: { name, type: 'text' }, textOnly: printed };
 }
 

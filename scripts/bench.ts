@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { antiEntropy } from './bench/anti-entropy.js';
 import { deletes } from './bench/deletes.js';
 import { fairness } from './bench/fairness.js';
+import { idleFleet } from './bench/idle-fleet.js';
 import { initialLoad } from './bench/initial-load.js';
 import { insertFloor } from './bench/insert-floor.js';
 import { slowDatabase } from './bench/slow-database.js';
@@ -21,7 +22,8 @@ const program = new Command('bench')
   .addCommand(deletes)
   .addCommand(verify)
   .addCommand(trackingCost)
-  .addCommand(versionInfo);
+  .addCommand(versionInfo)
+  .addCommand(idleFleet);
 
 program.parseAsync().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -71,6 +71,8 @@ describe('difference check: range digests and bisection, every key shape', () =>
       source: { type: 'sqlite', path: 'keys.db' },
       tables: TABLES.map(({ name, key }) => ({ name, key })),
       sliceRows: SLICE,
+      // A round every pass (docs/difference-check.md, Schedule): these tests are of the check's slices and bisection.
+      verifyEvery: '1s',
     });
     await agent.source.installTracking(TABLES);
     admin = new pg.Client({ connectionString: stack.databaseUrl });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SyncAgent } from '../../apps/agent/src/agent.js';
+import type { CycleReport, SyncAgent } from '../../apps/agent/src/agent.js';
 import { toWireRange, type VersionRange } from '#contracts';
 import type { Source, SourceTable } from '../../apps/agent/src/sources/source.js';
 import { TrackedSource } from '../../apps/agent/src/sources/tracked-source.js';
@@ -47,20 +47,41 @@ export async function sqliteDifferences(
 }
 
 /**
- * Runs passes until remote equals local exactly and a whole difference-check round has run; returns the passes taken.
+ * Whether each table's difference check has settled, pass by pass (docs/difference-check.md, Schedule): a table is
+ * settled once a round it ran reached the table's end having repaired nothing, or once a pass had no check due (no
+ * round is then urgent: the last one found nothing).
+ */
+function settledTables() {
+  const found = new Map<string, number>();
+  const settled = new Set<string>();
+  return (report: CycleReport): boolean => {
+    for (const t of report.tables) {
+      if ('error' in t) throw new Error(`pass failed: ${JSON.stringify(t)}`);
+      if (t.steps.at(-1) !== 'equal') settled.delete(t.table);
+      else if (!t.sliced) settled.add(t.table);
+      else {
+        const inRound = (found.get(t.table) ?? 0) + t.found;
+        found.set(t.table, t.position === 0n ? 0 : inRound);
+        if (t.position === 0n && inRound === 0) settled.add(t.table);
+        else settled.delete(t.table);
+      }
+    }
+    return report.tables.every((t) => settled.has(t.table));
+  };
+}
+
+/**
+ * Runs passes until remote equals local exactly and every table's difference check has settled; returns the passes
+ * taken.
  */
 export async function syncUntilEqual(
   agent: SyncAgent,
   differences: () => Promise<string[]>,
   maxCycles = 12,
 ): Promise<number> {
-  let roundDone = false;
+  const settled = settledTables();
   for (let cycle = 1; cycle <= maxCycles; cycle++) {
-    const report = await agent.cycle();
-    const failed = report.tables.filter((t) => 'error' in t);
-    if (failed.length) throw new Error(`pass failed: ${JSON.stringify(failed)}`);
-    roundDone ||= report.tables.every((t) => 'position' in t && t.position === 0n && t.steps.at(-1) === 'equal');
-    if (roundDone && (await differences()).length === 0) return cycle;
+    if (settled(await agent.cycle()) && (await differences()).length === 0) return cycle;
   }
   throw new Error(`not equal after ${maxCycles} passes: ${(await differences()).slice(0, 5).join('\n')}`);
 }
@@ -157,16 +178,9 @@ export async function sampleSource(
   return source;
 }
 
-/**
- * Passes until a round of the difference check has run over every table with each equal by versions; a failed pass
- * fails it.
- */
+/** Passes until every table is equal by versions and its difference check has settled; a failed pass fails it. */
 export async function syncRound(agent: SyncAgent, maxPasses = 10): Promise<void> {
-  for (let i = 0; i < maxPasses; i++) {
-    const r = await agent.cycle();
-    const failed = r.tables.filter((t) => 'error' in t);
-    if (failed.length) throw new Error(`pass failed: ${JSON.stringify(failed)}`);
-    if (r.tables.every((t) => 'position' in t && t.position === 0n && t.steps.at(-1) === 'equal')) return;
-  }
-  throw new Error(`no round of the difference check completed in ${maxPasses} passes`);
+  const settled = settledTables();
+  for (let i = 0; i < maxPasses; i++) if (settled(await agent.cycle())) return;
+  throw new Error(`the difference check did not settle in ${maxPasses} passes`);
 }

@@ -5,7 +5,8 @@ import { loadCredentials, remoteNames, type AgentConfig } from './config.js';
 import { openSource } from './sources/open-source.js';
 import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
-import { verifyVerdict, type CheckRounds, type Verdict } from './status.js';
+import { CheckPlan } from './check-plan.js';
+import { verifyVerdict, type Verdict } from './status.js';
 import { TablePass, type PassReport } from './table-pass.js';
 import type { UploadProgress } from './progress.js';
 
@@ -17,15 +18,6 @@ export interface CycleReport {
   restoredTo?: bigint;
   /** The database changed between judging the markers and writing one (a restore): the next cycle will judge it. */
   changedUnderPass?: boolean;
-}
-
-/**
- * What the difference check repaired, per round, for `status`: a round that repaired nothing proves the table equal.
- */
-function countRound(rounds: CheckRounds | undefined, r: PassReport): CheckRounds {
-  const found = (rounds?.found ?? 0) + r.repaired + r.deleted;
-  const roundDone = r.steps.at(-1) === 'equal' && r.position === 0n;
-  return roundDone ? { found: 0, lastRound: found } : { found, lastRound: rounds?.lastRound ?? null };
 }
 
 /** What `verify` found of a table: passes taken, rows repaired, and whether the copy is proven equal, in words. */
@@ -43,6 +35,7 @@ export class SyncAgent {
   readonly api: ApiClient;
   private readonly state: AgentState;
   private readonly pass: TablePass;
+  private readonly checks: CheckPlan;
   private readonly tables = new Map<string, SourceTable>();
   /** The definition last registered per table, to register again only when it changes. */
   private readonly registered = new Map<string, string>();
@@ -63,6 +56,7 @@ export class SyncAgent {
     this.api = new ApiClient(config.api.url, loadCredentials(config), undefined, remoteNames(config));
     this.state = loadState(config.stateFile);
     this.pass = new TablePass(this.source, this.api, config, onProgress);
+    this.checks = new CheckPlan(this.state, config);
   }
 
   /**
@@ -122,14 +116,15 @@ export class SyncAgent {
     for (const table of this.tables.values()) {
       try {
         const info = infos.get(table.name) ?? (await this.api.versionInfo(table.name));
-        const content = this.contentRound(table.name);
-        // After any restore a new round of the difference check starts: rows below the watermark may differ too.
-        const position = restore.kind === 'none' ? (this.state.positions[table.name] ?? 0n) : 0n;
-        const r = await this.pass.run(table, info, position, restoredTo, content);
-        this.state.positions[table.name] = r.position;
-        this.state.rounds[table.name] = countRound(this.state.rounds[table.name], r);
-        if (content && r.position === 0n && r.steps.at(-1) === 'equal')
-          this.state.content[table.name] = { lastDone: new Date().toISOString(), running: false };
+        // After any restore a new round of the difference check starts at once: rows below the watermark may differ.
+        const check = this.checks.plan(
+          table.name,
+          Number(info.rowCount),
+          restore.kind !== 'none',
+          this.source.capturesDeletes(table),
+        );
+        const r = await this.pass.run(table, info, check, restoredTo);
+        this.checks.passed(table.name, r);
         // The server remembers a pending backfill of added columns: a few batches of it per pass, once the table is
         // equal.
         let from = r.steps.at(-1) === 'equal' ? info.backfillFrom : null;
@@ -148,6 +143,7 @@ export class SyncAgent {
         );
       } catch (err) {
         allHandled = false;
+        this.checks.suspect(table.name);
         const error = err instanceof Error ? err.message : String(err);
         report.tables.push({ table: table.name, error });
         this.passEnded(table.name, false, error);
@@ -171,21 +167,6 @@ export class SyncAgent {
   }
 
   /**
-   * Whether this pass checks the table by content (docs/difference-check.md, Content): a content round starts from
-   * the table's beginning once `verifyContentEvery` has passed since the last one (a table first seen counts from
-   * then), and goes on until it has gone round.
-   */
-  private contentRound(table: string): boolean {
-    const rounds = (this.state.content[table] ??= { lastDone: new Date().toISOString(), running: false });
-    const every = this.config.verifyContentEvery;
-    if (!rounds.running && every > 0 && Date.now() - Date.parse(rounds.lastDone) >= every * 1000) {
-      rounds.running = true;
-      this.state.positions[table] = 0n;
-    }
-    return rounds.running;
-  }
-
-  /**
    * `rowferry-agent verify`: a whole round of the difference check now, from the start of each table (all, or those
    * named), by content or by keys and versions; what it found is repaired as it goes. Returns per table the passes
    * taken and the rows repaired or deleted.
@@ -196,9 +177,7 @@ export class SyncAgent {
     for (const name of names) {
       if (!this.tables.has(name))
         throw new Error(`table "${name}" is not in the config (or its definition was refused)`);
-      this.state.positions[name] = 0n;
-      const lastDone = this.state.content[name]?.lastDone ?? new Date().toISOString();
-      this.state.content[name] = { lastDone, running: opts.content };
+      this.checks.verifyNow(name, opts.content);
     }
     const results = new Map(names.map((n) => [n, { passes: 0, found: 0 }]));
     const pending = new Set(names);
@@ -208,7 +187,7 @@ export class SyncAgent {
         if ('error' in r) throw new Error(`${r.table}: ${r.error}`);
         const result = results.get(r.table)!;
         result.passes++;
-        result.found += r.repaired + r.deleted;
+        result.found += r.found;
         if (r.position === 0n && r.steps.at(-1) === 'equal') pending.delete(r.table);
       }
     if (pending.size > 0)

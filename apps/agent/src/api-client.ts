@@ -46,7 +46,7 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 250, maxDelayMs:
 export class ApiClient {
   private readonly http: AxiosInstance;
   /** Bytes of request and response bodies so far: what the agent costs on the customer's line. */
-  readonly traffic = { sent: 0, received: 0 };
+  readonly traffic = { sent: 0, received: 0, requests: 0 };
 
   /** Cloud name → local name, the other way round from `remoteNames`. */
   private readonly localNames: Map<string, string>;
@@ -82,6 +82,7 @@ export class ApiClient {
       ],
       transformResponse: [
         (text: string) => {
+          this.traffic.requests++;
           this.traffic.received += Buffer.byteLength(text ?? '');
           try {
             return text ? JSON.parse(text) : undefined;

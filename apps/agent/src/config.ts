@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { columnNameSchema, tableNameSchema } from '#contracts';
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 };
+const duration = z.string().regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"');
+const seconds = (d: string) => Number(d.slice(0, -1)) * UNIT_SECONDS[d.slice(-1) as keyof typeof UNIT_SECONDS];
 
 const schema = z.object({
   api: z.object({
@@ -63,16 +65,21 @@ const schema = z.object({
   intervalSeconds: z.number().positive().default(30),
   batchRows: z.number().int().min(1).max(100_000).default(20_000),
   maxInFlight: z.number().int().min(1).max(64).default(4),
-  /** Rows the difference check verifies in one pass (its budget), continuing where the last pass stopped. */
+  /** The most rows one pass of the difference check verifies, continuing where the last one stopped. */
   sliceRows: z.number().int().min(1).max(10_000_000).default(500_000),
+  /**
+   * How often each table's difference check reads every row by key and version: a round spread over that time, in
+   * slices sized by the table's rows (docs/difference-check.md, Schedule). A duration such as "6h", "90m", "1d".
+   */
+  verifyEvery: duration.default('6h').transform(seconds),
   /**
    * How often each table's difference check runs a round by content (every column of every row, not only keys and
    * versions): a duration such as "24h", "90m", "7d", or 0 for never.
    */
   verifyContentEvery: z
-    .union([z.literal(0), z.string().regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"')])
+    .union([z.literal(0), duration])
     .default('24h')
-    .transform((d) => (d === 0 ? 0 : Number(d.slice(0, -1)) * UNIT_SECONDS[d.slice(-1) as keyof typeof UNIT_SECONDS])),
+    .transform((d) => (d === 0 ? 0 : seconds(d))),
   stateFile: z.string().min(1).optional(),
 });
 

@@ -30,29 +30,34 @@ export class DifferenceCheck {
    * hashes every column of every row too (docs/difference-check.md, Content), so it also finds a row whose content
    * differs under the same version, and repairs it by sending the row again at its version.
    */
-  async slice(table: SourceTable, report: PassReport, content = false): Promise<void> {
+  async slice(table: SourceTable, report: PassReport, content: boolean, sliceRows: number): Promise<void> {
     try {
-      await this.compareSlice(table, report, content);
+      await this.compareSlice(table, report, content, sliceRows);
     } catch (err) {
       // The source found it cannot hash this table as it said: it now says another, by which the slice starts again.
       if (!(err instanceof DigestHashChanged)) throw err;
-      await this.compareSlice(table, report, content);
+      await this.compareSlice(table, report, content, sliceRows);
     }
   }
 
-  private async compareSlice(table: SourceTable, report: PassReport, content: boolean): Promise<void> {
+  private async compareSlice(
+    table: SourceTable,
+    report: PassReport,
+    content: boolean,
+    sliceRows: number,
+  ): Promise<void> {
     const hash = this.source.digestHash(table, content);
     const localMax = await this.source.localMax(table);
     const slice = nextSlice(
       report.position,
-      await this.source.versionAt(table, report.position, this.settings.sliceRows),
+      await this.source.versionAt(table, report.position, sliceRows),
       localMax,
-      this.settings.sliceRows,
+      sliceRows,
     );
     const leaves: VersionRange[] = [];
     let level: VersionRange[] = [{ after: slice.after, upTo: slice.upTo }];
     // Local rows each range of the level is expected to hold (a part of its parent's), to size content jobs.
-    let expected = [this.settings.sliceRows];
+    let expected = [sliceRows];
     while (level.length > 0) {
       // Both sides at once: the remote jobs are enqueued first, then the local database computes (a SQLite source
       // does so without yielding) while the workers compute theirs.
@@ -230,6 +235,7 @@ export class DifferenceCheck {
         };
         jobs.add(this.api.upload(table.name, request).then((id) => this.api.waitForJob(id)));
         report.repaired += rows.versions.length;
+        report.found += rows.versions.length;
       }
     };
     try {
@@ -245,6 +251,7 @@ export class DifferenceCheck {
             .then((id) => this.api.waitForJob(id)),
         );
         report.deleted += gone.length;
+        report.found += gone.length;
       }
     } finally {
       await jobs.settle();

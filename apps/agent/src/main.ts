@@ -8,7 +8,7 @@ import { loadAgentConfig, loadCredentials, remoteNames } from './config.js';
 import { openSource } from './sources/open-source.js';
 import { renderStatus } from './status.js';
 import { statusRows } from './status-rows.js';
-import { createLogger } from '#observability';
+import { createLogger } from '#observability/logger';
 import { ProgressBar } from './progress.js';
 
 const program = new Command('rowferry-agent').description(

@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { CheckSchedule } from '#sync';
 import type { CheckRounds, LastPass } from './status.js';
 
 /**
@@ -16,6 +17,8 @@ export interface AgentState {
   content: Record<string, ContentRounds>;
   /** Per table, how its last pass went, for `status`. */
   passes: Record<string, LastPass>;
+  /** Per table, when its difference check runs (docs/difference-check.md, Schedule); a table without one is suspect. */
+  checks: Record<string, CheckSchedule>;
 }
 
 export interface ContentRounds {
@@ -33,6 +36,7 @@ export function loadState(path: string): AgentState {
       rounds?: Record<string, CheckRounds>;
       content?: Record<string, ContentRounds>;
       passes?: Record<string, LastPass>;
+      checks?: Record<string, CheckSchedule>;
     };
     return {
       positions: toBigInts(raw.positions ?? {}),
@@ -40,10 +44,11 @@ export function loadState(path: string): AgentState {
       rounds: raw.rounds ?? {},
       content: raw.content ?? {},
       passes: raw.passes ?? {},
+      checks: raw.checks ?? {},
     };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { positions: {}, refusals: {}, rounds: {}, content: {}, passes: {} };
+      return { positions: {}, refusals: {}, rounds: {}, content: {}, passes: {}, checks: {} };
     throw new Error(`cannot read agent state ${path}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
@@ -61,6 +66,7 @@ export function saveState(path: string, state: AgentState): void {
         rounds: state.rounds,
         content: state.content,
         passes: state.passes,
+        checks: state.checks,
       },
       null,
       2,

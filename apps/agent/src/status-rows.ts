@@ -1,3 +1,4 @@
+import { roundDueAt } from '#sync';
 import type { ApiClient } from './api-client.js';
 import type { AgentConfig } from './config.js';
 import type { Source } from './sources/source.js';
@@ -10,7 +11,8 @@ import { tableStatus, type StatusRow } from './status.js';
  */
 export async function statusRows(config: AgentConfig, source: Source, api: ApiClient): Promise<StatusRow[]> {
   const remote = new Map((await api.allVersionInfo()).map((i) => [i.table, i]));
-  const { refusals, rounds, passes } = loadState(config.stateFile);
+  const { refusals, rounds, passes, checks } = loadState(config.stateFile);
+  const now = Date.now();
   const rows: StatusRow[] = [];
   for (const t of config.tables) {
     const table = await source.describe(t);
@@ -33,7 +35,13 @@ export async function statusRows(config: AgentConfig, source: Source, api: ApiCl
       quarantined: r?.quarantined ?? 0,
       lastPass: pass ?? null,
       lastCheckRepaired: rounds[t.name]?.lastRound ?? null,
+      lastFullCheckAt: iso(checks[t.name]?.lastRoundAt),
+      nextFullCheckBy: checks[t.name]
+        ? iso(roundDueAt(checks[t.name], { everyMs: config.verifyEvery * 1000 }, now))
+        : iso(now),
     });
   }
   return rows;
 }
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -208,14 +208,18 @@ describe('renderStatus', () => {
     quarantined: 0,
     lastPass: { at: '2026-11-26T11:59:48Z', lastEqualAt: '2026-11-26T11:59:48Z' },
     lastCheckRepaired: 0,
+    lastFullCheckAt: '2026-11-26T09:00:00Z',
+    nextFullCheckBy: '2026-11-26T15:00:00Z',
     ...over,
   });
 
   it('is one line a table, numbers grouped, and says when the last pass was and what the check found', () => {
     const lines = renderStatus([row()], now).split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^TABLE\s+STATE\s+BEHIND\s+LAG\s+ROWS LOCAL\/REMOTE\s+QUAR\s+LAST PASS\s+CHECK$/);
-    expect(lines[1]).toMatch(/^people\s+equal\s+-\s+-\s+1,000,000\/1,000,000\s+0\s+12s\s+clean$/);
+    expect(lines[0]).toMatch(
+      /^TABLE\s+STATE\s+BEHIND\s+LAG\s+ROWS LOCAL\/REMOTE\s+QUAR\s+LAST PASS\s+CHECK\s+CHECKED\s+NEXT$/,
+    );
+    expect(lines[1]).toMatch(/^people\s+equal\s+-\s+-\s+1,000,000\/1,000,000\s+0\s+12s\s+clean\s+3h\s+in 3h$/);
   });
 
   it('fits 100 columns whatever the names and reasons, the reasons below the table, wrapped', () => {
@@ -236,14 +240,16 @@ describe('renderStatus', () => {
           laggingSince: '2026-11-26T11:57:00Z',
           lastPass: { at: '2026-11-26T11:59:58Z', error: 'the API could not be reached' },
           lastCheckRepaired: 3,
+          lastFullCheckAt: null,
+          nextFullCheckBy: '2026-11-26T11:00:00Z',
         }),
       ],
       now,
     );
     const lines = out.split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
-    expect(lines[1]).toMatch(/^a_table_with_a_name\S*…\s+refused\s/);
-    expect(lines[2]).toMatch(/^orders\s+sending!\s+1,200\s+3m\s.*\s2s\s+fixed 3$/);
+    expect(lines[1]).toMatch(/^a_table_with_\S*…\s+refused\s/);
+    expect(lines[2]).toMatch(/^orders\s+sending!\s+1,200\s+3m\s.*\s2s\s+fixed 3\s+never\s+now$/);
     expect(lines[3]).toBe('');
     expect(out).toContain('orders: local rows above version 97800 are still to be sent');
     expect(out).toContain('orders: last pass failed: the API could not be reached');

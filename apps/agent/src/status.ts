@@ -1,5 +1,5 @@
 import type { VersionInfo } from '#contracts';
-import { ago, groupDigits } from '#observability';
+import { ago, groupDigits, until } from '#observability/human-format';
 import { decidePass } from '#sync';
 
 /** What the agent remembers of a table's difference check (a cache: lost with the state file, rebuilt in a round). */
@@ -145,11 +145,26 @@ export interface StatusRow extends TableState {
   lastPass: LastPass | null;
   /** Rows the last completed round of the difference check repaired; null before one completed. */
   lastCheckRepaired: number | null;
+  /** When the last round of the difference check read every row (ISO time); null before one has. */
+  lastFullCheckAt: string | null;
+  /** When the round under way is due to have read every row (ISO time); now for a suspect copy (it runs at once). */
+  nextFullCheckBy: string | null;
 }
 
 /** The rows as a table that fits `width` columns, the reasons below it (a long reason never widens the table). */
 export function renderStatus(rows: StatusRow[], now: Date, width = 100): string {
-  const headers = ['TABLE', 'STATE', 'BEHIND', 'LAG', 'ROWS LOCAL/REMOTE', 'QUAR', 'LAST PASS', 'CHECK'];
+  const headers = [
+    'TABLE',
+    'STATE',
+    'BEHIND',
+    'LAG',
+    'ROWS LOCAL/REMOTE',
+    'QUAR',
+    'LAST PASS',
+    'CHECK',
+    'CHECKED',
+    'NEXT',
+  ];
   const cells = rows.map((r) => [
     r.table,
     r.lastPass?.error ? `${r.state}!` : r.state,
@@ -159,6 +174,8 @@ export function renderStatus(rows: StatusRow[], now: Date, width = 100): string 
     String(r.quarantined),
     r.lastPass ? ago(now, r.lastPass.at) : 'never',
     r.lastCheckRepaired === null ? 'running' : r.lastCheckRepaired === 0 ? 'clean' : `fixed ${r.lastCheckRepaired}`,
+    r.lastFullCheckAt ? ago(now, r.lastFullCheckAt) : 'never',
+    r.nextFullCheckBy ? until(now, r.nextFullCheckBy) : '-',
   ]);
   const widths = headers.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
   // Only the table name gives way: every other column is short by construction.

@@ -1,6 +1,7 @@
 import type { VersionInfo } from '#contracts';
 import { aheadBatch, decidePass, type AheadBatch, type PassDecision } from '#sync';
 import type { ApiClient } from './api-client.js';
+import type { PassCheck } from './check-plan.js';
 import { DifferenceCheck } from './difference-check.js';
 import { InFlight } from './in-flight.js';
 import type { UploadProgress } from './progress.js';
@@ -26,6 +27,10 @@ export interface PassReport {
   notes: string[];
   /** Where the difference check will continue; 0 means the last pass finished a round. `checked`: rows verified. */
   position: bigint;
+  /** The pass checked a slice of the difference check. */
+  sliced: boolean;
+  /** Rows the difference check found different, and repaired (sent again or deleted). */
+  found: number;
   /** The table's timeline at the end of the pass (VersionInfo.timeline), which its jobs were made for. */
   timeline: string;
 }
@@ -38,6 +43,8 @@ export class TablePass {
   private readonly check: DifferenceCheck;
   /** The smallest batch the API's tuning advises (its settings' minRows), once it has answered. */
   private smallestBatch: number | undefined;
+  /** Per table, the applied-through its delete log was last pruned to. */
+  private readonly prunedThrough = new Map<string, bigint>();
 
   constructor(
     private readonly source: Source,
@@ -51,10 +58,10 @@ export class TablePass {
   async run(
     table: SourceTable,
     info: VersionInfo,
-    position: bigint,
+    check: PassCheck,
     restoredTo: bigint | undefined,
-    content = false,
   ): Promise<PassReport> {
+    const position = check.position;
     const report: PassReport = {
       table: table.name,
       steps: [],
@@ -65,6 +72,8 @@ export class TablePass {
       stamped: 0,
       notes: [],
       position,
+      sliced: false,
+      found: 0,
       timeline: info.timeline,
     };
     // Before any version is read: a row no trigger saw is invisible to every step below until it has one.
@@ -108,13 +117,22 @@ export class TablePass {
         }
         case 'equal':
           // Every change up to applied-through is applied remotely: its logged deletes are no longer needed.
-          await this.source.pruneDeletes(table, BigInt(remote.appliedThrough));
-          await this.check.slice(table, report, content);
+          await this.pruneDeletes(table, BigInt(remote.appliedThrough));
+          if (check.sliceRows === undefined) return report;
+          await this.check.slice(table, report, check.content, check.sliceRows);
+          report.sliced = true;
           return report;
       }
       remote = await this.api.versionInfo(table.name);
     }
     return report;
+  }
+
+  /** Prunes the delete log up to `appliedThrough`, once for each value it takes: an idle pass writes nothing. */
+  private async pruneDeletes(table: SourceTable, appliedThrough: bigint): Promise<void> {
+    if (this.prunedThrough.get(table.name) === appliedThrough) return;
+    await this.source.pruneDeletes(table, appliedThrough);
+    this.prunedThrough.set(table.name, appliedThrough);
   }
 
   /**

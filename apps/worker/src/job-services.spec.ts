@@ -41,12 +41,13 @@ const meta = { jobId: 'test-job', attempt: 1 };
 /** The four job services over one pool, as the worker module wires them. */
 function jobServices(pool: pg.Pool) {
   const registry = new Registry();
-  const runner = new JobRunner(pool, new WorkerMetrics(registry, { METRICS_PER_DATABASE: true } as WorkerConfig));
+  const metrics = new WorkerMetrics(registry, { METRICS_PER_DATABASE: true } as WorkerConfig);
+  const runner = new JobRunner(pool, metrics);
   const [uploads, deletes, checks, hashes] = [
     new UploadService(runner),
     new DeleteService(runner),
     new ManifestCheckService(runner),
-    new RangeHashService(runner),
+    new RangeHashService(runner, metrics),
   ];
   return {
     upload: (job: UploadJob, m: JobMeta) => uploads.upload(job, m),
@@ -302,6 +303,15 @@ describe('worker processors against real PostgreSQL', () => {
       holder.release();
       await impatient.end();
     }
+  });
+
+  it('counts the rows a range hash read for the table, and the time it took (what the idle fleet costs)', async () => {
+    const services = jobServices(pool);
+    const r = await services.rangeHash({ tenant, table: 'items', key, ranges: [{ after: '0', upTo: '1000000' }] });
+    const rows = r.digests.reduce((n, d) => n + d.count, 0);
+    expect(rows).toBeGreaterThan(0);
+    expect(await services.counted('rowferry_check_rows_total')).toBe(rows);
+    expect(await services.counted('rowferry_check_seconds_total')).toBeGreaterThan(0);
   });
 
   it('a database outage is not a data error: it is retried (a plain Error), and its message shows no address', async () => {

@@ -13,3 +13,9 @@ export function ago(now: Date, then: Date | string): string {
   if (s < 172_800) return `${Math.round(s / 3600)}h`;
   return `${Math.round(s / 86_400)}d`;
 }
+
+/** "now", "in 12s", "in 3h": how long after `now`, in one unit (ago's units). */
+export function until(now: Date, then: Date | string): string {
+  const ms = new Date(then).getTime() - now.getTime();
+  return ms <= 0 ? 'now' : `in ${ago(new Date(ms), new Date(0))}`;
+}

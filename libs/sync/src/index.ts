@@ -7,3 +7,4 @@ export * from './batch-tuning.js';
 export * from './range-digest.js';
 export * from './safe-watermark.js';
 export * from './ahead-batch.js';
+export * from './check-schedule.js';

@@ -49,6 +49,11 @@ export interface Source {
    * installed (docs/sync-model.md, Deletes).
    */
   deletesAfter(table: SourceTable, after: bigint, upTo: bigint, limit: number): Promise<DeletedKeys>;
+  /**
+   * Whether the table's deletes are logged as they happen (docs/sync-model.md, Deletes): where not (the application's
+   * own version column, tracking from before delete logs) only the difference check finds them, every pass.
+   */
+  capturesDeletes(table: SourceTable): boolean;
   /** Forgets logged deletes at or below `through`: the remote has applied them. */
   pruneDeletes(table: SourceTable, through: bigint): Promise<void>;
   /** The version of the `n`th row above `after` in version order; undefined when there are fewer. */

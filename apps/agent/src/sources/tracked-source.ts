@@ -249,6 +249,10 @@ export abstract class TrackedSource<V> implements Source {
     return max;
   }
 
+  capturesDeletes(table: SourceTable): boolean {
+    return this.logged.has(table.name);
+  }
+
   /** The highest version of the table's changes: its rows and its logged deletes. */
   async localMax(table: SourceTable): Promise<bigint> {
     const rows = await this.requireTracking(() => this.maxVersion(table.name));

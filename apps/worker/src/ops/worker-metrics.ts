@@ -21,6 +21,8 @@ export class WorkerMetrics {
   private readonly batchRows: Histogram<'job_type'>;
   private readonly applied: Counter<string>;
   private readonly quarantined: Counter<string>;
+  private readonly checkedRows: Counter<string>;
+  private readonly checkSeconds: Counter<string>;
   private readonly perDatabase: boolean;
 
   constructor(@Inject(METRICS) registry: Registry, @Inject(WORKER_CONFIG) config: WorkerConfig) {
@@ -66,6 +68,25 @@ export class WorkerMetrics {
       labelNames: tableLabels,
       registers,
     });
+    this.checkedRows = new Counter({
+      name: 'rowferry_check_rows_total',
+      help: 'Rows the difference check read (range hashes), what an idle fleet costs',
+      labelNames: tableLabels,
+      registers,
+    });
+    this.checkSeconds = new Counter({
+      name: 'rowferry_check_seconds_total',
+      help: 'Seconds the workers spent on the difference check (range hashes)',
+      labelNames: tableLabels,
+      registers,
+    });
+  }
+
+  /** A range hash of the difference check answered: the rows it read, and how long it took. */
+  checked(at: { tenant: TenantRef; table: string }, rows: number, seconds: number): void {
+    const labels = this.perDatabase ? { table: at.table, database: at.tenant.databaseId } : { table: at.table };
+    this.checkedRows.inc(labels, rows);
+    this.checkSeconds.inc(labels, seconds);
   }
 
   /** One job attempt ended; its times are BullMQ's own. */

@@ -4,18 +4,30 @@ import { contentCells, MAX_CONTENT_ROWS, type ColumnDef, type RangeHashJob, type
 import { hashtextOf, hasQuarantine, quarantinedRowsIn, readContentRows, readRangeDigests } from '#persistence';
 import { addToDigest, emptyDigest, rowHashInput, type RangeDigest } from '#sync';
 import { JobRunner } from '../jobs/job-runner.js';
+import { WorkerMetrics } from '../ops/worker-metrics.js';
 
 /** Answers range hashes: count and digest of each version range, read-only. */
 @Injectable()
 export class RangeHashService {
-  constructor(private readonly runner: JobRunner) {}
+  constructor(
+    private readonly runner: JobRunner,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   /**
    * Digests are computed in SQL, except an md5 content check's: that hashes every row's content with the agent's own
    * formula in JavaScript, so it loads the rows, at most MAX_CONTENT_ROWS a job. Quarantined rows count as present,
    * as in the manifest check.
    */
-  rangeHash(job: RangeHashJob): Promise<RangeHashResult> {
+  async rangeHash(job: RangeHashJob): Promise<RangeHashResult> {
+    const started = performance.now();
+    const result = await this.digests(job);
+    const rows = result.digests.reduce((n, d) => n + d.count, 0);
+    this.metrics.checked(job, rows, (performance.now() - started) / 1000);
+    return result;
+  }
+
+  private digests(job: RangeHashJob): Promise<RangeHashResult> {
     return this.runner.inTenant(job.tenant, `range hash of "${job.table}"`, async (c) => {
       const inJavaScript = job.columns !== undefined && job.hash !== 'hashtext';
       const digests = inJavaScript ? await contentDigests(c, job, job.columns!) : await readRangeDigests(c, job);

@@ -1,6 +1,7 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { decodeKey, type ColumnType, type VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
+import { driver } from '../driver.js';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
@@ -34,7 +35,7 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
 
   constructor(url: string, existingVersionColumn?: string) {
     super(q, mariadbToWire, 'the MariaDB database', existingVersionColumn);
-    this.pool = mysql.createPool({
+    this.pool = driver<typeof mysql>('mysql2/promise').createPool({
       uri: url,
       connectionLimit: 2,
       dateStrings: true,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import {
   castType,
   contentTextSql,
@@ -14,6 +14,7 @@ import {
   type VersionRange,
 } from '#contracts';
 import { emptyDigest, type Marker, type RangeDigest } from '#sync';
+import { driver } from '../driver.js';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
 import { sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
@@ -31,13 +32,14 @@ const MARKER_STATEMENTS: MarkerStatements = {
 };
 
 /** Every value as its text form (no JavaScript Date, no rounding), except bytea (bytes) and booleans. */
-const rawTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') => {
-    if (oid === 17) return pg.types.getTypeParser(17, format);
-    if (oid === 16) return (v: string) => v === 't';
-    return (v: string) => v;
-  },
-} as pg.CustomTypesConfig;
+const rawTypes = (driven: typeof pg) =>
+  ({
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+      if (oid === 17) return driven.types.getTypeParser(17, format);
+      if (oid === 16) return (v: string) => v === 't';
+      return (v: string) => v;
+    },
+  }) as pg.CustomTypesConfig;
 
 /**
  * A PostgreSQL source. Tracking is a sequence and a BEFORE INSERT OR UPDATE trigger per table stamping the version
@@ -60,10 +62,11 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   ) {
     super(q, postgresToWire, `schema "${schema}" of the PostgreSQL database`, existingVersionColumn);
     this.tracking = new PostgresTracking(this.vc, (name) => this.tableSql(name));
-    this.pool = new pg.Pool({
+    const driven = driver<typeof pg>('pg');
+    this.pool = new driven.Pool({
       connectionString: url,
       max: 2,
-      types: rawTypes,
+      types: rawTypes(driven),
       options:
         '-c DateStyle=ISO,YMD -c TimeZone=UTC -c extra_float_digits=1 -c IntervalStyle=postgres -c bytea_output=hex',
     });

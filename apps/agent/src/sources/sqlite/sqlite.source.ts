@@ -1,7 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { decodeKey, quoteIdent as q, type ColumnarRows, type VersionRange, type WireValue } from '#contracts';
 import type { Marker } from '#sync';
+import { driver } from '../driver.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { columnarOf } from '../source-rows.js';
 import {
@@ -39,7 +40,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   private static open(path: string): [Database.Database, number] {
-    const db = new Database(path, { fileMustExist: true });
+    const db = new (driver<typeof Database>('better-sqlite3'))(path, { fileMustExist: true });
     db.defaultSafeIntegers(true); // 64-bit integers arrive as BigInt, never rounded
     db.pragma('busy_timeout = 5000');
     // better-sqlite3 builds SQLite with a 16 MB page cache; the agent reads each page about once a pass, and the

@@ -1,0 +1,86 @@
+/**
+ * When a table's difference check runs (docs/difference-check.md, Schedule): a round reads every row by key and version
+ * once per `verifyEvery`, in slices spread over that time, each taken once the time passed has earned it, so that an
+ * idle table costs nothing between them. A suspect copy (a restore, a lost state, a failed pass, a round that found
+ * differences) has its round run at once, a slice every pass, as has a content round.
+ */
+export interface CheckSchedule {
+  /** When the round under way started, in ms since the epoch. */
+  roundStartedAt: number;
+  /** Rows the round under way has checked. */
+  checkedRows: number;
+  /** When the last round finished, in ms since the epoch; undefined before one has. */
+  lastRoundAt?: number;
+  /** The round runs at once: the copy is suspect. */
+  urgent: boolean;
+}
+
+export interface ScheduleSettings {
+  /** A round's length, in ms. */
+  everyMs: number;
+  /** The most rows one slice checks. */
+  sliceRows: number;
+  /** The time between passes, in ms: a scheduled round's slices are sized by it. */
+  passMs: number;
+}
+
+/** The fewest rows a scheduled slice checks: below it, a slice's fixed cost (a request, a job) outweighs its rows. */
+export const MIN_SCHEDULED_SLICE = 20_000;
+
+/**
+ * The rows the next slice checks: a whole `sliceRows` in an urgent round; in a scheduled one, the table's share of one
+ * pass (its rows over the passes in a round), no fewer than MIN_SCHEDULED_SLICE, so that the work is small and even.
+ */
+export function sliceRowsFor(s: CheckSchedule, tableRows: number, settings: ScheduleSettings): number {
+  if (s.urgent) return settings.sliceRows;
+  const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
+  return Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share));
+}
+
+/** A new round from `now`: urgent when the copy is suspect. */
+export function newRound(now: number, urgent: boolean, lastRoundAt?: number): CheckSchedule {
+  return { roundStartedAt: now, checkedRows: 0, urgent, ...(lastRoundAt === undefined ? {} : { lastRoundAt }) };
+}
+
+/** The next slice's rows: a whole slice, or what is left of the table (an empty table still has its one check). */
+function nextSliceRows(s: CheckSchedule, tableRows: number, settings: ScheduleSettings): number {
+  return Math.max(1, Math.min(sliceRowsFor(s, tableRows, settings), tableRows - s.checkedRows));
+}
+
+/**
+ * Whether a pass that finds the table equal checks a slice now. `tableRows`: the table's rows as last counted (the
+ * remote count, which the pass already has). `content`: a content round is under way, which runs at once.
+ */
+export function checkDue(
+  s: CheckSchedule,
+  tableRows: number,
+  settings: ScheduleSettings,
+  now: number,
+  content = false,
+): boolean {
+  if (s.urgent || content) return true;
+  // Earned over a pass less than the round, so that the last slice, taken at a pass, still falls within it.
+  const span = Math.max(settings.everyMs - settings.passMs, 1);
+  const earned = (Math.max(tableRows, 1) * Math.max(0, now - s.roundStartedAt)) / span;
+  return s.checkedRows + nextSliceRows(s, tableRows, settings) <= earned;
+}
+
+/**
+ * The schedule after a slice: `checked` rows more, and when the slice finished the round (`roundDone`), a new round
+ * that is urgent again when this one found differences (its repairs are proven by the next).
+ */
+export function afterSlice(
+  s: CheckSchedule,
+  checked: number,
+  roundDone: boolean,
+  foundInRound: number,
+  now: number,
+): CheckSchedule {
+  if (!roundDone) return { ...s, checkedRows: s.checkedRows + checked };
+  return newRound(now, foundInRound > 0, now);
+}
+
+/** When the round under way is due to have checked every row (ms since the epoch); now when it is urgent. */
+export function roundDueAt(s: CheckSchedule, settings: Pick<ScheduleSettings, 'everyMs'>, now: number): number {
+  return s.urgent ? now : s.roundStartedAt + settings.everyMs;
+}

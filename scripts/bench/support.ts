@@ -32,11 +32,15 @@ export function makeTable(path: string, rows: number): void {
 
 export const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** A process's CPU seconds so far (user and system), 0 once it has ended. */
+/**
+ * A process's CPU seconds so far (user and system), with those of its children that ended (PostgreSQL's backends that
+ * closed, counted by the postmaster); 0 once it has ended.
+ */
 export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    // utime + stime + cutime + cstime, in clock ticks of 1/100 s
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
   } catch {
     return 0; // the process ended between listing and reading
   }
@@ -84,4 +88,10 @@ export async function agentProcess(config: string, nice = 0): Promise<AgentProce
       return JSON.parse((await lines.next()).value as string) as { refusals: number; failed: unknown };
     },
   };
+}
+
+/** CPU seconds so far of this process's children that ended (user and system). */
+export function childCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }

@@ -21,9 +21,8 @@ execFileSync(
 const config = loadAgentConfig(process.argv[2]);
 const agent = new SyncAgent(config, () => undefined);
 let refusals = 0;
-(agent.api as unknown as { http: import('axios').AxiosInstance }).http.interceptors.response.use((res) => {
-  if (res.status === 429) refusals++;
-  return res;
+agent.api.http.observe((e) => {
+  if (e.status === 429) refusals++;
 });
 await agent.registerTables();
 console.log('ready');

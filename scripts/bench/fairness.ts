@@ -1,4 +1,3 @@
-import type { AxiosInstance } from 'axios';
 import { Command } from 'commander';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -195,15 +194,12 @@ async function agentFor(
   await agent.source.installTracking([{ name: 'items' }]);
   await agent.registerTables();
   const requests = new Map<string, number[]>();
-  const started = new WeakMap<object, number>();
-  const http = (agent.api as unknown as { http: AxiosInstance }).http;
-  http.interceptors.request.use((req) => (started.set(req, Date.now()), req));
-  http.interceptors.response.use((res) => {
-    const route = `${res.config.method?.toUpperCase()} …${String(res.config.url)
-      .replace(/^.*databases\/[^/]+/, '')
-      .replace(/jobs\/.*/, 'jobs/{id}')}`;
-    requests.set(route, [...(requests.get(route) ?? []), Date.now() - started.get(res.config)!]);
-    return res;
+  const started = new Map<string, number[]>();
+  agent.api.http.observe((e) => {
+    const route = `${e.method} …${e.path.replace(/^.*databases\/[^/]+/, '').replace(/jobs\/.*/, 'jobs/{id}')}`;
+    const key = `${e.method} ${e.path}`;
+    if (e.phase === 'sent') return void started.set(key, [...(started.get(key) ?? []), Date.now()]);
+    requests.set(route, [...(requests.get(route) ?? []), Date.now() - started.get(key)!.shift()!]);
   });
   return { agent, databaseId, db: new Database(join(dir, `${name}.db`)), requests };
 }

@@ -1,4 +1,4 @@
-import type { AxiosInstance } from 'axios';
+import type { Exchange } from '../../apps/agent/src/http-exchange.js';
 import Database from 'better-sqlite3';
 import { startStack, type Stack } from '../../scripts/lib/stack.js';
 import { passOverFirstTable, sampleSource, syncUntilEqual, type SampleSource } from '../support/agent.js';
@@ -14,17 +14,10 @@ describe("the agent's requests", () => {
   beforeAll(async () => {
     stack = await startStack('agent_requests', 1);
     source = await sampleSource(stack, 'requests', 2_000, [{ name: 'items', key: ['id'] }]);
-    const http = (source.agent.api as unknown as { http: AxiosInstance }).http;
-    const route = (req: { method?: string; url?: string }) =>
-      `${req.method?.toUpperCase()} ${String(req.url).replace(/^.*\/databases\/[^/]+/, '')}`;
-    http.interceptors.request.use((req) => {
-      routes.push(route(req));
-      events.push(`sent ${route(req)}`);
-      return req;
-    });
-    http.interceptors.response.use((res) => {
-      events.push(`answered ${route(res.config)}`);
-      return res;
+    const route = (e: Exchange) => `${e.method} ${e.path.replace(/^.*\/databases\/[^/]+/, '').replace(/\?.*$/, '')}`;
+    source.agent.api.http.observe((e) => {
+      if (e.phase === 'sent') routes.push(route(e));
+      events.push(`${e.phase} ${route(e)}`);
     });
   });
   afterAll(async () => {

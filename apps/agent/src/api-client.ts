@@ -1,6 +1,3 @@
-import axios, { type AxiosInstance } from 'axios';
-import { Agent as HttpAgent } from 'node:http';
-import { Readable } from 'node:stream';
 import {
   MAX_JOB_WAIT_MS,
   type BackfillProgress,
@@ -20,6 +17,7 @@ import {
   type VersionInfo,
 } from '#contracts';
 import type { Credentials } from './config.js';
+import { HttpExchange } from './http-exchange.js';
 
 /** The API refused the request (4xx): retrying the same request cannot help. */
 export class ApiRefusedError extends Error {
@@ -44,9 +42,8 @@ const DEFAULT_RETRY: RetryPolicy = { attempts: 8, firstDelayMs: 250, maxDelayMs:
 
 /** The agent's side of the API. Network errors, 5xx and 429 are retried with backoff (429 honours Retry-After). */
 export class ApiClient {
-  private readonly http: AxiosInstance;
-  /** Bytes of request and response bodies so far: what the agent costs on the customer's line. */
-  readonly traffic = { sent: 0, received: 0, requests: 0 };
+  /** The HTTP client: its traffic (bytes, requests) is what the agent costs on the customer's line. */
+  readonly http: HttpExchange;
 
   /** Cloud name → local name, the other way round from `remoteNames`. */
   private readonly localNames: Map<string, string>;
@@ -62,36 +59,12 @@ export class ApiClient {
     private readonly remoteNames: ReadonlyMap<string, string> = new Map(),
   ) {
     this.localNames = new Map([...remoteNames].map(([local, remote]) => [remote, local]));
-    this.http = axios.create({
-      baseURL: baseUrl.replace(/\/$/, ''),
-      httpAgent: new HttpAgent({ keepAlive: true }),
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      validateStatus: () => true,
-      timeout: 120_000,
-      transformRequest: [
-        (data, headers) => {
-          if (data === undefined) return data;
-          const text = JSON.stringify(data);
-          const bytes = Buffer.byteLength(text);
-          this.traffic.sent += bytes;
-          headers['content-type'] = 'application/json';
-          headers['content-length'] = String(bytes);
-          return text.length <= PIECE_CHARS ? text : Readable.from(pieces(text), { objectMode: false });
-        },
-      ],
-      transformResponse: [
-        (text: string) => {
-          this.traffic.requests++;
-          this.traffic.received += Buffer.byteLength(text ?? '');
-          try {
-            return text ? JSON.parse(text) : undefined;
-          } catch {
-            return text;
-          }
-        },
-      ],
-    });
+    this.http = new HttpExchange(baseUrl);
+  }
+
+  /** Bytes of request and response bodies, and requests, so far. */
+  get traffic() {
+    return this.http.traffic;
   }
 
   registerDatabase(customerId: string, enrollmentKey: string, name: string) {
@@ -212,12 +185,7 @@ export class ApiClient {
       let waitMs =
         Math.min(this.retry.maxDelayMs, this.retry.firstDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       try {
-        const res = await this.http.request({
-          method,
-          url: path,
-          data: body,
-          headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
-        });
+        const res = await this.http.request(method, path, body, bearer ? { authorization: `Bearer ${bearer}` } : {});
         if (res.status < 300) return res.data as T;
         const message = typeof res.data?.message === 'string' ? res.data.message : JSON.stringify(res.data);
         if (res.status === 429) {
@@ -239,26 +207,7 @@ export class ApiClient {
   }
 }
 
-/**
- * A large body goes out in pieces of at most this many characters (96 KiB of UTF-8), each encoded as it is written.
- * Encoded whole, every upload was one buffer of megabytes; once the C library has freed one such buffer it serves
- * the next from its heap, which then keeps what they fragment (docs/operations.md, Memory).
- */
-const PIECE_CHARS = 32 * 1024;
-
-/**
- * The text in pieces of `size` (2 or more) characters, never parting a surrogate pair (a lone half is written as
- * U+FFFD).
- */
-export function* pieces(text: string, size = PIECE_CHARS): Generator<string> {
-  for (let start = 0; start < text.length;) {
-    let end = Math.min(start + size, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && end - 1 > start && last >= 0xd800 && last <= 0xdbff) end--;
-    yield text.slice(start, end);
-    start = end;
-  }
-}
+export { pieces } from './http-exchange.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

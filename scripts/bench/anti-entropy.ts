@@ -28,6 +28,8 @@ export const antiEntropy = new Command('anti-entropy')
           source: { type: 'sqlite', path: 'bench.db' },
           tables: [{ name: 'bench_rows' }],
           sliceRows: o.sliceRows,
+          // A slice every pass (docs/difference-check.md, Schedule): this scenario measures the check's rounds.
+          verifyEvery: '1s',
         });
         await agent.source.installTracking([{ name: 'bench_rows' }]);
         await admin.connect();

@@ -83,7 +83,8 @@ describe('the difference check on a schedule', () => {
 
   it('a row lost remotely is found and repaired within one verifyEvery, by slices the time has earned', async () => {
     await agent.close();
-    agent = configuredAgent(stack, dir, creds, { ...settings, verifyEvery: '6s' });
+    // Passes every 250 ms, as the loop below makes them.
+    agent = configuredAgent(stack, dir, creds, { ...settings, verifyEvery: '6s', intervalSeconds: 0.25 });
     // The round under way, on the new schedule, goes round first: the next one starts from its end.
     for (let done = false; !done;) {
       const pass = await passOverFirstTable(agent);
@@ -107,13 +108,21 @@ describe('the difference check on a schedule', () => {
     expect(Date.now() - lost).toBeLessThan(6_000 + 2_000);
     expect(slices).toBeGreaterThanOrEqual(2); // 20,000-row slices: the round came in parts
     expect(idle).toBeGreaterThan(0); // and passes between them checked nothing
+    // The repair is proven by a round at once.
+    expect((await passOverFirstTable(agent)).sliced).toBe(true);
   });
 
   it('a lost state file makes the copy suspect: the next pass checks at once', async () => {
     await agent.close();
-    rmSync(join(dir, 'rowferry-state.json'), { force: true });
     agent = configuredAgent(stack, dir, creds, { ...settings, verifyEvery: '6h' });
-    const pass = await passOverFirstTable(agent);
+    // Settled first: rounds until one found nothing, then a pass with no check due.
+    let pass = await passOverFirstTable(agent);
+    for (let i = 0; pass.sliced && i < 10; i++) pass = await passOverFirstTable(agent);
+    expect(pass).toMatchObject({ sliced: false, steps: ['equal'] });
+    await agent.close();
+    rmSync(join(dir, 'rowferry-state.json'));
+    agent = configuredAgent(stack, dir, creds, { ...settings, verifyEvery: '6h' });
+    pass = await passOverFirstTable(agent);
     expect(pass).toMatchObject({ sliced: true, steps: ['equal'] });
   });
 });

@@ -188,7 +188,7 @@ export class SyncAgent {
         const result = results.get(r.table)!;
         result.passes++;
         result.found += r.found;
-        if (r.position === 0n && r.steps.at(-1) === 'equal') pending.delete(r.table);
+        if (r.sliced && r.position === 0n && r.steps.at(-1) === 'equal') pending.delete(r.table);
       }
     if (pending.size > 0)
       throw new Error(`verification did not finish in ${VERIFY_MAX_PASSES} passes: ${[...pending]}`);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { JobId } from '#contracts';
 import { ApiClient, ApiRefusedError, ApiUnavailableError, pieces } from './api-client.js';
 
@@ -120,5 +120,68 @@ describe('large bodies go out in pieces', () => {
     expect(received!.headers['transfer-encoding']).toBeUndefined();
     expect(JSON.parse(received!.body)).toEqual(request);
     expect(api.traffic.sent).toBe(Buffer.byteLength(text));
+  });
+});
+
+describe('ApiClient over the network as it is', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of ['HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy']) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+
+  /** A forwarding HTTP proxy: takes absolute-URI requests, passes them on, counts them. */
+  async function forwardingProxy() {
+    const forwarded: string[] = [];
+    const proxy = createServer((req, res) => {
+      forwarded.push(`${req.method} ${req.url}`);
+      const target = new URL(req.url!);
+      const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    return { url, forwarded, close: () => new Promise((r) => proxy.close(r)) };
+  }
+
+  it('goes through the proxy HTTP_PROXY names, and around it where NO_PROXY says', async () => {
+    const s = await scriptedServer([[200, [{ table: 't' }]]]);
+    const proxy = await forwardingProxy();
+    process.env.HTTP_PROXY = proxy.url;
+    expect(await new ApiClient(s.url, creds, fast).allVersionInfo()).toEqual([{ table: 't' }]);
+    expect(proxy.forwarded).toEqual([`GET ${s.url}/v1/customers/c/databases/d/tables`]);
+    process.env.NO_PROXY = '127.0.0.1';
+    expect(await new ApiClient(s.url, creds, fast).allVersionInfo()).toEqual([{ table: 't' }]);
+    expect(proxy.forwarded).toHaveLength(1);
+    expect(s.seen).toHaveLength(2);
+    await proxy.close();
+    await s.close();
+  });
+
+  it('does not follow a redirect: a refusal naming where it pointed, not retried', async () => {
+    const s = await scriptedServer([[301, {}, { location: 'https://elsewhere.example/v1' }]]);
+    const err = await new ApiClient(s.url, creds, fast).allVersionInfo().catch((e) => e);
+    expect(err).toBeInstanceOf(ApiRefusedError);
+    expect(err.message).toMatch(/→ 301: the API answered with a redirect to https:\/\/elsewhere\.example\/v1/);
+    expect(s.seen).toHaveLength(1);
+    await s.close();
+  });
+
+  it('keeps a path in the API URL, and tells observers of each request sent, answered or failed', async () => {
+    const s = await scriptedServer([[200, []]]);
+    const api = new ApiClient(`${s.url}/rowferry/`, creds, fast);
+    const seen: string[] = [];
+    api.http.observe((e) => seen.push(`${e.phase} ${e.status ?? ''}`.trim()));
+    api.http.observe(() => {
+      throw new Error('an observer that fails');
+    });
+    await api.allVersionInfo();
+    expect(s.seen).toEqual(['GET /rowferry/v1/customers/c/databases/d/tables Bearer s']);
+    await s.close();
+    await api.allVersionInfo().catch(() => undefined);
+    expect(seen.slice(0, 4)).toEqual(['sent', 'answered 200', 'sent', 'failed']);
   });
 });

@@ -187,6 +187,11 @@ export class ApiClient {
       try {
         const res = await this.http.request(method, path, body, bearer ? { authorization: `Bearer ${bearer}` } : {});
         if (res.status < 300) return res.data as T;
+        if (res.status < 400)
+          throw new ApiRefusedError(
+            res.status,
+            `${method.toUpperCase()} ${path} → ${res.status}: the API answered with a redirect to ${res.headers.location ?? '(none)'}; set api.url to the API's own address`,
+          );
         const message = typeof res.data?.message === 'string' ? res.data.message : JSON.stringify(res.data);
         if (res.status === 429) {
           const retryAfter = Number(res.headers['retry-after']);

@@ -44,7 +44,7 @@ export class CheckPlan {
     const schedule = this.state.checks[table];
     const due = !capturesDeletes || checkDue(schedule, tableRows, this.settings, now, content);
     const whole = content || !capturesDeletes;
-    const sliceRows = whole ? this.settings.sliceRows : sliceRowsFor(schedule, tableRows, this.settings);
+    const sliceRows = whole ? this.settings.sliceRows : sliceRowsFor(schedule, tableRows, this.settings, now);
     return { position: this.state.positions[table] ?? 0n, sliceRows: due ? sliceRows : undefined, content };
   }
 
@@ -56,6 +56,8 @@ export class CheckPlan {
     const roundDone = r.position === 0n && r.steps.at(-1) === 'equal';
     const rounds = countRound(this.state.rounds[table], r);
     this.state.rounds[table] = rounds;
+    // A slice that found differences makes the rest of its round urgent: where one row differed, others may.
+    if (r.found > 0) this.state.checks[table] = { ...this.state.checks[table], urgent: true };
     const content = this.state.content[table];
     if (content?.running && roundDone)
       this.state.content[table] = { lastDone: new Date(now).toISOString(), running: false };
@@ -65,6 +67,8 @@ export class CheckPlan {
   /** The copy is suspect: a new round, from the table's start, at once. */
   suspect(table: string, now = Date.now()): void {
     this.state.positions[table] = 0n;
+    // What an earlier round proved no longer holds: `status` says checking until this round ends.
+    this.state.rounds[table] = { found: 0, lastRound: null };
     this.state.checks[table] = newRound(now, true, this.state.checks[table]?.lastRoundAt);
   }
 

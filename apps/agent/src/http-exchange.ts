@@ -11,7 +11,7 @@ export interface Answer {
 
 /** A request as observers see it: sent, then answered (with its status) or failed. */
 export interface Exchange {
-  phase: 'sent' | 'answered';
+  phase: 'sent' | 'answered' | 'failed';
   method: string;
   path: string;
   status?: number;
@@ -19,14 +19,18 @@ export interface Exchange {
 
 /**
  * JSON over HTTP(S) with Node's own client, keeping connections alive between passes: no client library to load, so
- * the agent starts the faster (docs/benchmarks.md, An idle fleet). Counts the bytes and requests, what the agent costs
- * on the customer's line; observers see each request sent and answered.
+ * the agent starts the faster (docs/benchmarks.md, An idle fleet). Through the proxy HTTPS_PROXY or HTTP_PROXY names
+ * unless NO_PROXY excludes the API (its agent loaded only then). A redirect is not followed: the API's URL is the
+ * config's. Counts the bytes and requests, what the agent costs on the customer's line; observers see each request
+ * sent, then answered or failed.
  */
 export class HttpExchange {
   readonly traffic = { sent: 0, received: 0, requests: 0 };
   private readonly observers: ((e: Exchange) => void)[] = [];
   private readonly base: URL;
   private readonly agent: http.Agent;
+  /** The proxy's agent, once a request went through it. */
+  private proxied: { url: string; agent: http.Agent } | undefined;
 
   constructor(
     baseUrl: string,
@@ -42,8 +46,9 @@ export class HttpExchange {
     this.observers.push(observer);
   }
 
-  request(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+  async request(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
     const url = new URL(path.replace(/^\//, ''), this.base);
+    const agent = await this.agentFor(url);
     const text = body === undefined ? undefined : JSON.stringify(body);
     const bytes = text === undefined ? 0 : Buffer.byteLength(text);
     const sent = { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
@@ -52,7 +57,7 @@ export class HttpExchange {
     return new Promise<Answer>((resolve, reject) => {
       const req = request(
         url,
-        { method: exchange.method, agent: this.agent, headers: { ...sent, 'content-length': String(bytes) } },
+        { method: exchange.method, agent, headers: { ...sent, 'content-length': String(bytes) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -67,7 +72,10 @@ export class HttpExchange {
         },
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (err) => {
+        this.tell({ ...exchange, phase: 'failed' });
+        reject(err);
+      });
       this.tell({ ...exchange, phase: 'sent' });
       this.traffic.sent += bytes;
       if (text === undefined || text.length <= PIECE_CHARS) req.end(text);
@@ -75,8 +83,30 @@ export class HttpExchange {
     });
   }
 
+  /** The agent for the API at `url`: the proxy's when the environment names one for it. */
+  private async agentFor(url: URL): Promise<http.Agent> {
+    const { getProxyForUrl } = await import('proxy-from-env');
+    const proxy = getProxyForUrl(url.href);
+    if (!proxy) return this.agent;
+    if (this.proxied?.url !== proxy) {
+      const agent =
+        url.protocol === 'https:'
+          ? new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { keepAlive: true })
+          : new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { keepAlive: true });
+      this.proxied = { url: proxy, agent };
+    }
+    return this.proxied.agent;
+  }
+
+  /** Observers are told, never let fail a request. */
   private tell(e: Exchange): void {
-    for (const o of this.observers) o(e);
+    for (const o of this.observers) {
+      try {
+        o(e);
+      } catch {
+        // an observer's own problem
+      }
+    }
   }
 }
 

@@ -20,7 +20,9 @@ export async function statusRows(config: AgentConfig, source: Source, api: ApiCl
     const localMax = await source.localMax(table);
     const behind = r ? localMax - BigInt(r.appliedThrough) : localMax;
     const counts = { rows: await source.count(table), unversioned: await source.unversioned(table) };
-    const state = tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: rounds[t.name], counts });
+    // No schedule (a state file from before it): no round is known to have gone round since.
+    const checked = checks[t.name] ? rounds[t.name] : undefined;
+    const state = tableStatus({ localMax, remote: r, refusal: refusals[t.name], rounds: checked, counts });
     const pass = passes[t.name];
     rows.push({
       table: t.name,

@@ -54,7 +54,7 @@ describe('tableStatus', () => {
       info(),
       { found: 0, lastRound: null },
       'checking',
-      /first round of the difference check is under way/,
+      /a round of the difference check is under way \(a new or suspect copy\)/,
     ],
     [
       'the last round repaired rows',

@@ -74,7 +74,10 @@ export function tableStatus(f: {
   if (counted) return counted;
   const rounds = f.rounds ?? { found: 0, lastRound: null };
   if (rounds.lastRound === null)
-    return { state: 'checking', reason: 'versions equal; the first round of the difference check is under way' };
+    return {
+      state: 'checking',
+      reason: 'versions equal; a round of the difference check is under way (a new or suspect copy)',
+    };
   if (rounds.lastRound > 0 || rounds.found > 0)
     return {
       state: 'repaired',

@@ -43,8 +43,8 @@ export class TablePass {
   private readonly check: DifferenceCheck;
   /** The smallest batch the API's tuning advises (its settings' minRows), once it has answered. */
   private smallestBatch: number | undefined;
-  /** Per table, the applied-through its delete log was last pruned to. */
-  private readonly prunedThrough = new Map<string, bigint>();
+  /** Per table, the timeline and applied-through its delete log was last pruned to (a restore starts another). */
+  private readonly prunedThrough = new Map<string, string>();
 
   constructor(
     private readonly source: Source,
@@ -77,7 +77,8 @@ export class TablePass {
       timeline: info.timeline,
     };
     // Before any version is read: a row no trigger saw is invisible to every step below until it has one.
-    const stamp = await this.source.stampUnversioned(table, position === 0n);
+    // A side table's unversioned rows are looked for where a round of the check starts, not on every idle pass.
+    const stamp = await this.source.stampUnversioned(table, check.sliceRows !== undefined && position === 0n);
     report.stamped = stamp.stamped;
     report.notes = stamp.notes;
     let remote = info;
@@ -117,7 +118,7 @@ export class TablePass {
         }
         case 'equal':
           // Every change up to applied-through is applied remotely: its logged deletes are no longer needed.
-          await this.pruneDeletes(table, BigInt(remote.appliedThrough));
+          await this.pruneDeletes(table, remote);
           if (check.sliceRows === undefined) return report;
           await this.check.slice(table, report, check.content, check.sliceRows);
           report.sliced = true;
@@ -128,11 +129,12 @@ export class TablePass {
     return report;
   }
 
-  /** Prunes the delete log up to `appliedThrough`, once for each value it takes: an idle pass writes nothing. */
-  private async pruneDeletes(table: SourceTable, appliedThrough: bigint): Promise<void> {
-    if (this.prunedThrough.get(table.name) === appliedThrough) return;
-    await this.source.pruneDeletes(table, appliedThrough);
-    this.prunedThrough.set(table.name, appliedThrough);
+  /** Prunes the delete log up to applied-through, once for each value it takes: an idle pass writes nothing. */
+  private async pruneDeletes(table: SourceTable, remote: VersionInfo): Promise<void> {
+    const through = `${remote.timeline}:${remote.appliedThrough}`;
+    if (this.prunedThrough.get(table.name) === through) return;
+    await this.source.pruneDeletes(table, BigInt(remote.appliedThrough));
+    this.prunedThrough.set(table.name, through);
   }
 
   /**

@@ -27,14 +27,32 @@ export interface ScheduleSettings {
 /** The fewest rows a scheduled slice checks: below it, a slice's fixed cost (a request, a job) outweighs its rows. */
 export const MIN_SCHEDULED_SLICE = 20_000;
 
+/** The round's time, a pass less than verifyEvery: its last slice, taken at a pass, still falls within it. */
+function span(settings: ScheduleSettings): number {
+  return Math.max(settings.everyMs - settings.passMs, 1);
+}
+
+/** Rows the round has earned by `now`: its share of the table for the time passed since it started. */
+function earned(s: CheckSchedule, tableRows: number, settings: ScheduleSettings, now: number): number {
+  return (Math.max(tableRows, 1) * Math.max(0, now - s.roundStartedAt)) / span(settings);
+}
+
+/** The round has run its time: what is left of it is due, whatever was counted (updated rows are checked again). */
+function overdue(s: CheckSchedule, settings: ScheduleSettings, now: number): boolean {
+  return now - s.roundStartedAt >= span(settings);
+}
+
 /**
- * The rows the next slice checks: a whole `sliceRows` in an urgent round; in a scheduled one, the table's share of one
- * pass (its rows over the passes in a round), no fewer than MIN_SCHEDULED_SLICE, so that the work is small and even.
+ * The rows the next slice checks: a whole `sliceRows` in an urgent or overdue round; in a scheduled one, what the time
+ * has earned and the round has not checked, at least the table's share of one pass (its rows over the passes in a
+ * round) and MIN_SCHEDULED_SLICE, at most `sliceRows`: small and even while passes come on time, larger when they come
+ * late (a slow pass, `run --once` from cron), so that the round still ends within verifyEvery.
  */
-export function sliceRowsFor(s: CheckSchedule, tableRows: number, settings: ScheduleSettings): number {
-  if (s.urgent) return settings.sliceRows;
+export function sliceRowsFor(s: CheckSchedule, tableRows: number, settings: ScheduleSettings, now: number): number {
+  if (s.urgent || overdue(s, settings, now)) return settings.sliceRows;
   const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
-  return Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share));
+  const owed = Math.ceil(earned(s, tableRows, settings, now) - s.checkedRows);
+  return Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share, owed));
 }
 
 /** A new round from `now`: urgent when the copy is suspect. */
@@ -42,14 +60,10 @@ export function newRound(now: number, urgent: boolean, lastRoundAt?: number): Ch
   return { roundStartedAt: now, checkedRows: 0, urgent, ...(lastRoundAt === undefined ? {} : { lastRoundAt }) };
 }
 
-/** The next slice's rows: a whole slice, or what is left of the table (an empty table still has its one check). */
-function nextSliceRows(s: CheckSchedule, tableRows: number, settings: ScheduleSettings): number {
-  return Math.max(1, Math.min(sliceRowsFor(s, tableRows, settings), tableRows - s.checkedRows));
-}
-
 /**
- * Whether a pass that finds the table equal checks a slice now. `tableRows`: the table's rows as last counted (the
- * remote count, which the pass already has). `content`: a content round is under way, which runs at once.
+ * Whether a pass that finds the table equal checks a slice now: an urgent or overdue round, a content round, or once
+ * the time has earned the next slice (a whole one, or what is left of the table: an empty table has its one check).
+ * `tableRows`: the table's rows as last counted (the remote count, which the pass already has).
  */
 export function checkDue(
   s: CheckSchedule,
@@ -58,11 +72,13 @@ export function checkDue(
   now: number,
   content = false,
 ): boolean {
-  if (s.urgent || content) return true;
-  // Earned over a pass less than the round, so that the last slice, taken at a pass, still falls within it.
-  const span = Math.max(settings.everyMs - settings.passMs, 1);
-  const earned = (Math.max(tableRows, 1) * Math.max(0, now - s.roundStartedAt)) / span;
-  return s.checkedRows + nextSliceRows(s, tableRows, settings) <= earned;
+  if (s.urgent || content || overdue(s, settings, now)) return true;
+  const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
+  const next = Math.max(
+    1,
+    Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share), tableRows - s.checkedRows),
+  );
+  return s.checkedRows + next <= earned(s, tableRows, settings, now);
 }
 
 /**

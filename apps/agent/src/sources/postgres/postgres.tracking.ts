@@ -58,7 +58,7 @@ export class PostgresTracking {
       const foreign = children.filter((ch) => ch.foreign).map((ch) => ch.sql);
       if (foreign.length && !tracked.sideTable)
         throw new Error(
-          `table "${tracked.name}" has foreign tables as inheritance children (${foreign.join(', ')}), which cannot take a version column: track it with a side table (--side-table); their rows' changes are then found by the difference check`,
+          `table "${tracked.name}" has foreign tables as inheritance children (${foreign.join(', ')}), which cannot take a version column: track it with a side table (--side-table); their rows' changes are then found by the difference check, once per verifyEvery`,
         );
       const local = [t, ...children.filter((ch) => !ch.foreign).map((ch) => ch.sql)];
       const childList = local.length > 1 ? ` (and on its inheritance children ${local.slice(1).join(', ')})` : '';

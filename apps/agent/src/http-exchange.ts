@@ -29,8 +29,8 @@ export class HttpExchange {
   private readonly observers: ((e: Exchange) => void)[] = [];
   private readonly base: URL;
   private readonly agent: http.Agent;
-  /** The proxy's agent, once a request went through it. */
-  private proxied: { url: string; agent: http.Agent } | undefined;
+  /** The agent requests go through, found once (the proxy's when the environment names one for the API). */
+  private chosen: Promise<http.Agent> | undefined;
 
   constructor(
     baseUrl: string,
@@ -48,7 +48,7 @@ export class HttpExchange {
 
   async request(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
     const url = new URL(path.replace(/^\//, ''), this.base);
-    const agent = await this.agentFor(url);
+    const agent = await (this.chosen ??= this.agentFor(url));
     const text = body === undefined ? undefined : JSON.stringify(body);
     const bytes = text === undefined ? 0 : Buffer.byteLength(text);
     const sent = { ...headers, ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
@@ -88,14 +88,9 @@ export class HttpExchange {
     const { getProxyForUrl } = await import('proxy-from-env');
     const proxy = getProxyForUrl(url.href);
     if (!proxy) return this.agent;
-    if (this.proxied?.url !== proxy) {
-      const agent =
-        url.protocol === 'https:'
-          ? new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { keepAlive: true })
-          : new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { keepAlive: true });
-      this.proxied = { url: proxy, agent };
-    }
-    return this.proxied.agent;
+    if (url.protocol === 'https:')
+      return new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { keepAlive: true });
+    return new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { keepAlive: true });
   }
 
   /** Observers are told, never let fail a request. */

@@ -42,6 +42,12 @@ function overdue(s: CheckSchedule, settings: ScheduleSettings, now: number): boo
   return now - s.roundStartedAt >= span(settings);
 }
 
+/** A scheduled slice while passes come on time: the table's share of one pass, within MIN_SCHEDULED_SLICE…sliceRows. */
+function evenSlice(tableRows: number, settings: ScheduleSettings): number {
+  const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
+  return Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share));
+}
+
 /**
  * The rows the next slice checks: a whole `sliceRows` in an urgent or overdue round; in a scheduled one, what the time
  * has earned and the round has not checked, at least the table's share of one pass (its rows over the passes in a
@@ -50,9 +56,8 @@ function overdue(s: CheckSchedule, settings: ScheduleSettings, now: number): boo
  */
 export function sliceRowsFor(s: CheckSchedule, tableRows: number, settings: ScheduleSettings, now: number): number {
   if (s.urgent || overdue(s, settings, now)) return settings.sliceRows;
-  const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
   const owed = Math.ceil(earned(s, tableRows, settings, now) - s.checkedRows);
-  return Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share, owed));
+  return Math.min(settings.sliceRows, Math.max(evenSlice(tableRows, settings), owed));
 }
 
 /** A new round from `now`: urgent when the copy is suspect. */
@@ -73,11 +78,7 @@ export function checkDue(
   content = false,
 ): boolean {
   if (s.urgent || content || overdue(s, settings, now)) return true;
-  const share = Math.ceil((tableRows * settings.passMs) / settings.everyMs);
-  const next = Math.max(
-    1,
-    Math.min(settings.sliceRows, Math.max(MIN_SCHEDULED_SLICE, share), tableRows - s.checkedRows),
-  );
+  const next = Math.max(1, Math.min(evenSlice(tableRows, settings), tableRows - s.checkedRows));
   return s.checkedRows + next <= earned(s, tableRows, settings, now);
 }
 

@@ -39,7 +39,16 @@ const TYPES: Record<string, ColumnType> = {
 };
 
 /** Spatial types: no PostgreSQL type of its own keeps their meaning; their text (WKT) when the config says so. */
-const SPATIAL = ['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon'];
+const SPATIAL = [
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+];
 
 /** A column of COLUMN_TYPE `columnType` in rowferry's types; `inKey`: it is part of the primary key. */
 export function mariadbColumn(name: string, columnType: string, inKey = false): ShapeColumn {
@@ -61,7 +70,7 @@ export function mariadbColumn(name: string, columnType: string, inKey = false): 
   // rare in an AUTO_INCREMENT id, has its row quarantined with PostgreSQL's reason.
   if (base === 'bigint' && / unsigned\b/.test(t) && !inKey) return { column: { name, type: 'numeric' } };
   if (Object.hasOwn(TYPES, base)) return { column: { name, type: TYPES[base] } };
-  if (SPATIAL.includes(base) || base === 'geometrycollection')
+  if (SPATIAL.includes(base))
     return { column: { name, type: 'text' }, read: (e) => `ST_AsText(${e})`, textOnly: columnType };
   return { column: { name, type: 'text' }, textOnly: columnType };
 }

@@ -88,6 +88,22 @@ describe('SqliteSource', () => {
     await s.close();
   });
 
+  it('reads generated columns, virtual and stored, as the source computed them (table_info leaves them out)', async () => {
+    const own = join(dir, 'generated.sqlite');
+    const db = new Database(own);
+    db.exec(`CREATE TABLE made (id INTEGER PRIMARY KEY, n INTEGER, twice INTEGER AS (n * 2) VIRTUAL,
+               label TEXT GENERATED ALWAYS AS ('#' || n) STORED);
+             INSERT INTO made (id, n) VALUES (1, 21);`);
+    db.close();
+    const s = new SqliteSource(own);
+    await s.installTracking([{ name: 'made' }]);
+    const t = await s.describe({ name: 'made' });
+    expect(t.columns.map((c) => c.name)).toEqual(['id', 'n', 'twice', 'label']);
+    const rows = await s.rowsAfter(t, 0n, await s.localMax(t), 10);
+    expect(rows.values.map((column) => column[0])).toEqual(['1', '21', '42', '#21']);
+    await s.close();
+  });
+
   it('refuses a table without a primary key and without a configured key, and unknown tables or columns', async () => {
     const s = new SqliteSource(path);
     await expect(s.describe({ name: 'nokey' })).rejects.toThrow(

@@ -62,11 +62,16 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   protected async readShape(table: string): Promise<TableShape | undefined> {
-    const info = this.db.prepare(`PRAGMA table_info(${q(table)})`).all() as {
-      name: string;
-      type: string;
-      pk: bigint;
-    }[];
+    // table_xinfo, not table_info: generated columns (hidden 2 and 3) are the application's values too, synced as
+    // the source computed them; hidden 1 is a virtual table's hidden column.
+    const info = (
+      this.db.prepare(`PRAGMA table_xinfo(${q(table)})`).all() as {
+        name: string;
+        type: string;
+        pk: bigint;
+        hidden: bigint;
+      }[]
+    ).filter((c) => c.hidden !== 1n);
     if (info.length === 0) return undefined;
     return {
       columns: info.map((c) => ({ column: sqliteColumn(c.name, c.type) })),

@@ -18,7 +18,9 @@ export async function compareTable(
 ): Promise<string[]> {
   const local = new Database(sqlitePath, { readonly: true });
   local.defaultSafeIntegers(true);
-  const cols = (local.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[])
+  // table_xinfo: generated columns (hidden 2, 3) are synced too; hidden 1 is a virtual table's own column.
+  const cols = (local.prepare(`PRAGMA table_xinfo(${quoteIdent(table)})`).all() as { name: string; hidden: bigint }[])
+    .filter((c) => c.hidden !== 1n)
     .map((c) => c.name)
     .filter((n) => n !== versionColumn);
   const localRows = local

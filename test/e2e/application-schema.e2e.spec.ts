@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { SyncAgent } from '../../apps/agent/src/agent.js';
 import { quoteIdent } from '#contracts';
+import { compareTable } from '../../scripts/lib/compare.js';
 import { configuredAgent, type Credentials } from '../../scripts/lib/agent-config.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { syncRound } from '../support/agent.js';
@@ -302,6 +304,143 @@ describe("a real application's schema", () => {
         const [verified] = (await agent.verify({ content: true, tables: [table] })).values();
         expect({ table, ...verified }).toMatchObject({ table, found: 0, equal: true });
       }
+    });
+  });
+
+  describe('on SQLite', () => {
+    // A music store's shape: an AUTOINCREMENT key, the application's own last_update and audit triggers, generated
+    // columns (virtual and stored), a WITHOUT ROWID junction table with a composite key, blobs, NUMERIC prices.
+    const KEYS: Record<string, string[]> = {
+      artist: ['artist_id'],
+      track: ['track_id'],
+      playlist_track: ['playlist_id', 'track_id'],
+      tag_link: ['kind', 'ref'],
+    };
+    const SCHEMA = `
+      CREATE TABLE artist (artist_id INTEGER PRIMARY KEY AUTOINCREMENT, name NVARCHAR(120) NOT NULL,
+        name_upper TEXT GENERATED ALWAYS AS (upper(name)) VIRTUAL, portrait BLOB,
+        last_update DATETIME NOT NULL DEFAULT '2020-01-01 00:00:00');
+      CREATE TABLE audit (id INTEGER PRIMARY KEY, artist_id INTEGER, old_name TEXT);
+      CREATE TRIGGER artist_touched AFTER UPDATE ON artist
+        BEGIN UPDATE artist SET last_update = '2030-01-01 00:00:00' WHERE artist_id = NEW.artist_id; END;
+      CREATE TRIGGER artist_audit BEFORE UPDATE ON artist
+        BEGIN INSERT INTO audit (artist_id, old_name) VALUES (OLD.artist_id, OLD.name); END;
+      CREATE TABLE track (track_id INTEGER PRIMARY KEY, name TEXT NOT NULL, artist_id INTEGER REFERENCES artist ON DELETE SET NULL,
+        milliseconds INTEGER NOT NULL, unit_price NUMERIC(10, 2), bytes INTEGER, cover BLOB,
+        seconds REAL GENERATED ALWAYS AS (milliseconds / 1000.0) STORED);
+      CREATE TABLE playlist_track (playlist_id INTEGER NOT NULL, track_id INTEGER NOT NULL, position INTEGER,
+        PRIMARY KEY (playlist_id, track_id)) WITHOUT ROWID;
+      CREATE TABLE tag_link (kind TEXT NOT NULL, ref INTEGER NOT NULL, tag TEXT, renamed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, ref));
+      CREATE TRIGGER tag_renamed AFTER UPDATE OF tag ON tag_link
+        BEGIN UPDATE tag_link SET renamed = renamed + 1 WHERE kind = NEW.kind AND ref = NEW.ref; END;
+      WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 300)
+        INSERT INTO artist (name, portrait) SELECT 'artist ' || n || ' café', CAST(char(n % 256, 0, 200) AS BLOB) FROM g;
+      WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 500)
+        INSERT INTO track (track_id, name, artist_id, milliseconds, unit_price, bytes, cover)
+        SELECT n, 'track ' || n, n % 300 + 1, 180000 + n * 7, CASE n % 3 WHEN 0 THEN 0.99 ELSE 1.99 END,
+               n * 100003, CASE WHEN n % 5 = 0 THEN NULL ELSE zeroblob(n % 7) END FROM g;
+      WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 400)
+        INSERT INTO playlist_track SELECT n % 20 + 1, n, n / 20 FROM g;
+      WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100)
+        INSERT INTO tag_link (kind, ref, tag) SELECT CASE n % 2 WHEN 0 THEN 'artist' ELSE 'track' END, n, 'tag ' || n % 9 FROM g;`;
+    let db: Database.Database;
+    /** The same database, never tracked: what the application's own triggers make of the same writes. */
+    let twin: Database.Database;
+    let agent: SyncAgent;
+    let dir: string;
+    let creds: Credentials;
+
+    async function differences(): Promise<string[]> {
+      const out: string[] = [];
+      for (const [table, key] of Object.entries(KEYS))
+        out.push(...(await compareTable(join(dir, 'app.db'), stack.databaseUrl, creds.databaseId, table, key)));
+      return out;
+    }
+
+    /** The application's own values (rowferry's column left out), which tracking must leave as the twin has them. */
+    function applicationValues(of: Database.Database): string[] {
+      return ['artist', 'audit', 'tag_link'].map((table) => {
+        const columns = (of.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[])
+          .map((c) => c.name)
+          .filter((c) => c !== '_rowferry_version');
+        return JSON.stringify(
+          of
+            .prepare(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY 1, 2`)
+            .raw()
+            .all(),
+        );
+      });
+    }
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'rowferry-appschema-lite-'));
+      db = new Database(join(dir, 'app.db'));
+      twin = new Database(':memory:');
+      db.pragma('journal_mode = WAL');
+      db.exec(SCHEMA);
+      twin.exec(SCHEMA);
+      creds = await enrollDatabase(stack, 'appschema-lite');
+      const tables = Object.keys(KEYS).map((name) => ({ name }));
+      agent = configuredAgent(stack, dir, creds, { source: { type: 'sqlite', path: 'app.db' }, tables });
+      const said = await agent.source.installTracking(tables);
+      expect(said.filter((line) => / tracked with a side table/.test(line)).map((line) => line.split(':')[0])).toEqual([
+        'artist',
+        'playlist_track',
+      ]);
+    });
+
+    afterAll(async () => {
+      await agent?.close();
+      db?.close();
+      twin?.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("loads exactly, every column generated ones included, and track ran none of the application's triggers", async () => {
+      expect(applicationValues(db)).toEqual(applicationValues(twin));
+      await syncRound(agent);
+      expect(await differences()).toEqual([]);
+    });
+
+    it("application changes and rows written while rowferry's triggers were gone arrive, with the application's triggers run only by the application", async () => {
+      const application = `
+        INSERT INTO artist (name, last_update) VALUES ('new artist', '2021-05-05 05:05:05');
+        UPDATE artist SET name = name || ' (moved)' WHERE artist_id % 50 = 0;
+        DELETE FROM artist WHERE artist_id BETWEEN 290 AND 300;
+        INSERT INTO track (track_id, name, artist_id, milliseconds, unit_price, cover)
+          VALUES (1000, 'new track', 1, 1, 2.49, x'00ff00');
+        UPDATE track SET unit_price = 0.49, cover = x'ff' WHERE track_id % 100 = 0;
+        DELETE FROM track WHERE track_id BETWEEN 10 AND 19;
+        UPDATE playlist_track SET position = position + 100 WHERE playlist_id = 3;
+        DELETE FROM playlist_track WHERE playlist_id = 4;
+        UPDATE playlist_track SET track_id = track_id + 1000 WHERE playlist_id = 5;
+        UPDATE tag_link SET ref = ref + 1000 WHERE ref <= 10;
+        UPDATE tag_link SET tag = 'renamed' WHERE ref BETWEEN 20 AND 24;`;
+      db.exec(application);
+      twin.exec(application);
+      expect(applicationValues(db)).toEqual(applicationValues(twin));
+      // Not vacuous: the application's triggers ran for its own updates (each audited twice: its update, then its
+      // last_update trigger's), and only for them.
+      expect(twin.prepare('SELECT count(*) FROM audit').pluck().get()).toBe(12);
+      expect(twin.prepare(`SELECT count(*) FROM artist WHERE last_update = '2030-01-01 00:00:00'`).pluck().get()).toBe(
+        5,
+      );
+      db.exec(`
+        DROP TRIGGER _rowferry_track_insert;
+        INSERT INTO track (track_id, name, milliseconds) VALUES (1001, 'loaded with the trigger gone', 5);
+        DROP TRIGGER _rowferry_playlist_track_insert;
+        INSERT INTO playlist_track VALUES (99, 1, 1);`);
+      await agent.source.installTracking(Object.keys(KEYS).map((name) => ({ name })));
+      await syncRound(agent);
+      for (const table of Object.keys(KEYS)) {
+        const [verified] = (await agent.verify({ content: true, tables: [table] })).values();
+        expect({ table, ...verified }).toMatchObject({ table, equal: true });
+      }
+      expect(await differences()).toEqual([]);
+      twin.exec(`INSERT INTO track (track_id, name, milliseconds) VALUES (1001, 'loaded with the trigger gone', 5);
+        INSERT INTO playlist_track VALUES (99, 1, 1);`);
+      expect(applicationValues(db)).toEqual(applicationValues(twin));
     });
   });
 });

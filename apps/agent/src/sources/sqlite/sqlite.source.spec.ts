@@ -75,7 +75,6 @@ describe('SqliteSource', () => {
     const db = new Database(path);
     db.exec(`CREATE TABLE keyed (a INTEGER, b TEXT, v REAL, PRIMARY KEY (b, a));
              CREATE TABLE nokey (x INTEGER, y TEXT);
-             CREATE TABLE wr (k TEXT PRIMARY KEY) WITHOUT ROWID;
              INSERT INTO keyed VALUES (1, 'x', 0.5), (2, 'y', NULL);`);
     db.close();
   });
@@ -116,10 +115,59 @@ describe('SqliteSource', () => {
     await s.close();
   });
 
-  it('says to run track before tracking is installed, and refuses WITHOUT ROWID tables', async () => {
+  it('says to run track before tracking is installed', async () => {
     const s = new SqliteSource(path);
     await expect(s.localMax(await s.describe({ name: 'keyed' }))).rejects.toThrow(/run "rowferry-agent track"/);
-    await expect(s.installTracking([{ name: 'wr' }])).rejects.toThrow(/WITHOUT ROWID/);
+    await s.close();
+  });
+
+  it("tracks with a side table a WITHOUT ROWID table, and one whose own update triggers a stamp would run, leaving the application's values as they were", async () => {
+    const own = join(dir, 'app-triggers.sqlite');
+    const db = new Database(own);
+    db.exec(`CREATE TABLE wr (k TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+             CREATE TABLE touched (id INTEGER PRIMARY KEY, name TEXT, last_update TEXT NOT NULL DEFAULT '2020-01-01');
+             CREATE TRIGGER touched_now AFTER UPDATE ON touched
+               BEGIN UPDATE touched SET last_update = '2030-01-01' WHERE id = NEW.id; END;
+             CREATE TABLE narrow (id INTEGER PRIMARY KEY, name TEXT, renamed INTEGER NOT NULL DEFAULT 0);
+             CREATE TRIGGER narrow_renamed AFTER UPDATE OF name ON narrow
+               BEGIN UPDATE narrow SET renamed = renamed + 1 WHERE id = NEW.id; END;
+             INSERT INTO wr VALUES ('b', 2), ('a', 1);
+             INSERT INTO touched (name) VALUES ('x'), ('y');
+             INSERT INTO narrow (name) VALUES ('x');`);
+    const s = new SqliteSource(own);
+    const said = await s.installTracking([{ name: 'wr' }, { name: 'touched' }, { name: 'narrow' }]);
+    expect(said).toContain(
+      'wr: tracked with a side table: it is a WITHOUT ROWID table, and a version column is stamped by rowid',
+    );
+    expect(said.join('\n')).toMatch(
+      /touched: tracked with a side table: the application's update trigger "touched_now"/,
+    );
+    expect(said.join('\n')).not.toMatch(/narrow: tracked with a side table/);
+    const columns = (t: string) =>
+      (db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns('touched')).toEqual(['id', 'name', 'last_update']);
+    expect(columns('narrow')).toContain('_rowferry_version');
+    db.exec(`INSERT INTO touched (name, last_update) VALUES ('z', '2021-05-05');
+             INSERT INTO wr VALUES ('c', 3); UPDATE wr SET n = 20 WHERE k = 'b';
+             INSERT INTO narrow (name) VALUES ('y')`);
+    expect(db.prepare('SELECT last_update FROM touched ORDER BY id').pluck().all()).toEqual([
+      '2020-01-01',
+      '2020-01-01',
+      '2021-05-05',
+    ]);
+    expect(db.prepare('SELECT renamed FROM narrow ORDER BY id').pluck().all()).toEqual([0, 0]);
+    for (const name of ['wr', 'touched']) {
+      const t = await s.describe({ name });
+      const rows = await s.rowsAfter(t, 0n, await s.localMax(t), 10);
+      expect(rows.values[0]).toHaveLength(3);
+    }
+    const wr = await s.describe({ name: 'wr' });
+    const rows = await s.rowsAfter(wr, 0n, await s.localMax(wr), 10);
+    expect(rows.values).toEqual([
+      ['a', 'c', 'b'],
+      ['1', '3', '20'],
+    ]);
+    db.close();
     await s.close();
   });
 

@@ -13,6 +13,7 @@ import {
   type TableShape,
   type TableTracking,
 } from '../tracked-source.js';
+import { sideTableReason, type SqliteTrigger } from './sqlite.tracking-mode.js';
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';
@@ -99,19 +100,19 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
         const t = q(table);
         // Described already (it exists); its declared types are what the side table and the delete log copy.
         const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; type: string }[];
-        const withoutRowid = (
-          this.db
-            .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
-            .pluck()
-            .get(table) as string
-        ).match(/WITHOUT\s+ROWID/i);
-        if (withoutRowid) throw new Error(`table "${table}" is a WITHOUT ROWID table; version tracking needs a rowid`);
-        if (tracked.sideTable) {
+        const hasColumn = cols.some((c) => c.name === this.vc);
+        const reason = sideTableReason(this.isWithoutRowid(table), this.triggersOn(table));
+        if (tracked.sideTable || (reason && !hasColumn)) {
+          if (!tracked.sideTable) done.push(`${table}: tracked with a side table: ${reason}`);
           done.push(...this.installSideTable(tracked, cols));
           this.installDeleteLog(tracked, cols);
           continue;
         }
-        if (!cols.some((c) => c.name === this.vc)) {
+        if (reason)
+          done.push(
+            `${table}: WARNING: ${reason}; move the table to a side table (remove its tracking, docs/agent.md, then track it again)`,
+          );
+        if (!hasColumn) {
           this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
           done.push(`${table}: added column ${this.vcq}`);
         }
@@ -145,10 +146,24 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     return done;
   }
 
+  private isWithoutRowid(table: string): boolean {
+    const sql = this.db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
+      .pluck()
+      .get(table) as string;
+    return /WITHOUT\s+ROWID/i.test(sql);
+  }
+
+  private triggersOn(table: string): SqliteTrigger[] {
+    return this.db
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`)
+      .all(table) as SqliteTrigger[];
+  }
+
   /**
    * Side-table tracking (docs/sources.md, Side tables): the table stays as it is; `_rowferry_<table>_rows` holds each
    * row's key and version, kept by triggers from the same counter (a key change moves the version to the new key).
-   * Existing rows get versions above the counter, in rowid order.
+   * Existing rows get versions above the counter, in key order.
    */
   private installSideTable(table: TableTracking, cols: { name: string; type: string }[]): string[] {
     const t = q(table.name);
@@ -178,14 +193,14 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     ];
   }
 
-  /** Keys without a side row get one, with versions above the counter in rowid order; says how many. */
+  /** Keys without a side row get one, with versions above the counter in key order (a table may have no rowid). */
   private numberSideRows(table: SourceTable): number {
     const keys = table.key.map(q);
     const base = this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
     const n = this.db
       .prepare(
         `INSERT INTO ${q(sideTableName(table.name))} (${keys.join(', ')}, ${this.vcq})
-           SELECT ${keys.map((k) => `t.${k}`).join(', ')}, ? + row_number() OVER (ORDER BY t.rowid)
+           SELECT ${keys.map((k) => `t.${k}`).join(', ')}, ? + row_number() OVER (ORDER BY ${keys.map((k) => `t.${k}`).join(', ')})
              FROM ${this.unversionedRows(table, true)}`,
       )
       .run(base).changes;

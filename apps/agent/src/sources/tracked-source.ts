@@ -374,7 +374,9 @@ export abstract class TrackedSource<V> implements Source {
   protected rowsOf(table: SourceTable): string {
     const t = `${this.tableSql(table.name)} t`;
     if (!this.sided.has(table.name)) return t;
-    const on = table.key.map((k) => `s.${this.quote(k)} = t.${this.quote(k)}`).join(' AND ');
+    // The table's column on the left: SQLite compares by the left column's collation, so a NOCASE key still finds its
+    // row through the table's own key index (the other way round it read the whole table for every batch).
+    const on = table.key.map((k) => `t.${this.quote(k)} = s.${this.quote(k)}`).join(' AND ');
     return `${this.trackingTable(sideTableName(table.name))} s JOIN ${t} ON ${on}`;
   }
 

@@ -171,6 +171,42 @@ describe('SqliteSource', () => {
     await s.close();
   });
 
+  it("finds the application's triggers whatever case names the table, keeps a WITHOUT ROWID table's INTEGER key taking text, gives NULL key parts no side row, and warns each pass of a trigger added after track", async () => {
+    const own = join(dir, 'app-cases.sqlite');
+    const db = new Database(own);
+    db.exec(`CREATE TABLE Artist (id INTEGER PRIMARY KEY, name TEXT, lu TEXT NOT NULL DEFAULT 'old');
+             CREATE TRIGGER artist_lu AFTER UPDATE ON ARTIST BEGIN UPDATE artist SET lu = 'NEW' WHERE id = NEW.id; END;
+             CREATE TABLE wk (k INTEGER PRIMARY KEY, n INTEGER) without   rowid;
+             CREATE TABLE pair (a INTEGER, b TEXT, n INTEGER, PRIMARY KEY (a, b));
+             CREATE TRIGGER pair_seen AFTER UPDATE OF n, _rowferry_version ON pair BEGIN SELECT 1; END;
+             CREATE TABLE later (id INTEGER PRIMARY KEY, name TEXT);
+             INSERT INTO Artist (id, name) VALUES (1, 'a'); INSERT INTO wk VALUES (1, 1);`);
+    const s = new SqliteSource(own);
+    const said = (
+      await s.installTracking([{ name: 'artist' }, { name: 'wk' }, { name: 'pair' }, { name: 'later' }])
+    ).join('\n');
+    expect(said).toMatch(/artist: tracked with a side table: the application's update trigger "artist_lu"/);
+    expect(said).toMatch(/wk: tracked with a side table: it is a WITHOUT ROWID table/);
+    expect(said).toMatch(/pair: tracked with a side table: the application's update trigger "pair_seen"/);
+    expect(said).not.toMatch(/later: tracked with a side table/);
+    db.exec(`INSERT INTO Artist (id, name, lu) VALUES (2, 'b', 'mine');
+             INSERT INTO wk VALUES ('abc', 2), (2.5, 3);
+             INSERT INTO pair VALUES (1, NULL, 1); UPDATE pair SET n = n + 1; UPDATE pair SET n = n + 1;`);
+    expect(db.prepare('SELECT lu FROM Artist ORDER BY id').pluck().all()).toEqual(['old', 'mine']);
+    expect(db.prepare('SELECT k FROM wk ORDER BY n').pluck().all()).toEqual([1, 'abc', 2.5]);
+    expect(db.prepare('SELECT count(*) FROM _rowferry_pair_rows').pluck().get()).toBe(0);
+    const wk = await s.describe({ name: 'wk' });
+    expect((await s.rowsAfter(wk, 0n, await s.localMax(wk), 10)).values[0]).toEqual(['1', 'abc', '2.5']);
+    const later = await s.describe({ name: 'later' });
+    expect((await s.stampUnversioned(later, false)).notes).toEqual([]);
+    db.exec(`CREATE TRIGGER later_audit BEFORE UPDATE ON later BEGIN SELECT 1; END`);
+    expect((await s.stampUnversioned(later, false)).notes.join()).toMatch(
+      /WARNING: the application's update trigger "later_audit" would run on every stamp .* move the table to a side table/,
+    );
+    db.close();
+    await s.close();
+  });
+
   it('versions existing rows, then every insert and update takes the next counter value', async () => {
     const s = new SqliteSource(path);
     await s.installTracking([{ name: 'keyed' }]);

@@ -17,6 +17,11 @@ import { sideTableReason, type SqliteTrigger } from './sqlite.tracking-mode.js';
 import { sqliteColumn, sqliteToWire, wireToSqlite, type SqliteValue } from './sqlite.types.js';
 
 const COUNTER_TABLE = '_rowferry_counter';
+/** What `track` and every pass say of a table whose version column's stamps run the application's triggers. */
+function columnModeWarning(reason: string): string {
+  return `WARNING: ${reason}; move the table to a side table (remove its tracking, docs/agent.md, then track it again)`;
+}
+
 /** In a trigger: take the next version, and read it. */
 const BUMP = `UPDATE ${COUNTER_TABLE} SET value = value + 1 WHERE id = 1;`;
 const COUNTER = `(SELECT value FROM ${COUNTER_TABLE} WHERE id = 1)`;
@@ -101,17 +106,15 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
         // Described already (it exists); its declared types are what the side table and the delete log copy.
         const cols = this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string; type: string }[];
         const hasColumn = cols.some((c) => c.name === this.vc);
-        const reason = sideTableReason(this.isWithoutRowid(table), this.triggersOn(table));
+        const withoutRowid = this.isWithoutRowid(table);
+        const reason = sideTableReason(withoutRowid, this.triggersOn(table), this.vc);
         if (tracked.sideTable || (reason && !hasColumn)) {
           if (!tracked.sideTable) done.push(`${table}: tracked with a side table: ${reason}`);
-          done.push(...this.installSideTable(tracked, cols));
+          done.push(...this.installSideTable(tracked, cols, withoutRowid));
           this.installDeleteLog(tracked, cols);
           continue;
         }
-        if (reason)
-          done.push(
-            `${table}: WARNING: ${reason}; move the table to a side table (remove its tracking, docs/agent.md, then track it again)`,
-          );
+        if (reason) done.push(`${table}: ${columnModeWarning(reason)}`);
         if (!hasColumn) {
           this.db.exec(`ALTER TABLE ${t} ADD COLUMN ${this.vcq} INTEGER`);
           done.push(`${table}: added column ${this.vcq}`);
@@ -147,17 +150,29 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
   }
 
   private isWithoutRowid(table: string): boolean {
-    const sql = this.db
-      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`)
-      .pluck()
-      .get(table) as string;
-    return /WITHOUT\s+ROWID/i.test(sql);
+    return (
+      this.db
+        .prepare(`SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE NOCASE`)
+        .pluck()
+        .get(table) === 1n
+    );
   }
 
+  /** The table's triggers, however their statements spelled its name (SQLite's names ignore case). */
   private triggersOn(table: string): SqliteTrigger[] {
     return this.db
-      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?`)
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE`)
       .all(table) as SqliteTrigger[];
+  }
+
+  /**
+   * A table tracked with a version column that has gained an application trigger its stamps run: said on every pass
+   * until the table moves to a side table.
+   */
+  protected override async trackNewParts(table: SourceTable): Promise<string[]> {
+    if (this.isSided(table.name)) return [];
+    const reason = sideTableReason(false, this.triggersOn(table.name), this.vc);
+    return reason ? [columnModeWarning(reason)] : [];
   }
 
   /**
@@ -165,7 +180,11 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
    * row's key and version, kept by triggers from the same counter (a key change moves the version to the new key).
    * Existing rows get versions above the counter, in key order.
    */
-  private installSideTable(table: TableTracking, cols: { name: string; type: string }[]): string[] {
+  private installSideTable(
+    table: TableTracking,
+    cols: { name: string; type: string }[],
+    withoutRowid: boolean,
+  ): string[] {
     const t = q(table.name);
     if (cols.some((c) => c.name === this.vc))
       throw new Error(
@@ -174,10 +193,14 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     const side = q(sideTableName(table.name));
     const keys = table.key.map(q);
     const list = keys.join(', ');
-    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) VALUES (${keys.map((k) => `NEW.${k}`).join(', ')}, ${COUNTER})
+    // A key with a NULL part gets no side row: no row of the table can be found by it (unversionedRows).
+    const upsert = `INSERT INTO ${side} (${list}, ${this.vcq}) SELECT ${keys.map((k) => `NEW.${k}`).join(', ')}, ${COUNTER}
+      WHERE ${keys.map((k) => `NEW.${k} IS NOT NULL`).join(' AND ')}
       ON CONFLICT (${list}) DO UPDATE SET ${this.vcq} = excluded.${this.vcq};`;
     const oldKey = keys.map((k) => `${k} = OLD.${k}`).join(' AND ');
-    this.createKeyTable(sideTableName(table.name), table, cols, `, PRIMARY KEY (${list})`);
+    // Beside a WITHOUT ROWID table, one too: a lone INTEGER key would else become the side table's rowid, which
+    // refuses the text a WITHOUT ROWID table's INTEGER column takes.
+    this.createKeyTable(sideTableName(table.name), table, cols, `, PRIMARY KEY (${list})`, withoutRowid);
     const n = this.numberSideRows(table);
     this.db.exec(`DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_insert`)};
       DROP TRIGGER IF EXISTS ${q(`_rowferry_${table.name}_update`)};
@@ -238,10 +261,17 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
    * A tracking table holding a table's keys (side table, delete log): its key columns with the table's declared types,
    * and an indexed version; `constraint` adds to its definition.
    */
-  private createKeyTable(name: string, table: SourceTable, cols: { name: string; type: string }[], constraint = '') {
+  private createKeyTable(
+    name: string,
+    table: SourceTable,
+    cols: { name: string; type: string }[],
+    constraint = '',
+    withoutRowid = false,
+  ) {
     const declared = new Map(cols.map((c) => [c.name, c.type]));
     const columns = table.key.map((k) => `${q(k)} ${declared.get(k) ?? ''}`).join(', ');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS ${q(name)} (${columns}, ${this.vcq} INTEGER NOT NULL${constraint});
+    this.db
+      .exec(`CREATE TABLE IF NOT EXISTS ${q(name)} (${columns}, ${this.vcq} INTEGER NOT NULL${constraint})${withoutRowid ? ' WITHOUT ROWID' : ''};
       CREATE INDEX IF NOT EXISTS ${q(`${name}_version`)} ON ${q(name)} (${this.vcq});`);
   }
 

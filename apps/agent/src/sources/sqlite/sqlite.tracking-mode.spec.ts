@@ -1,4 +1,4 @@
-import { firesOnEveryUpdate, sideTableReason } from './sqlite.tracking-mode.js';
+import { firesOnStamp, sideTableReason } from './sqlite.tracking-mode.js';
 
 describe("which of the application's SQLite triggers a version column's stamp would fire", () => {
   it.each([
@@ -15,9 +15,12 @@ describe("which of the application's SQLite triggers a version column's stamp wo
     'CREATE TRIGGER `a``b` AFTER UPDATE ON c BEGIN SELECT 1; END',
     'CREATE TRIGGER t\n  AFTER\tUPDATE\n  ON c FOR EACH ROW WHEN NEW.x <> OLD.x BEGIN SELECT 1; END',
     'CREATE TRIGGER t AFTER UPDATE ON "of" BEGIN SELECT 1; END',
+    'CREATE TRIGGER t AFTER UPDATE OF name, _rowferry_version ON c BEGIN SELECT 1; END',
+    'CREATE TRIGGER t AFTER UPDATE OF "_ROWFERRY_VERSION" ON c BEGIN SELECT 1; END',
+    'CREATE TRIGGER t /* a comment */ AFTER UPDATE ON c BEGIN SELECT 1; END',
     'something this does not read',
   ])('fires on every update: %s', (sql) => {
-    expect(firesOnEveryUpdate(sql)).toBe(true);
+    expect(firesOnStamp(sql, '_rowferry_version')).toBe(true);
   });
 
   it.each([
@@ -29,7 +32,7 @@ describe("which of the application's SQLite triggers a version column's stamp wo
     'CREATE TRIGGER [after update] AFTER INSERT ON c BEGIN SELECT 1; END',
     'CREATE TRIGGER t INSTEAD OF DELETE ON v BEGIN SELECT 1; END',
   ])('does not: %s', (sql) => {
-    expect(firesOnEveryUpdate(sql)).toBe(false);
+    expect(firesOnStamp(sql, '_rowferry_version')).toBe(false);
   });
 
   it("names the application's triggers that would fire, never rowferry's own", () => {
@@ -40,10 +43,12 @@ describe("which of the application's SQLite triggers a version column's stamp wo
     const app = { name: 'c_touch', sql: 'CREATE TRIGGER c_touch AFTER UPDATE ON c BEGIN SELECT 1; END' };
     const audit = { name: 'c_audit', sql: 'CREATE TRIGGER c_audit BEFORE UPDATE ON c BEGIN SELECT 1; END' };
     const narrow = { name: 'c_name', sql: 'CREATE TRIGGER c_name AFTER UPDATE OF name ON c BEGIN SELECT 1; END' };
-    expect(sideTableReason(false, [])).toBeUndefined();
-    expect(sideTableReason(false, [own, narrow])).toBeUndefined();
-    expect(sideTableReason(false, [own, app])).toMatch(/update trigger "c_touch" would run/);
-    expect(sideTableReason(false, [app, narrow, audit])).toMatch(/update triggers "c_touch", "c_audit" would run/);
-    expect(sideTableReason(true, [])).toMatch(/WITHOUT ROWID/);
+    expect(sideTableReason(false, [], '_rowferry_version')).toBeUndefined();
+    expect(sideTableReason(false, [own, narrow], '_rowferry_version')).toBeUndefined();
+    expect(sideTableReason(false, [own, app], '_rowferry_version')).toMatch(/update trigger "c_touch" would run/);
+    expect(sideTableReason(false, [app, narrow, audit], '_rowferry_version')).toMatch(
+      /update triggers "c_touch", "c_audit" would run/,
+    );
+    expect(sideTableReason(true, [], '_rowferry_version')).toMatch(/WITHOUT ROWID/);
   });
 });

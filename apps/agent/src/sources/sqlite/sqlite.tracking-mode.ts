@@ -8,20 +8,20 @@ export interface SqliteTrigger {
 const NAME = String.raw`(?:"(?:[^"]|"")*"|\x60(?:[^\x60]|\x60\x60)*\x60|\[[^\]]*\]|[^\s"\x60\[(]+)`;
 const HEADER = new RegExp(
   String.raw`^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:${NAME}\s*\.\s*)?${NAME}\s*` +
-    String.raw`(?:BEFORE\s+|AFTER\s+|INSTEAD\s+OF\s+)?(DELETE|INSERT|UPDATE)(\s+OF\s)?`,
+    String.raw`(?:BEFORE\s+|AFTER\s+|INSTEAD\s+OF\s+)?(DELETE|INSERT|UPDATE)(\s+OF\s([\s\S]*?)\sON\s)?`,
   'i',
 );
 
 /**
- * Whether every UPDATE of its table fires the trigger: an UPDATE trigger without an `OF` column list. A version
- * column's stamp is an UPDATE setting only that column, so it fires exactly these (an `UPDATE OF` list names the
- * application's columns, never rowferry's). A statement this cannot read counts as firing: a side table is never
- * wrong, only a little slower.
+ * Whether a version column's stamp, an UPDATE setting only that column, fires the trigger: an UPDATE trigger without an
+ * `OF` column list, or one whose list names the version column. A statement this cannot read counts as firing: a side
+ * table is never wrong, only a little slower.
  */
-export function firesOnEveryUpdate(sql: string): boolean {
+export function firesOnStamp(sql: string, versionColumn: string): boolean {
   const header = HEADER.exec(sql);
   if (!header) return true;
-  return header[1].toUpperCase() === 'UPDATE' && header[2] === undefined;
+  if (header[1].toUpperCase() !== 'UPDATE') return false;
+  return header[2] === undefined || header[3].toLowerCase().includes(versionColumn.toLowerCase());
 }
 
 /**
@@ -31,10 +31,14 @@ export function firesOnEveryUpdate(sql: string): boolean {
  * sets `last_update` would rewrite it), is tracked with a side table, which leaves the table alone. So is a
  * `WITHOUT ROWID` table: the stamp finds its row by rowid.
  */
-export function sideTableReason(withoutRowid: boolean, triggers: readonly SqliteTrigger[]): string | undefined {
+export function sideTableReason(
+  withoutRowid: boolean,
+  triggers: readonly SqliteTrigger[],
+  versionColumn: string,
+): string | undefined {
   if (withoutRowid) return 'it is a WITHOUT ROWID table, and a version column is stamped by rowid';
-  const firing = triggers.filter((t) => !t.name.startsWith('_rowferry_') && firesOnEveryUpdate(t.sql));
+  const firing = triggers.filter((t) => !t.name.startsWith('_rowferry_') && firesOnStamp(t.sql, versionColumn));
   if (firing.length === 0) return undefined;
   const names = firing.map((t) => `"${t.name}"`).join(', ');
-  return `the application's update trigger${firing.length > 1 ? 's' : ''} ${names} would run on every stamp of a version column (on each insert, and on every existing row now)`;
+  return `the application's update trigger${firing.length > 1 ? 's' : ''} ${names} would run on every stamp of a version column (on each insert, and on each row track numbers)`;
 }

@@ -171,6 +171,25 @@ describe('PostgreSQL source', () => {
     expect(await differences()).toEqual([]);
   });
 
+  it('safe watermark: a lone open writer holding the newest transaction id, with nothing completing after it, holds it back', async () => {
+    // The newest id is at or past a snapshot's xmax (one past the newest completed id): a snapshot does not list it.
+    const lone = new pg.Client({ connectionString: sourceUrl });
+    await lone.connect();
+    try {
+      await lone.query('BEGIN');
+      await lone.query(`UPDATE accounts SET name = 'lone writer' WHERE id = 5000`);
+      const held = BigInt((await lone.query(`SELECT _rowferry_version AS v FROM accounts WHERE id = 5000`)).rows[0].v);
+      expect(await agent.source.safeWatermark()).toBeLessThan(held);
+      expect(await agent.source.safeWatermark()).toBeLessThan(held);
+      await lone.query('COMMIT');
+      expect(await agent.source.safeWatermark()).toBeGreaterThanOrEqual(held);
+    } finally {
+      await lone.end();
+    }
+    await cycle();
+    expect(await differences()).toEqual([]);
+  });
+
   it('syncs updates and deletes', async () => {
     await source.query(`UPDATE accounts SET name = name || ' v2', ratio = 2.5 WHERE id % 10 = 0`);
     await source.query(`DELETE FROM accounts WHERE id BETWEEN 1000 AND 1099`);

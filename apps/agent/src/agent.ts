@@ -7,7 +7,8 @@ import type { Source, SourceTable } from './sources/source.js';
 import { loadState, saveState, type AgentState } from './state.js';
 import { CheckPlan } from './check-plan.js';
 import { verifyVerdict, type Verdict } from './status.js';
-import { TablePass, type PassReport } from './table-pass.js';
+import { passReport, TablePass, type PassReport } from './table-pass.js';
+import { IdleWatch, idleReport } from './idle-watch.js';
 import type { UploadProgress } from './progress.js';
 
 export interface CycleReport {
@@ -46,6 +47,9 @@ export class SyncAgent {
    * none.
    */
   private confirmedMarker: string | undefined;
+  /** The safe watermark this pass's marker step read (undefined until it has). */
+  private watermark: bigint | undefined;
+  private readonly idle: IdleWatch;
 
   constructor(
     private readonly config: AgentConfig,
@@ -57,6 +61,7 @@ export class SyncAgent {
     this.state = loadState(config.stateFile);
     this.pass = new TablePass(this.source, this.api, config, onProgress);
     this.checks = new CheckPlan(this.state, config);
+    this.idle = new IdleWatch(this.source);
   }
 
   /**
@@ -89,8 +94,15 @@ export class SyncAgent {
   }
 
   async cycle(): Promise<CycleReport> {
-    if (await this.source.reopenIfReplaced()) this.log('the database file was replaced: reopened it');
+    if (await this.source.reopenIfReplaced()) {
+      this.idle.forget();
+      this.log('the database file was replaced: reopened it');
+    }
+    const quiet = await this.idleCycle();
+    if (quiet) return quiet;
     const refused = await this.registerTables();
+    const start = await this.idle.start([...this.tables.values()]);
+    this.watermark = undefined;
     const local = await this.source.newestMarker();
     // The version info does not depend on the restore check or the marker: asked beside them, so that the pass's
     // first upload waits for one round trip fewer. (Caught here so that it is not unhandled while they run.)
@@ -101,7 +113,8 @@ export class SyncAgent {
     // even one that lands while the pass runs, brings back an older marker than the server's newest. (After a
     // restore to a marker, it comes last instead: only once every table has been handled.)
     const marked = restore.kind === 'to-marker' || (await this.writeMarker(local, restore));
-    const infos = new Map((await versionInfo).map((i) => [i.table, i]));
+    const allInfo = await versionInfo;
+    const infos = new Map(allInfo.map((i) => [i.table, i]));
     const restoredTo = restore.kind === 'to-marker' ? restore.marker.watermark : undefined;
     const report: CycleReport = {
       tables: [...refused].map(([table, error]) => ({ table, error: `definition refused: ${error}` })),
@@ -154,6 +167,37 @@ export class SyncAgent {
     if (restore.kind === 'to-marker' && allHandled) {
       await this.api.markerRestored(restore.marker.id);
       report.changedUnderPass = !(await this.writeMarker(local, restore));
+    }
+    const idle =
+      restore.kind === 'none' &&
+      refused.size === 0 &&
+      report.tables.every(idleReport) &&
+      [...this.tables.keys()].every((t) => infos.get(t)?.backfillFrom === null);
+    await this.idle.ended([...this.tables.values()], start, this.watermark, allInfo, idle);
+    saveState(this.config.stateFile, this.state);
+    return report;
+  }
+
+  /**
+   * A pass that ends at once, when neither side changed since the last idle pass and no check is due
+   * (docs/sync-model.md, Idle passes): every table is as equal as then.
+   */
+  private async idleCycle(): Promise<CycleReport | undefined> {
+    const tables = [...this.tables.values()];
+    const infos = await this.idle.unchanged(tables, () => this.api.allVersionInfo());
+    if (!infos) return undefined;
+    const byName = new Map(infos.map((i) => [i.table, i]));
+    const report: CycleReport & { tables: PassReport[] } = { tables: [], restore: 'none' };
+    for (const table of tables) {
+      const info = byName.get(table.name)!; // every table had its info when the watch was set
+      const check = this.checks.plan(table.name, Number(info.rowCount), false, this.source.capturesDeletes(table));
+      if (check.sliceRows !== undefined) return this.idle.forget();
+      report.tables.push(passReport(table.name, info.timeline, check.position, ['equal']));
+    }
+    for (const r of report.tables) {
+      this.checks.passed(r.table, r);
+      this.passEnded(r.table, true);
+      this.log(`${r.table}: equal, nothing changed on either side`);
     }
     saveState(this.config.stateFile, this.state);
     return report;
@@ -229,6 +273,7 @@ export class SyncAgent {
    */
   private async writeMarker(local: Marker | undefined, restore: RestoreFinding): Promise<boolean> {
     const watermark = await this.source.safeWatermark();
+    this.watermark ??= watermark;
     if (!needsNewMarker(local, restore, watermark)) return true;
     const marker = { id: randomUUID(), watermark };
     await this.api.recordMarker({ id: marker.id, watermark: watermark.toString() });

@@ -1,6 +1,6 @@
 import { CheckPlan } from './check-plan.js';
 import type { AgentState } from './state.js';
-import type { PassReport } from './table-pass.js';
+import { passReport, type PassReport } from './table-pass.js';
 
 const HOUR = 3_600_000;
 const config = { verifyEvery: 6 * 3600, verifyContentEvery: 24 * 3600, sliceRows: 500_000, intervalSeconds: 30 };
@@ -12,21 +12,7 @@ const emptyState = (): AgentState => ({
   passes: {},
   checks: {},
 });
-const report = (over: Partial<PassReport> = {}): PassReport => ({
-  table: 't',
-  steps: ['equal'],
-  uploaded: 0,
-  deleted: 0,
-  checked: 0,
-  repaired: 0,
-  stamped: 0,
-  notes: [],
-  position: 0n,
-  sliced: false,
-  found: 0,
-  timeline: 'x',
-  ...over,
-});
+const report = (over: Partial<PassReport> = {}): PassReport => ({ ...passReport('t', 'x', 0n, ['equal']), ...over });
 
 /** A plan whose state has seen table "t" go round once, clean, at time 0. */
 function settled() {

@@ -35,6 +35,17 @@ export interface PassReport {
   timeline: string;
 }
 
+/** A table's report before its pass has done anything: no step, nothing counted. */
+export function passReport(
+  table: string,
+  timeline: string,
+  position: bigint,
+  steps: PassReport['steps'] = [],
+): PassReport {
+  const counted = { uploaded: 0, deleted: 0, checked: 0, repaired: 0, stamped: 0, found: 0 };
+  return { table, steps, ...counted, notes: [], position, sliced: false, timeline };
+}
+
 /**
  * One pass of the sync algorithm for one table (docs/sync-model.md, One pass): decide, act, and when the action changed
  * the remote, decide again, so that a behind or restored table gets its deletes and then its uploads in the same pass.
@@ -62,20 +73,7 @@ export class TablePass {
     restoredTo: bigint | undefined,
   ): Promise<PassReport> {
     const position = check.position;
-    const report: PassReport = {
-      table: table.name,
-      steps: [],
-      uploaded: 0,
-      deleted: 0,
-      checked: 0,
-      repaired: 0,
-      stamped: 0,
-      notes: [],
-      position,
-      sliced: false,
-      found: 0,
-      timeline: info.timeline,
-    };
+    const report = passReport(table.name, info.timeline, position);
     // Before any version is read: a row no trigger saw is invisible to every step below until it has one.
     // A side table's unversioned rows are looked for where a round of the check starts, not on every idle pass.
     const stamp = await this.source.stampUnversioned(table, check.sliceRows !== undefined && position === 0n);

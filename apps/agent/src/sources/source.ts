@@ -90,9 +90,21 @@ export interface Source {
   writeMarker(marker: Marker, expected: string | undefined): Promise<boolean>;
   /** After a restore: forget what was proven about the old timeline (the safe watermark) and reopen what was open. */
   resetAfterRestore(): Promise<void>;
+  /**
+   * What a pass would find changed, read in one statement (docs/sync-model.md, Idle passes): the version counter,
+   * the newest marker, the tables' schema and whether any row lacks a version. Undefined where it cannot be read (the
+   * application's own version column has no counter; tracking missing): such a pass is never skipped.
+   */
+  pulse(tables: readonly SourceTable[]): Promise<Pulse | undefined>;
   /** Reopens the database when its file was replaced (a restore by rename); true when it did. Server engines: false. */
   reopenIfReplaced(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The source's pulse: its version counter, and a digest of everything else a pass depends on (the counter too). */
+export interface Pulse {
+  counter: bigint;
+  digest: string;
 }
 
 /** The source cannot hash a table's content as digestHash said (a value its SQL cannot cast): ask digestHash again. */

@@ -11,7 +11,7 @@ import {
   type RowContent,
   type ToWire,
 } from './source-rows.js';
-import { keyedTable, keyTypes, type Source, type SourceTable, type TableToTrack } from './source.js';
+import { keyedTable, keyTypes, type Pulse, type Source, type SourceTable, type TableToTrack } from './source.js';
 
 /** The version column `track` installs, unless the config names one the application already keeps. */
 export const VERSION_COLUMN = '_rowferry_version';
@@ -106,6 +106,11 @@ export abstract class TrackedSource<V> implements Source {
    * did.
    */
   protected abstract installVersioning(tables: TableTracking[]): Promise<string[]>;
+  /**
+   * One statement, one row: the version counter first, then the newest marker's id, the schema of the tables and of
+   * their tracking tables (children too), and for each of `probed` whether a row without a version exists.
+   */
+  protected abstract readPulse(tables: string[], probed: string[]): Promise<unknown[]>;
   /** The counter `track` installed: the highest version handed out. */
   protected abstract trackedCounter(): Promise<bigint>;
   /** The table's highest version, 0 when it has none. */
@@ -219,6 +224,24 @@ export abstract class TrackedSource<V> implements Source {
         `rows written where no trigger fired could not be given a version (the agent needs UPDATE on the table; tracking from an earlier release needs "rowferry-agent track" again): ${(err as Error).message}`,
       );
       return { stamped: 0, notes };
+    }
+  }
+
+  async pulse(tables: readonly SourceTable[]): Promise<Pulse | undefined> {
+    if (this.existingVersionColumn) return undefined;
+    // A side table's unversioned rows are looked for when a round starts (stampUnversioned): no probe here.
+    const probed = tables.filter((t) => !this.sided.has(t.name)).map((t) => t.name);
+    try {
+      const [counter, ...rest] = await this.readPulse(
+        tables.map((t) => t.name),
+        probed,
+      );
+      return {
+        counter: BigInt(counter as bigint),
+        digest: JSON.stringify([counter, ...rest], (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      };
+    } catch {
+      return undefined; // the full pass says what is wrong
     }
   }
 

@@ -5,6 +5,7 @@ import { driver } from '../driver.js';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
+import { pulseQuery } from './mariadb.pulse.js';
 import { unsupportedServer } from './mariadb.server.js';
 import { mariadbColumn, mariadbToWire, wireToMariadb, type MariadbValue } from './mariadb.types.js';
 
@@ -252,6 +253,13 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   protected async trackedCounter(): Promise<bigint> {
     const [[next]] = await this.rows<[string]>(`SELECT next_not_cached_value FROM ${SEQUENCE}`);
     return BigInt(next) - 1n;
+  }
+
+  protected async readPulse(tables: string[], probed: string[]): Promise<unknown[]> {
+    const names = tables.flatMap((t) => [t, deleteLogName(t), sideTableName(t)]);
+    const { sql, values } = pulseQuery(SEQUENCE, MARKERS, names, probed.map(q), this.vcq);
+    const [row] = await this.rows<unknown[]>(sql, values);
+    return row;
   }
 
   protected async maxVersion(table: string): Promise<bigint> {

@@ -17,7 +17,8 @@ import { emptyDigest, type Marker, type RangeDigest } from '#sync';
 import { driver } from '../driver.js';
 import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
-import { sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
+import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
+import { pulseQuery } from './postgres.pulse.js';
 import { NEXT_VERSION, PostgresTracking, quietly, TRACKING_SCHEMA, trackingTable } from './postgres.tracking.js';
 import { postgresColumn, postgresToWire, type PgValue, type TypeKind } from './postgres.types.js';
 
@@ -44,9 +45,9 @@ const rawTypes = (driven: typeof pg) =>
 /**
  * A PostgreSQL source. Tracking is a sequence and a BEFORE INSERT OR UPDATE trigger per table stamping the version
  * column. Because sequence values are handed out before their transactions commit, the ahead path reads only up to
- * the safe watermark, proven with transaction snapshots (see safeWatermark).
+ * the safe watermark, proven from the transactions running when the counter was read (see safeWatermark).
  */
-export class PostgresSource extends ServerSource<PgValue, bigint> {
+export class PostgresSource extends ServerSource<PgValue, string[]> {
   private readonly pool: pg.Pool;
   private readonly tracking: PostgresTracking;
   /** Tables whose content a cast refused to hash in SQL (contentDigests). */
@@ -180,22 +181,26 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
   }
 
   /**
-   * Sequence values are handed out before commit, so a lower version can become visible after higher ones. Each call
-   * records (counter, snapshot xmax); once the oldest running transaction (xmin) is at or past that xmax, every writer
-   * that could hold a version up to that counter has finished, and the counter is safe (at once when none runs).
+   * Sequence values are handed out before commit, so a lower version can become visible after higher ones. A writer
+   * takes its transaction id before its version (next_version), so every writer that could hold a version up to a
+   * reading of the counter already had its id when the running transactions were read just after: each call records
+   * (counter, those ids), and once none of them runs any more the counter is safe (at once when none ran). The ids
+   * come from the lock each transaction holds on its own id: a snapshot leaves out a transaction whose id is at or
+   * past its xmax (one past the newest completed), so a lone writer holding the newest id would pass for finished.
    */
   async safeWatermark(): Promise<bigint> {
     // The application's own versions carry no proof of commit order: the highest visible version is all there is,
     // and a row committed late below it is found by the difference check (docs/sources.md).
     if (this.existingVersionColumn) return this.versionCounter();
     const counter = await this.versionCounter();
-    const snap = (await this.pool.query<{ s: string }>(`SELECT pg_current_snapshot()::text AS s`)).rows[0].s;
-    const [xmin, xmax, running] = snap.split(':');
-    return this.watermark.advance(
-      counter,
-      BigInt(xmax),
-      (readingXmax) => running === '' || BigInt(xmin) >= readingXmax,
+    const { rows } = await this.pool.query<{ ids: string | null }>(
+      `SELECT string_agg(transactionid::text, ',') AS ids FROM pg_locks
+        WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted
+          AND pid IS DISTINCT FROM pg_backend_pid()`,
     );
+    const ids = rows[0].ids?.split(',') ?? [];
+    const running = new Set(ids);
+    return this.watermark.advance(counter, ids, (held) => !held.some((id) => running.has(id)));
   }
 
   protected async trackedCounter(): Promise<bigint> {
@@ -203,6 +208,20 @@ export class PostgresSource extends ServerSource<PgValue, bigint> {
       `SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`,
     );
     return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
+  }
+
+  protected async readPulse(tables: string[], probed: string[]): Promise<unknown[]> {
+    const tracking = tables.flatMap((t) => [
+      this.trackingTable(deleteLogName(t)),
+      this.trackingTable(sideTableName(t)),
+    ]);
+    const query = pulseQuery(
+      tables.map((t) => this.tableSql(t)),
+      tracking,
+      probed.map((t) => this.tableSql(t)),
+      this.vcq,
+    );
+    return (await this.pool.query({ ...query, rowMode: 'array' })).rows[0];
   }
 
   protected async maxVersion(table: string): Promise<bigint> {

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
@@ -12,6 +11,7 @@ import { createSampleDatabase, SAMPLE_TABLES } from '../../scripts/lib/sample-sq
 import { startRedis } from '../../scripts/lib/services.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { writeAgentConfig } from '../../scripts/lib/agent-config.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 /**
  * `rowferry-agent run` as a customer runs it, while the jobs it waits on fail for good and then vanish with all of
@@ -69,7 +69,7 @@ describe('the agent survives jobs that fail or vanish', () => {
     await admin.connect();
     const tables = SAMPLE_TABLES.map((t) => `rowferry_data.${t.name}`).join(', ');
     await admin.query(`REVOKE INSERT ON ${tables} FROM rowferry_tenant`);
-    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const cli = AGENT_CLI;
     const proc = spawn(process.execPath, [cli, 'run', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     agentProc = proc;
     proc.stdout!.on('data', (d) => (output += d));

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeAgentConfig } from '../../scripts/lib/agent-config.js';
 import { createSampleDatabase } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
-const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+const cli = AGENT_CLI;
 
 /** `rowferry-agent run` on a terminal (a pseudo-terminal made by util-linux's `script`): a progress bar, long loads. */
 describe('the agent at a terminal', () => {

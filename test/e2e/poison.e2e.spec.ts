@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { configuredAgent } from '../../scripts/lib/agent-config.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 const BOARD_PASSWORD = 'board-password-for-tests';
 
@@ -110,7 +110,7 @@ describe('poison rows, quarantine, skip ahead, and Bull Board', () => {
   });
 
   it('rowferry-agent status never says equal while rows wait in the quarantine', () => {
-    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const cli = AGENT_CLI;
     const status = (...args: string[]) =>
       execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.json'), ...args], { encoding: 'utf8' });
     expect(JSON.parse(status('--json'))).toEqual([

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SyncAgent } from '../../apps/agent/src/agent.js';
 import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { compareTable } from '../../scripts/lib/compare.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 interface Tenant {
   dir: string;
@@ -148,7 +148,7 @@ describe('schema evolution', () => {
       { headers: { authorization: `Bearer ${a.creds.secret}` } },
     );
     expect(((await res.json()) as { schemaError: string }).schemaError).toMatch(/changing it to \(label\) is refused/);
-    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const cli = AGENT_CLI;
     const out = execFileSync(process.execPath, [cli, 'status', '--json', '-c', join(a.dir, 'agent.json')], {
       encoding: 'utf8',
     });
@@ -199,7 +199,7 @@ describe('schema evolution', () => {
       await compareTable(a.db, stack.databaseUrl, a.creds.databaseId, 'notes', ['id'], undefined, 'notes_of_a'),
     ).toEqual([]);
     expect(await differences(b, 'notes', ['id'])).toEqual([]); // b's shared table is untouched
-    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const cli = AGENT_CLI;
     const status = JSON.parse(
       execFileSync(process.execPath, [cli, 'status', '--json', '-c', join(a.dir, 'agent.json')], { encoding: 'utf8' }),
     ) as { table: string; state: string; remoteVersion: string | null }[];

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeAgentConfig } from '../../scripts/lib/agent-config.js';
 import { ENGINES, syncedTenant, type SyncedTenant } from '../support/tenants.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 /**
  * Side-table tracking (docs/sources.md, Side tables): the application's tables stay exactly as they were, so an
@@ -70,7 +70,7 @@ describe('rowferry-agent track --side-table', () => {
         source: { type: 'sqlite', path: 'app.db' },
         tables: [{ name: 'notes' }],
       });
-      const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+      const cli = AGENT_CLI;
       const run = spawnSync(process.execPath, [cli, 'track', '-c', config, '--side-table'], { encoding: 'utf8' });
       expect(run.stderr).toBe('');
       expect(run.stdout).toMatch(/notes: versioned 2 existing rows in _rowferry_notes_rows/);

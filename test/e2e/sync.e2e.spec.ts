@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { loadAgentConfig } from '../../apps/agent/src/config.js';
 import { createSampleDatabase, SAMPLE_TABLES } from '../../scripts/lib/sample-sqlite.js';
 import { enrollDatabase, startStack, type Stack } from '../../scripts/lib/stack.js';
 import { sqliteDifferences, syncUntilEqual } from '../support/agent.js';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQL', () => {
   let stack: Stack;
@@ -133,7 +133,7 @@ describe('end to end: SQLite agent → API → Redis → 2 workers → PostgreSQ
   });
 
   it('rowferry-agent status says every table is equal (a whole round of the difference check found nothing)', () => {
-    const cli = fileURLToPath(new URL('../../dist/apps/agent/src/main.js', import.meta.url));
+    const cli = AGENT_CLI;
     const status = (...args: string[]) =>
       execFileSync(process.execPath, [cli, 'status', '-c', join(dir, 'agent.yaml'), ...args], { encoding: 'utf8' });
     const rows = JSON.parse(status('--json')) as { table: string; state: string; behindVersions: string }[];

@@ -139,7 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await t.installTracking();
       const agent = new Supervised(
         `agent-${t.name}`,
-        [`${root}/dist/apps/agent/src/main.js`, 'run', '-c', config],
+        [`${root}/bin/rowferry-agent.js`, 'run', '-c', config],
         process.env,
         join(logs, `agent-${t.name}.log`),
       );

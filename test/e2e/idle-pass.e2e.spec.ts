@@ -109,6 +109,19 @@ describe.each(ENGINES)('idle passes: %s source', (engine) => {
     await syncedAgain();
   });
 
+  it("deletes no trigger saw end it when they lower the table's newest version (TRUNCATE)", async () => {
+    await idlePass();
+    const lines = t.tenant.tables[1].name;
+    if (engine === 'sqlite') await t.tenant.exec(`DELETE FROM ${lines}`);
+    else await t.tenant.exec(`TRUNCATE TABLE ${lines}`);
+    await syncedAgain();
+    const { rows } = await t.remote.query(
+      `SELECT count(*)::int AS n FROM rowferry_data.${lines} WHERE _rf_database = $1`,
+      [t.creds.databaseId],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+
   if (engine === 'postgres')
     it('a transaction holding a version while an idle-looking pass runs is sent once it commits', async () => {
       await idlePass();

@@ -100,8 +100,10 @@ export class SyncAgent {
     }
     const quiet = await this.idleCycle();
     if (quiet) return quiet;
-    const refused = await this.registerTables();
+    // Read before the tables are described: a schema change landing while they are moves it, so this pass cannot
+    // leave a watch on a schema it did not register (the first pass, which knows no tables yet, leaves none).
     const start = await this.idle.start([...this.tables.values()]);
+    const refused = await this.registerTables();
     this.watermark = undefined;
     const local = await this.source.newestMarker();
     // The version info does not depend on the restore check or the marker: asked beside them, so that the pass's

@@ -108,9 +108,9 @@ export abstract class TrackedSource<V> implements Source {
   protected abstract installVersioning(tables: TableTracking[]): Promise<string[]>;
   /**
    * One statement, one row: the version counter first, then the newest marker's id, the schema of the tables and of
-   * their tracking tables (children too), and for each of `probed` whether a row without a version exists.
+   * their tracking tables (children too), then the value of each of `perTable` (scalar subqueries).
    */
-  protected abstract readPulse(tables: string[], probed: string[]): Promise<unknown[]>;
+  protected abstract readPulse(tables: string[], perTable: string[]): Promise<unknown[]>;
   /** The counter `track` installed: the highest version handed out. */
   protected abstract trackedCounter(): Promise<bigint>;
   /** The table's highest version, 0 when it has none. */
@@ -229,17 +229,21 @@ export abstract class TrackedSource<V> implements Source {
 
   async pulse(tables: readonly SourceTable[]): Promise<Pulse | undefined> {
     if (this.existingVersionColumn) return undefined;
-    // A side table's unversioned rows are looked for when a round starts (stampUnversioned): no probe here.
-    const probed = tables.filter((t) => !this.sided.has(t.name)).map((t) => t.name);
+    // Per table what a pass decides by: its local maximum (rows and logged deletes: a TRUNCATE or a delete no trigger
+    // saw lowers it without moving the counter), and with a version column whether a row lacks one (a side table's
+    // are looked for where a round starts, stampUnversioned).
+    const perTable = tables.flatMap((t) => [
+      `(SELECT max(${this.vcq}) FROM ${this.versionsOf(t.name)})`,
+      ...(this.logged.has(t.name) ? [`(SELECT max(${this.vcq}) FROM ${this.logTable(t.name)})`] : []),
+      ...(this.sided.has(t.name) ? [] : [`EXISTS (SELECT 1 FROM ${this.tableSql(t.name)} WHERE ${this.vcq} IS NULL)`]),
+    ]);
     try {
       const [counter, ...rest] = await this.readPulse(
         tables.map((t) => t.name),
-        probed,
+        perTable,
       );
-      return {
-        counter: BigInt(counter as bigint),
-        digest: JSON.stringify([counter, ...rest], (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
-      };
+      const digest = JSON.stringify([counter, ...rest], (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+      return { counter: BigInt(counter as bigint), digest };
     } catch {
       return undefined; // the full pass says what is wrong
     }

@@ -255,9 +255,9 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
     return BigInt(next) - 1n;
   }
 
-  protected async readPulse(tables: string[], probed: string[]): Promise<unknown[]> {
+  protected async readPulse(tables: string[], perTable: string[]): Promise<unknown[]> {
     const names = tables.flatMap((t) => [t, deleteLogName(t), sideTableName(t)]);
-    const { sql, values } = pulseQuery(SEQUENCE, MARKERS, names, probed.map(q), this.vcq);
+    const { sql, values } = pulseQuery(SEQUENCE, MARKERS, names, perTable);
     const [row] = await this.rows<unknown[]>(sql, values);
     return row;
   }

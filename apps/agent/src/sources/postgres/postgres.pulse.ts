@@ -4,16 +4,15 @@ import { TRACKING_SCHEMA } from './postgres.tracking.js';
  * The pulse of a PostgreSQL source in one statement (Source.pulse): the counter as trackedCounter reads it, the newest
  * marker, and the catalog rows describe and the children's tracking read (columns, keys and indexes, triggers,
  * inheritance at every depth), each named with its transaction id: any DDL on them writes a new row version. ANALYZE
- * and VACUUM update pg_class in place and change nothing here. `tables` and `tracking` are SQL names (schema-qualified,
- * quoted); `probed` are the tables whose rows without a version are looked for.
+ * and VACUUM update pg_class in place and change nothing here; the sequence's own row (pg_sequence) moves with an ALTER
+ * SEQUENCE. The catalog part is hashed in SQL, so that thousands of partitions still answer in a few bytes. `tables`
+ * and `tracking` are SQL names (schema-qualified, quoted); `perTable`, scalar subqueries read after them.
  */
 export function pulseQuery(
   tables: string[],
   tracking: string[],
-  probed: string[],
-  versionColumn: string,
+  perTable: string[],
 ): { text: string; values: unknown[] } {
-  const probes = probed.map((t) => `, EXISTS (SELECT 1 FROM ${t} WHERE ${versionColumn} IS NULL)`).join('');
   return {
     text: `WITH RECURSIVE tree(oid) AS (
              SELECT to_regclass(t)::oid FROM unnest($1::text[]) t
@@ -21,7 +20,7 @@ export function pulseQuery(
            parts(oid) AS (SELECT oid FROM tree UNION SELECT to_regclass(t)::oid FROM unnest($2::text[]) t)
            SELECT (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${TRACKING_SCHEMA}.version_seq),
                   (SELECT id FROM ${TRACKING_SCHEMA}.markers ORDER BY seq DESC LIMIT 1),
-                  (SELECT string_agg(x, ' ' ORDER BY x) FROM (
+                  (SELECT md5(string_agg(x, ' ' ORDER BY x)) FROM (
                      SELECT 'c' || c.oid || ':' || c.xmin FROM pg_class c JOIN parts p ON c.oid = p.oid
                      UNION ALL SELECT 'a' || a.attrelid || '.' || a.attnum || ':' || a.xmin
                        FROM pg_attribute a JOIN parts p ON a.attrelid = p.oid WHERE a.attnum > 0
@@ -29,8 +28,9 @@ export function pulseQuery(
                      UNION ALL SELECT 'h' || i.inhrelid || '<' || i.inhparent || ':' || i.xmin
                        FROM pg_inherits i JOIN parts p ON i.inhparent = p.oid
                      UNION ALL SELECT 't' || g.oid || ':' || g.xmin FROM pg_trigger g JOIN parts p ON g.tgrelid = p.oid
+                     UNION ALL SELECT 's' || q.xmin FROM pg_sequence q WHERE q.seqrelid = '${TRACKING_SCHEMA}.version_seq'::regclass
                   ) s(x)),
-                  (SELECT string_agg(coalesce(to_regclass(t)::oid::text, '-'), ',') FROM unnest($2::text[]) t)${probes}`,
+                  (SELECT string_agg(coalesce(to_regclass(t)::oid::text, '-'), ',') FROM unnest($2::text[]) t)${perTable.map((e) => `, ${e}`).join('')}`,
     values: [tables, tracking],
   };
 }

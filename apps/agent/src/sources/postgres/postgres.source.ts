@@ -210,7 +210,7 @@ export class PostgresSource extends ServerSource<PgValue, string[]> {
     return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
   }
 
-  protected async readPulse(tables: string[], probed: string[]): Promise<unknown[]> {
+  protected async readPulse(tables: string[], perTable: string[]): Promise<unknown[]> {
     const tracking = tables.flatMap((t) => [
       this.trackingTable(deleteLogName(t)),
       this.trackingTable(sideTableName(t)),
@@ -218,8 +218,7 @@ export class PostgresSource extends ServerSource<PgValue, string[]> {
     const query = pulseQuery(
       tables.map((t) => this.tableSql(t)),
       tracking,
-      probed.map((t) => this.tableSql(t)),
-      this.vcq,
+      perTable,
     );
     return (await this.pool.query({ ...query, rowMode: 'array' })).rows[0];
   }

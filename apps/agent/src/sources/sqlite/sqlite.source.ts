@@ -284,13 +284,12 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     return this.db.prepare(`SELECT value FROM ${COUNTER_TABLE} WHERE id = 1`).pluck().get() as bigint;
   }
 
-  protected async readPulse(_tables: string[], probed: string[]): Promise<unknown[]> {
+  protected async readPulse(_tables: string[], perTable: string[]): Promise<unknown[]> {
     // schema_version moves with every change to the schema (a column, a trigger, a table): one number for all.
-    const probes = probed.map((t) => `, EXISTS (SELECT 1 FROM ${q(t)} WHERE ${this.vcq} IS NULL)`).join('');
     return this.db
       .prepare(
         `SELECT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1), (SELECT schema_version FROM pragma_schema_version),
-                (SELECT id FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1)${probes}`,
+                (SELECT id FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1)${perTable.map((e) => `, ${e}`).join('')}`,
       )
       .raw()
       .get() as unknown[];

@@ -1,18 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
-import { z } from 'zod';
-import { columnNameSchema, tableNameSchema } from '#contracts';
+// zod's own tree-shakable variant: the agent is a small CLI that starts in a blink; the full zod (the API's) costs it
+// 80 ms to load (docs/benchmarks.md).
+import * as z from 'zod/mini';
+import { NAME_RULES, reservedColumnName } from '#contracts';
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 };
-const duration = z.string().regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"');
+const duration = z.string().check(z.regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"'));
 const seconds = (d: string) => Number(d.slice(0, -1)) * UNIT_SECONDS[d.slice(-1) as keyof typeof UNIT_SECONDS];
+
+/** A table's name, by the rules the API checks (NAME_RULES). */
+const tableName = z
+  .string()
+  .check(
+    z.minLength(1, NAME_RULES.empty),
+    z.maxLength(NAME_RULES.maxLength, NAME_RULES.tooLong),
+    z.regex(NAME_RULES.pattern, NAME_RULES.shape),
+  );
+const columnName = tableName.check(
+  z.superRefine((n, ctx) => {
+    const reserved = reservedColumnName(n);
+    if (reserved) ctx.addIssue({ code: 'custom', message: reserved, input: n });
+  }),
+);
+const count = (min: number, max: number, fallback: number) =>
+  z._default(z.int().check(z.gte(min), z.lte(max)), fallback);
 
 const schema = z.object({
   api: z.object({
     url: z.url(),
     /** JSON file with customerId, databaseId and secret, written by `rowferry-agent register`. */
-    credentialsFile: z.string().min(1),
+    credentialsFile: z.string().check(z.minLength(1)),
   }),
   /**
    * versionColumn: an existing column the application keeps (increasing on every insert and update) instead of
@@ -21,19 +40,23 @@ const schema = z.object({
   source: z.discriminatedUnion(
     'type',
     [
-      z.object({ type: z.literal('sqlite'), path: z.string().min(1), versionColumn: columnNameSchema.optional() }),
+      z.object({
+        type: z.literal('sqlite'),
+        path: z.string().check(z.minLength(1)),
+        versionColumn: z.optional(columnName),
+      }),
       z.object({
         type: z.literal('postgres'),
-        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-        schema: z.string().min(1).default('public'),
-        versionColumn: columnNameSchema.optional(),
+        url: z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+        schema: z._default(z.string().check(z.minLength(1)), 'public'),
+        versionColumn: z.optional(columnName),
       }),
       // MariaDB only (10.3 or later): tracking uses its sequences, which MySQL does not have. `mysql` is the name
       // earlier releases used, kept as an alias.
       z.object({
         type: z.literal(['mariadb', 'mysql']),
-        url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mariadb:// or mysql:// URL'),
-        versionColumn: columnNameSchema.optional(),
+        url: z.string().check(z.regex(/^(mysql|mariadb):\/\//, 'must be a mariadb:// or mysql:// URL')),
+        versionColumn: z.optional(columnName),
       }),
     ],
     { error: 'source.type must be "sqlite", "postgres" or "mariadb"' },
@@ -41,46 +64,48 @@ const schema = z.object({
   tables: z
     .array(
       z.object({
-        name: tableNameSchema,
-        key: z.array(columnNameSchema).min(1).optional(),
+        name: tableName,
+        key: z.optional(z.array(columnName).check(z.minLength(1))),
         /** `track` keeps this table's versions in a side table, leaving the table untouched (docs/sources.md). */
-        sideTable: z.boolean().optional(),
+        sideTable: z.optional(z.boolean()),
         /**
          * The name of the cloud table it syncs to, when not its own: the way out when a table shared by name across a
          * fleet cannot take this database's definition (docs/sources.md, Fleets).
          */
-        remoteName: tableNameSchema.optional(),
+        remoteName: z.optional(tableName),
         /**
          * Columns of a type the cloud cannot store with its meaning (a composite, an extension's type) that sync as
          * their text anyway: the table is refused until each such column is listed here (docs/sources.md).
          */
-        asText: z.array(columnNameSchema).min(1).optional(),
+        asText: z.optional(z.array(columnName).check(z.minLength(1))),
       }),
     )
-    .min(1, 'list at least one table to sync')
-    .refine(
-      (tables) => new Set(tables.map((t) => t.remoteName ?? t.name)).size === tables.length,
-      'two tables sync to the same cloud table (check name and remoteName)',
+    .check(
+      z.minLength(1, 'list at least one table to sync'),
+      z.refine(
+        (tables) => new Set(tables.map((t) => t.remoteName ?? t.name)).size === tables.length,
+        'two tables sync to the same cloud table (check name and remoteName)',
+      ),
     ),
-  intervalSeconds: z.number().positive().default(30),
-  batchRows: z.number().int().min(1).max(100_000).default(20_000),
-  maxInFlight: z.number().int().min(1).max(64).default(4),
+  intervalSeconds: z._default(z.number().check(z.positive()), 30),
+  batchRows: count(1, 100_000, 20_000),
+  maxInFlight: count(1, 64, 4),
   /** The most rows one pass of the difference check verifies, continuing where the last one stopped. */
-  sliceRows: z.number().int().min(1).max(10_000_000).default(500_000),
+  sliceRows: count(1, 10_000_000, 500_000),
   /**
    * How often each table's difference check reads every row by key and version: a round spread over that time, in
    * slices sized by the table's rows (docs/difference-check.md, Schedule). A duration such as "6h", "90m", "1d".
    */
-  verifyEvery: duration.default('6h').transform(seconds),
+  verifyEvery: z.pipe(z._default(duration, '6h'), z.transform(seconds)),
   /**
    * How often each table's difference check runs a round by content (every column of every row, not only keys and
    * versions): a duration such as "24h", "90m", "7d", or 0 for never.
    */
-  verifyContentEvery: z
-    .union([z.literal(0), duration])
-    .default('24h')
-    .transform((d) => (d === 0 ? 0 : seconds(d))),
-  stateFile: z.string().min(1).optional(),
+  verifyContentEvery: z.pipe(
+    z._default(z.union([z.literal(0), duration]), '24h'),
+    z.transform((d) => (d === 0 ? 0 : seconds(d))),
+  ),
+  stateFile: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type AgentConfig = z.infer<typeof schema> & { stateFile: string };

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { isNativeType, textFormIsFixed } from './native-types.js';
+import { textFormIsFixed } from './native-types.js';
 
 /**
  * Column types as rowferry understands them. The agent maps each source engine's types onto these;
@@ -29,19 +28,26 @@ export const KEY_COLUMN_TYPES: readonly ColumnType[] = ['bigint', 'text', 'char'
 /** Names starting with this prefix are rowferry's own columns in the remote tables. */
 export const RESERVED_COLUMN_PREFIX = '_rf_';
 
-const identifier = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(63, 'must be at most 63 characters (a PostgreSQL identifier)')
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
-    'must start with a letter or underscore and hold only letters, digits and underscores',
-  );
-
-export const tableNameSchema = identifier;
+/** The rules of a table or column name (a PostgreSQL identifier rowferry quotes the same everywhere). */
+export const NAME_RULES = {
+  maxLength: 63,
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  empty: 'must not be empty',
+  tooLong: 'must be at most 63 characters (a PostgreSQL identifier)',
+  shape: 'must start with a letter or underscore and hold only letters, digits and underscores',
+} as const;
 
 /** PostgreSQL's own columns of every table: a column of that name cannot be created. */
 export const SYSTEM_COLUMN_NAMES: readonly string[] = ['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'oid'];
+
+/** What a column's name may not be beyond a table's name's rules, in words: undefined when it is fine. */
+export function reservedColumnName(name: string): string | undefined {
+  if (name.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX))
+    return `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`;
+  if (SYSTEM_COLUMN_NAMES.includes(name))
+    return `must not be one of PostgreSQL's system column names (${SYSTEM_COLUMN_NAMES.join(', ')})`;
+  return undefined;
+}
 
 /** rowferry's own columns in every remote table (tenant, version, timestamps). */
 const OWN_COLUMNS = 5;
@@ -49,72 +55,23 @@ const OWN_COLUMNS = 5;
 export const MAX_TABLE_COLUMNS = 1600 - OWN_COLUMNS;
 export const MAX_KEY_COLUMNS = 31;
 
-export const columnNameSchema = identifier
-  .refine((n) => !n.toLowerCase().startsWith(RESERVED_COLUMN_PREFIX), {
-    message: `must not start with "${RESERVED_COLUMN_PREFIX}" (reserved for rowferry's own columns)`,
-  })
-  .refine((n) => !SYSTEM_COLUMN_NAMES.includes(n), {
-    message: `must not be one of PostgreSQL's system column names (${SYSTEM_COLUMN_NAMES.join(', ')})`,
-  });
+/**
+ * A column as rowferry syncs it (the schemas that check one: column-schemas.ts). `length`: for text, the declared
+ * maximum length (varchar(n)); for char, its length (char(n)). `native`: for native, the PostgreSQL type as
+ * format_type() prints it (`tsvector`, `bit(5)`, `integer[]`).
+ */
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  length?: number;
+  native?: string;
+}
 
-export const columnDefSchema = z
-  .object({
-    name: columnNameSchema,
-    type: z.enum(COLUMN_TYPES),
-    /** For text: the declared maximum length (varchar(n)); for char: its length (char(n)). Enforced remotely. */
-    length: z.number().int().min(1).max(10_485_760).optional(),
-    /** For native: the PostgreSQL type, as format_type() prints it (`tsvector`, `bit(5)`, `integer[]`). */
-    native: z.string().max(80).optional(),
-  })
-  .refine((c) => c.length === undefined || c.type === 'text' || c.type === 'char', {
-    message: 'only text and char columns can have a length',
-    path: ['length'],
-  })
-  .refine((c) => (c.type === 'native') === (c.native !== undefined), {
-    message: 'a native column, and only one, names its PostgreSQL type',
-    path: ['native'],
-  })
-  .refine((c) => c.native === undefined || isNativeType(c.native), {
-    message: 'is not a PostgreSQL type rowferry stores as itself (docs/sources.md, Types and their meaning)',
-    path: ['native'],
-  });
-export type ColumnDef = z.infer<typeof columnDefSchema>;
-
-export const tableDefinitionSchema = z
-  .object({
-    columns: z
-      .array(columnDefSchema)
-      .min(1, 'a table needs at least one column')
-      .max(MAX_TABLE_COLUMNS, `a table can have at most ${MAX_TABLE_COLUMNS} columns`),
-    key: z
-      .array(columnNameSchema)
-      .min(1, 'a table needs a key: a primary key or a configured key')
-      .max(
-        MAX_KEY_COLUMNS,
-        `a key can have at most ${MAX_KEY_COLUMNS} columns (PostgreSQL indexes at most 32, one is the tenant)`,
-      ),
-  })
-  .superRefine((def, ctx) => {
-    const byName = new Map<string, ColumnDef>();
-    for (const c of def.columns) {
-      if (byName.has(c.name))
-        ctx.addIssue({ code: 'custom', message: `column "${c.name}" is listed twice`, path: ['columns'] });
-      byName.set(c.name, c);
-    }
-    for (const k of def.key) {
-      const col = byName.get(k);
-      if (!col) ctx.addIssue({ code: 'custom', message: `key column "${k}" is not among the columns`, path: ['key'] });
-      else if (!KEY_COLUMN_TYPES.includes(col.type))
-        ctx.addIssue({
-          code: 'custom',
-          message: `key column "${k}" has type ${col.type}; key columns must be one of ${KEY_COLUMN_TYPES.join(', ')}`,
-          path: ['key'],
-        });
-    }
-    if (new Set(def.key).size !== def.key.length)
-      ctx.addIssue({ code: 'custom', message: 'a key column is listed twice', path: ['key'] });
-  });
-export type TableDefinition = z.infer<typeof tableDefinitionSchema>;
+/** A table as registered: its columns and its key. */
+export interface TableDefinition {
+  columns: ColumnDef[];
+  key: string[];
+}
 
 /** A column's type in words, for messages and comparisons: `text`, `text(20)`, `bigint`, `native tsvector`. */
 export function columnTypeName(c: Pick<ColumnDef, 'type' | 'length' | 'native'>): string {

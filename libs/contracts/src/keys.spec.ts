@@ -1,6 +1,6 @@
 import { decodeKey, encodeKey } from './keys.js';
-import { tableDefinitionSchema } from './columns.js';
-import { columnarRowsSchema, int64StringSchema } from './wire.js';
+import { tableDefinitionSchema } from './column-schemas.js';
+import { columnarRowsSchema, int64StringSchema } from './wire-schemas.js';
 
 describe('canonical key encoding', () => {
   it('has no separator collisions in composite keys', () => {

@@ -1,4 +1,5 @@
-import { columnDefSchema, columnTypeName, commonColumn, type ColumnDef } from './columns.js';
+import { columnDefSchema } from './column-schemas.js';
+import { columnTypeName, commonColumn, type ColumnDef } from './columns.js';
 import { isNativeType } from './native-types.js';
 import { mergeDefinition } from './registration.js';
 

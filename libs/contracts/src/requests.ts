@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { columnNameSchema } from './columns.js';
-import { columnarRowsSchema, isVersion, versionRangeSchema, versionSchema, wireValueSchema } from './wire.js';
+import { columnNameSchema } from './column-schemas.js';
+import { isVersion } from './wire.js';
+import { columnarRowsSchema, versionRangeSchema, versionSchema, wireValueSchema } from './wire-schemas.js';
 import { DIGEST_HASHES } from './digest-sql.js';
+import { MAX_CHECK_RANGES, MAX_JOB_WAIT_MS, MAX_MANIFEST_ROWS } from './request-limits.js';
 
 /**
  * The table's timeline the agent made a job in (VersionInfo.timeline): a range delete starts a new one, and a job
@@ -70,9 +72,6 @@ const rangeSchema = z
     'after must not be above upTo',
   );
 
-/** Ranges one check job may cover (the agent sends more in several requests). */
-export const MAX_CHECK_RANGES = 4096;
-
 /**
  * Version ranges of one check job: sorted and non-overlapping, so a job reads each remote row at most once and its
  * cost is bounded by the tenant's own rows, however many ranges it lists.
@@ -94,18 +93,6 @@ const checkRangesSchema = z
       }
     }
   });
-
-/**
- * Rows one manifest-check job may compare: the agent's keys, and the remote rows it loads (a job whose ranges hold
- * more remotely answers `overLimit` instead, and the agent asks again for smaller ranges).
- */
-export const MAX_MANIFEST_ROWS = 100_000;
-
-/**
- * Rows one content check job may load with all their columns (a job whose ranges hold more answers `overLimit`, and
- * the agent asks again for smaller ranges).
- */
-export const MAX_CONTENT_ROWS = 50_000;
 
 /**
  * The columns a content check compares (docs/difference-check.md, Content), in the agent's order: set, the check
@@ -150,9 +137,6 @@ export const rangeHashRequestSchema = z.object({
   hash: z.enum(DIGEST_HASHES).optional(),
 });
 export type RangeHashRequest = z.infer<typeof rangeHashRequestSchema>;
-
-/** The longest a status request may wait for its job to finish: well within any HTTP client's or proxy's timeout. */
-export const MAX_JOB_WAIT_MS = 10_000;
 
 /** GET …/jobs/{id}?waitMs=: answer when the job has finished, or after waitMs at the latest (a long poll). */
 export const jobStatusQuerySchema = z.object({

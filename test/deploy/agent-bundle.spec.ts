@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The agent's CLI is one bundled file (`npm run build`) that a customer's machine starts on every `run --once`: it
+ * holds zod's small variant only, and nothing of the server's framework (docs/benchmarks.md, An idle fleet).
+ */
+describe("the agent's bundled CLI", () => {
+  const bundle = readFileSync(fileURLToPath(new URL('../../dist/rowferry-agent.mjs', import.meta.url)), 'utf8');
+
+  it("checks its config with zod's tree-shakable variant, not the full zod the API uses", () => {
+    expect(bundle).toContain('$constructor("ZodMiniObject"');
+    expect(bundle).not.toContain('$constructor("ZodObject"');
+  });
+
+  it('holds nothing of NestJS, Swagger, prom-client, BullMQ or the database drivers', () => {
+    for (const server of ['@nestjs/', 'swagger-ui', 'prom-client', 'bullmq', 'ioredis'])
+      expect({ server, found: bundle.includes(server) }).toEqual({ server, found: false });
+    // The drivers stay outside, loaded for the engine the config names.
+    for (const driver of ['better-sqlite3', 'pg', 'mysql2'])
+      expect({ driver, bundled: bundle.includes(`node_modules/${driver}/`) }).toEqual({ driver, bundled: false });
+  });
+});

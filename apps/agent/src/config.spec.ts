@@ -30,7 +30,7 @@ describe('agent config', () => {
   it.each([
     [
       'api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]',
-      /api\.url: /,
+      /api\.url: Invalid URL/,
     ],
     [
       'api: { url: "http://x", credentialsFile: c }\nsource: { type: oracle, path: x }\ntables: [{ name: t }]',
@@ -46,7 +46,7 @@ describe('agent config', () => {
     ],
     [
       'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\ntables: [{ name: t }]\nbatchRows: 0',
-      /batchRows: /,
+      /batchRows: Too small: expected number to be >=1/,
     ],
     ['{ not yaml', /cannot read config/],
   ])('names the bad field: %#', (text, message) => {

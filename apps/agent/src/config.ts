@@ -4,7 +4,11 @@ import YAML from 'yaml';
 // zod's own tree-shakable variant: the agent is a small CLI that starts in a blink; the full zod (the API's) costs it
 // 80 ms to load (docs/benchmarks.md).
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { NAME_RULES, reservedColumnName } from '#contracts';
+
+// zod/mini carries no messages of its own: the English ones, as the full zod says them ("Invalid URL").
+z.config(en());
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 };
 const duration = z.string().check(z.regex(/^\d+(\.\d+)?[smhd]$/, 'a duration such as "24h", "90m" or "7d"'));

@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_CLI } from '../support/agent-cli.js';
 
 /**
  * The agent's CLI is one bundled file (`npm run build`) that a customer's machine starts on every `run --once`: it
@@ -19,5 +23,23 @@ describe("the agent's bundled CLI", () => {
     // The drivers stay outside, loaded for the engine the config names.
     for (const driver of ['better-sqlite3', 'pg', 'mysql2'])
       expect({ driver, bundled: bundle.includes(`node_modules/${driver}/`) }).toEqual({ driver, bundled: false });
+  });
+
+  it("names each bad field of a config in zod's words, which zod/mini carries only when told", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rowferry-bundle-'));
+    try {
+      const config = join(dir, 'agent.yaml');
+      writeFileSync(
+        config,
+        'api: { url: "not a url", credentialsFile: c }\nsource: { type: sqlite, path: x }\n' +
+          'tables: [{ name: t }]\nbatchRows: 0\n',
+      );
+      const run = spawnSync(process.execPath, [AGENT_CLI, 'run', '--once', '-c', config], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('api.url: Invalid URL');
+      expect(run.stderr).toContain('batchRows: Too small: expected number to be >=1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,6 +17,15 @@ describe("the agent's bundled CLI", () => {
     expect(bundle).not.toContain('$constructor("ZodObject"');
   });
 
+  it('bounds its heap first thing (a module imported for its effect alone, which package.json keeps)', () => {
+    const run = spawnSync(process.execPath, [AGENT_CLI, '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, HEAP_GROWTH_PERCENT: 'lots' },
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/HEAP_GROWTH_PERCENT/);
+  });
+
   it('holds nothing of NestJS, Swagger, prom-client, BullMQ or the database drivers', () => {
     for (const server of ['@nestjs/', 'swagger-ui', 'prom-client', 'bullmq', 'ioredis'])
       expect({ server, found: bundle.includes(server) }).toEqual({ server, found: false });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { columnNameSchema, tableNameSchema } from '#contracts';
 import { loadAgentConfig, remoteNames } from './config.js';
 
 describe('agent config', () => {
@@ -91,6 +92,37 @@ describe('agent config', () => {
     expect(() => loadAgentConfig(write('bad2.yaml', `${head}tables: [{ name: places, asText: ["a;b"] }]\n`))).toThrow(
       /tables\.0\.asText\.0/,
     );
+  });
+
+  // The agent checks names with zod/mini, the API with the full zod: the same rules (NAME_RULES) on both sides.
+  it.each([
+    't',
+    '_x',
+    'T9',
+    '',
+    '9t',
+    'a b',
+    'a-b',
+    'é',
+    'x'.repeat(63),
+    'x'.repeat(64),
+    '_rf_x',
+    '_RF_x',
+    'xmin',
+    'ctid',
+  ])('takes the name %j as a table and as a key column exactly when the API does', (name) => {
+    const head = 'api: { url: "http://x", credentialsFile: c }\nsource: { type: sqlite, path: x }\n';
+    const takes = (tables: string) => {
+      try {
+        loadAgentConfig(write('names.yaml', `${head}tables: ${tables}\n`));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const quoted = JSON.stringify(name);
+    expect(takes(`[{ name: ${quoted} }]`)).toBe(tableNameSchema.safeParse(name).success);
+    expect(takes(`[{ name: t, key: [${quoted}] }]`)).toBe(columnNameSchema.safeParse(name).success);
   });
 
   it('says when the file is missing', () => {

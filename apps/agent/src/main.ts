@@ -1,4 +1,6 @@
-import '#observability/limit-heap'; // first: before the agent's modules load
+// First, before the agent's modules load. Imported for its effect alone: package.json's sideEffects lists it, or the
+// bundle would drop it.
+import '#observability/limit-heap';
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';

@@ -122,6 +122,18 @@ describe.each(ENGINES)('idle passes: %s source', (engine) => {
     expect(rows[0].n).toBe(0);
   });
 
+  if (engine !== 'sqlite')
+    it('a counter altered to hand out cached values fails every pass, saying to run track, which sets it back', async () => {
+      await idlePass();
+      const sequence = engine === 'postgres' ? '_rowferry.version_seq' : '_rowferry_version_seq';
+      await t.tenant.exec(`ALTER SEQUENCE ${sequence} CACHE 50`);
+      await expect(t.agent.cycle()).rejects.toThrow(/hands out cached values \(cache 50\).*rowferry-agent track/);
+      await expect(t.agent.cycle()).rejects.toThrow(/hands out cached values/);
+      await t.tenant.installTracking();
+      await t.tenant.exec(`UPDATE ${items()} SET name = ? WHERE id = ?`, ['after track', 3]);
+      await syncedAgain();
+    });
+
   if (engine === 'postgres')
     it('a transaction holding a version while an idle-looking pass runs is sent once it commits', async () => {
       await idlePass();

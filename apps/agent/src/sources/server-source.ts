@@ -77,3 +77,13 @@ export abstract class ServerSource<V, Evidence> extends TrackedSource<V> {
     await this.endPool();
   }
 }
+
+/**
+ * The counter's sequence hands out cached values (someone altered it): a session then gives out versions the counter
+ * never showed, so neither the safe watermark nor an idle pass could see them. Said on every pass until `track` runs.
+ */
+export function cachedCounter(sequence: string, cache: string): Error {
+  return new Error(
+    `rowferry's version counter ${sequence} hands out cached values (cache ${cache}): versions would be given out of its sight; run "rowferry-agent track" again, which sets it back to one value at a time`,
+  );
+}

@@ -2,7 +2,7 @@ import type mysql from 'mysql2/promise';
 import { decodeKey, type ColumnType, type VersionRange } from '#contracts';
 import type { Marker, RangeDigest } from '#sync';
 import { driver } from '../driver.js';
-import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
+import { cachedCounter, ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { pulseQuery } from './mariadb.pulse.js';
@@ -93,6 +93,7 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   protected async installVersioning(tables: TableTracking[]): Promise<string[]> {
     const done: string[] = [];
     await this.pool.query(`CREATE SEQUENCE IF NOT EXISTS ${SEQUENCE} NOCACHE`);
+    await this.pool.query(`ALTER SEQUENCE ${SEQUENCE} NOCACHE`); // one altered since (trackedCounter refuses it)
     for (const tracked of tables) {
       const table = tracked.name; // described already: it exists
       const t = q(table);
@@ -251,7 +252,10 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
   }
 
   protected async trackedCounter(): Promise<bigint> {
-    const [[next]] = await this.rows<[string]>(`SELECT next_not_cached_value FROM ${SEQUENCE}`);
+    const [[next, cache]] = await this.rows<[string, string]>(
+      `SELECT next_not_cached_value, cache_size FROM ${SEQUENCE}`,
+    );
+    if (BigInt(cache) > 0n) throw cachedCounter(SEQUENCE, cache);
     return BigInt(next) - 1n;
   }
 

@@ -15,7 +15,7 @@ import {
 } from '#contracts';
 import { emptyDigest, type Marker, type RangeDigest } from '#sync';
 import { driver } from '../driver.js';
-import { ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
+import { cachedCounter, ServerSource, type MarkerStatements, type ServerTransaction } from '../server-source.js';
 import { DigestHashChanged, keyTypes, type SourceTable } from '../source.js';
 import { deleteLogName, sideTableName, type TableShape, type TableTracking } from '../tracked-source.js';
 import { pulseQuery } from './postgres.pulse.js';
@@ -204,9 +204,12 @@ export class PostgresSource extends ServerSource<PgValue, string[]> {
   }
 
   protected async trackedCounter(): Promise<bigint> {
-    const { rows } = await this.pool.query<{ v: string; called: boolean }>(
-      `SELECT last_value AS v, is_called AS called FROM ${TRACKING_SCHEMA}.version_seq`,
+    const { rows } = await this.pool.query<{ v: string; called: boolean; cache: string }>(
+      `SELECT last_value AS v, is_called AS called,
+              (SELECT seqcache FROM pg_sequence WHERE seqrelid = '${TRACKING_SCHEMA}.version_seq'::regclass) AS cache
+         FROM ${TRACKING_SCHEMA}.version_seq`,
     );
+    if (BigInt(rows[0].cache) > 1n) throw cachedCounter(`${TRACKING_SCHEMA}.version_seq`, rows[0].cache);
     return rows[0].called ? BigInt(rows[0].v) : BigInt(rows[0].v) - 1n;
   }
 

@@ -36,8 +36,11 @@ export class PostgresTracking {
     const done: string[] = [];
     const numbered: string[] = [];
     await c.query(`CREATE SEQUENCE IF NOT EXISTS ${TRACKING_SCHEMA}.version_seq AS bigint`);
-    // The transaction id is taken before the version, so a snapshot that does not list the writer proves its version
-    // done.
+    // Every value from the sequence itself: a session's cached values would be handed out later, out of the counter's
+    // sight (trackedCounter refuses a sequence altered so).
+    await c.query(`ALTER SEQUENCE ${TRACKING_SCHEMA}.version_seq CACHE 1`);
+    // The transaction id is taken before the version, so a writer holding a version already holds the lock on its id
+    // that the safe watermark looks for.
     await c.query(`CREATE OR REPLACE FUNCTION ${NEXT_VERSION} RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
       BEGIN PERFORM pg_current_xact_id(); RETURN nextval('${TRACKING_SCHEMA}.version_seq'); END $$`);
     await c.query(`CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.stamp_version() RETURNS trigger LANGUAGE plpgsql AS $$

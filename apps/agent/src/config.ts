@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
-// zod's own tree-shakable variant: the agent is a small CLI that starts in a blink; the full zod (the API's) costs it
-// 80 ms to load (docs/benchmarks.md).
+// zod's own tree-shakable variant: the agent is a small CLI that starts in a blink, and loading the full zod (the
+// API's) was most of its start-up (docs/benchmarks.md, An idle fleet).
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { NAME_RULES, reservedColumnName } from '#contracts';

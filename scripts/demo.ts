@@ -13,7 +13,7 @@ import { createSampleDatabase, SAMPLE_TABLES } from './lib/sample-sqlite.js';
 import { ensureServices } from './lib/services.js';
 import { startStack, type Stack } from './lib/stack.js';
 
-const agentCli = fileURLToPath(new URL('../rowferry-agent.mjs', import.meta.url));
+const agentCli = fileURLToPath(new URL('../../bin/rowferry-agent.js', import.meta.url));
 const say = (line: string) => console.log(`demo: ${line}`);
 
 /**

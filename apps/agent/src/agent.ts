@@ -47,8 +47,6 @@ export class SyncAgent {
    * none.
    */
   private confirmedMarker: string | undefined;
-  /** The safe watermark this pass's marker step read (undefined until it has). */
-  private watermark: bigint | undefined;
   private readonly idle: IdleWatch;
 
   constructor(
@@ -104,7 +102,6 @@ export class SyncAgent {
     // leave a watch on a schema it did not register (the first pass, which knows no tables yet, leaves none).
     const start = await this.idle.start([...this.tables.values()]);
     const refused = await this.registerTables();
-    this.watermark = undefined;
     const local = await this.source.newestMarker();
     // The version info does not depend on the restore check or the marker: asked beside them, so that the pass's
     // first upload waits for one round trip fewer. (Caught here so that it is not unhandled while they run.)
@@ -114,7 +111,8 @@ export class SyncAgent {
     // The marker comes first: a backup taken from now on holds it, so a restore of a backup taken before this pass,
     // even one that lands while the pass runs, brings back an older marker than the server's newest. (After a
     // restore to a marker, it comes last instead: only once every table has been handled.)
-    const marked = restore.kind === 'to-marker' || (await this.writeMarker(local, restore));
+    const marker = restore.kind === 'to-marker' ? undefined : await this.writeMarker(local, restore);
+    const marked = marker === undefined || marker.written;
     const allInfo = await versionInfo;
     const infos = new Map(allInfo.map((i) => [i.table, i]));
     const restoredTo = restore.kind === 'to-marker' ? restore.marker.watermark : undefined;
@@ -168,14 +166,14 @@ export class SyncAgent {
     // A restore counts as handled once every table has deleted above the watermark; until then it is found again.
     if (restore.kind === 'to-marker' && allHandled) {
       await this.api.markerRestored(restore.marker.id);
-      report.changedUnderPass = !(await this.writeMarker(local, restore));
+      report.changedUnderPass = !(await this.writeMarker(local, restore)).written;
     }
     const idle =
       restore.kind === 'none' &&
       refused.size === 0 &&
       report.tables.every(idleReport) &&
       [...this.tables.keys()].every((t) => infos.get(t)?.backfillFrom === null);
-    await this.idle.ended([...this.tables.values()], start, this.watermark, allInfo, idle);
+    await this.idle.ended([...this.tables.values()], start, marker?.watermark, allInfo, idle);
     saveState(this.config.stateFile, this.state);
     return report;
   }
@@ -186,9 +184,10 @@ export class SyncAgent {
    */
   private async idleCycle(): Promise<CycleReport | undefined> {
     const tables = [...this.tables.values()];
-    const infos = await this.idle.unchanged(tables, () => this.api.allVersionInfo());
-    if (!infos) return undefined;
-    const byName = new Map(infos.map((i) => [i.table, i]));
+    const expected = this.idle.expected();
+    if (!expected) return undefined;
+    // Planned first, on the info the watch holds: a check due needs the full pass, and nothing is read for it.
+    const byName = new Map(expected.map((i) => [i.table, i]));
     const report: CycleReport & { tables: PassReport[] } = { tables: [], restore: 'none' };
     for (const table of tables) {
       const info = byName.get(table.name)!; // every table had its info when the watch was set
@@ -196,8 +195,8 @@ export class SyncAgent {
       if (check.sliceRows !== undefined) return this.idle.forget();
       report.tables.push(passReport(table.name, info.timeline, check.position, ['equal']));
     }
+    if (!(await this.idle.unchanged(tables, () => this.api.allVersionInfo()))) return undefined;
     for (const r of report.tables) {
-      this.checks.passed(r.table, r);
       this.passEnded(r.table, true);
       this.log(`${r.table}: equal, nothing changed on either side`);
     }
@@ -273,19 +272,21 @@ export class SyncAgent {
    * A new marker at the safe watermark: recorded by the server first (it is the memory), then written locally only
    * if the newest local marker is still the one judged. Returns false when it was not.
    */
-  private async writeMarker(local: Marker | undefined, restore: RestoreFinding): Promise<boolean> {
+  private async writeMarker(
+    local: Marker | undefined,
+    restore: RestoreFinding,
+  ): Promise<{ written: boolean; watermark: bigint }> {
     const watermark = await this.source.safeWatermark();
-    this.watermark ??= watermark;
-    if (!needsNewMarker(local, restore, watermark)) return true;
+    if (!needsNewMarker(local, restore, watermark)) return { written: true, watermark };
     const marker = { id: randomUUID(), watermark };
     await this.api.recordMarker({ id: marker.id, watermark: watermark.toString() });
     this.confirmedMarker = undefined; // the server's newest now, but the database may not take it
     if (await this.source.writeMarker(marker, local?.id)) {
       this.confirmedMarker = marker.id;
-      return true;
+      return { written: true, watermark };
     }
     this.log('the database changed under the agent (restored?): the next pass will judge it');
-    return false;
+    return { written: false, watermark };
   }
 
   async close(): Promise<void> {

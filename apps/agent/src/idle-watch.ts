@@ -25,7 +25,7 @@ export function idleReport(r: PassReport | { table: string; error: string }): bo
  * every table.
  */
 export class IdleWatch {
-  private quiet: { digest: string; remote: string } | undefined;
+  private quiet: { digest: string; remote: string; infos: readonly VersionInfo[] } | undefined;
 
   constructor(private readonly source: Source) {}
 
@@ -49,7 +49,12 @@ export class IdleWatch {
     this.quiet = undefined;
     if (!idle || !start || safeWatermark === undefined || safeWatermark < start.counter) return;
     const end = await this.source.pulse(tables);
-    if (end?.digest === start.digest) this.quiet = { digest: end.digest, remote: remoteDigest(infos) };
+    if (end?.digest === start.digest) this.quiet = { digest: end.digest, remote: remoteDigest(infos), infos };
+  }
+
+  /** The version info the watch holds, which the server answers while nothing changes; undefined when none is held. */
+  expected(): readonly VersionInfo[] | undefined {
+    return this.quiet?.infos;
   }
 
   /** The version info, when nothing changed on either side since the last idle pass; else undefined. */

@@ -29,8 +29,7 @@ export function pulseQuery(
                        FROM pg_inherits i JOIN parts p ON i.inhparent = p.oid
                      UNION ALL SELECT 't' || g.oid || ':' || g.xmin FROM pg_trigger g JOIN parts p ON g.tgrelid = p.oid
                      UNION ALL SELECT 's' || q.xmin FROM pg_sequence q WHERE q.seqrelid = '${TRACKING_SCHEMA}.version_seq'::regclass
-                  ) s(x)),
-                  (SELECT string_agg(coalesce(to_regclass(t)::oid::text, '-'), ',') FROM unnest($2::text[]) t)${perTable.map((e) => `, ${e}`).join('')}`,
+                  ) s(x))${perTable.map((e) => `, ${e}`).join('')}`,
     values: [tables, tracking],
   };
 }

@@ -288,7 +288,7 @@ export class SqliteSource extends TrackedSource<SqliteValue> {
     // schema_version moves with every change to the schema (a column, a trigger, a table): one number for all.
     return this.db
       .prepare(
-        `SELECT (SELECT value FROM ${COUNTER_TABLE} WHERE id = 1), (SELECT schema_version FROM pragma_schema_version),
+        `SELECT ${COUNTER}, (SELECT schema_version FROM pragma_schema_version),
                 (SELECT id FROM ${MARKER_TABLE} ORDER BY seq DESC LIMIT 1)${perTable.map((e) => `, ${e}`).join('')}`,
       )
       .raw()

@@ -23,14 +23,23 @@ export interface MarkerStatements {
 
 /**
  * What the server engines (PostgreSQL, MySQL/MariaDB) share beyond every source's skeleton: a pool of connections,
- * a counter that hands out versions before commit (hence a safe watermark proven from `Evidence` of the transactions
- * that were running), and markers written in a transaction of their own.
+ * a counter that hands out versions before commit (hence a safe watermark proven from the transactions that were
+ * running), and markers written in a transaction of their own.
  */
-export abstract class ServerSource<V, Evidence> extends TrackedSource<V> {
-  protected readonly watermark = new SafeWatermark<Evidence>();
+export abstract class ServerSource<V> extends TrackedSource<V> {
+  private readonly watermark = new SafeWatermark<readonly string[]>();
   protected abstract readonly markerSql: MarkerStatements;
   /** The engine's error codes for a missing table or column: tracking is not installed. */
   protected abstract readonly missingCodes: readonly string[];
+
+  /**
+   * The safe watermark after a reading of the counter and of the transactions running just after it (each engine's
+   * ids for them): every reading none of whose transactions runs any more is safe (at once when none ran).
+   */
+  protected advanceWatermark(counter: bigint, running: readonly string[]): bigint {
+    const now = new Set(running);
+    return this.watermark.advance(counter, running, (then) => !then.some((id) => now.has(id)));
+  }
 
   /** A transaction on a connection of the pool, not yet begun. */
   protected abstract transaction(): Promise<ServerTransaction>;

@@ -28,7 +28,7 @@ const q = (name: string) => `\`${name.replace(/`/g, '``')}\``;
  * Sequence values are handed out before commit, so the ahead path reads only up to a watermark proven safe by
  * waiting for the InnoDB transactions that were running when the counter was read (see safeWatermark).
  */
-export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
+export class MariadbSource extends ServerSource<MariadbValue> {
   private readonly pool: mysql.Pool;
   private serverChecked: Promise<void> | undefined;
   protected readonly markerSql = MARKER_STATEMENTS;
@@ -247,8 +247,10 @@ export class MariadbSource extends ServerSource<MariadbValue, Set<string>> {
         { cause: err },
       );
     }
-    const running = new Set(trx.map(([id]) => id));
-    return this.watermark.advance(counter, running, (then) => [...then].every((id) => !running.has(id)));
+    return this.advanceWatermark(
+      counter,
+      trx.map(([id]) => id),
+    );
   }
 
   protected async trackedCounter(): Promise<bigint> {

@@ -47,7 +47,7 @@ const rawTypes = (driven: typeof pg) =>
  * column. Because sequence values are handed out before their transactions commit, the ahead path reads only up to
  * the safe watermark, proven from the transactions running when the counter was read (see safeWatermark).
  */
-export class PostgresSource extends ServerSource<PgValue, string[]> {
+export class PostgresSource extends ServerSource<PgValue> {
   private readonly pool: pg.Pool;
   private readonly tracking: PostgresTracking;
   /** Tables whose content a cast refused to hash in SQL (contentDigests). */
@@ -198,9 +198,7 @@ export class PostgresSource extends ServerSource<PgValue, string[]> {
         WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted
           AND pid IS DISTINCT FROM pg_backend_pid()`,
     );
-    const ids = rows[0].ids?.split(',') ?? [];
-    const running = new Set(ids);
-    return this.watermark.advance(counter, ids, (held) => !held.some((id) => running.has(id)));
+    return this.advanceWatermark(counter, rows[0].ids?.split(',') ?? []);
   }
 
   protected async trackedCounter(): Promise<bigint> {
